@@ -1,0 +1,400 @@
+//! The change being judged: what a commit adds over its first parent (or the index over HEAD),
+//! as a list of entries, and its fingerprint.
+
+use crate::repo::{Repo, RepoError};
+use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Tree};
+use sha2::{Digest, Sha256};
+
+pub const MODE_SYMLINK: u32 = 0o120000;
+pub const MODE_GITLINK: u32 = 0o160000;
+pub const MODE_TREE: u32 = 0o040000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error(
+        "the index has unresolved merge conflicts; resolve them before checking the staged change"
+    )]
+    ConflictedIndex,
+    #[error("git error while computing the change: {0}")]
+    Git(#[from] git2::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Added,
+    Deleted,
+    Modified,
+    Renamed,
+    TypeChanged,
+}
+
+impl Status {
+    pub fn letter(self) -> char {
+        match self {
+            Status::Added => 'A',
+            Status::Deleted => 'D',
+            Status::Modified => 'M',
+            Status::Renamed => 'R',
+            Status::TypeChanged => 'T',
+        }
+    }
+}
+
+/// One side (old or new) of a changed entry.
+#[derive(Debug, Clone)]
+pub struct Side {
+    /// Repository-relative path, as raw bytes (paths need not be UTF-8).
+    pub path: Vec<u8>,
+    pub mode: u32,
+    pub oid: Oid,
+}
+
+impl Side {
+    pub fn display_path(&self) -> String {
+        display_path(&self.path)
+    }
+    pub fn is_symlink(&self) -> bool {
+        self.mode == MODE_SYMLINK
+    }
+    pub fn is_submodule(&self) -> bool {
+        self.mode == MODE_GITLINK
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub status: Status,
+    pub old: Option<Side>,
+    pub new: Option<Side>,
+    /// For a new-side symlink: the link's target as stored in the blob.
+    pub symlink_target: Option<Vec<u8>>,
+}
+
+impl Entry {
+    /// The path shown for this entry (the new path, or the old one for deletions).
+    pub fn display_path(&self) -> String {
+        self.new
+            .as_ref()
+            .or(self.old.as_ref())
+            .map(Side::display_path)
+            .unwrap_or_default()
+    }
+
+    /// Every path this entry touches: both ends of a rename, once each.
+    pub fn touched_paths(&self) -> Vec<&[u8]> {
+        let mut paths: Vec<&[u8]> = Vec::with_capacity(2);
+        if let Some(old) = &self.old {
+            paths.push(&old.path);
+        }
+        if let Some(new) = &self.new {
+            if self.old.as_ref().map(|o| &o.path) != Some(&new.path) {
+                paths.push(&new.path);
+            }
+        }
+        paths
+    }
+
+    fn fingerprint_line(&self) -> Vec<u8> {
+        let zero = Oid::zero();
+        let old_path = self.old.as_ref().or(self.new.as_ref()).map(|s| &s.path);
+        let new_path = self.new.as_ref().or(self.old.as_ref()).map(|s| &s.path);
+        let mut line = format!(
+            "{} {:06o} {:06o} {} {} ",
+            self.status.letter(),
+            self.old.as_ref().map_or(0, |s| s.mode),
+            self.new.as_ref().map_or(0, |s| s.mode),
+            self.old.as_ref().map_or(zero, |s| s.oid),
+            self.new.as_ref().map_or(zero, |s| s.oid),
+        )
+        .into_bytes();
+        line.extend_from_slice(old_path.map_or(&[][..], |p| p.as_slice()));
+        line.push(b'\t');
+        line.extend_from_slice(new_path.map_or(&[][..], |p| p.as_slice()));
+        line
+    }
+}
+
+/// What is being judged.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The commit, or `None` for the staged index.
+    pub commit: Option<Oid>,
+    /// The commit the change is made on (first parent / HEAD), if any.
+    pub base: Option<Oid>,
+    /// The tree the change is measured against (for merges: the clean merge of the parents).
+    pub old_tree: Option<Oid>,
+    /// The judged tree.
+    pub tree: Oid,
+    pub entries: Vec<Entry>,
+    pub fingerprint: String,
+}
+
+/// Lines a change adds to one file, for content rules.
+#[derive(Debug, Clone)]
+pub struct FileAdditions {
+    pub path: String,
+    /// Binary by content sniffing; binary files carry no lines.
+    pub binary: bool,
+    pub lines: Vec<AddedLine>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AddedLine {
+    pub number: u32,
+    pub text: String,
+}
+
+impl Change {
+    /// The change a commit makes over its first parent; a root commit over the empty tree;
+    /// a merge over the clean merge of its parents.
+    pub fn of_commit(repo: &Repo, commit: &git2::Commit<'_>) -> Result<Self, DiffError> {
+        let git = repo.git();
+        let base = repo.first_parent(commit)?;
+        let old_tree: Option<Oid> = match commit.parent_count() {
+            0 => None,
+            1 => base.as_ref().map(|b| b.tree_id()),
+            _ => Some(merged_parents_tree(repo, commit)?),
+        };
+        let old = old_tree.map(|t| git.find_tree(t)).transpose()?;
+        let new = commit.tree()?;
+        let entries = diff_trees(repo, old.as_ref(), &new)?;
+        Ok(Self::assemble(
+            Some(commit.id()),
+            base.map(|b| b.id()),
+            old_tree,
+            new.id(),
+            entries,
+        ))
+    }
+
+    /// The staged index (as git gave it to us, `GIT_INDEX_FILE` included) over HEAD.
+    pub fn of_index(repo: &Repo) -> Result<Self, DiffError> {
+        let git = repo.git();
+        let head = repo.head_commit()?;
+        let mut index = git.index()?;
+        if index.has_conflicts() {
+            return Err(DiffError::ConflictedIndex);
+        }
+        // Writes tree objects only; the index file and HEAD are left alone.
+        let tree_id = index.write_tree()?;
+        let new = git.find_tree(tree_id)?;
+        let old = head.as_ref().map(|h| h.tree()).transpose()?;
+        let entries = diff_trees(repo, old.as_ref(), &new)?;
+        Ok(Self::assemble(
+            None,
+            head.as_ref().map(|h| h.id()),
+            old.as_ref().map(|t| t.id()),
+            tree_id,
+            entries,
+        ))
+    }
+
+    fn assemble(
+        commit: Option<Oid>,
+        base: Option<Oid>,
+        old_tree: Option<Oid>,
+        tree: Oid,
+        entries: Vec<Entry>,
+    ) -> Self {
+        let fingerprint = fingerprint(&entries);
+        Self {
+            commit,
+            base,
+            old_tree,
+            tree,
+            entries,
+            fingerprint,
+        }
+    }
+
+    /// The lines each text file gains, with their line numbers in the new file.
+    pub fn added_lines(&self, repo: &Repo) -> Result<Vec<FileAdditions>, DiffError> {
+        let mut out = Vec::new();
+        for entry in &self.entries {
+            let Some(new) = &entry.new else { continue };
+            if new.is_symlink() || new.is_submodule() {
+                continue;
+            }
+            let new_blob = repo.blob(new.oid)?;
+            let path = new.display_path();
+            if new_blob.is_binary() {
+                out.push(FileAdditions {
+                    path,
+                    binary: true,
+                    lines: Vec::new(),
+                });
+                continue;
+            }
+            let old_blob = match &entry.old {
+                Some(old) if !old.is_symlink() && !old.is_submodule() => Some(repo.blob(old.oid)?),
+                _ => None,
+            };
+            let lines = match old_blob {
+                None => String::from_utf8_lossy(new_blob.content())
+                    .lines()
+                    .enumerate()
+                    .map(|(i, text)| AddedLine {
+                        number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        text: text.to_string(),
+                    })
+                    .collect(),
+                Some(old_blob) => added_between(&old_blob, &new_blob)?,
+            };
+            out.push(FileAdditions {
+                path,
+                binary: false,
+                lines,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn added_between(old: &git2::Blob<'_>, new: &git2::Blob<'_>) -> Result<Vec<AddedLine>, DiffError> {
+    let mut opts = DiffOptions::new();
+    opts.context_lines(0);
+    let patch = git2::Patch::from_blobs(old, None, new, None, Some(&mut opts))?;
+    let mut lines = Vec::new();
+    for hunk in 0..patch.num_hunks() {
+        for n in 0..patch.num_lines_in_hunk(hunk)? {
+            let line = patch.line_in_hunk(hunk, n)?;
+            if line.origin() != '+' {
+                continue;
+            }
+            let text = String::from_utf8_lossy(line.content());
+            lines.push(AddedLine {
+                number: line.new_lineno().unwrap_or(0),
+                text: text.trim_end_matches(['\n', '\r']).to_string(),
+            });
+        }
+    }
+    Ok(lines)
+}
+
+/// sha256 over the sorted entry lines, as the contract defines the fingerprint.
+pub fn fingerprint(entries: &[Entry]) -> String {
+    let mut lines: Vec<Vec<u8>> = entries.iter().map(Entry::fingerprint_line).collect();
+    lines.sort();
+    let mut hasher = Sha256::new();
+    for line in &lines {
+        hasher.update(line);
+        hasher.update(b"\n");
+    }
+    hex(&hasher.finalize())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn diff_trees(
+    repo: &Repo,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+) -> Result<Vec<Entry>, DiffError> {
+    let git = repo.git();
+    let mut opts = DiffOptions::new();
+    opts.include_typechange(true)
+        .ignore_submodules(false)
+        .context_lines(0);
+    let mut diff = git.diff_tree_to_tree(old, Some(new), Some(&mut opts))?;
+    let mut find = DiffFindOptions::new();
+    find.renames(true);
+    diff.find_similar(Some(&mut find))?;
+    let mut entries = Vec::with_capacity(diff.deltas().len());
+    for delta in diff.deltas() {
+        let side = |file: git2::DiffFile<'_>| -> Option<Side> {
+            let mode = u32::from(file.mode());
+            (file.exists() && mode != 0).then(|| Side {
+                path: file.path_bytes().unwrap_or_default().to_vec(),
+                mode,
+                oid: file.id(),
+            })
+        };
+        let (status, old, new) = match delta.status() {
+            Delta::Added => (Status::Added, None, side(delta.new_file())),
+            Delta::Deleted => (Status::Deleted, side(delta.old_file()), None),
+            Delta::Modified => (
+                Status::Modified,
+                side(delta.old_file()),
+                side(delta.new_file()),
+            ),
+            Delta::Renamed => (
+                Status::Renamed,
+                side(delta.old_file()),
+                side(delta.new_file()),
+            ),
+            Delta::Typechange => (
+                Status::TypeChanged,
+                side(delta.old_file()),
+                side(delta.new_file()),
+            ),
+            // Copies are not searched for; anything else is unexpected for a tree diff.
+            _ => (
+                Status::Modified,
+                side(delta.old_file()),
+                side(delta.new_file()),
+            ),
+        };
+        let symlink_target = match &new {
+            Some(side) if side.is_symlink() => Some(repo.blob(side.oid)?.content().to_vec()),
+            _ => None,
+        };
+        entries.push(Entry {
+            status,
+            old,
+            new,
+            symlink_target,
+        });
+    }
+    Ok(entries)
+}
+
+/// The tree a clean merge of a merge commit's parents would give; conflicted paths keep the
+/// first parent's side, so whatever the merge commit resolved them to counts as its change.
+/// Octopus merges fold parent by parent onto the first.
+fn merged_parents_tree(repo: &Repo, commit: &git2::Commit<'_>) -> Result<Oid, DiffError> {
+    use std::os::unix::ffi::OsStrExt;
+    let git = repo.git();
+    let mut parents = Vec::new();
+    for id in commit.parent_ids() {
+        parents.push(git.find_commit(id).map_err(|_| RepoError::MissingParent {
+            commit: commit.id().to_string(),
+            parent: id.to_string(),
+        })?);
+    }
+    let first = &parents[0];
+    let mut tree = first.tree()?;
+    for other in &parents[1..] {
+        let ancestor = match git.merge_base(first.id(), other.id()) {
+            Ok(base) => git.find_commit(base)?.tree()?,
+            Err(_) => git.find_tree(git.treebuilder(None)?.write()?)?,
+        };
+        let mut index = git.merge_trees(&ancestor, &tree, &other.tree()?, None)?;
+        if index.has_conflicts() {
+            let conflicts: Vec<_> = index.conflicts()?.collect::<Result<_, _>>()?;
+            for conflict in conflicts {
+                let Some(path) = [&conflict.our, &conflict.their, &conflict.ancestor]
+                    .into_iter()
+                    .flatten()
+                    .map(|e| e.path.clone())
+                    .next()
+                else {
+                    continue;
+                };
+                index.conflict_remove(std::path::Path::new(std::ffi::OsStr::from_bytes(&path)))?;
+                if let Some(ours) = conflict.our {
+                    index.add(&ours)?;
+                }
+            }
+        }
+        tree = git.find_tree(index.write_tree_to(git)?)?;
+    }
+    Ok(tree.id())
+}
+
+pub fn display_path(path: &[u8]) -> String {
+    String::from_utf8_lossy(path).into_owned()
+}

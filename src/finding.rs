@@ -1,0 +1,117 @@
+//! A finding: one reason a change cannot pass as it is.
+
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Metadata,
+    Scope,
+    Risk,
+    Acceptance,
+    Evidence,
+    Approval,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Metadata => "metadata",
+            Kind::Scope => "scope",
+            Kind::Risk => "risk",
+            Kind::Acceptance => "acceptance",
+            Kind::Evidence => "evidence",
+            Kind::Approval => "approval",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a finding does to the verdict; ordered from mildest to strictest.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Reported, never blocks.
+    Warn,
+    /// Blocks until a human approves the category.
+    Approve,
+    /// Blocks.
+    Block,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Warn => "warn",
+            Action::Approve => "approve",
+            Action::Block => "block",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: Kind,
+    /// Stable kebab-case name: the risk category, or the rule family for other kinds.
+    pub category: String,
+    pub path: Option<String>,
+    pub line: Option<u32>,
+    pub action: Action,
+    pub message: String,
+    /// The rule that fired, e.g. "denied by `secrets/` (policy [scope] deny)".
+    pub rule: String,
+    pub approved: bool,
+}
+
+impl Finding {
+    pub fn new(kind: Kind, category: &str, action: Action, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            category: category.to_string(),
+            path: None,
+            line: None,
+            action,
+            message: message.into(),
+            rule: String::new(),
+            approved: false,
+        }
+    }
+
+    pub fn at(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    pub fn line(mut self, line: u32) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn rule(mut self, rule: impl Into<String>) -> Self {
+        self.rule = rule.into();
+        self
+    }
+
+    /// Whether this finding, as it stands, keeps the change from passing.
+    pub fn blocks(&self) -> bool {
+        match self.action {
+            Action::Block => true,
+            Action::Approve => !self.approved,
+            Action::Warn => false,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Path globs with `.gitignore` / CODEOWNERS semantics, compiled once into a `GlobSet`.
+//!
+//! `*` and `?` never cross `/`; `**` spans directories; a pattern without a `/` matches a name
+//! at any depth; a trailing `/` matches everything below a directory; a leading `/` anchors.
+//! A pattern that names a directory also covers what lies below it, as in `.gitignore`.
+
+use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GlobError {
+    #[error("empty glob pattern")]
+    Empty,
+    #[error("invalid glob `{pattern}`: {reason}")]
+    Invalid { pattern: String, reason: String },
+}
+
+/// An ordered list of glob patterns that reports which pattern matched.
+#[derive(Debug, Clone)]
+pub struct GlobList {
+    patterns: Vec<String>,
+    set: GlobSet,
+    /// `set` index -> `patterns` index (one pattern compiles to two globs).
+    owner: Vec<usize>,
+}
+
+impl GlobList {
+    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Self, GlobError> {
+        let mut builder = GlobSetBuilder::new();
+        let mut owner = Vec::new();
+        for (index, pattern) in patterns.iter().enumerate() {
+            for expanded in expand(pattern.as_ref())? {
+                let glob = GlobBuilder::new(&expanded)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .map_err(|e| GlobError::Invalid {
+                        pattern: pattern.as_ref().to_string(),
+                        reason: e.kind().to_string(),
+                    })?;
+                builder.add(glob);
+                owner.push(index);
+            }
+        }
+        let set = builder.build().map_err(|e| GlobError::Invalid {
+            pattern: patterns
+                .iter()
+                .map(|p| p.as_ref())
+                .collect::<Vec<_>>()
+                .join(", "),
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            patterns: patterns.iter().map(|p| p.as_ref().to_string()).collect(),
+            set,
+            owner,
+        })
+    }
+
+    pub fn empty() -> Self {
+        Self {
+            patterns: Vec::new(),
+            set: GlobSet::empty(),
+            owner: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// The first pattern (in declaration order) matching the repository-relative path.
+    pub fn first_match(&self, path: &[u8]) -> Option<&str> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        let candidate = Candidate::new(Path::new(OsStr::from_bytes(path)));
+        self.set
+            .matches_candidate(&candidate)
+            .into_iter()
+            .map(|i| self.owner[i])
+            .min()
+            .map(|i| self.patterns[i].as_str())
+    }
+
+    pub fn is_match(&self, path: &[u8]) -> bool {
+        !self.patterns.is_empty()
+            && self
+                .set
+                .is_match_candidate(&Candidate::new(Path::new(OsStr::from_bytes(path))))
+    }
+}
+
+/// Translates one gitignore-style pattern into the globset patterns it stands for.
+fn expand(pattern: &str) -> Result<Vec<String>, GlobError> {
+    let trimmed = pattern.trim();
+    if trimmed.is_empty() || trimmed == "/" {
+        return Err(GlobError::Empty);
+    }
+    let anchored = trimmed.starts_with('/');
+    let body = trimmed.trim_start_matches('/');
+    let dir_only = body.ends_with('/');
+    let body = body.trim_end_matches('/');
+    if body.is_empty() {
+        return Err(GlobError::Empty);
+    }
+    let base = if anchored || body.contains('/') || body.starts_with("**") {
+        body.to_string()
+    } else {
+        format!("**/{body}")
+    };
+    let below = if base.ends_with("**") {
+        None
+    } else {
+        Some(format!("{base}/**"))
+    };
+    Ok(match (dir_only, below) {
+        (true, Some(below)) => vec![below],
+        (true, None) => vec![base],
+        (false, Some(below)) => vec![base, below],
+        (false, None) => vec![base],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pattern: &str, path: &str) -> bool {
+        GlobList::new(&[pattern]).unwrap().is_match(path.as_bytes())
+    }
+
+    #[test]
+    fn star_does_not_cross_slash() {
+        assert!(m("src/*.rs", "src/lib.rs"));
+        assert!(!m("src/*.rs", "src/a/lib.rs"));
+        assert!(m("src/**/*.rs", "src/a/b/lib.rs"));
+        assert!(m("src/**", "src/a/b/lib.rs"));
+    }
+
+    #[test]
+    fn name_without_slash_matches_at_any_depth() {
+        assert!(m("*.pem", "a/b/key.pem"));
+        assert!(m("*.pem", "key.pem"));
+        assert!(!m("*.pem", "key.pem.txt"));
+    }
+
+    #[test]
+    fn trailing_slash_matches_below_directory() {
+        assert!(m("secrets/", "secrets/a"));
+        assert!(m("secrets/", "x/secrets/a/b"));
+        assert!(!m("secrets/", "secrets"));
+        assert!(m("config/secrets/", "config/secrets/a"));
+        assert!(!m("config/secrets/", "x/config/secrets/a"));
+    }
+
+    #[test]
+    fn leading_slash_anchors() {
+        assert!(m("/Makefile", "Makefile"));
+        assert!(!m("/Makefile", "sub/Makefile"));
+        assert!(m("Makefile", "sub/Makefile"));
+    }
+
+    #[test]
+    fn directory_name_covers_contents() {
+        assert!(m("docs", "docs/readme.md"));
+        assert!(m("src/api", "src/api/v1/x.rs"));
+        assert!(!m("src/api", "src/api2/x.rs"));
+    }
+
+    #[test]
+    fn reports_first_declared_match() {
+        let list = GlobList::new(&["docs/**", "*.md"]).unwrap();
+        assert_eq!(list.first_match(b"docs/a.md"), Some("docs/**"));
+        assert_eq!(list.first_match(b"x.md"), Some("*.md"));
+        assert_eq!(list.first_match(b"x.rs"), None);
+    }
+
+    #[test]
+    fn rejects_bad_patterns() {
+        assert!(GlobList::new(&["src/[a"]).is_err());
+        assert!(GlobList::new(&[""]).is_err());
+        assert!(GlobList::new(&["/"]).is_err());
+    }
+}

@@ -1,0 +1,91 @@
+//! agentguard: the control layer for coding-agent work in git.
+//!
+//! Data flows one way: the CLI builds a request, the engine gathers the change, the policy and
+//! the task, the checks produce findings, and a renderer turns them into text.
+
+pub mod acceptance;
+pub mod cli;
+mod commands;
+pub mod diff;
+pub mod engine;
+pub mod error;
+pub mod finding;
+pub mod glob;
+pub mod output;
+pub mod policy;
+pub mod repo;
+pub mod report;
+pub mod risk;
+pub mod scope;
+pub mod task;
+pub mod trailers;
+
+use clap::Parser;
+use std::ffi::OsString;
+
+/// The result of a command that could evaluate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Block,
+}
+
+pub const EXIT_PASS: u8 = 0;
+pub const EXIT_BLOCK: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+/// Parses the arguments, runs the command and returns the process exit code.
+pub fn main_with_args<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_PASS
+            };
+        }
+    };
+    let out = output::Output::new(cli.color);
+    match run(&cli, &out) {
+        Ok(Outcome::Pass) => EXIT_PASS,
+        Ok(Outcome::Block) => EXIT_BLOCK,
+        Err(e) => {
+            let mut text = format!("agentguard: error: {e}\n");
+            if let Some(hint) = e.hint() {
+                text.push_str(&format!("  hint: {hint}\n"));
+            }
+            out.stderr(&text);
+            EXIT_ERROR
+        }
+    }
+}
+
+fn run(cli: &cli::Cli, out: &output::Output) -> Result<Outcome, error::Error> {
+    if let Some(dir) = &cli.directory {
+        std::env::set_current_dir(dir).map_err(|source| error::Error::Directory {
+            path: dir.clone(),
+            source,
+        })?;
+    }
+    let verbosity = if cli.quiet {
+        report::human::Verbosity::Quiet
+    } else if cli.verbose {
+        report::human::Verbosity::Verbose
+    } else {
+        report::human::Verbosity::Normal
+    };
+    let cwd = std::env::current_dir().map_err(|source| error::Error::Directory {
+        path: ".".into(),
+        source,
+    })?;
+    let repo = repo::Repo::open(&cwd)?;
+    match &cli.command {
+        cli::Command::Check(args) => commands::check::run(&repo, args, out, verbosity),
+    }
+}

@@ -1,0 +1,37 @@
+//! The only place that writes to the terminal.
+
+use crate::cli::ColorChoice;
+use std::io::{IsTerminal, Write};
+
+pub struct Output {
+    pub color: bool,
+    pub progress: bool,
+}
+
+impl Output {
+    pub fn new(choice: ColorChoice) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+        };
+        Self {
+            color,
+            progress: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Writes the report to stdout; a closed pipe is not an error worth reporting.
+    pub fn stdout(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    pub fn stderr(&self, text: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
+    }
+}

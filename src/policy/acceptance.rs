@@ -1,0 +1,190 @@
+//! `[acceptance]`: which commands prove the work and how they are run.
+
+use super::{PolicyError, SourceText};
+use crate::glob::GlobList;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use toml::Spanned;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    Deny,
+    Allow,
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorktreeMode {
+    Fresh,
+    Reuse,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawSize {
+    Bytes(u64),
+    Text(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAcceptance {
+    #[serde(default)]
+    commands: Vec<String>,
+    #[serde(default)]
+    setup: Vec<String>,
+    #[serde(default = "default_timeout")]
+    timeout: Spanned<String>,
+    #[serde(default = "default_network")]
+    network: NetworkMode,
+    #[serde(default = "default_worktree")]
+    worktree: WorktreeMode,
+    #[serde(default = "default_keep")]
+    keep: Vec<Spanned<String>>,
+    #[serde(default = "default_env")]
+    env: Vec<String>,
+    #[serde(default = "default_max_output")]
+    max_output: Spanned<RawSize>,
+    #[serde(default)]
+    allowed_programs: Vec<String>,
+}
+
+impl Default for RawAcceptance {
+    fn default() -> Self {
+        Self {
+            commands: Vec::new(),
+            setup: Vec::new(),
+            timeout: default_timeout(),
+            network: default_network(),
+            worktree: default_worktree(),
+            keep: default_keep(),
+            env: default_env(),
+            max_output: default_max_output(),
+            allowed_programs: Vec::new(),
+        }
+    }
+}
+
+fn unspanned<T>(value: T) -> Spanned<T> {
+    Spanned::new(0..0, value)
+}
+fn default_timeout() -> Spanned<String> {
+    unspanned("10m".to_string())
+}
+fn default_network() -> NetworkMode {
+    NetworkMode::Deny
+}
+fn default_worktree() -> WorktreeMode {
+    WorktreeMode::Fresh
+}
+fn default_keep() -> Vec<Spanned<String>> {
+    ["target/", "node_modules/", ".venv/"]
+        .into_iter()
+        .map(|k| unspanned(k.to_string()))
+        .collect()
+}
+fn default_env() -> Vec<String> {
+    [
+        "PATH",
+        "HOME",
+        "USER",
+        "LANG",
+        "LC_ALL",
+        "TERM",
+        "TMPDIR",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect()
+}
+fn default_max_output() -> Spanned<RawSize> {
+    unspanned(RawSize::Text("64KiB".to_string()))
+}
+
+/// Validated acceptance settings.
+#[derive(Debug, Clone)]
+pub struct AcceptancePolicy {
+    pub commands: Vec<String>,
+    pub setup: Vec<String>,
+    pub timeout: Duration,
+    pub network: NetworkMode,
+    pub worktree: WorktreeMode,
+    pub keep: GlobList,
+    pub env: Vec<String>,
+    pub max_output: u64,
+    pub allowed_programs: Vec<String>,
+}
+
+pub(super) fn compile(
+    raw: RawAcceptance,
+    text: &SourceText<'_>,
+) -> Result<AcceptancePolicy, PolicyError> {
+    let timeout = humantime::parse_duration(raw.timeout.get_ref().trim()).map_err(|e| {
+        text.error_at(
+            raw.timeout.span(),
+            format!(
+                "invalid timeout `{}`: {e} (e.g. \"90s\", \"10m\")",
+                raw.timeout.get_ref()
+            ),
+        )
+    })?;
+    if timeout.is_zero() {
+        return Err(text.error_at(raw.timeout.span(), "timeout must be greater than zero"));
+    }
+    let max_output = match raw.max_output.get_ref() {
+        RawSize::Bytes(n) => *n,
+        RawSize::Text(s) => parse_size(s).ok_or_else(|| {
+            text.error_at(
+                raw.max_output.span(),
+                format!("invalid size `{s}` (e.g. 65536, \"64KiB\", \"1MiB\")"),
+            )
+        })?,
+    };
+    Ok(AcceptancePolicy {
+        commands: raw.commands,
+        setup: raw.setup,
+        timeout,
+        network: raw.network,
+        worktree: raw.worktree,
+        keep: text.globs(&raw.keep)?,
+        env: raw.env,
+        max_output,
+        allowed_programs: raw.allowed_programs,
+    })
+}
+
+/// "65536", "64KiB", "64 KB", "1MiB", "2G".
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return None,
+    };
+    number.checked_mul(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Some(65536));
+        assert_eq!(parse_size("64KiB"), Some(65536));
+        assert_eq!(parse_size("1 MiB"), Some(1 << 20));
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("1TB"), None);
+    }
+}

@@ -1,0 +1,468 @@
+//! `.agentguard.toml`: raw TOML structs (unknown keys rejected) validated into a compiled
+//! `Policy`. The policy is read from the base commit's tree, never from the change.
+
+pub mod acceptance;
+pub mod risk;
+
+use crate::glob::GlobList;
+use crate::repo::{Repo, RepoError};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::ops::Range;
+use toml::Spanned;
+
+pub use acceptance::AcceptancePolicy;
+pub use risk::RiskPolicy;
+
+pub const POLICY_FILE: &str = ".agentguard.toml";
+/// The example shipped with agentguard is the built-in default policy, byte for byte.
+pub const DEFAULT_POLICY: &str = include_str!("../../.agentguard.toml.example");
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{file}:{line}:{column}: {message}")]
+    Parse {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// Where the policy in force came from, shown as "policy: <source>".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicySource {
+    /// `.agentguard.toml` in the base commit's tree.
+    File { base: String },
+    /// No `.agentguard.toml` in the base commit.
+    DefaultNoFile { base: String },
+    /// No base commit (root commit or unborn HEAD).
+    DefaultNoBase,
+}
+
+impl fmt::Display for PolicySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicySource::File { base } => write!(f, "{POLICY_FILE} at base {base}"),
+            PolicySource::DefaultNoFile { base } => {
+                write!(f, "built-in default (no {POLICY_FILE} at base {base})")
+            }
+            PolicySource::DefaultNoBase => write!(f, "built-in default (no base commit)"),
+        }
+    }
+}
+
+/// Turns byte spans of a TOML document into `file:line:column` errors.
+pub struct SourceText<'a> {
+    pub file: String,
+    pub text: &'a str,
+}
+
+impl SourceText<'_> {
+    pub fn error_at(&self, span: Range<usize>, message: impl Into<String>) -> PolicyError {
+        let offset = span.start.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit_once('\n')
+            .map_or(before, |(_, rest)| rest)
+            .chars()
+            .count()
+            + 1;
+        PolicyError::Parse {
+            file: self.file.clone(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// Deserialises the whole document, mapping syntax and schema errors to positions.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, PolicyError> {
+        toml::from_str(self.text).map_err(|e| {
+            let message = e.message().trim().to_string();
+            match e.span() {
+                Some(span) => self.error_at(span, message),
+                None => PolicyError::Invalid {
+                    file: self.file.clone(),
+                    message,
+                },
+            }
+        })
+    }
+
+    /// Compiles spanned glob patterns, naming the bad one by position.
+    pub fn globs(&self, patterns: &[Spanned<String>]) -> Result<GlobList, PolicyError> {
+        for pattern in patterns {
+            GlobList::new(&[pattern.get_ref()])
+                .map_err(|e| self.error_at(pattern.span(), e.to_string()))?;
+        }
+        let plain: Vec<&str> = patterns.iter().map(|p| p.get_ref().as_str()).collect();
+        GlobList::new(&plain).map_err(|e| PolicyError::Invalid {
+            file: self.file.clone(),
+            message: e.to_string(),
+        })
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    #[serde(default)]
+    agent: RawAgent,
+    #[serde(default)]
+    scope: RawScope,
+    #[serde(default)]
+    risk: BTreeMap<String, Spanned<risk::RawRisk>>,
+    #[serde(default)]
+    acceptance: acceptance::RawAcceptance,
+    #[serde(default)]
+    approvals: RawApprovals,
+    #[serde(default)]
+    evidence: RawEvidence,
+    #[serde(default)]
+    allowlist: RawAllowlist,
+    #[serde(default)]
+    tasks: BTreeMap<String, Spanned<RawTask>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgent {
+    #[serde(default = "default_agent_branches")]
+    branches: Vec<Spanned<String>>,
+    #[serde(default)]
+    authors: Vec<Spanned<String>>,
+    #[serde(default = "default_true")]
+    require_task: bool,
+}
+
+impl Default for RawAgent {
+    fn default() -> Self {
+        Self {
+            branches: default_agent_branches(),
+            authors: Vec::new(),
+            require_task: true,
+        }
+    }
+}
+
+fn default_agent_branches() -> Vec<Spanned<String>> {
+    [
+        "agent/**",
+        "agents/**",
+        "codex/**",
+        "claude/**",
+        "cursor/**",
+        "copilot/**",
+    ]
+    .into_iter()
+    .map(|b| Spanned::new(0..0, b.to_string()))
+    .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    #[serde(default = "default_allow")]
+    allow: Vec<Spanned<String>>,
+    #[serde(default)]
+    deny: Vec<Spanned<String>>,
+}
+
+impl Default for RawScope {
+    fn default() -> Self {
+        Self {
+            allow: default_allow(),
+            deny: Vec::new(),
+        }
+    }
+}
+
+fn default_allow() -> Vec<Spanned<String>> {
+    vec![Spanned::new(0..0, "**".to_string())]
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApprovals {
+    allowed_signers: Option<String>,
+    #[serde(default)]
+    approvers: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvidence {
+    #[serde(default = "default_true")]
+    require: bool,
+    #[serde(default = "default_notes_ref")]
+    notes_ref: String,
+}
+
+impl Default for RawEvidence {
+    fn default() -> Self {
+        Self {
+            require: true,
+            notes_ref: default_notes_ref(),
+        }
+    }
+}
+
+fn default_notes_ref() -> String {
+    "refs/notes/agentguard".to_string()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllowlist {
+    #[serde(default)]
+    paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    findings: Vec<String>,
+}
+
+/// A human-written task: `[tasks."<id>"]` in the policy or `.agentguard/tasks/<id>.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTask {
+    pub goal: Option<String>,
+    pub allow: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub deny: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub acceptance: Vec<String>,
+    #[serde(default)]
+    pub requires_approval: Vec<Spanned<String>>,
+}
+
+/// A task definition with its globs compiled.
+#[derive(Debug, Clone)]
+pub struct TaskSpec {
+    /// Where it was defined, e.g. ".agentguard/tasks/T-1.toml at base 1a2b3c".
+    pub source: String,
+    pub goal: Option<String>,
+    pub allow: Option<GlobList>,
+    pub deny: GlobList,
+    pub acceptance: Vec<String>,
+    pub requires_approval: Vec<String>,
+}
+
+impl TaskSpec {
+    pub fn compile(
+        raw: RawTask,
+        text: &SourceText<'_>,
+        categories: &BTreeSet<String>,
+    ) -> Result<Self, PolicyError> {
+        for category in &raw.requires_approval {
+            if !categories.contains(category.get_ref()) {
+                return Err(text.error_at(
+                    category.span(),
+                    format!(
+                        "unknown risk category `{}` in requires_approval (known: {})",
+                        category.get_ref(),
+                        categories.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(Self {
+            source: text.file.clone(),
+            goal: raw.goal,
+            allow: raw.allow.as_deref().map(|a| text.globs(a)).transpose()?,
+            deny: text.globs(&raw.deny)?,
+            acceptance: raw.acceptance,
+            requires_approval: raw
+                .requires_approval
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AgentRules {
+    pub branches: GlobList,
+    pub authors: GlobList,
+    pub require_task: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScopeRules {
+    pub allow: GlobList,
+    pub deny: GlobList,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApprovalRules {
+    pub allowed_signers: Option<String>,
+    pub approvers: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EvidenceRules {
+    pub require: bool,
+    pub notes_ref: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Allowlist {
+    pub paths: GlobList,
+    pub findings: BTreeSet<String>,
+}
+
+/// The validated policy in force for one change.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub source: PolicySource,
+    pub agent: AgentRules,
+    pub scope: ScopeRules,
+    pub risk: RiskPolicy,
+    pub acceptance: AcceptancePolicy,
+    pub approvals: ApprovalRules,
+    pub evidence: EvidenceRules,
+    pub allowlist: Allowlist,
+    pub tasks: BTreeMap<String, TaskSpec>,
+}
+
+impl Policy {
+    /// The policy governing a change made on `base`: `.agentguard.toml` in the base's tree,
+    /// else the built-in default.
+    pub fn for_base(repo: &Repo, base: Option<&git2::Commit<'_>>) -> Result<Self, PolicyError> {
+        let Some(base) = base else {
+            return Self::parse(
+                DEFAULT_POLICY,
+                "built-in default policy",
+                PolicySource::DefaultNoBase,
+            );
+        };
+        let short = repo.short(base.id());
+        match repo.read_file_at(base.tree_id(), POLICY_FILE)? {
+            Some(bytes) => {
+                let file = format!("{POLICY_FILE} (at base {short})");
+                let text = String::from_utf8(bytes).map_err(|_| PolicyError::Invalid {
+                    file: file.clone(),
+                    message: "not valid UTF-8".into(),
+                })?;
+                Self::parse(&text, &file, PolicySource::File { base: short })
+            }
+            None => Self::parse(
+                DEFAULT_POLICY,
+                "built-in default policy",
+                PolicySource::DefaultNoFile { base: short },
+            ),
+        }
+    }
+
+    pub fn parse(text: &str, file: &str, source: PolicySource) -> Result<Self, PolicyError> {
+        let text = SourceText {
+            file: file.to_string(),
+            text,
+        };
+        let raw: RawPolicy = text.parse()?;
+        let risk = risk::compile(raw.risk, &text)?;
+        let categories = risk.category_names();
+        let mut tasks = BTreeMap::new();
+        for (id, spec) in raw.tasks {
+            let span = spec.span();
+            if !crate::task::is_valid_task_id(&id) {
+                return Err(text.error_at(span, format!("invalid task id `{id}`")));
+            }
+            let task_text = SourceText {
+                file: format!("{file} [tasks.\"{id}\"]"),
+                text: text.text,
+            };
+            tasks.insert(
+                id,
+                TaskSpec::compile(spec.into_inner(), &task_text, &categories)?,
+            );
+        }
+        Ok(Self {
+            source,
+            agent: AgentRules {
+                branches: text.globs(&raw.agent.branches)?,
+                authors: text.globs(&raw.agent.authors)?,
+                require_task: raw.agent.require_task,
+            },
+            scope: ScopeRules {
+                allow: text.globs(&raw.scope.allow)?,
+                deny: text.globs(&raw.scope.deny)?,
+            },
+            acceptance: acceptance::compile(raw.acceptance, &text)?,
+            approvals: ApprovalRules {
+                allowed_signers: raw.approvals.allowed_signers,
+                approvers: raw.approvals.approvers,
+            },
+            evidence: EvidenceRules {
+                require: raw.evidence.require,
+                notes_ref: raw.evidence.notes_ref,
+            },
+            allowlist: Allowlist {
+                paths: text.globs(&raw.allowlist.paths)?,
+                findings: raw.allowlist.findings.into_iter().collect(),
+            },
+            tasks,
+            risk,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(text, ".agentguard.toml", PolicySource::DefaultNoBase)
+    }
+
+    #[test]
+    fn example_parses_and_matches_empty_file_defaults() {
+        let example = parse(DEFAULT_POLICY).unwrap();
+        let empty = parse("").unwrap();
+        assert_eq!(
+            example.agent.branches.patterns(),
+            empty.agent.branches.patterns()
+        );
+        assert_eq!(example.scope.allow.patterns(), empty.scope.allow.patterns());
+        assert_eq!(example.agent.require_task, empty.agent.require_task);
+        assert_eq!(example.evidence.notes_ref, empty.evidence.notes_ref);
+        assert_eq!(
+            format!("{:?}", example.acceptance),
+            format!("{:?}", empty.acceptance)
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_position() {
+        let err = parse("[scope]\nallow = [\"**\"]\nalow = []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(".agentguard.toml:3:1"), "{err}");
+        assert!(err.contains("alow"), "{err}");
+    }
+
+    #[test]
+    fn bad_glob_names_glob_and_position() {
+        let err = parse("[scope]\ndeny = [\"ok/**\", \"src/[a\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2:19"), "{err}");
+        assert!(err.contains("src/[a"), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let err = parse("[scope\nallow = 1").unwrap_err().to_string();
+        assert!(err.starts_with(".agentguard.toml:1:"), "{err}");
+    }
+}

@@ -1,0 +1,169 @@
+//! `[risk.<category>]`: the high-risk categories, built-in and from policy.
+
+use super::{PolicyError, SourceText};
+use crate::finding::Action;
+use crate::glob::GlobList;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use toml::Spanned;
+
+/// Built-in categories and their default actions.
+pub const BUILTIN_CATEGORIES: [(&str, Action, &str); 9] = [
+    (
+        "credentials",
+        Action::Block,
+        "secrets, private keys, .env files",
+    ),
+    ("migrations", Action::Approve, "database schema migrations"),
+    (
+        "auth",
+        Action::Approve,
+        "authentication and authorization code",
+    ),
+    ("payments", Action::Approve, "payment and billing code"),
+    (
+        "data-deletion",
+        Action::Approve,
+        "statements and calls that delete data",
+    ),
+    ("ci-config", Action::Approve, "CI/CD pipeline configuration"),
+    (
+        "dependencies",
+        Action::Warn,
+        "dependency manifests and lock files",
+    ),
+    (
+        "test-tampering",
+        Action::Approve,
+        "deleted tests, skip markers, edited acceptance scripts",
+    ),
+    (
+        "guard-config",
+        Action::Approve,
+        "agentguard's own policy, tasks and hooks",
+    ),
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRisk {
+    #[serde(default)]
+    paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    content: Vec<Spanned<String>>,
+    action: Option<Action>,
+    description: Option<String>,
+}
+
+/// One category as the policy configures it: built-in detection plus policy additions.
+#[derive(Debug, Clone)]
+pub struct RiskCategory {
+    pub name: String,
+    pub action: Action,
+    pub description: String,
+    pub builtin: bool,
+    /// Extra path globs from policy.
+    pub paths: GlobList,
+    /// Extra content regexes from policy, matched against added lines.
+    pub content: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RiskPolicy {
+    pub categories: Vec<RiskCategory>,
+}
+
+impl RiskPolicy {
+    pub fn category_names(&self) -> BTreeSet<String> {
+        self.categories.iter().map(|c| c.name.clone()).collect()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&RiskCategory> {
+        self.categories.iter().find(|c| c.name == name)
+    }
+}
+
+pub(super) fn compile(
+    raw: BTreeMap<String, Spanned<RawRisk>>,
+    text: &SourceText<'_>,
+) -> Result<RiskPolicy, PolicyError> {
+    let mut categories: Vec<RiskCategory> = BUILTIN_CATEGORIES
+        .iter()
+        .map(|(name, action, description)| RiskCategory {
+            name: (*name).to_string(),
+            action: *action,
+            description: (*description).to_string(),
+            builtin: true,
+            paths: GlobList::empty(),
+            content: Vec::new(),
+        })
+        .collect();
+    for (name, section) in raw {
+        let span = section.span();
+        let section = section.into_inner();
+        if !is_valid_category_name(&name) {
+            return Err(text.error_at(
+                span,
+                format!(
+                    "invalid risk category name `{name}`: use lowercase letters, digits and `-`"
+                ),
+            ));
+        }
+        for pattern in &section.content {
+            regex::Regex::new(pattern.get_ref()).map_err(|e| {
+                text.error_at(
+                    pattern.span(),
+                    format!("invalid regex `{}`: {e}", pattern.get_ref()),
+                )
+            })?;
+        }
+        let paths = text.globs(&section.paths)?;
+        let content: Vec<String> = section
+            .content
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect();
+        match categories.iter_mut().find(|c| c.name == name) {
+            Some(existing) => {
+                if let Some(action) = section.action {
+                    // guard-config protects the rules themselves: it can be made stricter only.
+                    existing.action = if name == "guard-config" {
+                        action.max(Action::Approve)
+                    } else {
+                        action
+                    };
+                }
+                if let Some(description) = section.description {
+                    existing.description = description;
+                }
+                existing.paths = paths;
+                existing.content = content;
+            }
+            None => {
+                if paths.is_empty() && content.is_empty() {
+                    return Err(text.error_at(
+                        span,
+                        format!("risk category `{name}` needs `paths` or `content` rules"),
+                    ));
+                }
+                categories.push(RiskCategory {
+                    action: section.action.unwrap_or(Action::Approve),
+                    description: section.description.unwrap_or_else(|| name.clone()),
+                    name,
+                    builtin: false,
+                    paths,
+                    content,
+                });
+            }
+        }
+    }
+    Ok(RiskPolicy { categories })
+}
+
+fn is_valid_category_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}

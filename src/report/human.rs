@@ -1,0 +1,243 @@
+//! Human output: findings grouped by kind, each with its path and the rule that fired, and a
+//! last line with the verdict.
+
+use crate::engine::CommitReport;
+use crate::finding::{Action, Finding, Kind};
+use console::Style;
+use std::fmt::Write;
+
+pub struct Styles {
+    bold: Style,
+    dim: Style,
+    red: Style,
+    yellow: Style,
+    green: Style,
+    cyan: Style,
+}
+
+impl Styles {
+    pub fn new(color: bool) -> Self {
+        let s = |style: Style| style.force_styling(color);
+        Self {
+            bold: s(Style::new().bold()),
+            dim: s(Style::new().dim()),
+            red: s(Style::new().red().bold()),
+            yellow: s(Style::new().yellow().bold()),
+            green: s(Style::new().green().bold()),
+            cyan: s(Style::new().cyan()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+pub fn render(reports: &[CommitReport], styles: &Styles, verbosity: Verbosity) -> String {
+    let mut out = String::new();
+    for report in reports {
+        if verbosity == Verbosity::Quiet && report.passed() {
+            continue;
+        }
+        render_one(&mut out, report, styles, verbosity);
+    }
+    if verbosity != Verbosity::Quiet || !reports.iter().all(CommitReport::passed) {
+        render_verdict(&mut out, reports, styles);
+    }
+    out
+}
+
+fn subject(report: &CommitReport) -> String {
+    match report.commit {
+        Some(c) => format!("commit {}", short(&c.to_string())),
+        None => format!("staged change (tree {})", short(&report.tree.to_string())),
+    }
+}
+
+fn short(hex: &str) -> &str {
+    &hex[..hex.len().min(10)]
+}
+
+fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: Verbosity) {
+    let _ = writeln!(
+        out,
+        "{}",
+        st.bold.apply_to(format!("agentguard: {}", subject(report)))
+    );
+    let _ = writeln!(out, "  policy: {}", report.policy_source);
+    if !report.agent {
+        let _ = writeln!(
+            out,
+            "  {}",
+            st.dim
+                .apply_to("human commit: not agent work, passes untouched")
+        );
+        return;
+    }
+    let _ = writeln!(out, "  agent work: {}", report.agent_reasons.join("; "));
+    let task = &report.task;
+    match &task.id {
+        Some(id) => {
+            let goal = task
+                .goal
+                .as_deref()
+                .map(|g| format!(" — {g}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  task: {id}{goal}");
+        }
+        None => {
+            let _ = writeln!(out, "  task: none");
+        }
+    }
+    if verbosity == Verbosity::Verbose {
+        for layer in &task.layers {
+            let allow = layer.allow.as_ref().map_or("(any)".to_string(), |a| {
+                if a.is_empty() {
+                    "(nothing)".to_string()
+                } else {
+                    a.patterns().join(", ")
+                }
+            });
+            let _ = writeln!(
+                out,
+                "    layer {}: allow {allow}; deny {}",
+                layer.name,
+                if layer.deny.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    layer.deny.patterns().join(", ")
+                }
+            );
+        }
+        for command in &task.acceptance {
+            let _ = writeln!(
+                out,
+                "    acceptance ({}): {}",
+                command.source, command.command
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  change: {} {}, fingerprint {}",
+        report.files_changed,
+        if report.files_changed == 1 {
+            "path"
+        } else {
+            "paths"
+        },
+        report.fingerprint.as_deref().map_or("-", short)
+    );
+    for run in &report.acceptance {
+        let status = match run.exit_code {
+            Some(0) => st.green.apply_to("ok".to_string()),
+            Some(code) => st.red.apply_to(format!("exit {code}")),
+            None => st.red.apply_to("did not finish".to_string()),
+        };
+        let _ = writeln!(
+            out,
+            "  ran: {} … {status} in {} ms (network {}, worktree {})",
+            run.command, run.duration_ms, run.network, run.worktree
+        );
+    }
+    let kinds = [
+        Kind::Metadata,
+        Kind::Scope,
+        Kind::Risk,
+        Kind::Acceptance,
+        Kind::Evidence,
+        Kind::Approval,
+    ];
+    for kind in kinds {
+        let group: Vec<&Finding> = report.findings.iter().filter(|f| f.kind == kind).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  {} ({})",
+            st.bold.apply_to(kind.as_str()),
+            group.len()
+        );
+        for finding in group {
+            render_finding(out, finding, st);
+        }
+    }
+    let _ = writeln!(out);
+}
+
+fn render_finding(out: &mut String, finding: &Finding, st: &Styles) {
+    let label = match (finding.action, finding.approved) {
+        (Action::Block, _) => st.red.apply_to("✗ block  ".to_string()),
+        (Action::Approve, false) => st.yellow.apply_to("◆ approve".to_string()),
+        (Action::Approve, true) => st.green.apply_to("✓ approved".to_string()),
+        (Action::Warn, _) => st.yellow.apply_to("! warn   ".to_string()),
+    };
+    let location = match (&finding.path, finding.line) {
+        (Some(path), Some(line)) => format!("{} ", st.cyan.apply_to(format!("{path}:{line}"))),
+        (Some(path), None) => format!("{} ", st.cyan.apply_to(path)),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "    {label} {location}[{}] {}",
+        finding.category, finding.message
+    );
+    if !finding.rule.is_empty() {
+        let _ = writeln!(
+            out,
+            "              {}",
+            st.dim.apply_to(format!("rule: {}", finding.rule))
+        );
+    }
+}
+
+fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
+    let findings: Vec<&Finding> = reports.iter().flat_map(|r| &r.findings).collect();
+    let blocking = findings
+        .iter()
+        .filter(|f| f.action == Action::Block)
+        .count();
+    let pending = findings
+        .iter()
+        .filter(|f| f.action == Action::Approve && !f.approved)
+        .count();
+    let warnings = findings.iter().filter(|f| f.action == Action::Warn).count();
+    if blocking + pending == 0 {
+        let extra = if warnings > 0 {
+            format!(" ({warnings} warning{})", plural(warnings))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "verdict: {}{extra}", st.green.apply_to("pass"));
+    } else {
+        let mut parts = Vec::new();
+        if blocking > 0 {
+            parts.push(format!("{blocking} blocking finding{}", plural(blocking)));
+        }
+        if pending > 0 {
+            parts.push(format!("{pending} awaiting approval"));
+        }
+        if warnings > 0 {
+            parts.push(format!("{warnings} warning{}", plural(warnings)));
+        }
+        let _ = writeln!(
+            out,
+            "verdict: {} — {}",
+            st.red.apply_to("block"),
+            parts.join(", ")
+        );
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

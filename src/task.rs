@@ -1,0 +1,281 @@
+//! The task an agent commit works on: its `Agent-*` trailers, the human-written task file in
+//! the base tree and `[tasks."<id>"]` in the policy, merged so that layers only narrow.
+
+use crate::finding::{Action, Finding, Kind};
+use crate::glob::GlobList;
+use crate::policy::{Policy, PolicyError, RawTask, SourceText, TaskSpec};
+use crate::repo::Repo;
+use crate::trailers::Trailer;
+
+pub const TASKS_DIR: &str = ".agentguard/tasks";
+
+const KNOWN_TRAILERS: &str =
+    "Agent-Task, Agent-Name, Agent-Allow, Agent-Deny, Agent-Acceptance, Agent-Requires-Approval";
+
+/// A task id must be usable as a file name: letters, digits, `.`, `_`, `-`.
+pub fn is_valid_task_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// The `Agent-*` trailers of one commit message.
+#[derive(Debug, Clone, Default)]
+pub struct AgentTrailers {
+    pub tasks: Vec<String>,
+    pub names: Vec<String>,
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
+    pub acceptance: Vec<String>,
+    pub requires_approval: Vec<String>,
+    pub unknown: Vec<String>,
+}
+
+impl AgentTrailers {
+    pub fn from_trailers(trailers: &[Trailer]) -> Self {
+        let mut out = Self::default();
+        for t in trailers {
+            let key = t.key.to_ascii_lowercase();
+            let value = t.value.clone();
+            match key.as_str() {
+                "agent-task" => out.tasks.push(value),
+                "agent-name" => out.names.push(value),
+                "agent-allow" => out.allow.push(value),
+                "agent-deny" => out.deny.push(value),
+                "agent-acceptance" => out.acceptance.push(value),
+                "agent-requires-approval" => out.requires_approval.push(value),
+                _ if key.starts_with("agent-") => out.unknown.push(t.key.clone()),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    pub fn has_task_trailer(&self) -> bool {
+        !self.tasks.is_empty()
+    }
+}
+
+/// One layer of path rules; a path is in scope only if every layer with `allow` allows it
+/// and no layer denies it.
+#[derive(Debug, Clone)]
+pub struct ScopeLayer {
+    pub name: String,
+    pub allow: Option<GlobList>,
+    pub deny: GlobList,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptanceCommand {
+    pub command: String,
+    /// "policy", "task file", "trailer".
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Task {
+    pub id: Option<String>,
+    pub agent_name: Option<String>,
+    pub goal: Option<String>,
+    pub layers: Vec<ScopeLayer>,
+    pub acceptance: Vec<AcceptanceCommand>,
+    /// (category, where it was required).
+    pub requires_approval: Vec<(String, String)>,
+    /// Where the task was defined, in layer order.
+    pub sources: Vec<String>,
+}
+
+/// Assembles the task of a change from the policy, the base tree and the trailers. Problems
+/// with the trailers are findings (the change is bad); a malformed task file is an error.
+pub fn assemble(
+    repo: &Repo,
+    policy: &Policy,
+    base: Option<&git2::Commit<'_>>,
+    trailers: &AgentTrailers,
+) -> Result<(Task, Vec<Finding>), PolicyError> {
+    let mut findings = Vec::new();
+    let mut task = Task {
+        agent_name: trailers.names.last().cloned(),
+        ..Task::default()
+    };
+    task.layers.push(ScopeLayer {
+        name: "policy [scope]".into(),
+        allow: Some(policy.scope.allow.clone()),
+        deny: policy.scope.deny.clone(),
+    });
+    task.sources.push(policy.source.to_string());
+    for command in &policy.acceptance.commands {
+        push_command(&mut task, command, "policy");
+    }
+
+    let mut distinct: Vec<&String> = Vec::new();
+    for id in &trailers.tasks {
+        if !distinct.contains(&id) {
+            distinct.push(id);
+        }
+    }
+    match distinct.as_slice() {
+        [] => {}
+        [id] if id.is_empty() => findings.push(metadata(
+            "invalid-task",
+            Action::Block,
+            "the `Agent-Task` trailer is empty",
+        )),
+        [id] if !is_valid_task_id(id) => findings.push(metadata(
+            "invalid-task",
+            Action::Block,
+            format!("invalid task id `{id}`: use letters, digits, `.`, `_` and `-`"),
+        )),
+        [id] => task.id = Some((*id).clone()),
+        many => findings.push(metadata(
+            "conflicting-task",
+            Action::Block,
+            format!(
+                "conflicting `Agent-Task` trailers: {}",
+                many.iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+
+    if let Some(id) = task.id.clone() {
+        if let Some(spec) = policy.tasks.get(&id) {
+            add_spec(&mut task, spec, "policy task");
+        }
+        if let Some(spec) = read_task_file(repo, policy, base, &id)? {
+            add_spec(&mut task, &spec, "task file");
+        }
+    }
+
+    let trailer_allow = compile_trailer_globs(&trailers.allow, "Agent-Allow", &mut findings);
+    let trailer_deny = compile_trailer_globs(&trailers.deny, "Agent-Deny", &mut findings);
+    if !trailers.allow.is_empty() || !trailers.deny.is_empty() {
+        task.layers.push(ScopeLayer {
+            name: "trailers".into(),
+            allow: (!trailers.allow.is_empty())
+                .then(|| trailer_allow.unwrap_or_else(GlobList::empty)),
+            deny: trailer_deny.unwrap_or_else(GlobList::empty),
+        });
+        task.sources.push("commit trailers".into());
+    }
+    for command in &trailers.acceptance {
+        if command.trim().is_empty() {
+            findings.push(metadata(
+                "invalid-trailer",
+                Action::Block,
+                "an `Agent-Acceptance` trailer is empty",
+            ));
+        } else {
+            push_command(&mut task, command, "trailer");
+        }
+    }
+    let known = policy.risk.category_names();
+    for category in &trailers.requires_approval {
+        if known.contains(category) {
+            push_requirement(&mut task, category, "Agent-Requires-Approval trailer");
+        } else {
+            findings.push(metadata(
+                "invalid-trailer",
+                Action::Block,
+                format!(
+                    "`Agent-Requires-Approval: {category}` names no risk category (known: {})",
+                    known.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    for key in &trailers.unknown {
+        findings.push(metadata(
+            "unknown-trailer",
+            Action::Warn,
+            format!("unknown trailer `{key}` is ignored (known: {KNOWN_TRAILERS})"),
+        ));
+    }
+    Ok((task, findings))
+}
+
+fn metadata(category: &str, action: Action, message: impl Into<String>) -> Finding {
+    Finding::new(Kind::Metadata, category, action, message).rule("task metadata")
+}
+
+fn push_command(task: &mut Task, command: &str, source: &str) {
+    let command = command.trim();
+    if !task.acceptance.iter().any(|c| c.command == command) {
+        task.acceptance.push(AcceptanceCommand {
+            command: command.to_string(),
+            source: source.to_string(),
+        });
+    }
+}
+
+fn push_requirement(task: &mut Task, category: &str, source: &str) {
+    if !task.requires_approval.iter().any(|(c, _)| c == category) {
+        task.requires_approval
+            .push((category.to_string(), source.to_string()));
+    }
+}
+
+fn add_spec(task: &mut Task, spec: &TaskSpec, kind: &str) {
+    task.layers.push(ScopeLayer {
+        name: spec.source.clone(),
+        allow: spec.allow.clone(),
+        deny: spec.deny.clone(),
+    });
+    task.sources.push(spec.source.clone());
+    if task.goal.is_none() {
+        task.goal.clone_from(&spec.goal);
+    }
+    for command in &spec.acceptance {
+        push_command(task, command, kind);
+    }
+    for category in &spec.requires_approval {
+        push_requirement(task, category, &spec.source);
+    }
+}
+
+fn read_task_file(
+    repo: &Repo,
+    policy: &Policy,
+    base: Option<&git2::Commit<'_>>,
+    id: &str,
+) -> Result<Option<TaskSpec>, PolicyError> {
+    let Some(base) = base else {
+        return Ok(None);
+    };
+    let path = format!("{TASKS_DIR}/{id}.toml");
+    let Some(bytes) = repo.read_file_at(base.tree_id(), &path)? else {
+        return Ok(None);
+    };
+    let file = format!("{path} (at base {})", repo.short(base.id()));
+    let text = String::from_utf8(bytes).map_err(|_| PolicyError::Invalid {
+        file: file.clone(),
+        message: "not valid UTF-8".into(),
+    })?;
+    let source = SourceText { file, text: &text };
+    let raw: RawTask = source.parse()?;
+    TaskSpec::compile(raw, &source, &policy.risk.category_names()).map(Some)
+}
+
+fn compile_trailer_globs(
+    patterns: &[String],
+    key: &str,
+    findings: &mut Vec<Finding>,
+) -> Option<GlobList> {
+    let mut good = Vec::new();
+    for pattern in patterns {
+        match GlobList::new(&[pattern]) {
+            Ok(_) => good.push(pattern.as_str()),
+            Err(e) => findings.push(metadata(
+                "invalid-trailer",
+                Action::Block,
+                format!("`{key}: {pattern}`: {e}"),
+            )),
+        }
+    }
+    GlobList::new(&good).ok()
+}
