@@ -456,7 +456,7 @@ mod tests {
         let err = parse("[scope]\ndeny = [\"ok/**\", \"src/[a\"]\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains(":2:19"), "{err}");
+        assert!(err.contains(":2:18"), "{err}");
         assert!(err.contains("src/[a"), "{err}");
     }
 

@@ -7,12 +7,12 @@ use console::Style;
 use std::fmt::Write;
 
 pub struct Styles {
-    bold: Style,
-    dim: Style,
-    red: Style,
-    yellow: Style,
-    green: Style,
-    cyan: Style,
+    pub bold: Style,
+    pub dim: Style,
+    pub red: Style,
+    pub yellow: Style,
+    pub green: Style,
+    pub cyan: Style,
 }
 
 impl Styles {
@@ -131,18 +131,7 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
         },
         report.fingerprint.as_deref().map_or("-", short)
     );
-    for run in &report.acceptance {
-        let status = match run.exit_code {
-            Some(0) => st.green.apply_to("ok".to_string()),
-            Some(code) => st.red.apply_to(format!("exit {code}")),
-            None => st.red.apply_to("did not finish".to_string()),
-        };
-        let _ = writeln!(
-            out,
-            "  ran: {} … {status} in {} ms (network {}, worktree {})",
-            run.command, run.duration_ms, run.network, run.worktree
-        );
-    }
+    super::runs::render(out, &report.acceptance, st);
     let kinds = [
         Kind::Metadata,
         Kind::Scope,

@@ -2,6 +2,7 @@
 
 pub mod human;
 pub mod json;
+mod runs;
 
 use crate::engine::CommitReport;
 

@@ -1,0 +1,193 @@
+//! A hermetic scratch repository: the user's git config never leaks in, dates are fixed so
+//! hashes are stable, and every git call must succeed unless the test says otherwise.
+
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use tempfile::TempDir;
+
+pub struct TestRepo {
+    dir: TempDir,
+    home: PathBuf,
+}
+
+/// Environment every git and agentguard process in a test runs with.
+fn hermetic(cmd: &mut std::process::Command, home: &Path) {
+    for (key, _) in std::env::vars_os() {
+        let key_str = key.to_string_lossy();
+        if key_str.starts_with("GIT_") || key_str == "NO_COLOR" || key_str.starts_with("AGENTGUARD")
+        {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
+        .env("HOME", home)
+        .env("GIT_AUTHOR_NAME", "Test Author")
+        .env("GIT_AUTHOR_EMAIL", "author@example.com")
+        .env("GIT_COMMITTER_NAME", "Test Committer")
+        .env("GIT_COMMITTER_EMAIL", "committer@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z");
+}
+
+impl TestRepo {
+    /// An empty repository on branch `main` (unborn HEAD).
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("agentguard-test")
+            .tempdir()
+            .expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("home");
+        std::fs::write(home.join(".gitconfig"), "").expect("gitconfig");
+        let repo = Self { dir, home };
+        std::fs::create_dir_all(repo.path()).expect("work");
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// A repository with one human commit of `README.md`.
+    pub fn with_initial_commit() -> Self {
+        let repo = Self::new();
+        repo.write("README.md", "hello\n");
+        repo.commit_all("initial commit");
+        repo
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// Scratch space beside the work tree (not inside it).
+    pub fn scratch(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn git_command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new("git");
+        hermetic(&mut cmd, &self.home);
+        cmd.current_dir(self.path());
+        cmd
+    }
+
+    /// Runs git and returns trimmed stdout; panics with stderr on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        let output = self.git_command().args(args).output().expect("run git");
+        assert!(
+            output.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    pub fn git_output(&self, args: &[&str]) -> Output {
+        self.git_command().args(args).output().expect("run git")
+    }
+
+    pub fn write(&self, path: &str, content: &str) {
+        self.write_bytes(path, content.as_bytes());
+    }
+
+    pub fn write_bytes(&self, path: &str, content: &[u8]) {
+        let full = self.path().join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(full, content).expect("write");
+    }
+
+    pub fn remove(&self, path: &str) {
+        std::fs::remove_file(self.path().join(path)).expect("remove");
+    }
+
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.path().join(path)).expect("read")
+    }
+
+    /// `git add -A && git commit -m message`; returns the new commit id.
+    pub fn commit_all(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            message,
+        ]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    pub fn checkout_new(&self, branch: &str) {
+        self.git(&["checkout", "-q", "-b", branch]);
+    }
+
+    /// The built binary, run in the work tree with the hermetic environment.
+    pub fn agentguard(&self) -> Command {
+        let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("agentguard"));
+        hermetic(&mut std_cmd, &self.home);
+        std_cmd.current_dir(self.path());
+        Command::from_std(std_cmd)
+    }
+
+    /// `agentguard check --format json <args>`, parsed; asserts the exit code.
+    pub fn check_json(&self, args: &[&str], expected_code: i32) -> serde_json::Value {
+        let output = self
+            .agentguard()
+            .arg("check")
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .expect("run agentguard");
+        assert_eq!(
+            output.status.code(),
+            Some(expected_code),
+            "agentguard check {args:?}: stdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("valid JSON report")
+    }
+
+    /// Snapshot of what a check must never touch: HEAD, the index and the work tree status.
+    pub fn state(&self) -> (String, String, String) {
+        (
+            self.git_output(&["rev-parse", "HEAD"])
+                .stdout
+                .escape_ascii()
+                .to_string(),
+            self.git(&["ls-files", "--stage"]),
+            self.git(&["status", "--porcelain", "--untracked-files=all"]),
+        )
+    }
+}
+
+/// The findings of the first commit in a JSON report.
+pub fn findings(report: &serde_json::Value) -> Vec<serde_json::Value> {
+    report["commits"][0]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// (kind, category, path) of every finding, for compact assertions.
+pub fn finding_keys(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    findings(report)
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap_or_default().to_string(),
+                f["category"].as_str().unwrap_or_default().to_string(),
+                f["path"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
