@@ -172,6 +172,16 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         report.acceptance = outcome.runs;
         findings.extend(outcome.findings);
     }
+    let approve_target = match report.commit {
+        Some(commit) => repo.short(commit),
+        None => "--staged".to_string(),
+    };
+    for finding in findings.iter_mut().filter(|f| f.action == Action::Approve) {
+        finding.message.push_str(&format!(
+            "; sign off with `agentguard approve {approve_target} --category {}`",
+            finding.category
+        ));
+    }
     findings.sort_by(|a, b| {
         (a.kind, &a.category, &a.path, a.line).cmp(&(b.kind, &b.category, &b.path, b.line))
     });
