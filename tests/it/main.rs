@@ -1,6 +1,8 @@
 //! End-to-end tests: real repositories built with the `git` binary, judged by the built
 //! `agentguard` binary. One test binary, one module per area.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod acceptance;
 mod check;
 mod check_bad_input;
