@@ -301,7 +301,8 @@ fn diff_trees(
         .context_lines(0);
     let mut diff = git.diff_tree_to_tree(old, Some(new), Some(&mut opts))?;
     let mut find = DiffFindOptions::new();
-    find.renames(true);
+    // Fixed, not read from the user's config, so the fingerprint is the same everywhere.
+    find.renames(true).rename_threshold(50).rename_limit(1000);
     diff.find_similar(Some(&mut find))?;
     let mut entries = Vec::with_capacity(diff.deltas().len());
     for delta in diff.deltas() {
