@@ -64,12 +64,21 @@ impl Side {
 }
 
 #[derive(Debug, Clone)]
+pub struct Symlink {
+    /// The target as stored in the blob.
+    pub target: Vec<u8>,
+    /// The repository-relative path it resolves to in the judged tree, or `None` if it
+    /// leaves the repository.
+    pub resolved: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone)]
 pub struct Entry {
     pub status: Status,
     pub old: Option<Side>,
     pub new: Option<Side>,
-    /// For a new-side symlink: the link's target as stored in the blob.
-    pub symlink_target: Option<Vec<u8>>,
+    /// For a new-side symlink: where it points.
+    pub symlink: Option<Symlink>,
 }
 
 impl Entry {
@@ -289,11 +298,24 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The target of the symlink at `path` in `tree`, if that path is a symlink there.
+fn symlink_in_tree(repo: &Repo, tree: &Tree<'_>, path: &[u8]) -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let entry = tree
+        .get_path(std::path::Path::new(std::ffi::OsStr::from_bytes(path)))
+        .ok()?;
+    if u32::try_from(entry.filemode()).ok()? != MODE_SYMLINK {
+        return None;
+    }
+    repo.blob(entry.id()).ok().map(|b| b.content().to_vec())
+}
+
 fn diff_trees(
     repo: &Repo,
     old: Option<&Tree<'_>>,
-    new: &Tree<'_>,
+    new_tree: &Tree<'_>,
 ) -> Result<Vec<Entry>, DiffError> {
+    let new = new_tree;
     let git = repo.git();
     let mut opts = DiffOptions::new();
     opts.include_typechange(true)
@@ -339,15 +361,21 @@ fn diff_trees(
                 side(delta.new_file()),
             ),
         };
-        let symlink_target = match &new {
-            Some(side) if side.is_symlink() => Some(repo.blob(side.oid)?.content().to_vec()),
+        let symlink = match &new {
+            Some(side) if side.is_symlink() => {
+                let target = repo.blob(side.oid)?.content().to_vec();
+                let resolved = crate::symlink::resolve(&side.path, &target, |path| {
+                    symlink_in_tree(repo, new_tree, path)
+                });
+                Some(Symlink { target, resolved })
+            }
             _ => None,
         };
         entries.push(Entry {
             status,
             old,
             new,
-            symlink_target,
+            symlink,
         });
     }
     Ok(entries)

@@ -17,6 +17,7 @@ pub mod repo;
 pub mod report;
 pub mod risk;
 pub mod scope;
+pub mod symlink;
 pub mod task;
 pub mod trailers;
 

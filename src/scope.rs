@@ -13,11 +13,11 @@ pub fn check(change: &Change, layers: &[ScopeLayer]) -> Vec<Finding> {
                 findings.push(finding);
             }
         }
-        let (Some(new), Some(target)) = (&entry.new, &entry.symlink_target) else {
+        let (Some(new), Some(symlink)) = (&entry.new, &entry.symlink) else {
             continue;
         };
         let link = new.display_path();
-        match resolve_symlink(&new.path, target) {
+        match &symlink.resolved {
             None => findings.push(
                 Finding::new(
                     Kind::Scope,
@@ -25,14 +25,14 @@ pub fn check(change: &Change, layers: &[ScopeLayer]) -> Vec<Finding> {
                     Action::Block,
                     format!(
                         "symlink {link} points to `{}`, outside the repository",
-                        display_path(target)
+                        display_path(&symlink.target)
                     ),
                 )
                 .at(&link)
                 .rule("symlinks must resolve inside the repository"),
             ),
             Some(resolved) => {
-                if let Some(mut finding) = judge(&resolved, layers) {
+                if let Some(mut finding) = judge(resolved, layers) {
                     finding.message = format!("symlink {link} points to {}", finding.message);
                     finding.path = Some(link.clone());
                     findings.push(finding);
@@ -101,51 +101,4 @@ fn judge(path: &[u8], layers: &[ScopeLayer]) -> Option<Finding> {
         }
     }
     None
-}
-
-/// The repository-relative path a symlink at `link` resolves to, or `None` if it leaves the
-/// repository (absolute target or too many `..`).
-pub fn resolve_symlink(link: &[u8], target: &[u8]) -> Option<Vec<u8>> {
-    if target.first() == Some(&b'/') || target.is_empty() {
-        return None;
-    }
-    let mut parts: Vec<&[u8]> = link.split(|b| *b == b'/').collect();
-    parts.pop();
-    for component in target.split(|b| *b == b'/') {
-        match component {
-            b"" | b"." => {}
-            b".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    if parts.is_empty() {
-        // The repository root itself: everything is below it.
-        return Some(b".".to_vec());
-    }
-    Some(parts.join(&b'/'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::resolve_symlink;
-
-    fn r(link: &str, target: &str) -> Option<String> {
-        resolve_symlink(link.as_bytes(), target.as_bytes()).map(|p| String::from_utf8(p).unwrap())
-    }
-
-    #[test]
-    fn resolves_relative_targets() {
-        assert_eq!(r("a/b/link", "../c/d").as_deref(), Some("a/c/d"));
-        assert_eq!(r("link", "./x/./y").as_deref(), Some("x/y"));
-        assert_eq!(r("a/link", "..").as_deref(), Some("."));
-    }
-
-    #[test]
-    fn escaping_targets_are_none() {
-        assert_eq!(r("link", "/etc/passwd"), None);
-        assert_eq!(r("a/link", "../../x"), None);
-        assert_eq!(r("link", ""), None);
-    }
 }

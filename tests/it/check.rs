@@ -561,3 +561,30 @@ fn check_from_another_directory_with_dash_c() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn symlinks_are_judged_by_their_resolved_target() {
+    let repo = TestRepo::with_initial_commit();
+    std::os::unix::fs::symlink("/etc", repo.path().join("sys")).unwrap();
+    repo.write("secrets/prod.key", "x\n");
+    repo.commit_all("base with a symlink out of the repository");
+    std::fs::create_dir_all(repo.path().join("src")).unwrap();
+    // Each of these is in scope by its own path, but not by where it points.
+    std::os::unix::fs::symlink("../sys/passwd", repo.path().join("src/via-other-link")).unwrap();
+    std::os::unix::fs::symlink("../secrets/prod.key", repo.path().join("src/key")).unwrap();
+    std::os::unix::fs::symlink("lib.rs", repo.path().join("src/alias.rs")).unwrap();
+    repo.commit_all(&msg(&[TASK, "Agent-Allow: src/**", "Agent-Deny: secrets/"]));
+    let report = repo.check_json(&["HEAD"], 1);
+    assert_eq!(
+        finding_keys(&report),
+        keys(&[
+            ("scope", "denied", "src/key"),
+            ("scope", "symlink-escape", "src/via-other-link"),
+        ])
+    );
+    let f = findings(&report);
+    assert!(f[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("symlink src/key points to secrets/prod.key"));
+}
