@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 pub const MODE_SYMLINK: u32 = 0o120000;
 pub const MODE_GITLINK: u32 = 0o160000;
 pub const MODE_TREE: u32 = 0o040000;
+/// The stage bits of an index entry's flags (`GIT_INDEX_ENTRY_STAGEMASK`).
+const INDEX_STAGE_MASK: u16 = 0x3000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
@@ -70,6 +72,8 @@ pub struct Symlink {
     /// The repository-relative path it resolves to in the judged tree, or `None` if it
     /// leaves the repository.
     pub resolved: Option<Vec<u8>>,
+    /// When it resolves to a directory: the files below it, which the link exposes.
+    pub exposes: Vec<Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -182,12 +186,7 @@ impl Change {
     pub fn of_index(repo: &Repo) -> Result<Self, DiffError> {
         let git = repo.git();
         let head = repo.head_commit()?;
-        let mut index = git.index()?;
-        if index.has_conflicts() {
-            return Err(DiffError::ConflictedIndex);
-        }
-        // Writes tree objects only; the index file and HEAD are left alone.
-        let tree_id = index.write_tree()?;
+        let tree_id = repo.staged_tree()?;
         let new = git.find_tree(tree_id)?;
         let old = head.as_ref().map(|h| h.tree()).transpose()?;
         let entries = diff_trees(repo, old.as_ref(), &new)?;
@@ -310,6 +309,37 @@ fn symlink_in_tree(repo: &Repo, tree: &Tree<'_>, path: &[u8]) -> Option<Vec<u8>>
     repo.blob(entry.id()).ok().map(|b| b.content().to_vec())
 }
 
+/// Every file below the directory `dir` of `tree` (`.` is the root); empty if `dir` is not
+/// a directory there.
+fn files_below(repo: &Repo, tree: &Tree<'_>, dir: &[u8]) -> Result<Vec<Vec<u8>>, DiffError> {
+    use std::os::unix::ffi::OsStrExt;
+    let (subtree, prefix) = if dir == b"." {
+        (tree.clone(), Vec::new())
+    } else {
+        let Ok(entry) = tree.get_path(std::path::Path::new(std::ffi::OsStr::from_bytes(dir)))
+        else {
+            return Ok(Vec::new());
+        };
+        if entry.kind() != Some(git2::ObjectType::Tree) {
+            return Ok(Vec::new());
+        }
+        let mut prefix = dir.to_vec();
+        prefix.push(b'/');
+        (repo.git().find_tree(entry.id())?, prefix)
+    };
+    let mut files = Vec::new();
+    subtree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+        if entry.kind() != Some(git2::ObjectType::Tree) {
+            let mut path = prefix.clone();
+            path.extend_from_slice(parent.as_bytes());
+            path.extend_from_slice(entry.name_bytes());
+            files.push(path);
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    Ok(files)
+}
+
 fn diff_trees(
     repo: &Repo,
     old: Option<&Tree<'_>>,
@@ -367,7 +397,15 @@ fn diff_trees(
                 let resolved = crate::symlink::resolve(&side.path, &target, |path| {
                     symlink_in_tree(repo, new_tree, path)
                 });
-                Some(Symlink { target, resolved })
+                let exposes = match &resolved {
+                    Some(path) => files_below(repo, new_tree, path)?,
+                    None => Vec::new(),
+                };
+                Some(Symlink {
+                    target,
+                    resolved,
+                    exposes,
+                })
             }
             _ => None,
         };
@@ -414,7 +452,9 @@ fn merged_parents_tree(repo: &Repo, commit: &git2::Commit<'_>) -> Result<Oid, Di
                     continue;
                 };
                 index.conflict_remove(std::path::Path::new(std::ffi::OsStr::from_bytes(&path)))?;
-                if let Some(ours) = conflict.our {
+                if let Some(mut ours) = conflict.our {
+                    // Back to stage 0: the first parent's side stands as merged.
+                    ours.flags &= !INDEX_STAGE_MASK;
                     index.add(&ours)?;
                 }
             }

@@ -67,7 +67,6 @@ impl CommitReport {
 }
 
 pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, EngineError> {
-    let git = repo.git();
     let (commit, message, author_email, branches) = match &request.target {
         Target::Rev(spec) => {
             let commit = repo.resolve_commit(spec)?;
@@ -99,7 +98,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
 
     let tree = match &commit {
         Some(c) => c.tree_id(),
-        None => git.index()?.write_tree()?,
+        None => repo.staged_tree()?,
     };
     let mut report = CommitReport {
         commit: commit.as_ref().map(|c| c.id()),

@@ -1,5 +1,6 @@
 //! One error type at the edge: every module error becomes one clear message with a hint.
 
+use crate::diff::DiffError;
 use crate::engine::EngineError;
 use crate::policy::PolicyError;
 use crate::repo::RepoError;
@@ -31,28 +32,39 @@ impl Error {
     /// What the user can do next.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Error::Engine(EngineError::Repo(repo)) => match repo {
-                RepoError::NotARepository { .. } => {
-                    Some("run agentguard inside a git work tree, or pass -C <dir>")
-                }
-                RepoError::Bare { .. } => Some("run it in a clone with a work tree (git clone <bare> <dir>)"),
-                RepoError::BadRevision { .. } | RepoError::NotACommit { .. } => {
-                    Some("name a commit, e.g. HEAD, a branch, or a commit id (see `git rev-parse`)")
-                }
-                RepoError::UnbornHead => Some("make a first commit, or judge what is staged with `agentguard check --staged`"),
-                RepoError::MissingParent { .. } => {
-                    Some("fetch more history (git fetch --deepen=1, or --unshallow) and run again")
-                }
-                RepoError::Git(_) => None,
-            },
-            Error::Engine(EngineError::Policy(PolicyError::Parse { .. } | PolicyError::Invalid { .. })) => {
-                Some("fix the file in the base commit; agentguard never falls back to defaults when a policy or task file is broken")
-            }
-            Error::Engine(EngineError::Diff(crate::diff::DiffError::ConflictedIndex)) => {
-                Some("resolve the conflicts and `git add` the files, then check again")
-            }
+            Error::Engine(EngineError::Repo(e))
+            | Error::Engine(EngineError::Diff(DiffError::Repo(e)))
+            | Error::Engine(EngineError::Policy(PolicyError::Repo(e))) => repo_hint(e),
+            Error::Engine(EngineError::Policy(_)) => Some(
+                "fix the file in the base commit; agentguard never falls back to defaults when a policy or task file is broken",
+            ),
             Error::MessageFile { .. } => Some("pass the path of an existing commit message file"),
+            Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
             _ => None,
         }
+    }
+}
+
+fn repo_hint(error: &RepoError) -> Option<&'static str> {
+    match error {
+        RepoError::NotARepository { .. } => {
+            Some("run agentguard inside a git work tree, or pass -C <dir>")
+        }
+        RepoError::Bare { .. } => {
+            Some("run it in a clone with a work tree (git clone <bare> <dir>)")
+        }
+        RepoError::BadRevision { .. } | RepoError::NotACommit { .. } => {
+            Some("name a commit, e.g. HEAD, a branch, or a commit id (see `git rev-parse`)")
+        }
+        RepoError::UnbornHead => {
+            Some("make a first commit, or judge what is staged with `agentguard check --staged`")
+        }
+        RepoError::MissingParent { .. } => {
+            Some("fetch more history (git fetch --deepen=1, or --unshallow) and run again")
+        }
+        RepoError::ConflictedIndex => {
+            Some("resolve the conflicts and `git add` the files, then check again")
+        }
+        RepoError::Git(_) => None,
     }
 }

@@ -17,8 +17,19 @@ pub enum RepoError {
     UnbornHead,
     #[error("commit {commit} has parent {parent}, which is missing from this repository (shallow clone?)")]
     MissingParent { commit: String, parent: String },
+    #[error("the index has unresolved merge conflicts; there is no staged tree to check")]
+    ConflictedIndex,
     #[error("git error: {0}")]
     Git(#[from] git2::Error),
+}
+
+/// The first `parent` line of a commit's raw header.
+fn raw_first_parent(commit: &git2::Commit<'_>) -> Option<String> {
+    commit
+        .raw_header_bytes()
+        .split(|b| *b == b'\n')
+        .find_map(|line| line.strip_prefix(b"parent "))
+        .map(|id| String::from_utf8_lossy(id).trim().to_string())
 }
 
 pub struct Repo {
@@ -119,6 +130,14 @@ impl Repo {
         commit: &git2::Commit<'r>,
     ) -> Result<Option<git2::Commit<'r>>, RepoError> {
         let Some(parent_id) = commit.parent_ids().next() else {
+            // A shallow clone's boundary commit looks parentless to libgit2; its raw header
+            // still names the parent, which is missing here.
+            if let Some(parent) = raw_first_parent(commit) {
+                return Err(RepoError::MissingParent {
+                    commit: commit.id().to_string(),
+                    parent,
+                });
+            }
             return Ok(None);
         };
         self.git
@@ -128,6 +147,16 @@ impl Repo {
                 commit: commit.id().to_string(),
                 parent: parent_id.to_string(),
             })
+    }
+
+    /// The tree of the staged index (as git gave it to us, `GIT_INDEX_FILE` included); writes
+    /// tree objects only, never the index file or HEAD.
+    pub fn staged_tree(&self) -> Result<Oid, RepoError> {
+        let mut index = self.git.index()?;
+        if index.has_conflicts() {
+            return Err(RepoError::ConflictedIndex);
+        }
+        Ok(index.write_tree()?)
     }
 
     /// The content of the blob at `path` in the tree `tree`, if it is a regular file there.

@@ -32,8 +32,20 @@ pub fn check(change: &Change, layers: &[ScopeLayer]) -> Vec<Finding> {
                 .rule("symlinks must resolve inside the repository"),
             ),
             Some(resolved) => {
-                if let Some(mut finding) = judge(resolved, layers) {
-                    finding.message = format!("symlink {link} points to {}", finding.message);
+                // A link to a directory opens up every file below it.
+                let exposed = std::iter::once(resolved.as_slice())
+                    .chain(symlink.exposes.iter().map(Vec::as_slice))
+                    .find_map(|path| judge(path, layers));
+                if let Some(mut finding) = exposed {
+                    finding.message = if symlink.exposes.is_empty() {
+                        format!("symlink {link} points to {}", finding.message)
+                    } else {
+                        format!(
+                            "symlink {link} points to directory {}, exposing {}",
+                            display_path(resolved),
+                            finding.message
+                        )
+                    };
                     finding.path = Some(link.clone());
                     findings.push(finding);
                 }
