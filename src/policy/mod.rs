@@ -87,13 +87,30 @@ impl SourceText<'_> {
         toml::from_str(self.text).map_err(|e| {
             let message = e.message().trim().to_string();
             match e.span() {
-                Some(span) => self.error_at(span, message),
+                Some(span) => {
+                    let message = match self.key_on_line(span.start) {
+                        Some(key) if message.starts_with("invalid") => {
+                            format!("`{key}`: {message}")
+                        }
+                        _ => message,
+                    };
+                    self.error_at(span, message)
+                }
                 None => PolicyError::Invalid {
                     file: self.file.clone(),
                     message,
                 },
             }
         })
+    }
+
+    /// The `key` of a `key = value` line holding `offset`, to name it in type errors.
+    fn key_on_line(&self, offset: usize) -> Option<&str> {
+        let start = self.text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+        let line = self.text.get(start..)?.lines().next()?;
+        let (key, _) = line.split_once('=')?;
+        let key = key.trim().trim_matches('"');
+        (!key.is_empty() && !key.starts_with('[')).then_some(key)
     }
 
     /// Compiles spanned glob patterns, naming the bad one by position.
@@ -458,6 +475,14 @@ mod tests {
             .to_string();
         assert!(err.contains(":2:18"), "{err}");
         assert!(err.contains("src/[a"), "{err}");
+    }
+
+    #[test]
+    fn type_error_names_the_key() {
+        let err = parse("[agent]\nrequire_task = \"yes\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2:16: `require_task`: invalid type"), "{err}");
     }
 
     #[test]
