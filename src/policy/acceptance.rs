@@ -44,7 +44,7 @@ pub struct RawAcceptance {
     #[serde(default = "default_keep")]
     keep: Vec<Spanned<String>>,
     #[serde(default = "default_env")]
-    env: Vec<String>,
+    env: Vec<Spanned<String>>,
     #[serde(default = "default_max_output")]
     max_output: Spanned<RawSize>,
     #[serde(default)]
@@ -85,7 +85,7 @@ fn default_keep() -> Vec<Spanned<String>> {
         .map(|k| unspanned(k.to_string()))
         .collect()
 }
-fn default_env() -> Vec<String> {
+fn default_env() -> Vec<Spanned<String>> {
     [
         "PATH",
         "HOME",
@@ -98,7 +98,7 @@ fn default_env() -> Vec<String> {
         "RUSTUP_HOME",
     ]
     .into_iter()
-    .map(str::to_string)
+    .map(|name| unspanned(name.to_string()))
     .collect()
 }
 fn default_max_output() -> Spanned<RawSize> {
@@ -110,11 +110,15 @@ fn default_max_output() -> Spanned<RawSize> {
 pub struct AcceptancePolicy {
     pub commands: Vec<String>,
     pub setup: Vec<String>,
+    /// Per command.
     pub timeout: Duration,
     pub network: NetworkMode,
     pub worktree: WorktreeMode,
+    /// What survives in a reused checkout (`.gitignore` syntax, passed to `git clean -e`).
     pub keep: GlobList,
+    /// Variable names passed to the commands; a trailing `*` matches a prefix.
     pub env: Vec<String>,
+    /// Bytes of output kept per command.
     pub max_output: u64,
     pub allowed_programs: Vec<String>,
 }
@@ -144,6 +148,18 @@ pub(super) fn compile(
             )
         })?,
     };
+    for name in &raw.env {
+        if !is_env_pattern(name.get_ref()) {
+            return Err(text.error_at(
+                name.span(),
+                format!(
+                    "invalid environment variable name `{}` in env (e.g. \"HOME\", or \"NPM_*\" \
+                     for a prefix)",
+                    name.get_ref()
+                ),
+            ));
+        }
+    }
     Ok(AcceptancePolicy {
         commands: raw.commands,
         setup: raw.setup,
@@ -151,10 +167,18 @@ pub(super) fn compile(
         network: raw.network,
         worktree: raw.worktree,
         keep: text.globs(&raw.keep)?,
-        env: raw.env,
+        env: raw.env.into_iter().map(Spanned::into_inner).collect(),
         max_output,
         allowed_programs: raw.allowed_programs,
     })
+}
+
+/// A variable name, or a prefix of names ending in `*`.
+fn is_env_pattern(pattern: &str) -> bool {
+    let name = pattern.strip_suffix('*').unwrap_or(pattern);
+    !pattern.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// "65536", "64KiB", "64 KB", "1MiB", "2G".
@@ -186,5 +210,15 @@ mod tests {
         assert_eq!(parse_size("1 MiB"), Some(1 << 20));
         assert_eq!(parse_size("lots"), None);
         assert_eq!(parse_size("1TB"), None);
+    }
+
+    #[test]
+    fn env_patterns() {
+        for good in ["PATH", "npm_config_*", "_X1", "*"] {
+            assert!(is_env_pattern(good), "{good}");
+        }
+        for bad in ["", "A B", "1X", "X=1", "A*B"] {
+            assert!(!is_env_pattern(bad), "{bad}");
+        }
     }
 }

@@ -1,20 +1,69 @@
-//! Human rendering of acceptance runs.
+//! Human rendering of acceptance runs: one line per command, and the last lines of output
+//! under each command that did not pass.
 
 use super::human::Styles;
-use crate::acceptance::AcceptanceRun;
+use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
 use std::fmt::Write;
+
+/// Output lines shown under a failing command.
+const TAIL_LINES: usize = 12;
 
 pub fn render(out: &mut String, runs: &[AcceptanceRun], st: &Styles) {
     for run in runs {
-        let status = match run.exit_code {
-            Some(0) => st.green.apply_to("ok".to_string()),
-            Some(code) => st.red.apply_to(format!("exit {code}")),
-            None => st.red.apply_to("did not finish".to_string()),
+        let status = match (run.status, run.exit_code, run.signal) {
+            (RunStatus::Passed, _, _) => st.green.apply_to("ok".to_string()),
+            (RunStatus::TimedOut, _, _) => st.red.apply_to("timed out".to_string()),
+            (RunStatus::NotRun, _, _) => st.red.apply_to("not run".to_string()),
+            (_, Some(code), _) => st.red.apply_to(format!("exit {code}")),
+            (_, None, Some(signal)) => st.red.apply_to(format!("killed by signal {signal}")),
+            (_, None, None) => st.red.apply_to("did not finish".to_string()),
+        };
+        let label = match run.phase {
+            Phase::Setup => "setup",
+            Phase::Acceptance => "ran",
+        };
+        let timing = if run.status == RunStatus::NotRun {
+            String::new()
+        } else {
+            format!(" in {}", duration(run.duration_ms))
         };
         let _ = writeln!(
             out,
-            "  ran: {} … {status} in {} ms (network {}, worktree {})",
-            run.command, run.duration_ms, run.network, run.worktree
+            "  {label}: {} … {status}{timing} (network {}, worktree {})",
+            run.command, run.network, run.worktree
         );
+        if !run.passed() {
+            render_tail(out, run, st);
+        }
+    }
+}
+
+fn render_tail(out: &mut String, run: &AcceptanceRun, st: &Styles) {
+    let lines: Vec<&str> = run.output_tail.lines().collect();
+    let start = lines.len().saturating_sub(TAIL_LINES);
+    if start > 0 || run.output_truncated {
+        let _ = writeln!(
+            out,
+            "      {}",
+            st.dim.apply_to(format!(
+                "… last {} lines of {} bytes of output (sha256 {})",
+                lines.len() - start,
+                run.output_bytes,
+                &run.output_sha256[..run.output_sha256.len().min(12)]
+            ))
+        );
+    }
+    for line in &lines[start..] {
+        let _ = writeln!(out, "      {} {line}", st.dim.apply_to("│"));
+    }
+}
+
+fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else {
+        format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60)
     }
 }

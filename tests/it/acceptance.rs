@@ -1,1 +1,541 @@
-//! Placeholder until this area's tests land.
+//! Acceptance runs: a clean checkout of exactly the judged tree, a scrubbed environment,
+//! process groups killed whole, capped output, network isolation, reused checkouts, and
+//! nothing left behind.
+
+use crate::support::{finding_keys, TestRepo};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+const TASK: &str = "Agent-Task: T-1";
+
+fn msg(trailers: &[&str]) -> String {
+    format!("Agent change\n\n{}\n", trailers.join("\n"))
+}
+
+/// A repository whose base commit carries `policy` as `.agentguard.toml`.
+fn repo_with_policy(policy: &str) -> TestRepo {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(".agentguard.toml", policy);
+    repo.commit_all("policy");
+    repo
+}
+
+/// A temporary directory for agentguard's TMPDIR, to see what it leaves behind.
+fn tmpdir(repo: &TestRepo) -> PathBuf {
+    let dir = repo.scratch().join("tmp");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn check(repo: &TestRepo, args: &[&str]) -> (Output, Value) {
+    let output = repo
+        .agentguard()
+        .arg("check")
+        .args(args)
+        .args(["--format", "json"])
+        .env("TMPDIR", tmpdir(repo))
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (output, report)
+}
+
+/// The caller's git variables removed and the test's home and TMPDIR set, as for
+/// `TestRepo::agentguard`.
+fn hermetic(command: &mut std::process::Command, repo: &TestRepo) {
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("GIT_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .current_dir(repo.path())
+        .env("HOME", repo.home())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", repo.home().join(".gitconfig"))
+        .env("TMPDIR", tmpdir(repo));
+}
+
+/// The built binary started in the background.
+fn spawn(repo: &TestRepo, args: &[&str]) -> std::process::Child {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("agentguard"));
+    hermetic(&mut command, repo);
+    command
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn expect(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn runs(report: &Value) -> Vec<Value> {
+    report["commits"][0]["acceptance"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn key(kind: &str, category: &str) -> (String, String, String) {
+    (kind.to_string(), category.to_string(), String::new())
+}
+
+/// Whether a process is alive (a zombie awaiting a reaper is not).
+fn alive(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())) {
+        Ok(stat) => !matches!(
+            stat.rsplit_once(") ").map(|(_, rest)| &rest[..1]),
+            Some("Z" | "X")
+        ),
+        Err(_) => false,
+    }
+}
+
+fn assert_nothing_left(repo: &TestRepo) {
+    let left: Vec<_> = std::fs::read_dir(tmpdir(repo))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+    assert_eq!(repo.git(&["worktree", "list"]).lines().count(), 1);
+}
+
+fn shell_path(path: &Path) -> String {
+    format!("'{}'", path.display())
+}
+
+#[test]
+fn passing_and_failing_commands_are_recorded_in_order() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("b.txt", "b\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Acceptance: test -f b.txt",
+        "Agent-Acceptance: echo first; echo boom >&2; exit 3",
+    ]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 1);
+    assert!(output.stderr.is_empty(), "no progress without a terminal");
+    let runs = runs(&report);
+    assert_eq!(runs.len(), 2, "{report:#}");
+    assert_eq!(runs[0]["command"], "test -f b.txt");
+    assert_eq!(runs[0]["exit_code"], 0);
+    assert_eq!(runs[0]["status"], "passed");
+    assert_eq!(runs[0]["network"], "denied");
+    assert_eq!(runs[0]["worktree"], "fresh");
+    assert_eq!(runs[0]["phase"], "acceptance");
+    assert_eq!(runs[1]["exit_code"], 3);
+    assert_eq!(runs[1]["status"], "failed");
+    assert_eq!(runs[1]["output_tail"], "first\nboom\n");
+    assert_eq!(runs[1]["output_bytes"], 11);
+    assert_eq!(runs[1]["output_sha256"].as_str().map(str::len), Some(64));
+    assert!(runs[1]["duration_ms"].is_u64());
+    assert_eq!(
+        finding_keys(&report),
+        vec![key("acceptance", "command-failed")]
+    );
+
+    let human = repo
+        .agentguard()
+        .arg("check")
+        .env("TMPDIR", tmpdir(&repo))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("ran: test -f b.txt … ok"), "{text}");
+    assert!(text.contains("… exit 3 in"), "{text}");
+    assert!(
+        text.contains("│ boom"),
+        "the failing command's last lines: {text}"
+    );
+    assert_nothing_left(&repo);
+}
+
+#[test]
+fn runs_see_the_committed_tree_and_leave_the_work_tree_alone() {
+    let repo = repo_with_policy(
+        "[acceptance]\ncommands = [\"grep -qx committed data.txt\", \"test ! -e untracked.txt\", \
+         \"test -z \\\"$(git status --porcelain)\\\"\"]\n",
+    );
+    repo.write("data.txt", "committed\n");
+    repo.commit_all(&msg(&[TASK]));
+    repo.write("data.txt", "dirty\n");
+    repo.write("untracked.txt", "scratch\n");
+    repo.git(&["add", "data.txt"]);
+    repo.write("data.txt", "dirtier\n");
+    let before = repo.state();
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    assert_eq!(runs(&report).len(), 3);
+    assert_eq!(repo.state(), before);
+    assert_eq!(repo.read("data.txt"), "dirtier\n");
+    assert_eq!(repo.read("untracked.txt"), "scratch\n");
+    assert_nothing_left(&repo);
+}
+
+#[test]
+fn git_in_the_checkout_sees_the_judged_tree_despite_hook_variables() {
+    let repo = TestRepo::with_initial_commit();
+    let out = repo.scratch().join("git-view");
+    repo.write("feature.txt", "x\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        &format!(
+            "Agent-Acceptance: git rev-parse HEAD^{{tree}} > {0}; git status --porcelain >> {0}; \
+             env | grep ^GIT_ >> {0}; true",
+            shell_path(&out)
+        ),
+    ]));
+    let tree = repo.git(&["rev-parse", "HEAD^{tree}"]);
+    // As inside a hook during `git commit -a`: the caller's git points at its own repository
+    // and a temporary index.
+    let git_dir = repo.path().join(".git");
+    let other_index = repo.scratch().join("other-index");
+    std::fs::copy(git_dir.join("index"), &other_index).unwrap();
+    let output = repo
+        .agentguard()
+        .args(["check", "--format", "json"])
+        .env("GIT_DIR", &git_dir)
+        .env("GIT_WORK_TREE", repo.path())
+        .env("GIT_INDEX_FILE", &other_index)
+        .env("GIT_PREFIX", "")
+        .env("TMPDIR", tmpdir(&repo))
+        .output()
+        .unwrap();
+    expect(&output, 0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("{tree}\n"));
+    assert_nothing_left(&repo);
+}
+
+#[test]
+fn a_timeout_kills_the_whole_process_group() {
+    let repo = repo_with_policy("[acceptance]\ntimeout = \"1s\"\n");
+    let child = repo.scratch().join("child.pid");
+    let orphan = repo.scratch().join("orphan.pid");
+    repo.commit_all(&msg(&[
+        TASK,
+        &format!(
+            "Agent-Acceptance: sleep 30 & echo $! > {}; sleep 30",
+            shell_path(&child)
+        ),
+        // Passes, but leaves a child behind: it dies with its group too.
+        &format!(
+            "Agent-Acceptance: sleep 30 & echo $! > {}; exit 0",
+            shell_path(&orphan)
+        ),
+    ]));
+    let start = Instant::now();
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 1);
+    assert!(start.elapsed() < Duration::from_secs(15));
+    let runs = runs(&report);
+    assert_eq!(runs[0]["status"], "timed-out");
+    assert_eq!(runs[0]["timed_out"], true);
+    assert_eq!(runs[0]["exit_code"], Value::Null);
+    assert_eq!(runs[1]["status"], "passed");
+    assert_eq!(finding_keys(&report), vec![key("acceptance", "timeout")]);
+    for pid_file in [&child, &orphan] {
+        let pid = std::fs::read_to_string(pid_file).unwrap();
+        assert!(!alive(&pid), "process {pid} survived");
+    }
+    assert_nothing_left(&repo);
+}
+
+#[test]
+fn a_200_mb_flood_passes_with_bounded_memory() {
+    let repo = repo_with_policy("[acceptance]\nmax_output = \"4KiB\"\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Acceptance: echo start; head -c 200000000 /dev/zero; echo; echo end",
+    ]));
+    let mut agentguard = spawn(&repo, &["check", "--format", "json"]);
+    // VmHWM is agentguard's own peak resident set so far; the last reading before it exits
+    // covers the whole stream.
+    let status_file = format!("/proc/{}/status", agentguard.id());
+    let mut peak_kib = 0u64;
+    while agentguard.try_wait().unwrap().is_none() {
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+                let kib = line.split_whitespace().nth(1).unwrap_or("0");
+                peak_kib = peak_kib.max(kib.parse().unwrap_or(0));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = agentguard.wait_with_output().unwrap();
+    expect(&output, 0);
+    assert!(peak_kib > 0, "no memory reading");
+    assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let run = &runs(&report)[0];
+    assert_eq!(run["output_bytes"], 200_000_000u64 + 11);
+    assert_eq!(run["output_truncated"], true);
+    let tail = run["output_tail"].as_str().unwrap();
+    assert!(tail.starts_with("start\n"), "{tail:.40}");
+    assert!(tail.ends_with("\nend\n"));
+    assert!(tail.contains("bytes elided"));
+    assert!(tail.len() < 4096 + 100, "{}", tail.len());
+    assert_nothing_left(&repo);
+}
+
+#[test]
+fn network_deny_blocks_loopback_that_allow_reaches() {
+    let Ok(bash) = which::which("bash") else {
+        eprintln!("skipped: no bash for /dev/tcp");
+        return;
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connect = format!(
+        "Agent-Acceptance: {} -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'",
+        bash.display()
+    );
+    for (policy, code, applied) in [
+        ("network = \"allow\"", 0, "allowed"),
+        ("network = \"deny\"", 1, "denied"),
+        ("network = \"auto\"", 1, "denied"),
+    ] {
+        let repo = repo_with_policy(&format!("[acceptance]\n{policy}\n"));
+        repo.commit_all(&msg(&[TASK, &connect]));
+        let (output, report) = check(&repo, &["HEAD"]);
+        expect(&output, code);
+        assert_eq!(runs(&report)[0]["network"], applied, "{policy}");
+    }
+    drop(listener);
+}
+
+#[test]
+fn setup_runs_first_with_the_network_and_its_failure_stops_the_run() {
+    let repo = repo_with_policy(
+        "[acceptance]\nsetup = [\"touch .setup-ran\"]\ncommands = [\"test -f .setup-ran\"]\n",
+    );
+    repo.commit_all(&msg(&[TASK]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    let runs = runs(&report);
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["phase"], "setup");
+    assert_eq!(runs[0]["network"], "allowed");
+    assert_eq!(runs[1]["phase"], "acceptance");
+    assert_eq!(runs[1]["network"], "denied");
+
+    let repo = repo_with_policy("[acceptance]\nsetup = [\"false\"]\ncommands = [\"true\"]\n");
+    repo.commit_all(&msg(&[TASK]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 1);
+    assert_eq!(crate::acceptance::runs(&report).len(), 1, "{report:#}");
+    assert!(finding_keys(&report).contains(&key("acceptance", "setup-failed")));
+}
+
+#[test]
+fn a_reused_checkout_keeps_only_the_kept_directories() {
+    let repo = TestRepo::with_initial_commit();
+    let seen = repo.scratch().join("seen");
+    std::fs::create_dir_all(&seen).unwrap();
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\nworktree = \"reuse\"\nkeep = [\"cache/\"]\ncommands = [\"LC_ALL=C ls -A > {0}/ls; \
+             git status --porcelain > {0}/status; stat -c %y README.md >> {0}/mtime; touch junk; mkdir -p cache; echo x >> cache/n; \
+             cp cache/n {0}/n\"]\n",
+            seen.display()
+        ),
+    );
+    repo.commit_all("policy");
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[TASK]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    assert_eq!(runs(&report)[0]["worktree"], "reuse");
+    repo.remove("a.txt");
+    repo.write("b.txt", "b\n");
+    repo.commit_all(&msg(&[TASK]));
+    let (output, _) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    let read = |name: &str| std::fs::read_to_string(seen.join(name)).unwrap();
+    assert_eq!(read("n"), "x\nx\n", "cache/ kept between runs");
+    assert_eq!(
+        read("ls"),
+        ".agentguard.toml\n.git\nREADME.md\nb.txt\ncache\n"
+    );
+    assert_eq!(read("status"), "", "clean before the command");
+    let mtimes: Vec<String> = read("mtime").lines().map(str::to_string).collect();
+    assert_eq!(mtimes.len(), 2);
+    assert_eq!(mtimes[0], mtimes[1], "unchanged files are not rewritten");
+    assert!(repo
+        .path()
+        .join(".git/agentguard/worktrees/reuse/cache/n")
+        .exists());
+    assert_nothing_left(&repo);
+}
+
+#[test]
+fn staged_mode_runs_on_the_staged_tree() {
+    let repo = repo_with_policy("[acceptance]\ncommands = [\"grep -qx staged data.txt\"]\n");
+    repo.write("data.txt", "staged\n");
+    repo.git(&["add", "data.txt"]);
+    repo.write("data.txt", "not staged\n");
+    let message = repo.scratch().join("MSG");
+    std::fs::write(&message, msg(&[TASK])).unwrap();
+    let before = repo.state();
+    let (output, report) = check(
+        &repo,
+        &["--staged", "--message-file", message.to_str().unwrap()],
+    );
+    expect(&output, 0);
+    assert_eq!(runs(&report)[0]["exit_code"], 0);
+    assert_eq!(repo.state(), before);
+    assert_nothing_left(&repo);
+}
+
+#[test]
+fn unknown_and_disallowed_programs_are_findings_and_do_not_run() {
+    let repo = repo_with_policy("[acceptance]\nallowed_programs = [\"true\", \"git\"]\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Acceptance: true",
+        "Agent-Acceptance: no-such-program-xyz --check",
+        "Agent-Acceptance: ls",
+    ]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 1);
+    let runs = runs(&report);
+    let status: Vec<&str> = runs.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(status, ["passed", "not-run", "not-run"]);
+    assert!(runs[2]["program"].as_str().unwrap().ends_with("/ls"));
+    let mut keys = finding_keys(&report);
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec![
+            key("acceptance", "program-not-allowed"),
+            key("acceptance", "unknown-program")
+        ]
+    );
+    let messages = report["commits"][0]["findings"].to_string();
+    assert!(messages.contains("no-such-program-xyz"), "{messages}");
+}
+
+#[test]
+fn interruption_kills_the_command_and_removes_the_checkout() {
+    let repo = TestRepo::with_initial_commit();
+    let child = repo.scratch().join("child.pid");
+    repo.commit_all(&msg(&[
+        TASK,
+        &format!(
+            "Agent-Acceptance: sleep 30 & echo $! > {}.tmp; mv {0}.tmp {0}; wait",
+            child.display()
+        ),
+    ]));
+    let agentguard = spawn(&repo, &["check", "--format", "json"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !child.exists() {
+        assert!(Instant::now() < deadline, "the command never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = i32::try_from(agentguard.id()).unwrap();
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let output = agentguard.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    assert!(!alive(&std::fs::read_to_string(&child).unwrap()));
+    assert_nothing_left(&repo);
+}
+
+#[test]
+fn concurrent_checks_of_different_trees_do_not_share_a_reused_checkout() {
+    let repo = TestRepo::with_initial_commit();
+    let seen = repo.scratch().join("seen");
+    std::fs::create_dir_all(&seen).unwrap();
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\nworktree = \"reuse\"\ncommands = [\"id=$(cat id); \
+             git rev-parse HEAD^{{tree}} > {0}/$id.before; sleep 0.5; \
+             cat id > {0}/$id.after\"]\n",
+            seen.display()
+        ),
+    );
+    repo.commit_all("policy");
+    repo.checkout_new("agent/a");
+    repo.write("id", "a\n");
+    let a = repo.commit_all(&msg(&[TASK]));
+    repo.git(&["checkout", "-q", "main"]);
+    repo.checkout_new("agent/b");
+    repo.write("id", "b\n");
+    let b = repo.commit_all(&msg(&[TASK]));
+    let outputs: Vec<Output> = std::thread::scope(|scope| {
+        let handles: Vec<_> = [&a, &b]
+            .into_iter()
+            .map(|rev| scope.spawn(|| check(&repo, &[rev.as_str()]).0))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for output in &outputs {
+        expect(output, 0);
+    }
+    for (id, rev) in [("a", &a), ("b", &b)] {
+        let read = |suffix: &str| std::fs::read_to_string(seen.join(format!("{id}.{suffix}")));
+        let tree = repo.git(&["rev-parse", &format!("{rev}^{{tree}}")]);
+        assert_eq!(read("before").unwrap(), format!("{tree}\n"));
+        assert_eq!(
+            read("after").unwrap(),
+            format!("{id}\n"),
+            "nobody reset it mid-run"
+        );
+    }
+}
+
+#[test]
+fn deny_fails_closed_where_the_network_cannot_be_isolated_and_auto_records_it() {
+    // A user namespace whose network namespace limit is zero stands in for a platform that
+    // forbids them (AppArmor, seccomp, a disabled sysctl).
+    let limit = "echo 0 > /proc/sys/user/max_net_namespaces";
+    let probe = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "sh", "-c", limit])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: cannot make a user namespace without network namespaces");
+        return;
+    }
+    for (mode, code) in [("deny", 1), ("auto", 0)] {
+        let repo = repo_with_policy(&format!("[acceptance]\nnetwork = \"{mode}\"\n"));
+        repo.commit_all(&msg(&[TASK, "Agent-Acceptance: true"]));
+        let mut command = std::process::Command::new("unshare");
+        hermetic(&mut command, &repo);
+        let output = command
+            .args(["--user", "--map-root-user", "sh", "-c"])
+            .arg(format!("{limit} && exec \"$0\" \"$@\""))
+            .arg(assert_cmd::cargo::cargo_bin("agentguard"))
+            .args(["check", "--format", "json"])
+            .output()
+            .unwrap();
+        expect(&output, code);
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let found = &report["commits"][0]["findings"][0];
+        assert_eq!(found["category"], "network-isolation", "{report:#}");
+        let message = found["message"].as_str().unwrap();
+        assert!(message.contains("max_net_namespaces"), "{message}");
+        if mode == "deny" {
+            assert_eq!(found["action"], "block");
+            assert!(runs(&report).is_empty(), "nothing runs unisolated");
+        } else {
+            assert_eq!(found["action"], "warn");
+            assert_eq!(runs(&report)[0]["network"], "unrestricted");
+            assert_eq!(runs(&report)[0]["status"], "passed");
+        }
+        assert_nothing_left(&repo);
+    }
+}

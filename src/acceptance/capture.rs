@@ -1,0 +1,221 @@
+//! Output capture: stdout and stderr share one pipe, so the kept text interleaves them as a
+//! terminal would. A reader thread hashes the whole stream and keeps only its head and tail,
+//! so memory stays bounded however much a command prints.
+
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+const CHUNK: usize = 64 * 1024;
+
+/// What was kept of one command's output.
+#[derive(Debug, Clone, Default)]
+pub struct Captured {
+    /// Head and tail, the elided middle replaced by a marker line.
+    pub text: String,
+    pub bytes: u64,
+    pub sha256: String,
+    pub truncated: bool,
+    /// False when the stream could not be read to its end (a process outside the command's
+    /// group kept it open); `sha256` then covers only what was read.
+    pub complete: bool,
+}
+
+/// A pipe whose read end stays with us and whose write end goes to the child.
+pub fn pipe() -> io::Result<(File, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe writes.
+    #[cfg(any(target_os = "linux", target_os = "freebsd"))]
+    let created = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+    let created = unsafe { libc::pipe(fds.as_mut_ptr()) };
+    if created != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the pipe was created, so both descriptors are open and owned by nobody else.
+    let (read, write) = unsafe { (File::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+    for fd in fds {
+        // SAFETY: `fd` is open; without pipe2 close-on-exec is set right after creation.
+        if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok((read, write))
+}
+
+/// Head and tail of a stream, plus its hash and length.
+pub struct Accumulator {
+    head_limit: usize,
+    tail_limit: usize,
+    head: Vec<u8>,
+    /// Grows to twice the limit between trims, so appends stay plain copies.
+    tail: Vec<u8>,
+    bytes: u64,
+    hasher: Sha256,
+}
+
+impl Accumulator {
+    pub fn new(limit: u64) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        // Failures show at the end: most of the budget goes to the tail.
+        let head_limit = limit / 4;
+        Self {
+            head_limit,
+            tail_limit: limit - head_limit,
+            head: Vec::new(),
+            tail: Vec::new(),
+            bytes: 0,
+            hasher: Sha256::new(),
+        }
+    }
+
+    pub fn push(&mut self, mut data: &[u8]) {
+        self.hasher.update(data);
+        self.bytes += data.len() as u64;
+        if self.head.len() < self.head_limit {
+            let take = data.len().min(self.head_limit - self.head.len());
+            self.head.extend_from_slice(&data[..take]);
+            data = &data[take..];
+        }
+        if data.len() >= self.tail_limit {
+            self.tail.clear();
+            self.tail
+                .extend_from_slice(&data[data.len() - self.tail_limit..]);
+        } else {
+            self.tail.extend_from_slice(data);
+            if self.tail.len() > self.tail_limit.saturating_mul(2) {
+                let cut = self.tail.len() - self.tail_limit;
+                self.tail.drain(..cut);
+            }
+        }
+    }
+
+    pub fn snapshot(&self, complete: bool) -> Captured {
+        let tail = &self.tail[self.tail.len().saturating_sub(self.tail_limit)..];
+        let kept = (self.head.len() + tail.len()) as u64;
+        let elided = self.bytes - kept;
+        let mut text = String::from_utf8_lossy(&self.head).into_owned();
+        if elided > 0 {
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(&format!("[… {elided} bytes elided …]\n"));
+        }
+        text.push_str(&String::from_utf8_lossy(tail));
+        Captured {
+            text,
+            bytes: self.bytes,
+            sha256: hex(&self.hasher.clone().finalize()),
+            truncated: elided > 0,
+            complete,
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A running reader thread.
+pub struct Reader {
+    state: Arc<Mutex<Accumulator>>,
+    done: mpsc::Receiver<()>,
+}
+
+pub fn spawn_reader(mut source: File, limit: u64) -> io::Result<Reader> {
+    let state = Arc::new(Mutex::new(Accumulator::new(limit)));
+    let (tx, done) = mpsc::channel();
+    let shared = Arc::clone(&state);
+    thread::Builder::new()
+        .name("acceptance-output".into())
+        .spawn(move || {
+            let mut buf = vec![0u8; CHUNK];
+            loop {
+                match source.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => shared
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(&buf[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            let _ = tx.send(());
+        })?;
+    Ok(Reader { state, done })
+}
+
+impl Reader {
+    /// Waits up to `grace` for the end of the stream, then takes what was read.
+    pub fn finish(self, grace: Duration) -> Captured {
+        let complete = self.done.recv_timeout(grace).is_ok();
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.snapshot(complete)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(limit: u64, chunks: &[&[u8]]) -> Captured {
+        let mut acc = Accumulator::new(limit);
+        for chunk in chunks {
+            acc.push(chunk);
+        }
+        acc.snapshot(true)
+    }
+
+    #[test]
+    fn short_output_is_kept_whole() {
+        let c = run(100, &[b"hello ", b"world\n"]);
+        assert_eq!(c.text, "hello world\n");
+        assert!(!c.truncated);
+        assert_eq!(c.bytes, 12);
+        assert_eq!(
+            c.sha256,
+            hex(&Sha256::digest(b"hello world\n")),
+            "hash of the whole stream"
+        );
+    }
+
+    #[test]
+    fn long_output_keeps_head_and_tail() {
+        let data: Vec<u8> = (0..1000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut acc = Accumulator::new(40);
+        for chunk in data.chunks(7) {
+            acc.push(chunk);
+        }
+        let c = acc.snapshot(true);
+        assert!(c.truncated);
+        assert_eq!(c.bytes, 1000);
+        assert!(c
+            .text
+            .starts_with(std::str::from_utf8(&data[..10]).unwrap()));
+        assert!(c.text.ends_with(std::str::from_utf8(&data[970..]).unwrap()));
+        assert!(c.text.contains("[… 960 bytes elided …]"));
+        assert_eq!(c.sha256, hex(&Sha256::digest(&data)));
+    }
+
+    #[test]
+    fn one_huge_chunk() {
+        let data = vec![b'x'; 10_000];
+        let c = run(8, &[&data]);
+        assert_eq!(c.text, "xx\n[… 9992 bytes elided …]\nxxxxxx");
+    }
+
+    #[test]
+    fn zero_limit_keeps_nothing() {
+        let c = run(0, &[b"abc"]);
+        assert_eq!(c.bytes, 3);
+        assert!(c.truncated);
+        assert_eq!(c.text, "[… 3 bytes elided …]\n");
+    }
+}

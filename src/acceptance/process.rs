@@ -1,0 +1,132 @@
+//! Running one command: `sh -c` in its own process group, in the checkout, with only the
+//! given environment; the whole group is killed at the timeout, on interruption, and once
+//! the shell has exited (so forked children never outlive the run).
+
+use super::capture::{self, Captured};
+use super::network;
+use super::signals::Interrupt;
+use std::ffi::OsString;
+use std::io;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SHELL: &str = "/bin/sh";
+/// How long to wait for the output pipe to close once the group is dead.
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+pub struct Spec<'a> {
+    pub command: &'a str,
+    pub dir: &'a Path,
+    pub env: &'a [(OsString, OsString)],
+    pub timeout: Duration,
+    pub isolate_network: bool,
+    pub max_output: u64,
+}
+
+#[derive(Debug)]
+pub struct Finished {
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+    pub duration: Duration,
+    pub output: Captured,
+}
+
+#[derive(Debug)]
+pub enum Failure {
+    Spawn(io::Error),
+    /// SIGINT or SIGTERM arrived; the group has been killed.
+    Interrupted(i32),
+}
+
+pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> {
+    let (read, write) = capture::pipe().map_err(Failure::Spawn)?;
+    let write_err = write.try_clone().map_err(Failure::Spawn)?;
+    let mut command = Command::new(SHELL);
+    command
+        .arg("-c")
+        .arg(spec.command)
+        .current_dir(spec.dir)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(write))
+        .stderr(Stdio::from(write_err))
+        .process_group(0);
+    if spec.isolate_network {
+        network::isolate(&mut command);
+    }
+    let start = Instant::now();
+    let spawned = command.spawn();
+    // The Command holds our copies of the pipe's write end: close them so EOF can arrive.
+    drop(command);
+    let mut child = spawned.map_err(Failure::Spawn)?;
+    let pgid = i32::try_from(child.id()).unwrap_or(i32::MAX);
+    let reader = match capture::spawn_reader(read, spec.max_output) {
+        Ok(reader) => reader,
+        Err(e) => {
+            kill_group(pgid);
+            let _ = child.wait();
+            return Err(Failure::Spawn(e));
+        }
+    };
+
+    let mut timed_out = false;
+    let mut interrupted = None;
+    let mut pause = Duration::from_millis(2);
+    // An error from waitid means there is nothing left to wait for: stop polling.
+    while let Ok(false) = has_exited(pgid) {
+        if let Some(signal) = interrupt.received() {
+            interrupted = Some(signal);
+            break;
+        }
+        let elapsed = start.elapsed();
+        if elapsed >= spec.timeout {
+            timed_out = true;
+            break;
+        }
+        std::thread::sleep(pause.min(spec.timeout - elapsed));
+        pause = (pause * 2).min(Duration::from_millis(25));
+    }
+    // The leader is not reaped yet, so its pid (the group id) cannot have been reused: kill
+    // the whole group, including children the shell left running in the background.
+    kill_group(pgid);
+    let status = child.wait().ok();
+    let duration = start.elapsed();
+    let output = reader.finish(DRAIN_GRACE);
+    if let Some(signal) = interrupted {
+        return Err(Failure::Interrupted(signal));
+    }
+    Ok(Finished {
+        exit_code: status.and_then(|s| s.code()),
+        signal: status.and_then(|s| s.signal()),
+        timed_out,
+        duration,
+        output,
+    })
+}
+
+/// Whether the leader has exited, without reaping it.
+fn has_exited(pid: i32) -> io::Result<bool> {
+    // SAFETY: siginfo_t is plain data; waitid fills it in.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+        if libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(info.si_pid() != 0)
+    }
+}
+
+/// SIGKILL to every process in the group.
+fn kill_group(pgid: i32) {
+    if pgid > 1 {
+        // SAFETY: kill has no memory-safety preconditions; ESRCH (group gone) is fine.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+}
