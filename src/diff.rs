@@ -4,6 +4,8 @@
 use crate::repo::{Repo, RepoError};
 use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Tree};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 pub const MODE_SYMLINK: u32 = 0o120000;
 pub const MODE_GITLINK: u32 = 0o160000;
@@ -19,7 +21,7 @@ pub enum DiffError {
         "the index has unresolved merge conflicts; resolve them before checking the staged change"
     )]
     ConflictedIndex,
-    #[error("git error while computing the change: {0}")]
+    #[error("git error while computing the change: {}", .0.message())]
     Git(#[from] git2::Error),
 }
 
@@ -72,8 +74,9 @@ pub struct Symlink {
     /// The repository-relative path it resolves to in the judged tree, or `None` if it
     /// leaves the repository.
     pub resolved: Option<Vec<u8>>,
-    /// When it resolves to a directory: the files below it, which the link exposes.
-    pub exposes: Vec<Vec<u8>>,
+    /// When it resolves to a directory: the files below it, which the link exposes (shared by
+    /// every link to the same directory).
+    pub exposes: Arc<Vec<Vec<u8>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,9 +125,9 @@ impl Entry {
             self.new.as_ref().map_or(zero, |s| s.oid),
         )
         .into_bytes();
-        line.extend_from_slice(old_path.map_or(&[][..], |p| p.as_slice()));
+        line.extend_from_slice(&quote_path(old_path.map_or(&[][..], |p| p.as_slice())));
         line.push(b'\t');
-        line.extend_from_slice(new_path.map_or(&[][..], |p| p.as_slice()));
+        line.extend_from_slice(&quote_path(new_path.map_or(&[][..], |p| p.as_slice())));
         line
     }
 }
@@ -132,12 +135,6 @@ impl Entry {
 /// What is being judged.
 #[derive(Debug, Clone)]
 pub struct Change {
-    /// The commit, or `None` for the staged index.
-    pub commit: Option<Oid>,
-    /// The commit the change is made on (first parent / HEAD), if any.
-    pub base: Option<Oid>,
-    /// The tree the change is measured against (for merges: the clean merge of the parents).
-    pub old_tree: Option<Oid>,
     /// The judged tree.
     pub tree: Oid,
     pub entries: Vec<Entry>,
@@ -160,61 +157,40 @@ pub struct AddedLine {
 }
 
 impl Change {
-    /// The change a commit makes over its first parent; a root commit over the empty tree;
-    /// a merge over the clean merge of its parents.
-    pub fn of_commit(repo: &Repo, commit: &git2::Commit<'_>) -> Result<Self, DiffError> {
-        let git = repo.git();
-        let base = repo.first_parent(commit)?;
+    /// The change a commit makes over its first parent `base`; a root commit over the empty
+    /// tree; a merge over the clean merge of its parents.
+    pub fn of_commit(
+        repo: &Repo,
+        commit: &git2::Commit<'_>,
+        base: Option<&git2::Commit<'_>>,
+    ) -> Result<Self, DiffError> {
         let old_tree: Option<Oid> = match commit.parent_count() {
             0 => None,
-            1 => base.as_ref().map(|b| b.tree_id()),
+            1 => base.map(git2::Commit::tree_id),
             _ => Some(merged_parents_tree(repo, commit)?),
         };
-        let old = old_tree.map(|t| git.find_tree(t)).transpose()?;
-        let new = commit.tree()?;
-        let entries = diff_trees(repo, old.as_ref(), &new)?;
-        Ok(Self::assemble(
-            Some(commit.id()),
-            base.map(|b| b.id()),
-            old_tree,
-            new.id(),
-            entries,
-        ))
+        Self::between(repo, old_tree, commit.tree_id())
     }
 
-    /// The staged index (as git gave it to us, `GIT_INDEX_FILE` included) over HEAD.
-    pub fn of_index(repo: &Repo) -> Result<Self, DiffError> {
+    /// The staged tree (see `Repo::staged_tree`) over HEAD's tree.
+    pub fn of_index(
+        repo: &Repo,
+        head: Option<&git2::Commit<'_>>,
+        staged_tree: Oid,
+    ) -> Result<Self, DiffError> {
+        Self::between(repo, head.map(git2::Commit::tree_id), staged_tree)
+    }
+
+    fn between(repo: &Repo, old_tree: Option<Oid>, tree: Oid) -> Result<Self, DiffError> {
         let git = repo.git();
-        let head = repo.head_commit()?;
-        let tree_id = repo.staged_tree()?;
-        let new = git.find_tree(tree_id)?;
-        let old = head.as_ref().map(|h| h.tree()).transpose()?;
+        let old = old_tree.map(|t| git.find_tree(t)).transpose()?;
+        let new = git.find_tree(tree)?;
         let entries = diff_trees(repo, old.as_ref(), &new)?;
-        Ok(Self::assemble(
-            None,
-            head.as_ref().map(|h| h.id()),
-            old.as_ref().map(|t| t.id()),
-            tree_id,
-            entries,
-        ))
-    }
-
-    fn assemble(
-        commit: Option<Oid>,
-        base: Option<Oid>,
-        old_tree: Option<Oid>,
-        tree: Oid,
-        entries: Vec<Entry>,
-    ) -> Self {
-        let fingerprint = fingerprint(&entries);
-        Self {
-            commit,
-            base,
-            old_tree,
+        Ok(Self {
             tree,
+            fingerprint: fingerprint(&entries),
             entries,
-            fingerprint,
-        }
+        })
     }
 
     /// The lines each text file gains, with their line numbers in the new file.
@@ -279,6 +255,35 @@ fn added_between(old: &git2::Blob<'_>, new: &git2::Blob<'_>) -> Result<Vec<Added
         }
     }
     Ok(lines)
+}
+
+/// A path as git's `--raw` output writes it with `core.quotePath=false`: as is, unless it holds
+/// a control character, `"` or `\`; then C-quoted, so a tab or newline in a path cannot make
+/// two different changes print the same lines.
+fn quote_path(path: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let special = |b: u8| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\';
+    if !path.iter().any(|b| special(*b)) {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let mut out = Vec::with_capacity(path.len() + 8);
+    out.push(b'"');
+    for &b in path {
+        match b {
+            b'\x07' => out.extend_from_slice(b"\\a"),
+            b'\x08' => out.extend_from_slice(b"\\b"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\x0b' => out.extend_from_slice(b"\\v"),
+            b'\x0c' => out.extend_from_slice(b"\\f"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b if special(b) => out.extend_from_slice(format!("\\{b:03o}").as_bytes()),
+            b => out.push(b),
+        }
+    }
+    out.push(b'"');
+    std::borrow::Cow::Owned(out)
 }
 
 /// sha256 over the sorted entry lines, as the contract defines the fingerprint.
@@ -357,6 +362,7 @@ fn diff_trees(
     find.renames(true).rename_threshold(50).rename_limit(1000);
     diff.find_similar(Some(&mut find))?;
     let mut entries = Vec::with_capacity(diff.deltas().len());
+    let mut directories: HashMap<Vec<u8>, Arc<Vec<Vec<u8>>>> = HashMap::new();
     for delta in diff.deltas() {
         let side = |file: git2::DiffFile<'_>| -> Option<Side> {
             let mode = u32::from(file.mode());
@@ -398,8 +404,15 @@ fn diff_trees(
                     symlink_in_tree(repo, new_tree, path)
                 });
                 let exposes = match &resolved {
-                    Some(path) => files_below(repo, new_tree, path)?,
-                    None => Vec::new(),
+                    Some(path) => match directories.get(path) {
+                        Some(files) => Arc::clone(files),
+                        None => {
+                            let files = Arc::new(files_below(repo, new_tree, path)?);
+                            directories.insert(path.clone(), Arc::clone(&files));
+                            files
+                        }
+                    },
+                    None => Arc::default(),
                 };
                 Some(Symlink {
                     target,
@@ -466,4 +479,19 @@ fn merged_parents_tree(repo: &Repo, commit: &git2::Commit<'_>) -> Result<Oid, Di
 
 pub fn display_path(path: &[u8]) -> String {
     String::from_utf8_lossy(path).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_path;
+
+    #[test]
+    fn quotes_only_paths_that_need_it() {
+        assert_eq!(&*quote_path(b"src/a b.rs"), b"src/a b.rs");
+        assert_eq!(&*quote_path(b"caf\xc3\xa9"), b"caf\xc3\xa9");
+        assert_eq!(&*quote_path(b"a\tb"), b"\"a\\tb\"");
+        assert_eq!(&*quote_path(b"a\nR 1"), b"\"a\\nR 1\"");
+        assert_eq!(&*quote_path(b"q\"\\"), b"\"q\\\"\\\\\"");
+        assert_eq!(&*quote_path(b"x\x01"), b"\"x\\001\"");
+    }
 }

@@ -21,7 +21,7 @@ pub enum EngineError {
     Diff(#[from] DiffError),
     #[error(transparent)]
     Acceptance(#[from] AcceptanceError),
-    #[error("git error: {0}")]
+    #[error("git error: {}", .0.message())]
     Git(#[from] git2::Error),
 }
 
@@ -87,7 +87,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         ),
     };
     let message = request.message.clone().unwrap_or(message);
-    let trailers = AgentTrailers::from_trailers(&trailers::parse(&message));
+    let trailers = AgentTrailers::from_trailers(&trailers::parse(&message, &repo.comment_string()));
 
     let base = match &commit {
         Some(c) => repo.first_parent(c)?,
@@ -118,8 +118,8 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     }
 
     let change = match &commit {
-        Some(c) => Change::of_commit(repo, c)?,
-        None => Change::of_index(repo)?,
+        Some(c) => Change::of_commit(repo, c, base.as_ref())?,
+        None => Change::of_index(repo, base.as_ref(), tree)?,
     };
     report.fingerprint = Some(change.fingerprint.clone());
     report.files_changed = change.entries.len();

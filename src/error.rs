@@ -65,6 +65,10 @@ fn repo_hint(error: &RepoError) -> Option<&'static str> {
         RepoError::ConflictedIndex => {
             Some("resolve the conflicts and `git add` the files, then check again")
         }
+        RepoError::NotARegularFile { .. } => {
+            Some("replace it with a regular file in a human commit; agentguard does not follow links for its rules")
+        }
+        RepoError::WriteTree { .. } => Some("check that `git write-tree` works in this repository"),
         RepoError::Git(_) => None,
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! `*` and `?` never cross `/`; `**` spans directories; a pattern without a `/` matches a name
 //! at any depth; a trailing `/` matches everything below a directory; a leading `/` anchors.
-//! A pattern that names a directory also covers what lies below it, as in `.gitignore`.
+//! A pattern that names a directory also covers what lies below it, as in `.gitignore`, and
+//! the entry at the directory's own path, so a symlink or submodule standing in for a denied
+//! directory is denied too. Deny lists match regardless of case.
 
 use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
 use std::ffi::OsStr;
@@ -11,10 +13,29 @@ use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GlobError {
-    #[error("empty glob pattern")]
-    Empty,
     #[error("invalid glob `{pattern}`: {reason}")]
-    Invalid { pattern: String, reason: String },
+    Invalid {
+        /// Which pattern of the list.
+        index: usize,
+        pattern: String,
+        reason: String,
+    },
+}
+
+impl GlobError {
+    pub fn index(&self) -> usize {
+        match self {
+            GlobError::Invalid { index, .. } => *index,
+        }
+    }
+}
+
+/// Whether letter case matters when matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    Sensitive,
+    /// For deny lists and emails: `Secrets/` must not slip past `secrets/`.
+    Insensitive,
 }
 
 /// An ordered list of glob patterns that reports which pattern matched.
@@ -28,23 +49,32 @@ pub struct GlobList {
 
 impl GlobList {
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Self, GlobError> {
+        Self::with_case(patterns, Case::Sensitive)
+    }
+
+    pub fn with_case<S: AsRef<str>>(patterns: &[S], case: Case) -> Result<Self, GlobError> {
         let mut builder = GlobSetBuilder::new();
         let mut owner = Vec::new();
         for (index, pattern) in patterns.iter().enumerate() {
-            for expanded in expand(pattern.as_ref())? {
+            let pattern = pattern.as_ref();
+            let invalid = |reason: String| GlobError::Invalid {
+                index,
+                pattern: pattern.to_string(),
+                reason,
+            };
+            for expanded in expand(pattern).map_err(|r| invalid(r.to_string()))? {
                 let glob = GlobBuilder::new(&expanded)
                     .literal_separator(true)
                     .backslash_escape(true)
+                    .case_insensitive(case == Case::Insensitive)
                     .build()
-                    .map_err(|e| GlobError::Invalid {
-                        pattern: pattern.as_ref().to_string(),
-                        reason: e.kind().to_string(),
-                    })?;
+                    .map_err(|e| invalid(e.kind().to_string()))?;
                 builder.add(glob);
                 owner.push(index);
             }
         }
         let set = builder.build().map_err(|e| GlobError::Invalid {
+            index: 0,
             pattern: patterns
                 .iter()
                 .map(|p| p.as_ref())
@@ -98,34 +128,36 @@ impl GlobList {
 }
 
 /// Translates one gitignore-style pattern into the globset patterns it stands for.
-fn expand(pattern: &str) -> Result<Vec<String>, GlobError> {
+fn expand(pattern: &str) -> Result<Vec<String>, &'static str> {
     let trimmed = pattern.trim();
     if trimmed.is_empty() || trimmed == "/" {
-        return Err(GlobError::Empty);
+        return Err("empty glob pattern");
+    }
+    if trimmed.starts_with('!') {
+        return Err("negation (`!`) is not supported: list what to allow or deny instead");
     }
     let anchored = trimmed.starts_with('/');
     let body = trimmed.trim_start_matches('/');
-    let dir_only = body.ends_with('/');
+    if body
+        .split('/')
+        .any(|component| component == "." || component == "..")
+    {
+        return Err("`.` and `..` components never match a repository path");
+    }
+    // `dir/` and `dir` compile alike: both cover the entry at `dir` and everything below it.
     let body = body.trim_end_matches('/');
     if body.is_empty() {
-        return Err(GlobError::Empty);
+        return Err("empty glob pattern");
     }
-    let base = if anchored || body.contains('/') || body.starts_with("**") {
+    let base = if body == "**" || anchored || body.contains('/') {
         body.to_string()
     } else {
         format!("**/{body}")
     };
-    let below = if base.ends_with("**") {
-        None
-    } else {
-        Some(format!("{base}/**"))
-    };
-    Ok(match (dir_only, below) {
-        (true, Some(below)) => vec![below],
-        (true, None) => vec![base],
-        (false, Some(below)) => vec![base, below],
-        (false, None) => vec![base],
-    })
+    if base.ends_with("/**") || base == "**" {
+        return Ok(vec![base]);
+    }
+    Ok(vec![format!("{base}/**"), base])
 }
 
 #[cfg(test)]
@@ -155,7 +187,8 @@ mod tests {
     fn trailing_slash_matches_below_directory() {
         assert!(m("secrets/", "secrets/a"));
         assert!(m("secrets/", "x/secrets/a/b"));
-        assert!(!m("secrets/", "secrets"));
+        // The directory entry itself (a symlink or submodule standing in for it) too.
+        assert!(m("secrets/", "secrets"));
         assert!(m("config/secrets/", "config/secrets/a"));
         assert!(!m("config/secrets/", "x/config/secrets/a"));
     }
@@ -183,9 +216,27 @@ mod tests {
     }
 
     #[test]
+    fn double_star_without_slash_matches_at_any_depth() {
+        assert!(m("**.pem", "certs/key.pem"));
+        assert!(m("**secret*", "config/my-secret.txt"));
+        assert!(m("**", "a/b/c"));
+    }
+
+    #[test]
+    fn case_insensitive_lists() {
+        let deny = GlobList::with_case(&["secrets/"], Case::Insensitive).unwrap();
+        assert!(deny.is_match(b"Secrets/k"));
+        assert!(!m("secrets/", "Secrets/k"));
+    }
+
+    #[test]
     fn rejects_bad_patterns() {
-        assert!(GlobList::new(&["src/[a"]).is_err());
+        let err = GlobList::new(&["ok/**", "src/[a"]).unwrap_err();
+        assert_eq!(err.index(), 1);
         assert!(GlobList::new(&[""]).is_err());
         assert!(GlobList::new(&["/"]).is_err());
+        assert!(GlobList::new(&["!keep"]).is_err());
+        assert!(GlobList::new(&["./secrets/**"]).is_err());
+        assert!(GlobList::new(&["src/../x"]).is_err());
     }
 }

@@ -17,9 +17,13 @@ pub enum RepoError {
     UnbornHead,
     #[error("commit {commit} has parent {parent}, which is missing from this repository (shallow clone?)")]
     MissingParent { commit: String, parent: String },
+    #[error("cannot write the staged index as a tree with `git write-tree`: {reason}")]
+    WriteTree { reason: String },
+    #[error("{path} in the base commit is {kind}, not a regular file")]
+    NotARegularFile { path: String, kind: &'static str },
     #[error("the index has unresolved merge conflicts; there is no staged tree to check")]
     ConflictedIndex,
-    #[error("git error: {0}")]
+    #[error("git error: {}", .0.message())]
     Git(#[from] git2::Error),
 }
 
@@ -31,6 +35,9 @@ fn raw_first_parent(commit: &git2::Commit<'_>) -> Option<String> {
         .find_map(|line| line.strip_prefix(b"parent "))
         .map(|id| String::from_utf8_lossy(id).trim().to_string())
 }
+
+/// `GIT_INDEX_ENTRY_INTENT_TO_ADD` in an index entry's extended flags (`git add -N`).
+const INDEX_INTENT_TO_ADD: u16 = 1 << 13;
 
 pub struct Repo {
     git: Repository,
@@ -51,7 +58,7 @@ impl Repo {
         }
         .map_err(|e| match e.code() {
             ErrorCode::NotFound => RepoError::NotARepository {
-                dir: dir.to_path_buf(),
+                dir: std::env::var_os("GIT_DIR").map_or_else(|| dir.to_path_buf(), PathBuf::from),
             },
             _ => RepoError::Git(e),
         })?;
@@ -150,16 +157,48 @@ impl Repo {
     }
 
     /// The tree of the staged index (as git gave it to us, `GIT_INDEX_FILE` included); writes
-    /// tree objects only, never the index file or HEAD.
+    /// tree objects only, never the index file or HEAD. It is the tree `git commit` would make.
     pub fn staged_tree(&self) -> Result<Oid, RepoError> {
-        let mut index = self.git.index()?;
-        if index.has_conflicts() {
-            return Err(RepoError::ConflictedIndex);
+        match self.git.index() {
+            Ok(mut index) => {
+                if index.has_conflicts() {
+                    return Err(RepoError::ConflictedIndex);
+                }
+                // git leaves intent-to-add entries out of the tree it writes; libgit2 does not.
+                if !index
+                    .iter()
+                    .any(|e| e.flags_extended & INDEX_INTENT_TO_ADD != 0)
+                {
+                    return Ok(index.write_tree()?);
+                }
+            }
+            // A split or sparse index libgit2 cannot read: git itself can.
+            Err(_) => {}
         }
-        Ok(index.write_tree()?)
+        self.git_write_tree()
     }
 
-    /// The content of the blob at `path` in the tree `tree`, if it is a regular file there.
+    fn git_write_tree(&self) -> Result<Oid, RepoError> {
+        let output = std::process::Command::new("git")
+            .arg("write-tree")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| RepoError::WriteTree {
+                reason: format!("cannot run git: {e}"),
+            })?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            return Err(RepoError::WriteTree {
+                reason: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            });
+        }
+        Oid::from_str(stdout.trim()).map_err(|_| RepoError::WriteTree {
+            reason: format!("unexpected output `{}`", stdout.trim()),
+        })
+    }
+
+    /// The content of the regular file at `path` in the tree `tree`, `None` if nothing is
+    /// there, an error if something other than a regular file is.
     pub fn read_file_at(&self, tree: Oid, path: &str) -> Result<Option<Vec<u8>>, RepoError> {
         let tree = self.git.find_tree(tree)?;
         let entry = match tree.get_path(Path::new(path)) {
@@ -167,22 +206,70 @@ impl Repo {
             Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        if entry.kind() != Some(ObjectType::Blob) {
-            return Ok(None);
+        // A symlink or directory where a rules file belongs is an error, never "no rules".
+        let kind = match entry.filemode() {
+            0o100644 | 0o100755 => {
+                return Ok(Some(self.git.find_blob(entry.id())?.content().to_vec()))
+            }
+            0o120000 => "a symlink",
+            0o040000 => "a directory",
+            0o160000 => "a submodule",
+            _ => "not a regular file",
+        };
+        Err(RepoError::NotARegularFile {
+            path: path.to_string(),
+            kind,
+        })
+    }
+
+    /// Names of the files directly inside directory `dir` of tree `tree` (none if absent).
+    pub fn file_names_in(&self, tree: Oid, dir: &str) -> Result<Vec<String>, RepoError> {
+        let tree = self.git.find_tree(tree)?;
+        let entry = match tree.get_path(Path::new(dir)) {
+            Ok(entry) => entry,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        if entry.kind() != Some(ObjectType::Tree) {
+            return Ok(Vec::new());
         }
-        Ok(Some(self.git.find_blob(entry.id())?.content().to_vec()))
+        let dir = self.git.find_tree(entry.id())?;
+        Ok(dir
+            .iter()
+            .filter(|e| e.kind() == Some(ObjectType::Blob))
+            .filter_map(|e| e.name().map(str::to_string))
+            .collect())
     }
 
     pub fn blob(&self, oid: Oid) -> Result<git2::Blob<'_>, RepoError> {
         Ok(self.git.find_blob(oid)?)
     }
 
-    /// The author email configured for new commits (`GIT_AUTHOR_EMAIL`, then `user.email`).
+    /// The author email for new commits.
     pub fn configured_author_email(&self) -> Option<String> {
         if let Some(email) = std::env::var_os("GIT_AUTHOR_EMAIL") {
             return email.into_string().ok();
         }
-        self.git.config().ok()?.get_string("user.email").ok()
+        // git's own order: the environment, then `user.email`, then `EMAIL`.
+        self.git
+            .config()
+            .ok()
+            .and_then(|c| c.get_string("user.email").ok())
+            .or_else(|| std::env::var("EMAIL").ok())
+    }
+
+    /// What starts a comment line in commit messages (`core.commentString`/`core.commentChar`).
+    pub fn comment_string(&self) -> String {
+        let configured = self.git.config().ok().and_then(|c| {
+            c.get_string("core.commentString")
+                .or_else(|_| c.get_string("core.commentChar"))
+                .ok()
+        });
+        match configured {
+            // `auto` picks a character per message; `#` is its first choice.
+            Some(s) if !s.is_empty() && s != "auto" => s,
+            _ => "#".to_string(),
+        }
     }
 
     pub fn short(&self, oid: Oid) -> String {

@@ -4,9 +4,12 @@
 use crate::diff::{display_path, Change};
 use crate::finding::{Action, Finding, Kind};
 use crate::task::ScopeLayer;
+use std::collections::HashMap;
 
 pub fn check(change: &Change, layers: &[ScopeLayer]) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // Many links to one directory are judged once.
+    let mut judged_targets: HashMap<Vec<u8>, Option<Finding>> = HashMap::new();
     for entry in &change.entries {
         for path in entry.touched_paths() {
             if let Some(finding) = judge(path, layers) {
@@ -33,9 +36,14 @@ pub fn check(change: &Change, layers: &[ScopeLayer]) -> Vec<Finding> {
             ),
             Some(resolved) => {
                 // A link to a directory opens up every file below it.
-                let exposed = std::iter::once(resolved.as_slice())
-                    .chain(symlink.exposes.iter().map(Vec::as_slice))
-                    .find_map(|path| judge(path, layers));
+                let exposed = judged_targets
+                    .entry(resolved.clone())
+                    .or_insert_with(|| {
+                        std::iter::once(resolved.as_slice())
+                            .chain(symlink.exposes.iter().map(Vec::as_slice))
+                            .find_map(|path| judge(path, layers))
+                    })
+                    .clone();
                 if let Some(mut finding) = exposed {
                     finding.message = if symlink.exposes.is_empty() {
                         format!("symlink {link} points to {}", finding.message)

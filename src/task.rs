@@ -2,7 +2,7 @@
 //! the base tree and `[tasks."<id>"]` in the policy, merged so that layers only narrow.
 
 use crate::finding::{Action, Finding, Kind};
-use crate::glob::GlobList;
+use crate::glob::{Case, GlobList};
 use crate::policy::{Policy, PolicyError, RawTask, SourceText, TaskSpec};
 use crate::repo::Repo;
 use crate::trailers::Trailer;
@@ -144,22 +144,49 @@ pub fn assemble(
     }
 
     if let Some(id) = task.id.clone() {
+        let mut defined = false;
         if let Some(spec) = policy.tasks.get(&id) {
             add_spec(&mut task, spec, "policy task");
+            defined = true;
         }
         if let Some(spec) = read_task_file(repo, policy, base, &id)? {
             add_spec(&mut task, &spec, "task file");
+            defined = true;
+        }
+        if !defined {
+            // Where humans define tasks, an agent must not escape its task's layer by naming
+            // one that does not exist.
+            let known = defined_tasks(repo, policy, base)?;
+            if !known.is_empty() {
+                findings.push(metadata(
+                    "unknown-task",
+                    Action::Block,
+                    format!(
+                        "task `{id}` is not defined in the base ({TASKS_DIR}/{id}.toml or [tasks.\"{id}\"]), and this repository defines its tasks: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
         }
     }
 
-    let trailer_allow = compile_trailer_globs(&trailers.allow, "Agent-Allow", &mut findings);
-    let trailer_deny = compile_trailer_globs(&trailers.deny, "Agent-Deny", &mut findings);
+    let trailer_allow = compile_trailer_globs(
+        &trailers.allow,
+        "Agent-Allow",
+        Case::Sensitive,
+        &mut findings,
+    );
+    let trailer_deny = compile_trailer_globs(
+        &trailers.deny,
+        "Agent-Deny",
+        Case::Insensitive,
+        &mut findings,
+    );
     if !trailers.allow.is_empty() || !trailers.deny.is_empty() {
         task.layers.push(ScopeLayer {
             name: "trailers".into(),
-            allow: (!trailers.allow.is_empty())
-                .then(|| trailer_allow.unwrap_or_else(GlobList::empty)),
-            deny: trailer_deny.unwrap_or_else(GlobList::empty),
+            allow: (!trailers.allow.is_empty()).then_some(trailer_allow),
+            deny: trailer_deny,
         });
         task.sources.push("commit trailers".into());
     }
@@ -238,6 +265,25 @@ fn add_spec(task: &mut Task, spec: &TaskSpec, kind: &str) {
     }
 }
 
+/// The ids of the tasks the base defines, in the policy and as task files.
+fn defined_tasks(
+    repo: &Repo,
+    policy: &Policy,
+    base: Option<&git2::Commit<'_>>,
+) -> Result<Vec<String>, PolicyError> {
+    let mut ids: Vec<String> = policy.tasks.keys().cloned().collect();
+    if let Some(base) = base {
+        for name in repo.file_names_in(base.tree_id(), TASKS_DIR)? {
+            if let Some(id) = name.strip_suffix(".toml") {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
 fn read_task_file(
     repo: &Repo,
     policy: &Policy,
@@ -261,21 +307,29 @@ fn read_task_file(
     TaskSpec::compile(raw, &source, &policy.risk.category_names()).map(Some)
 }
 
+/// Compiles trailer globs; each bad one is a finding and left out (an allow list of only bad
+/// globs then allows nothing, so the change fails closed).
 fn compile_trailer_globs(
     patterns: &[String],
     key: &str,
+    case: Case,
     findings: &mut Vec<Finding>,
-) -> Option<GlobList> {
-    let mut good = Vec::new();
-    for pattern in patterns {
-        match GlobList::new(&[pattern]) {
-            Ok(_) => good.push(pattern.as_str()),
-            Err(e) => findings.push(metadata(
-                "invalid-trailer",
-                Action::Block,
-                format!("`{key}: {pattern}`: {e}"),
-            )),
+) -> GlobList {
+    let mut good: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    loop {
+        match GlobList::with_case(&good, case) {
+            Ok(list) => return list,
+            Err(e) => {
+                let bad = good.remove(e.index().min(good.len().saturating_sub(1)));
+                findings.push(metadata(
+                    "invalid-trailer",
+                    Action::Block,
+                    format!("`{key}: {bad}`: {e}"),
+                ));
+                if good.is_empty() {
+                    return GlobList::empty();
+                }
+            }
         }
     }
-    GlobList::new(&good).ok()
 }

@@ -33,7 +33,7 @@ const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptanceError {
-    #[error("git error while preparing the acceptance checkout: {0}")]
+    #[error("git error while preparing the acceptance checkout: {}", .0.message())]
     Git(#[from] git2::Error),
     #[error("`git {args}` failed in the acceptance checkout {}: {stderr}", .dir.display())]
     GitCommand {

@@ -26,6 +26,8 @@ pub enum WorktreeMode {
 pub enum RawSize {
     Bytes(u64),
     Text(String),
+    /// Anything else (a negative number, a table): reported with its position.
+    Other(toml::Value),
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,6 +149,12 @@ pub(super) fn compile(
                 format!("invalid size `{s}` (e.g. 65536, \"64KiB\", \"1MiB\")"),
             )
         })?,
+        RawSize::Other(value) => {
+            return Err(text.error_at(
+                raw.max_output.span(),
+                format!("invalid max_output `{value}`: expected a size such as 65536 or \"64KiB\""),
+            ))
+        }
     };
     for name in &raw.env {
         if !is_env_pattern(name.get_ref()) {

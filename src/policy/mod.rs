@@ -4,7 +4,7 @@
 pub mod acceptance;
 pub mod risk;
 
-use crate::glob::GlobList;
+use crate::glob::{Case, GlobList};
 use crate::repo::{Repo, RepoError};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -89,7 +89,10 @@ impl SourceText<'_> {
             match e.span() {
                 Some(span) => {
                     let message = match self.key_on_line(span.start) {
-                        Some(key) if message.starts_with("invalid") => {
+                        Some(key)
+                            if message.starts_with("invalid")
+                                || message.starts_with("unknown variant") =>
+                        {
                             format!("`{key}`: {message}")
                         }
                         _ => message,
@@ -115,14 +118,29 @@ impl SourceText<'_> {
 
     /// Compiles spanned glob patterns, naming the bad one by position.
     pub fn globs(&self, patterns: &[Spanned<String>]) -> Result<GlobList, PolicyError> {
-        for pattern in patterns {
-            GlobList::new(&[pattern.get_ref()])
-                .map_err(|e| self.error_at(pattern.span(), e.to_string()))?;
-        }
+        self.globs_with_case(patterns, Case::Sensitive)
+    }
+
+    /// For deny lists and emails: `Secrets/` must not slip past `secrets/`.
+    pub fn globs_ignoring_case(
+        &self,
+        patterns: &[Spanned<String>],
+    ) -> Result<GlobList, PolicyError> {
+        self.globs_with_case(patterns, Case::Insensitive)
+    }
+
+    fn globs_with_case(
+        &self,
+        patterns: &[Spanned<String>],
+        case: Case,
+    ) -> Result<GlobList, PolicyError> {
         let plain: Vec<&str> = patterns.iter().map(|p| p.get_ref().as_str()).collect();
-        GlobList::new(&plain).map_err(|e| PolicyError::Invalid {
-            file: self.file.clone(),
-            message: e.to_string(),
+        GlobList::with_case(&plain, case).map_err(|e| match patterns.get(e.index()) {
+            Some(pattern) => self.error_at(pattern.span(), e.to_string()),
+            None => PolicyError::Invalid {
+                file: self.file.clone(),
+                message: e.to_string(),
+            },
         })
     }
 }
@@ -296,7 +314,7 @@ impl TaskSpec {
             source: text.file.clone(),
             goal: raw.goal,
             allow: raw.allow.as_deref().map(|a| text.globs(a)).transpose()?,
-            deny: text.globs(&raw.deny)?,
+            deny: text.globs_ignoring_case(&raw.deny)?,
             acceptance: raw.acceptance,
             requires_approval: raw
                 .requires_approval
@@ -408,12 +426,12 @@ impl Policy {
             source,
             agent: AgentRules {
                 branches: text.globs(&raw.agent.branches)?,
-                authors: text.globs(&raw.agent.authors)?,
+                authors: text.globs_ignoring_case(&raw.agent.authors)?,
                 require_task: raw.agent.require_task,
             },
             scope: ScopeRules {
                 allow: text.globs(&raw.scope.allow)?,
-                deny: text.globs(&raw.scope.deny)?,
+                deny: text.globs_ignoring_case(&raw.scope.deny)?,
             },
             acceptance: acceptance::compile(raw.acceptance, &text)?,
             approvals: ApprovalRules {

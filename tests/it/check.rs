@@ -1,7 +1,7 @@
 //! `agentguard check`: scope rules, narrowing layers, policy from the base, renames, staged
 //! mode, zero configuration, and the fingerprint.
 
-use crate::support::{finding_keys, findings, TestRepo};
+use crate::support::{finding_keys, finding_keys_of, findings, TestRepo};
 use sha2::{Digest, Sha256};
 
 const TASK: &str = "Agent-Task: T-1";
@@ -152,7 +152,7 @@ fn task_file_in_base_narrows_and_names_itself() {
     repo.commit_all(&msg(&[TASK]));
     let report = repo.check_json(&["HEAD"], 1);
     assert_eq!(
-        finding_keys(&report),
+        finding_keys_of(&report, "scope"),
         keys(&[
             ("scope", "denied", "src/api/auth/login.rs"),
             ("scope", "outside-allow", "src/other.rs"),
@@ -576,7 +576,7 @@ fn symlinks_are_judged_by_their_resolved_target() {
     repo.commit_all(&msg(&[TASK, "Agent-Allow: src/**", "Agent-Deny: secrets/"]));
     let report = repo.check_json(&["HEAD"], 1);
     assert_eq!(
-        finding_keys(&report),
+        finding_keys_of(&report, "scope"),
         keys(&[
             ("scope", "denied", "src/key"),
             ("scope", "symlink-escape", "src/via-other-link"),
@@ -587,4 +587,156 @@ fn symlinks_are_judged_by_their_resolved_target() {
         .as_str()
         .unwrap()
         .starts_with("symlink src/key points to secrets/prod.key"));
+}
+
+#[test]
+fn naming_an_undefined_task_blocks_where_tasks_are_defined() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(".agentguard/tasks/T-1.toml", "allow = [\"src/**\"]\n");
+    repo.commit_all("define T-1");
+    // The agent dodges T-1's layer by naming a task nobody defined.
+    repo.write("README.md", "rewritten\n");
+    repo.commit_all(&msg(&["Agent-Task: T-nope"]));
+    let report = repo.check_json(&["HEAD"], 1);
+    assert_eq!(
+        finding_keys(&report),
+        keys(&[("metadata", "unknown-task", "")])
+    );
+    let message = findings(&report)[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("T-nope") && message.contains("T-1"),
+        "{message}"
+    );
+
+    // Without any defined task, trailers alone define the task.
+    let bare = TestRepo::with_initial_commit();
+    bare.write("src/a.rs", "x\n");
+    bare.commit_all(&msg(&["Agent-Task: T-free", "Agent-Allow: src/**"]));
+    bare.check_json(&["HEAD"], 0);
+}
+
+#[test]
+fn deny_globs_match_at_any_depth_and_any_case() {
+    let repo = repo_with_policy("[scope]\ndeny = [\"**.pem\", \"secrets/\"]\n");
+    repo.write("certs/server.pem", "x\n");
+    repo.write("Secrets/prod.txt", "x\n");
+    repo.write("src/ok.rs", "x\n");
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD"], 1);
+    assert_eq!(
+        finding_keys_of(&report, "scope"),
+        keys(&[
+            ("scope", "denied", "Secrets/prod.txt"),
+            ("scope", "denied", "certs/server.pem"),
+        ])
+    );
+}
+
+#[test]
+fn a_link_or_submodule_standing_in_for_a_denied_directory_is_denied() {
+    // `secrets/` is untracked here: nothing below it is in the tree to expose.
+    let repo = repo_with_policy("[scope]\ndeny = [\"secrets/\"]\n");
+    std::fs::create_dir_all(repo.path().join("src")).unwrap();
+    std::os::unix::fs::symlink("../secrets", repo.path().join("src/s")).unwrap();
+    repo.git(&["add", "src/s"]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{head},secrets"),
+    ]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", &msg(&[TASK])]);
+    let report = repo.check_json(&["HEAD"], 1);
+    assert_eq!(
+        finding_keys_of(&report, "scope"),
+        keys(&[("scope", "denied", "secrets"), ("scope", "denied", "src/s")])
+    );
+}
+
+#[test]
+fn fingerprint_keeps_paths_with_tabs_apart() {
+    let fingerprint_of_rename = |from: &str, to: &str| {
+        let repo = TestRepo::with_initial_commit();
+        repo.write(from, "same content\nover several\nlines\n");
+        repo.commit_all("file");
+        repo.git(&["mv", from, to]);
+        repo.commit_all(&msg(&[TASK]));
+        let report = repo.check_json(&["HEAD"], 0);
+        report["commits"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(
+        fingerprint_of_rename("a", "b\tc"),
+        fingerprint_of_rename("a\tb", "c")
+    );
+}
+
+#[test]
+fn staged_tree_is_the_tree_git_would_commit() {
+    let repo = TestRepo::with_initial_commit();
+    repo.checkout_new("agent/t");
+    repo.write("src/new.rs", "x\n");
+    repo.write("src/planned.rs", "not yet\n");
+    repo.git(&["add", "src/new.rs"]);
+    repo.git(&["add", "-N", "src/planned.rs"]);
+    let message = repo.scratch().join("MSG");
+    std::fs::write(&message, msg(&[TASK])).unwrap();
+    let report = repo.check_json(
+        &["--staged", "--message-file", message.to_str().unwrap()],
+        0,
+    );
+    assert_eq!(
+        report["commits"][0]["tree"],
+        repo.git(&["write-tree"]).as_str()
+    );
+}
+
+#[test]
+fn a_policy_that_is_not_a_regular_file_is_an_error() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("pol/strict.toml", "[scope]\nallow = [\"src/**\"]\n");
+    std::os::unix::fs::symlink("pol/strict.toml", repo.path().join(".agentguard.toml")).unwrap();
+    repo.commit_all("policy as a symlink");
+    repo.write("x.txt", "x\n");
+    repo.commit_all(&msg(&[TASK]));
+    let out = repo.agentguard().args(["check"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains(".agentguard.toml in the base commit is a symlink"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn trailers_after_a_horizontal_rule_still_mark_agent_work() {
+    // git reads commit-object trailers without a `---` divider; so must we.
+    let repo = TestRepo::with_initial_commit();
+    repo.write("docs/x.md", "x\n");
+    repo.commit_all("Title\n\nbody\n---\n\nAgent-Task: T-1\nAgent-Allow: src/**\n");
+    let report = repo.check_json(&["HEAD"], 1);
+    assert_eq!(report["commits"][0]["agent"], true);
+    assert_eq!(
+        finding_keys(&report),
+        keys(&[("scope", "outside-allow", "docs/x.md")])
+    );
+}
+
+#[test]
+fn author_globs_ignore_case() {
+    let repo = repo_with_policy("[agent]\nauthors = [\"*@bots.example.com\"]\n");
+    repo.write("a.txt", "x\n");
+    repo.git(&["add", "-A"]);
+    repo.git_command()
+        .args(["commit", "-q", "-m", "bot work"])
+        .env("GIT_AUTHOR_EMAIL", "Codex@Bots.Example.com")
+        .status()
+        .expect("commit");
+    let report = repo.check_json(&["HEAD"], 1);
+    assert_eq!(report["commits"][0]["agent"], true);
 }

@@ -3,7 +3,7 @@
 //! merges, `-C`, and the JSON shape of a block. Every run must leave HEAD, the index and the
 //! work tree alone, and must never panic.
 
-use crate::support::{finding_keys, findings, TestRepo};
+use crate::support::{finding_keys, finding_keys_of, findings, TestRepo};
 use std::ffi::OsStr;
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
@@ -392,8 +392,13 @@ fn bad_glob_and_category_in_task_file_are_named() {
 fn task_file_of_another_task_is_not_read() {
     // Only the named task's file matters; a broken file for another task is no error.
     let repo = base_file_then_agent_commit(".agentguard/tasks/T-2.toml", b"goal = \n");
-    let report = check_head(&repo, 0);
+    let report = check_head(&repo, 1);
     assert_eq!(report["commits"][0]["task"], "T-1");
+    // The repository defines its tasks, and T-1 is not one of them.
+    assert_eq!(
+        finding_keys(&report),
+        vec![("metadata".into(), "unknown-task".into(), String::new())]
+    );
 }
 
 #[test]
@@ -833,7 +838,7 @@ fn deny_glob_with_star_matches_non_utf8_names() {
     repo.commit_all(&msg(&[TASK, ALLOW_SRC, "Agent-Deny: *.key"]));
     let report = check_head(&repo, 1);
     assert_eq!(
-        finding_keys(&report),
+        finding_keys_of(&report, "scope"),
         keys(&[("scope", "denied", "src/\u{fffd}.key")])
     );
 }
@@ -948,7 +953,7 @@ fn symlink_into_a_denied_directory_blocks() {
     repo.commit_all(&msg(&[TASK, ALLOW_SRC, "Agent-Deny: secrets/"]));
     let report = check_head(&repo, 1);
     assert_eq!(
-        finding_keys(&report),
+        finding_keys_of(&report, "scope"),
         keys(&[("scope", "denied", "src/key")])
     );
     let message = findings(&report)[0]["message"]

@@ -8,3 +8,4 @@ mod check;
 mod check_bad_input;
 mod risk;
 mod support;
+mod trailers;

@@ -191,3 +191,11 @@ pub fn finding_keys(report: &serde_json::Value) -> Vec<(String, String, String)>
         })
         .collect()
 }
+
+/// `finding_keys` restricted to one kind, where other checks' findings are beside the point.
+pub fn finding_keys_of(report: &serde_json::Value, kind: &str) -> Vec<(String, String, String)> {
+    finding_keys(report)
+        .into_iter()
+        .filter(|(k, _, _)| k == kind)
+        .collect()
+}
