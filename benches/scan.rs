@@ -1,1 +1,154 @@
-fn main() {}
+//! Throughput of the risk scan over a large synthetic change: realistic Rust, Python,
+//! TypeScript and YAML lines, many of them carrying rule keywords (token, password, delete,
+//! assert, key), with a real hit every few thousand lines.
+//!
+//!     cargo bench --bench scan
+//!
+//! Criterion reports time and MB/s (added-line bytes per second) for each benchmark.
+
+use agentguard::diff::{AddedLine, Change, FileAdditions, Status};
+use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
+use agentguard::risk::{detached_change, scan, RiskInput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use std::hint::black_box;
+
+const TARGET_BYTES: usize = 32 * 1024 * 1024;
+const LINES_PER_FILE: usize = 2_000;
+
+const RUST: &[&str] = &[
+    "    let token = lexer.next_token()?;",
+    "    if self.password_policy.min_len > input.len() { return Err(Error::TooShort); }",
+    "    assert_eq!(parsed.items.len(), expected.len());",
+    "    let url = format!(\"https://{}/api/v1/users/{}\", host, user_id);",
+    "    // Delete stale entries from the cache before the next refresh.",
+    "    for (key, value) in map.iter().filter(|(k, _)| k.starts_with(prefix)) {",
+    "pub fn handle_request(&self, req: &Request) -> Result<Response, Error> {",
+    "        let secret = self.store.get(&key).ok_or(Error::Missing)?;",
+    "    }",
+    "",
+];
+const PYTHON: &[&str] = &[
+    "        api_key = os.environ.get(\"API_KEY\")",
+    "        response = requests.get(f\"{BASE_URL}/items\", headers={\"Authorization\": f\"Bearer {token}\"})",
+    "        self.assertEqual(result.status_code, 200)",
+    "        logger.info(\"deleted %d rows from %s\", count, table)",
+    "    def test_refresh_token_rotates(self, client, user):",
+    "        return [item.to_dict() for item in queryset.filter(owner=user)]",
+];
+const TYPESCRIPT: &[&str] = &[
+    "  const secret = await vault.read(`kv/${service}/secret`);",
+    "  expect(wrapper.find('.item').length).toBe(3);",
+    "export async function fetchUsers({ page = 1, perPage = 50 } = {}) {",
+    "    if (!session?.user) throw new UnauthorizedError('login required');",
+    "  return items.map((item) => ({ ...item, total: item.price * item.quantity }));",
+];
+const YAML: &[&str] = &[
+    "      - name: cache dependencies",
+    "        uses: actions/cache@v4",
+    "          key: ${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}",
+    "    password: ${DB_PASSWORD}",
+];
+
+/// Lines that do hit, assembled at run time so no literal token lives in the source.
+fn hits() -> Vec<String> {
+    vec![
+        format!(
+            "GITHUB = \"gh{}_{}\"",
+            "p", "BenchFixtureBody5Kq8Zt2Lw9Xv4Rp7QmNb"
+        ),
+        "DROP TABLE legacy_orders;".to_string(),
+        "@pytest.mark.skip(reason=\"flaky\")".to_string(),
+        "DATABASE_URL = \"postgres://app:Zr7q-Lp2x-Vw9m@db.internal:5432/app\"".to_string(),
+        "client_secret = \"q8ZtR2mLw9XvB4nKp7Hs\"".to_string(),
+    ]
+}
+
+/// The change, its added lines, and their size in bytes (newlines included).
+fn synthetic_change() -> (Change, Vec<FileAdditions>, usize) {
+    let languages: [(&str, &[&str]); 4] = [
+        ("rs", RUST),
+        ("py", PYTHON),
+        ("ts", TYPESCRIPT),
+        ("yml", YAML),
+    ];
+    let hits = hits();
+    let mut bytes = 0;
+    let mut files = Vec::new();
+    let mut paths = Vec::new();
+    let mut n = 0usize;
+    while bytes < TARGET_BYTES {
+        let (ext, lines) = languages[n % languages.len()];
+        let path = format!("src/module{:04}/file{n:05}.{ext}", n / 50);
+        let mut added = Vec::with_capacity(LINES_PER_FILE);
+        for i in 0..LINES_PER_FILE {
+            let global = n * LINES_PER_FILE + i;
+            let text = if global % 5_000 == 4_999 {
+                hits[(global / 5_000) % hits.len()].clone()
+            } else {
+                lines[(i * 7 + n) % lines.len()].to_string()
+            };
+            bytes += text.len() + 1;
+            added.push(AddedLine {
+                number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                text,
+            });
+        }
+        paths.push(path.clone());
+        files.push(FileAdditions {
+            path,
+            binary: false,
+            lines: added,
+        });
+        n += 1;
+    }
+    let entries: Vec<(Status, Option<&str>, Option<&str>)> = paths
+        .iter()
+        .map(|p| (Status::Added, None, Some(p.as_str())))
+        .collect();
+    let change = detached_change(&entries);
+    (change, files, bytes)
+}
+
+fn bench_scan(c: &mut Criterion) {
+    let policy = match Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase) {
+        Ok(policy) => policy,
+        Err(e) => panic!("default policy: {e}"),
+    };
+    let (change, additions, bytes) = synthetic_change();
+    let mut group = c.benchmark_group("risk");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    let name = format!(
+        "scan {} MiB of added lines in {} files",
+        bytes >> 20,
+        additions.len()
+    );
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let findings = scan(&RiskInput {
+                change: &change,
+                additions: &additions,
+                acceptance: &[],
+                policy: &policy,
+            });
+            black_box(findings.len())
+        })
+    });
+    group.finish();
+
+    let mut compile = c.benchmark_group("risk-policy");
+    compile.bench_function("compile default policy", |b| {
+        b.iter(|| {
+            Policy::parse(
+                black_box(DEFAULT_POLICY),
+                "built-in",
+                PolicySource::DefaultNoBase,
+            )
+            .is_ok()
+        })
+    });
+    compile.finish();
+}
+
+criterion_group!(benches, bench_scan);
+criterion_main!(benches);

@@ -75,6 +75,9 @@ pub struct Finding {
     /// The rule that fired, e.g. "denied by `secrets/` (policy [scope] deny)".
     pub rule: String,
     pub approved: bool,
+    /// Stable short id of a risk finding, for `[allowlist] findings`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 impl Finding {
@@ -88,6 +91,7 @@ impl Finding {
             message: message.into(),
             rule: String::new(),
             approved: false,
+            fingerprint: None,
         }
     }
 

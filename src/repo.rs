@@ -159,21 +159,18 @@ impl Repo {
     /// The tree of the staged index (as git gave it to us, `GIT_INDEX_FILE` included); writes
     /// tree objects only, never the index file or HEAD. It is the tree `git commit` would make.
     pub fn staged_tree(&self) -> Result<Oid, RepoError> {
-        match self.git.index() {
-            Ok(mut index) => {
-                if index.has_conflicts() {
-                    return Err(RepoError::ConflictedIndex);
-                }
-                // git leaves intent-to-add entries out of the tree it writes; libgit2 does not.
-                if !index
-                    .iter()
-                    .any(|e| e.flags_extended & INDEX_INTENT_TO_ADD != 0)
-                {
-                    return Ok(index.write_tree()?);
-                }
+        // A split or sparse index libgit2 cannot read is left to git itself.
+        if let Ok(mut index) = self.git.index() {
+            if index.has_conflicts() {
+                return Err(RepoError::ConflictedIndex);
             }
-            // A split or sparse index libgit2 cannot read: git itself can.
-            Err(_) => {}
+            // git leaves intent-to-add entries out of the tree it writes; libgit2 does not.
+            if !index
+                .iter()
+                .any(|e| e.flags_extended & INDEX_INTENT_TO_ADD != 0)
+            {
+                return Ok(index.write_tree()?);
+            }
         }
         self.git_write_tree()
     }

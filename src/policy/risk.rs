@@ -5,6 +5,7 @@ use crate::finding::Action;
 use crate::glob::GlobList;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use toml::Spanned;
 
 /// Built-in categories and their default actions.
@@ -71,6 +72,8 @@ pub struct RiskCategory {
 #[derive(Debug, Clone)]
 pub struct RiskPolicy {
     pub categories: Vec<RiskCategory>,
+    /// Every path glob and content rule, compiled once for this policy.
+    pub matcher: Arc<crate::risk::Matcher>,
 }
 
 impl RiskPolicy {
@@ -113,7 +116,11 @@ pub(super) fn compile(
             regex::Regex::new(pattern.get_ref()).map_err(|e| {
                 text.error_at(
                     pattern.span(),
-                    format!("invalid regex `{}`: {e}", pattern.get_ref()),
+                    format!(
+                        "invalid regex `{}`: {}",
+                        pattern.get_ref(),
+                        regex_error_summary(&e)
+                    ),
                 )
             })?;
         }
@@ -157,7 +164,14 @@ pub(super) fn compile(
             }
         }
     }
-    Ok(RiskPolicy { categories })
+    let matcher = crate::risk::Matcher::build(&categories).map_err(|e| PolicyError::Invalid {
+        file: text.file.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(RiskPolicy {
+        categories,
+        matcher: Arc::new(matcher),
+    })
 }
 
 fn is_valid_category_name(name: &str) -> bool {
@@ -166,4 +180,74 @@ fn is_valid_category_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The regex crate's syntax errors draw a caret diagram over several lines; the last
+/// `error: …` line says what is wrong.
+fn regex_error_summary(error: &regex::Error) -> String {
+    let text = error.to_string();
+    text.lines()
+        .rev()
+        .find_map(|line| line.trim().strip_prefix("error: "))
+        .unwrap_or_else(|| text.lines().next().unwrap_or_default())
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Action;
+    use crate::policy::{Policy, PolicyError, PolicySource};
+
+    fn parse(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(text, ".agentguard.toml", PolicySource::DefaultNoBase)
+    }
+
+    #[test]
+    fn guard_config_can_only_be_made_stricter() {
+        let weakened = parse("[risk.guard-config]\naction = \"warn\"\n").unwrap();
+        let guard = weakened.risk.get("guard-config").unwrap();
+        assert_eq!(guard.action, Action::Approve);
+        let stricter = parse("[risk.guard-config]\naction = \"block\"\n").unwrap();
+        assert_eq!(
+            stricter.risk.get("guard-config").unwrap().action,
+            Action::Block
+        );
+    }
+
+    #[test]
+    fn overrides_keep_builtin_rules_and_new_categories_need_rules() {
+        let policy = parse(
+            "[risk.credentials]\naction = \"warn\"\ndescription = \"keys\"\n\n\
+             [risk.flags]\npaths = [\"flags/**\"]\n",
+        )
+        .unwrap();
+        let credentials = policy.risk.get("credentials").unwrap();
+        assert_eq!(credentials.action, Action::Warn);
+        assert_eq!(credentials.description, "keys");
+        assert!(credentials.builtin);
+        let flags = policy.risk.get("flags").unwrap();
+        assert_eq!(flags.action, Action::Approve);
+        assert!(!flags.builtin);
+        let err = parse("[risk.empty]\naction = \"block\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("needs `paths` or `content`"), "{err}");
+    }
+
+    #[test]
+    fn bad_content_regex_names_regex_and_position() {
+        let err = parse("[risk.flags]\ncontent = ['ok', '(open']\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(".agentguard.toml:2:"), "{err}");
+        assert!(err.contains("(open"), "{err}");
+    }
+
+    #[test]
+    fn bad_category_name_is_rejected() {
+        let err = parse("[risk.Bad_Name]\npaths = [\"x\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("invalid risk category name"), "{err}");
+    }
 }

@@ -259,7 +259,6 @@ fn bad_risk_regex_is_named() {
 }
 
 #[test]
-#[ignore = "bug: a bad regex's error spans several lines with a second `error:` line"]
 fn bad_risk_regex_error_is_one_paragraph() {
     policy_error("[risk.secrets]\ncontent = [\"(unclosed\"]\n").error(&[
         ".agentguard.toml",
@@ -984,7 +983,10 @@ fn symlink_to_a_denied_directory_itself_blocks() {
     // No allow layer narrows here, so only the deny rule can catch the link.
     repo.commit_all(&msg(&[TASK, "Agent-Deny: secrets/"]));
     let report = check_head(&repo, 1);
-    assert_eq!(finding_keys(&report), keys(&[("scope", "denied", "src/s")]));
+    assert_eq!(
+        finding_keys_of(&report, "scope"),
+        keys(&[("scope", "denied", "src/s")])
+    );
 }
 
 #[test]

@@ -1,1 +1,611 @@
-//! Placeholder until this area's tests land.
+//! The risk engine: the fixture corpus (precision and recall), and end-to-end checks from the
+//! built binary: every category, false positives, policy categories and overrides, guard-config,
+//! the allowlist, and redaction of secrets in every output.
+
+use crate::support::{findings, TestRepo};
+use agentguard::diff::{AddedLine, FileAdditions, Status};
+use agentguard::finding::Finding;
+use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
+use agentguard::risk::{detached_change, scan, RiskInput};
+use agentguard::task::AcceptanceCommand;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+const TASK: &str = "Agent-Task: T-1";
+
+fn msg(trailers: &[&str]) -> String {
+    format!("Agent change\n\nDetails.\n\n{}\n", trailers.join("\n"))
+}
+
+// --- the corpus -------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct Corpus {
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    path: String,
+    #[serde(default)]
+    content: String,
+    expect: Vec<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    acceptance: Vec<String>,
+}
+
+/// Joins the `%%` split markers that keep provider-format tokens out of the repository.
+fn join_markers(text: &str) -> String {
+    text.replace("%%", "")
+}
+
+fn scan_case(policy: &Policy, case: &Case) -> Vec<Finding> {
+    let content = join_markers(&case.content);
+    let (status, old, new) = match case.status.as_deref() {
+        Some("deleted") => (Status::Deleted, Some(case.path.as_str()), None),
+        Some("renamed") => (
+            Status::Renamed,
+            Some(case.from.as_deref().expect("renamed case needs `from`")),
+            Some(case.path.as_str()),
+        ),
+        Some(other) => panic!("unknown status {other}"),
+        None => (Status::Added, None, Some(case.path.as_str())),
+    };
+    let additions = match new {
+        Some(_) => vec![FileAdditions {
+            path: case.path.clone(),
+            binary: false,
+            lines: content
+                .lines()
+                .enumerate()
+                .map(|(i, text)| AddedLine {
+                    number: i as u32 + 1,
+                    text: text.to_string(),
+                })
+                .collect(),
+        }],
+        None => Vec::new(),
+    };
+    let change = detached_change(&[(status, old, new)]);
+    let acceptance: Vec<AcceptanceCommand> = case
+        .acceptance
+        .iter()
+        .map(|c| AcceptanceCommand {
+            command: c.clone(),
+            source: "policy".into(),
+        })
+        .collect();
+    scan(&RiskInput {
+        change: &change,
+        additions: &additions,
+        acceptance: &acceptance,
+        policy,
+    })
+}
+
+fn load(name: &str) -> Vec<Case> {
+    let path = format!("{}/fixtures/risk/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("corpus file");
+    toml::from_str::<Corpus>(&text).expect("corpus parses").case
+}
+
+/// Windows of a line that look like secret material (letters and digits together).
+fn secretish_windows(line: &str) -> Vec<String> {
+    let chars: Vec<char> = line.chars().collect();
+    chars
+        .windows(10)
+        .map(|w| w.iter().collect::<String>())
+        .filter(|w| {
+            !w.contains(char::is_whitespace)
+                && w.chars().any(|c| c.is_ascii_digit())
+                && w.chars().any(|c| c.is_ascii_alphabetic())
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_precision_and_recall() {
+    let policy = Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase).unwrap();
+    let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
+    let mut report = Vec::new();
+    for (file, cases) in [
+        ("true_positives.toml", load("true_positives.toml")),
+        ("false_positives.toml", load("false_positives.toml")),
+    ] {
+        for case in &cases {
+            let found = scan_case(&policy, case);
+            let got: BTreeSet<&str> = found.iter().map(|f| f.category.as_str()).collect();
+            let want: BTreeSet<&str> = case.expect.iter().map(String::as_str).collect();
+            for category in &want {
+                if got.contains(category) {
+                    tp += 1;
+                } else {
+                    fn_ += 1;
+                    report.push(format!("MISSED  {file}: {} [{category}]", case.name));
+                }
+            }
+            for f in &found {
+                if !want.contains(f.category.as_str()) {
+                    fp += 1;
+                    report.push(format!(
+                        "FALSE+  {file}: {} [{}] {}:{:?} {}",
+                        case.name, f.category, case.path, f.line, f.message
+                    ));
+                }
+            }
+            // Redaction: a credentials finding never repeats secret material of its line.
+            let content = join_markers(&case.content);
+            for f in found.iter().filter(|f| f.category == "credentials") {
+                let Some(line) = f.line else { continue };
+                let text = content.lines().nth(line as usize - 1).unwrap_or_default();
+                for window in secretish_windows(text) {
+                    assert!(
+                        !f.message.contains(&window) && !f.rule.contains(&window),
+                        "{}: finding repeats `{window}`: {} / {}",
+                        case.name,
+                        f.message,
+                        f.rule
+                    );
+                }
+            }
+        }
+    }
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / (tp + fn_).max(1) as f64;
+    println!(
+        "risk corpus: {tp} true positives, {fp} false positives, {fn_} missed; \
+         precision {:.1}%, recall {:.1}%",
+        precision * 100.0,
+        recall * 100.0
+    );
+    for line in &report {
+        println!("  {line}");
+    }
+    assert_eq!(fn_, 0, "recall below 100%:\n{}", report.join("\n"));
+    assert!(
+        fp <= 1,
+        "more than one false positive:\n{}",
+        report.join("\n")
+    );
+}
+
+#[test]
+fn every_finding_has_a_stable_fingerprint() {
+    let policy = Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase).unwrap();
+    for case in load("true_positives.toml") {
+        let first = scan_case(&policy, &case);
+        let second = scan_case(&policy, &case);
+        for (a, b) in first.iter().zip(&second) {
+            let print = a
+                .fingerprint
+                .as_deref()
+                .expect("risk findings carry a fingerprint");
+            assert_eq!(print.len(), 16);
+            assert!(print.bytes().all(|b| b.is_ascii_hexdigit()));
+            assert_eq!(a.fingerprint, b.fingerprint);
+            assert!(a.rule.contains(print), "{}", a.rule);
+        }
+    }
+}
+
+// --- end to end -------------------------------------------------------------------------
+
+/// Bodies are synthetic; the provider prefix is assembled here so no literal token is stored.
+fn fake_github_token() -> String {
+    format!("gh{}_{}", "p", "RiskEngineE2eFixture5Kq8Zt2Lw9Xv4Rp7")
+}
+
+fn fake_stripe_key() -> String {
+    format!("sk_{}_{}", "live", "RiskEngineE2eFixtureZx81Kq")
+}
+
+fn categories(report: &serde_json::Value) -> BTreeSet<String> {
+    findings(report)
+        .iter()
+        .filter(|f| f["kind"] == "risk")
+        .map(|f| f["category"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn risk_findings(report: &serde_json::Value, category: &str) -> Vec<serde_json::Value> {
+    findings(report)
+        .into_iter()
+        .filter(|f| f["kind"] == "risk" && f["category"] == category)
+        .collect()
+}
+
+#[test]
+fn every_builtin_category_fires_from_the_binary() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("tests/test_old.py", "def test_x():\n    assert 1\n");
+    repo.write("scripts/test.sh", "#!/bin/sh\ncargo test\n");
+    repo.commit_all("human base");
+    repo.write(
+        "app/settings.py",
+        &format!("import os\nGITHUB = \"{}\"\n", fake_github_token()),
+    );
+    repo.write("db/migrate/20260101_add_users.rb", "class AddUsers; end\n");
+    repo.write("src/auth/session.rs", "pub fn login() {}\n");
+    repo.write("src/billing/invoice.rs", "pub fn total() {}\n");
+    repo.write("ops/reset.sql", "-- reset\nDROP TABLE users;\n");
+    repo.write(".github/workflows/ci.yml", "on: push\n");
+    repo.write("Cargo.toml", "[package]\nname = \"x\"\n");
+    repo.write(".githooks/pre-commit", "exit 0\n");
+    repo.write("scripts/test.sh", "#!/bin/sh\nexit 0\n");
+    repo.remove("tests/test_old.py");
+    repo.commit_all(&msg(&[TASK, "Agent-Acceptance: ./scripts/test.sh"]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let got = categories(&report);
+    for category in [
+        "credentials",
+        "migrations",
+        "auth",
+        "payments",
+        "data-deletion",
+        "ci-config",
+        "dependencies",
+        "test-tampering",
+        "guard-config",
+    ] {
+        assert!(got.contains(category), "{category} missing: {report:#}");
+    }
+    let secret = &risk_findings(&report, "credentials")[0];
+    assert_eq!(secret["path"], "app/settings.py");
+    assert_eq!(secret["line"], 2);
+    assert_eq!(secret["action"], "block");
+    assert_eq!(secret["fingerprint"].as_str().map(str::len), Some(16));
+    let drop = &risk_findings(&report, "data-deletion")[0];
+    assert_eq!(drop["line"], 2);
+    assert_eq!(drop["action"], "approve");
+    assert_eq!(risk_findings(&report, "dependencies")[0]["action"], "warn");
+    let tampering: Vec<String> = risk_findings(&report, "test-tampering")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        tampering.contains(&"tests/test_old.py".to_string()),
+        "{tampering:?}"
+    );
+    assert!(
+        tampering.contains(&"scripts/test.sh".to_string()),
+        "{tampering:?}"
+    );
+}
+
+#[test]
+fn skip_markers_and_vacuous_assertions_fire_with_line_numbers() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(
+        "tests/test_api.py",
+        "def test_a():\n    assert call() == 1\n",
+    );
+    repo.commit_all("human base");
+    repo.write(
+        "tests/test_api.py",
+        "import pytest\n\n@pytest.mark.skip(reason=\"flaky\")\ndef test_a():\n    assert True\n",
+    );
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let lines: Vec<i64> = risk_findings(&report, "test-tampering")
+        .iter()
+        .filter_map(|f| f["line"].as_i64())
+        .collect();
+    assert_eq!(lines, vec![3, 5], "{report:#}");
+}
+
+#[test]
+fn false_positives_stay_quiet() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(
+        "app/config.py",
+        concat!(
+            "API_KEY = os.environ[\"API_KEY\"]\n",
+            "TOKEN = \"xxxxxxxxxxxxxxxxxxxxxxxx\"\n",
+            "password_hash = \"5f4dcc3b5aa765d61d8327deb882cf99\"\n",
+            "request_id = \"550e8400-e29b-41d4-a716-446655440000\"\n",
+            "LOGO = \"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAIza0123456789abcdefghijABCDEFGHIJ+/==\"\n",
+            "DB = \"postgres://postgres:postgres@localhost:5432/app\"\n",
+        ),
+    );
+    repo.write(
+        "web/config.js",
+        "const token = process.env.GITHUB_TOKEN;\nconst secret = `${SECRET}`;\n",
+    );
+    repo.write(
+        "deploy/authorized_keys",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureOnlyPublicKeyForTheRiskTests deploy@ci\n",
+    );
+    repo.write(
+        "tests/fixtures/users.json",
+        "{\"password\": \"Wq9zL2xv7RtK\"}\n",
+    );
+    repo.write(".env.example", "API_KEY=<your-api-key>\nSECRET=changeme\n");
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 0);
+    assert!(categories(&report).is_empty(), "{report:#}");
+}
+
+#[test]
+fn binary_files_are_judged_by_path_only() {
+    let repo = TestRepo::with_initial_commit();
+    let mut blob = b"\x00\x01binary\x00".to_vec();
+    blob.extend_from_slice(fake_github_token().as_bytes());
+    repo.write_bytes("assets/blob.bin", &blob);
+    repo.write_bytes("certs/client.p12", b"\x00\x30\x82binary keystore");
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let found = risk_findings(&report, "credentials");
+    let paths: Vec<&str> = found.iter().filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(paths, vec!["certs/client.p12"], "{report:#}");
+}
+
+#[test]
+fn secrets_are_redacted_in_human_and_json_output() {
+    let repo = TestRepo::with_initial_commit();
+    let github = fake_github_token();
+    let stripe = fake_stripe_key();
+    let password = "Hq7Lz2Vx9RtK4mPw";
+    repo.write(
+        "app/keys.py",
+        &format!(
+            "GITHUB = \"{github}\"\nSTRIPE = \"{stripe}\"\nDB = \"postgres://app:{password}@db.internal/app\"\n"
+        ),
+    );
+    repo.commit_all(&msg(&[TASK]));
+    let json = repo
+        .agentguard()
+        .args(["check", "HEAD", "--no-run", "--format", "json"])
+        .output()
+        .unwrap();
+    let human = repo
+        .agentguard()
+        .args(["check", "HEAD", "--no-run", "-v"])
+        .output()
+        .unwrap();
+    for output in [&json, &human] {
+        assert_eq!(output.status.code(), Some(1));
+        for stream in [&output.stdout, &output.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            for secret in [github.as_str(), stripe.as_str(), password] {
+                assert!(!text.contains(secret), "secret leaked:\n{text}");
+                assert!(
+                    !text.contains(&secret[..12]),
+                    "secret prefix leaked:\n{text}"
+                );
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("`ghp_…` (40 chars, redacted)"), "{text}");
+    assert!(text.contains("fingerprint "), "{text}");
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(risk_findings(&report, "credentials").len(), 3, "{report:#}");
+}
+
+#[test]
+fn policy_in_the_base_defines_categories_and_overrides_actions() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(
+        ".agentguard.toml",
+        r#"
+[risk.feature-flags]
+description = "feature flag defaults"
+paths = ["config/flags/**"]
+content = ['enabled_by_default:\s*true']
+action = "block"
+
+[risk.dependencies]
+action = "approve"
+
+[risk.ci-config]
+action = "warn"
+paths = ["ci/**"]
+"#,
+    );
+    repo.commit_all("human: policy");
+    repo.write("config/flags/checkout.yml", "name: x\n");
+    repo.write(
+        "src/flags.rs",
+        "// x\nconst F: &str = \"enabled_by_default: true\";\n",
+    );
+    repo.write("package.json", "{}\n");
+    repo.write("ci/run.sh", "make\n");
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let flags = risk_findings(&report, "feature-flags");
+    let spots: BTreeSet<(String, Option<i64>)> = flags
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_string(), f["line"].as_i64()))
+        .collect();
+    assert_eq!(
+        spots,
+        BTreeSet::from([
+            ("config/flags/checkout.yml".to_string(), None),
+            ("src/flags.rs".to_string(), Some(2)),
+        ]),
+        "{report:#}"
+    );
+    assert!(flags.iter().all(|f| f["action"] == "block"));
+    assert_eq!(
+        risk_findings(&report, "dependencies")[0]["action"],
+        "approve"
+    );
+    let ci = risk_findings(&report, "ci-config");
+    assert_eq!(ci.len(), 1, "{report:#}");
+    assert_eq!(ci[0]["action"], "warn");
+    assert_eq!(ci[0]["path"], "ci/run.sh");
+}
+
+#[test]
+fn policy_in_the_change_itself_does_not_count() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(".agentguard.toml", "[allowlist]\npaths = [\"app/**\"]\n");
+    repo.write("app/keys.py", &format!("K = \"{}\"\n", fake_github_token()));
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    assert_eq!(risk_findings(&report, "credentials").len(), 1, "{report:#}");
+    assert_eq!(
+        risk_findings(&report, "guard-config").len(),
+        1,
+        "{report:#}"
+    );
+}
+
+#[test]
+fn guard_config_cannot_be_weakened_by_policy() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(
+        ".agentguard.toml",
+        r#"
+[risk.guard-config]
+action = "warn"
+
+[allowlist]
+paths = [".agentguard.toml", ".githooks/**", ".husky/"]
+"#,
+    );
+    repo.commit_all("human: try to weaken guard-config");
+    repo.write(".agentguard.toml", "[scope]\nallow = [\"**\"]\n");
+    repo.write(".githooks/pre-commit", "exit 0\n");
+    repo.write(".husky/pre-push", "exit 0\n");
+    repo.commit_all(&msg(&[TASK]));
+    let first = repo.check_json(&["HEAD", "--no-run"], 1);
+    let guard = risk_findings(&first, "guard-config");
+    assert_eq!(guard.len(), 3, "{first:#}");
+    assert!(guard.iter().all(|f| f["action"] == "approve"));
+
+    // Not by fingerprint either.
+    let prints: Vec<String> = guard
+        .iter()
+        .map(|f| format!("\"{}\"", f["fingerprint"].as_str().unwrap()))
+        .collect();
+    repo.write(
+        ".agentguard.toml",
+        &format!("[allowlist]\nfindings = [{}]\n", prints.join(", ")),
+    );
+    repo.remove(".githooks/pre-commit");
+    repo.remove(".husky/pre-push");
+    repo.commit_all("human: allowlist by fingerprint");
+    repo.write(".githooks/pre-commit", "exit 1\n");
+    repo.commit_all(&msg(&[TASK]));
+    let second = repo.check_json(&["HEAD", "--no-run"], 1);
+    assert_eq!(
+        risk_findings(&second, "guard-config").len(),
+        1,
+        "{second:#}"
+    );
+}
+
+#[test]
+fn allowlist_by_path() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(".agentguard.toml", "[allowlist]\npaths = [\"legacy/**\"]\n");
+    repo.commit_all("human: allowlist");
+    repo.write(
+        "legacy/keys.py",
+        &format!("K = \"{}\"\n", fake_github_token()),
+    );
+    repo.write("app/keys.py", &format!("K = \"{}\"\n", fake_stripe_key()));
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let paths: Vec<String> = risk_findings(&report, "credentials")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths, vec!["app/keys.py"], "{report:#}");
+}
+
+#[test]
+fn allowlist_by_fingerprint() {
+    let repo = TestRepo::with_initial_commit();
+    let base = repo.git(&["rev-parse", "HEAD"]);
+    let content = format!(
+        "A = \"{}\"\nB = \"{}\"\n",
+        fake_github_token(),
+        fake_stripe_key()
+    );
+    repo.write("app/keys.py", &content);
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let found = risk_findings(&report, "credentials");
+    assert_eq!(found.len(), 2, "{report:#}");
+    let github_print = found
+        .iter()
+        .find(|f| f["line"] == 1)
+        .and_then(|f| f["fingerprint"].as_str())
+        .unwrap()
+        .to_string();
+
+    // A reviewer accepts the first finding in the policy; the same change on that base keeps
+    // only the second.
+    repo.git(&["checkout", "-q", "-b", "reviewed", &base]);
+    repo.write(
+        ".agentguard.toml",
+        &format!("[allowlist]\nfindings = [\"{github_print}\"]\n"),
+    );
+    repo.commit_all("human: accept a reviewed finding");
+    repo.write("app/keys.py", &content);
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let left = risk_findings(&report, "credentials");
+    assert_eq!(left.len(), 1, "{report:#}");
+    assert_eq!(left[0]["line"], 2);
+}
+
+#[test]
+fn bad_policy_regex_is_an_error_naming_it() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(
+        ".agentguard.toml",
+        "[risk.flags]\ncontent = ['(unclosed']\n",
+    );
+    repo.commit_all("human: bad policy");
+    repo.write("a.txt", "x\n");
+    repo.commit_all(&msg(&[TASK]));
+    let out = repo
+        .agentguard()
+        .args(["check", "HEAD", "--no-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("(unclosed"), "{err}");
+    assert!(err.contains(".agentguard.toml"), "{err}");
+}
+
+#[test]
+fn a_symlink_is_judged_by_its_target_too() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(".githooks/pre-commit", "exit 0\n");
+    repo.commit_all("human: hooks");
+    std::fs::create_dir_all(repo.path().join("tools")).unwrap();
+    std::os::unix::fs::symlink("../.githooks/pre-commit", repo.path().join("tools/hook")).unwrap();
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let guard = risk_findings(&report, "guard-config");
+    assert_eq!(guard.len(), 1, "{report:#}");
+    assert_eq!(guard[0]["path"], "tools/hook");
+    let message = guard[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("symlink to `.githooks/pre-commit`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_symlink_to_a_directory_is_judged_by_what_it_exposes() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(".agentguard/tasks/T-9.toml", "goal = \"x\"\n");
+    repo.commit_all("human: a task");
+    std::os::unix::fs::symlink(".agentguard", repo.path().join("config")).unwrap();
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let guard = risk_findings(&report, "guard-config");
+    assert_eq!(guard.len(), 1, "{report:#}");
+    assert_eq!(guard[0]["path"], "config");
+}

@@ -1,0 +1,344 @@
+//! Path knowledge: the built-in path globs of each category, and what kind of file a path is
+//! (test, lock file, documentation), which decides which content rules are meaningful there.
+
+/// Built-in path globs per category: (category, globs, exclusions).
+pub const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "credentials",
+        &[
+            ".env",
+            ".env.*",
+            "*.env",
+            ".envrc",
+            "*.key",
+            "*.p12",
+            "*.pfx",
+            "*.jks",
+            "*.keystore",
+            "id_rsa",
+            "id_dsa",
+            "id_ecdsa",
+            "id_ed25519",
+            ".netrc",
+            ".pypirc",
+            ".git-credentials",
+            ".htpasswd",
+            "**/.aws/credentials",
+            "**/.docker/config.json",
+            "credentials.json",
+            "service-account*.json",
+        ],
+        &[
+            "*.example",
+            "*.sample",
+            "*.template",
+            "*.tmpl",
+            "*.dist",
+            "*.defaults",
+            "*.pub",
+        ],
+    ),
+    (
+        "migrations",
+        &[
+            "migrations/",
+            "migrate/",
+            "**/alembic/versions/",
+            "**/db/migration/",
+            "**/db/changelog/",
+            "**/db/schema.rb",
+            "**/db/structure.sql",
+            "schema.prisma",
+        ],
+        &[],
+    ),
+    (
+        "auth",
+        &[
+            "auth/",
+            "authn/",
+            "authz/",
+            "authentication/",
+            "authorization/",
+            "oauth/",
+            "oauth2/",
+            "sso/",
+            "saml/",
+            "rbac/",
+            "permissions/",
+            "*auth.*",
+            "*Auth.*",
+            "auth_*",
+            "auth-*",
+            "*authentication*",
+            "*Authentication*",
+            "*authorization*",
+            "*Authorization*",
+            "*oauth*",
+            "*OAuth*",
+            "*login*",
+            "*Login*",
+            "*password*",
+            "*Password*",
+            "*permission*",
+            "*Permission*",
+            "*jwt*",
+            "*Jwt*",
+            "*JWT*",
+        ],
+        &[],
+    ),
+    (
+        "payments",
+        &[
+            "payment/",
+            "payments/",
+            "billing/",
+            "checkout/",
+            "*payment*",
+            "*Payment*",
+            "*billing*",
+            "*Billing*",
+            "*checkout*",
+            "*Checkout*",
+            "*stripe*",
+            "*Stripe*",
+        ],
+        &[],
+    ),
+    (
+        "ci-config",
+        &[
+            ".github/workflows/",
+            ".github/actions/",
+            ".github/CODEOWNERS",
+            "/CODEOWNERS",
+            ".gitlab-ci.yml",
+            ".gitlab-ci/",
+            ".gitlab/ci/",
+            ".circleci/",
+            "Jenkinsfile",
+            "*.jenkinsfile",
+            "azure-pipelines.yml",
+            "azure-pipelines.yaml",
+            ".azure-pipelines/",
+            ".buildkite/",
+            ".travis.yml",
+            "bitbucket-pipelines.yml",
+            ".drone.yml",
+            ".woodpecker.yml",
+            ".woodpecker/",
+            "appveyor.yml",
+            ".appveyor.yml",
+            "cloudbuild.yaml",
+            "cloudbuild.yml",
+        ],
+        &[],
+    ),
+    (
+        "dependencies",
+        &[
+            "Cargo.toml",
+            "Cargo.lock",
+            "package.json",
+            "package-lock.json",
+            "npm-shrinkwrap.json",
+            "yarn.lock",
+            "pnpm-lock.yaml",
+            "pnpm-workspace.yaml",
+            "bun.lockb",
+            "bun.lock",
+            "requirements*.txt",
+            "requirements/*.txt",
+            "constraints*.txt",
+            "Pipfile",
+            "Pipfile.lock",
+            "pyproject.toml",
+            "poetry.lock",
+            "uv.lock",
+            "setup.py",
+            "setup.cfg",
+            "go.mod",
+            "go.sum",
+            "Gemfile",
+            "Gemfile.lock",
+            "*.gemspec",
+            "pom.xml",
+            "build.gradle",
+            "build.gradle.kts",
+            "settings.gradle",
+            "settings.gradle.kts",
+            "gradle.lockfile",
+            "libs.versions.toml",
+            "composer.json",
+            "composer.lock",
+            "mix.exs",
+            "mix.lock",
+            "Package.swift",
+            "Package.resolved",
+            "Podfile",
+            "Podfile.lock",
+            "*.csproj",
+            "packages.config",
+            "Directory.Packages.props",
+            "vcpkg.json",
+            "conanfile.txt",
+            "conanfile.py",
+            "flake.lock",
+        ],
+        &[],
+    ),
+    (
+        "guard-config",
+        &[
+            ".agentguard.toml",
+            ".agentguard/",
+            ".githooks/",
+            ".husky/",
+            "lefthook.yml",
+            "lefthook.yaml",
+            ".lefthook.yml",
+            ".lefthook.yaml",
+            "lefthook-local.yml",
+            "lefthook-local.yaml",
+            ".lefthook/",
+            ".pre-commit-config.yaml",
+            ".pre-commit-config.yml",
+        ],
+        &[],
+    ),
+];
+
+/// Where a file sits, for the content rules that only make sense in some places.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileContext {
+    /// Tests, test data and fixtures.
+    pub test: bool,
+    /// Dependency lock files: machine-written, full of checksums.
+    pub lock: bool,
+    /// Prose: Markdown, reStructuredText, AsciiDoc, plain text.
+    pub docs: bool,
+    /// SQL files, where lower-case SQL is meant as SQL.
+    pub sql: bool,
+}
+
+impl FileContext {
+    pub fn of(path: &str) -> Self {
+        let name = file_name(path);
+        let ext = extension(name);
+        Self {
+            test: is_test_path(path),
+            lock: is_lock_file(name),
+            docs: matches!(
+                ext.as_str(),
+                "md" | "markdown" | "rst" | "adoc" | "asciidoc" | "txt" | "org"
+            ),
+            sql: ext == "sql",
+        }
+    }
+}
+
+pub fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+const LOCK_FILES: [&str; 14] = [
+    "cargo.lock",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "poetry.lock",
+    "pipfile.lock",
+    "uv.lock",
+    "go.sum",
+    "gemfile.lock",
+    "composer.lock",
+    "mix.lock",
+    "podfile.lock",
+    "flake.lock",
+];
+
+fn is_lock_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    LOCK_FILES.contains(&lower.as_str()) || lower.ends_with(".lockfile")
+}
+
+const TEST_DIRS: [&str; 12] = [
+    "test",
+    "tests",
+    "__tests__",
+    "spec",
+    "specs",
+    "testdata",
+    "test_data",
+    "testing",
+    "fixtures",
+    "__fixtures__",
+    "__mocks__",
+    "e2e",
+];
+
+/// Tests and their data, by the conventions of the common ecosystems.
+pub fn is_test_path(path: &str) -> bool {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let name = parts.pop().unwrap_or_default();
+    if parts
+        .iter()
+        .any(|d| TEST_DIRS.contains(&d.to_ascii_lowercase().as_str()))
+    {
+        return true;
+    }
+    is_test_file_name(name)
+}
+
+fn is_test_file_name(name: &str) -> bool {
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    match ext {
+        "py" => stem.starts_with("test_") || stem.ends_with("_test") || stem == "conftest",
+        "go" | "rs" | "exs" | "dart" => stem.ends_with("_test"),
+        "rb" => stem.ends_with("_spec") || stem.ends_with("_test"),
+        "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "mts" | "cts" | "vue" => {
+            stem.ends_with(".test") || stem.ends_with(".spec") || stem.ends_with("-test")
+        }
+        "java" | "kt" | "kts" | "scala" | "groovy" | "cs" | "php" | "swift" => {
+            stem.ends_with("Test") || stem.ends_with("Tests") || stem.ends_with("Spec")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_tests() {
+        for p in [
+            "tests/api.rs",
+            "src/__tests__/a.js",
+            "pkg/foo_test.go",
+            "test_models.py",
+            "app/models/user_spec.rb",
+            "web/button.test.tsx",
+            "src/test/java/FooTest.java",
+            "conftest.py",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "src/lib.rs",
+            "latest.py",
+            "contest/a.py",
+            "src/testing_utils.rs",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
+    }
+}

@@ -1,0 +1,534 @@
+//! The built-in content rules. Each rule names literal keywords; one Aho-Corasick automaton over
+//! every keyword finds, in a single pass per line, the few rules whose regex is worth running.
+
+use super::secrets::SecretCheck;
+
+/// What happens after a rule's regex matched, before it becomes a finding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Check {
+    /// The match is the finding.
+    Plain,
+    /// A secret: capture group `value` (else the whole match) is validated and redacted.
+    Secret(SecretCheck),
+    /// A PEM header: needs a key body on the next added line or after an escaped newline, so
+    /// a parser's header constant does not count.
+    PrivateKey,
+    /// `DELETE FROM` with no `WHERE` before the statement ends (looks at following lines).
+    DeleteWithoutWhere,
+    /// `rm -rf` of something other than build output and temporary directories.
+    RecursiveRemove,
+}
+
+/// Places where a rule stays quiet.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Quiet {
+    pub tests: bool,
+    pub locks: bool,
+    pub docs: bool,
+    /// Runs only in `.sql` files.
+    pub non_sql: bool,
+}
+
+const NONE: Quiet = Quiet {
+    tests: false,
+    locks: false,
+    docs: false,
+    non_sql: false,
+};
+const TESTS_LOCKS: Quiet = Quiet {
+    tests: true,
+    locks: true,
+    docs: false,
+    non_sql: false,
+};
+const TESTS: Quiet = Quiet {
+    tests: true,
+    locks: false,
+    docs: false,
+    non_sql: false,
+};
+const DOCS: Quiet = Quiet {
+    tests: false,
+    locks: false,
+    docs: true,
+    non_sql: false,
+};
+const TESTS_DOCS: Quiet = Quiet {
+    tests: true,
+    locks: false,
+    docs: true,
+    non_sql: false,
+};
+const SQL_ONLY: Quiet = Quiet {
+    tests: true,
+    locks: false,
+    docs: true,
+    non_sql: true,
+};
+
+pub struct BuiltinRule {
+    pub id: &'static str,
+    pub category: &'static str,
+    /// What the match is, for the finding's message.
+    pub label: &'static str,
+    pub pattern: &'static str,
+    /// Literal keywords (matched ASCII case-insensitively); a line without one is never
+    /// handed to `pattern`.
+    pub keywords: &'static [&'static str],
+    pub check: Check,
+    pub quiet: Quiet,
+}
+
+const TOKEN: Check = Check::Secret(SecretCheck::Token);
+
+/// Secret-looking names for assignments; the keywords that let a line reach the regex.
+const SECRET_NAME_KEYWORDS: &[&str] = &[
+    "secret",
+    "passw",
+    "pwd",
+    "passphrase",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "api.key",
+    "accesskey",
+    "access_key",
+    "access-key",
+    "authkey",
+    "auth_key",
+    "auth-key",
+    "privatekey",
+    "private_key",
+    "private-key",
+    "signingkey",
+    "signing_key",
+    "encryptionkey",
+    "encryption_key",
+    "credential",
+];
+
+/// Built-in rules in priority order: where two rules find the same secret, the first wins.
+pub const BUILTIN_RULES: &[BuiltinRule] = &[
+    // credentials: provider tokens with distinctive formats.
+    BuiltinRule {
+        id: "aws-access-key-id",
+        category: "credentials",
+        label: "AWS access key id",
+        pattern: r"\b(?P<value>(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16})\b",
+        keywords: &["akia", "asia", "abia", "acca", "aroa", "aida"],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "aws-secret-access-key",
+        category: "credentials",
+        label: "AWS secret access key",
+        pattern: r#"(?i)(?:secret[_.\-]?access[_.\-]?key|aws[_.\-]?secret(?:[_.\-]?key)?)["'`]?\s*(?::=|=>|=|:|,)\s*["'`]?(?P<value>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)"#,
+        keywords: &["secret"],
+        check: Check::Secret(SecretCheck::Entropy(3.5)),
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "github-token",
+        category: "credentials",
+        label: "GitHub token",
+        pattern: r"\b(?P<value>gh[pousr]_[A-Za-z0-9]{36,251})\b",
+        keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "github-fine-grained-token",
+        category: "credentials",
+        label: "GitHub fine-grained token",
+        pattern: r"\b(?P<value>github_pat_[A-Za-z0-9_]{70,})\b",
+        keywords: &["github_pat_"],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "gitlab-token",
+        category: "credentials",
+        label: "GitLab token",
+        pattern: r"\b(?P<value>gl(?:pat|ptt|dt|rt|oas|cbt)-[A-Za-z0-9_\-]{20,})",
+        keywords: &["glpat-", "glptt-", "gldt-", "glrt-", "gloas-", "glcbt-"],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "slack-token",
+        category: "credentials",
+        label: "Slack token",
+        pattern: r"\b(?P<value>xox[abeoprs]-(?:[0-9]+-)?[A-Za-z0-9\-]{10,})",
+        keywords: &[
+            "xoxa-", "xoxb-", "xoxe-", "xoxo-", "xoxp-", "xoxr-", "xoxs-",
+        ],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "slack-webhook",
+        category: "credentials",
+        label: "Slack webhook URL",
+        pattern: r"(?P<value>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/]{20,})",
+        keywords: &["hooks.slack.com/"],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "stripe-live-key",
+        category: "credentials",
+        label: "Stripe live secret key",
+        pattern: r"\b(?P<value>(?:sk|rk)_live_[A-Za-z0-9]{20,})\b",
+        keywords: &["sk_live_", "rk_live_"],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "google-api-key",
+        category: "credentials",
+        label: "Google API key",
+        pattern: r"\b(?P<value>AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)",
+        keywords: &["aiza"],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "anthropic-key",
+        category: "credentials",
+        label: "Anthropic API key",
+        pattern: r"\b(?P<value>sk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_\-]{40,})",
+        keywords: &["sk-ant-"],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "openai-key",
+        category: "credentials",
+        label: "OpenAI API key",
+        pattern: r"\b(?P<value>sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}|[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}))",
+        keywords: &["sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "npm-token",
+        category: "credentials",
+        label: "npm access token",
+        pattern: r"\b(?P<value>npm_[A-Za-z0-9]{36})\b",
+        keywords: &["npm_"],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "sendgrid-key",
+        category: "credentials",
+        label: "SendGrid API key",
+        pattern: r"\b(?P<value>SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})\b",
+        keywords: &["sg."],
+        check: TOKEN,
+        quiet: NONE,
+    },
+    BuiltinRule {
+        id: "private-key",
+        category: "credentials",
+        label: "private key",
+        pattern: r"(?P<value>-----BEGIN (?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----)",
+        keywords: &["private key"],
+        check: Check::PrivateKey,
+        quiet: TESTS,
+    },
+    BuiltinRule {
+        id: "putty-private-key",
+        category: "credentials",
+        label: "PuTTY private key",
+        pattern: r"(?P<value>PuTTY-User-Key-File-[0-9]+:.*)",
+        keywords: &["putty-user-key-file"],
+        check: Check::Plain,
+        quiet: TESTS,
+    },
+    BuiltinRule {
+        id: "connection-url-credentials",
+        category: "credentials",
+        label: "password in a connection URL",
+        pattern: r#"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://(?P<user>[^:/\s"'@`]{1,128}):(?P<value>[^@/\s"'`]{1,256})@(?P<host>[^\s"'`/]+)"#,
+        keywords: &["://"],
+        check: Check::Secret(SecretCheck::UrlPassword),
+        quiet: TESTS,
+    },
+    BuiltinRule {
+        id: "jwt",
+        category: "credentials",
+        label: "JSON Web Token",
+        pattern: r"\b(?P<value>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})",
+        keywords: &["eyj"],
+        check: TOKEN,
+        quiet: TESTS_LOCKS,
+    },
+    BuiltinRule {
+        id: "bearer-token",
+        category: "credentials",
+        label: "bearer token",
+        pattern: r"\b[Bb]earer\s+(?P<value>[A-Za-z0-9_\-.=+/~]{20,})",
+        keywords: &["bearer "],
+        check: Check::Secret(SecretCheck::Entropy(3.5)),
+        quiet: TESTS_LOCKS,
+    },
+    BuiltinRule {
+        id: "secret-assignment",
+        category: "credentials",
+        label: "high-entropy literal assigned to",
+        pattern: r#"(?i)(?:^|[^A-Za-z0-9_])(?P<name>[A-Za-z0-9_.\-]{0,40}?(?:secret|passw(?:or)?d|passphrase|pwd|token|api[_.\-]?key|access[_.\-]?key|auth[_.\-]?key|private[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|credentials?)[A-Za-z0-9_.\-]{0,40}?)["'`]?\]?\s*(?::\s*[A-Za-z_&'][A-Za-z0-9_&'\[\]<>., ]{0,30}?\s*)?(?::=|=>|==?|:)\s*(?P<quote>[rbfuRBFU]?["'`]|)(?P<value>[^\s"'`,;)\]}]{1,200})"#,
+        keywords: SECRET_NAME_KEYWORDS,
+        check: Check::Secret(SecretCheck::Assigned),
+        quiet: TESTS_LOCKS,
+    },
+    // data-deletion
+    BuiltinRule {
+        id: "sql-drop",
+        category: "data-deletion",
+        label: "SQL DROP statement",
+        pattern: r"\bDROP\s+(?:TABLE|DATABASE|SCHEMA|COLUMN|COLLECTION)\b",
+        keywords: &["drop"],
+        check: Check::Plain,
+        quiet: TESTS_DOCS,
+    },
+    BuiltinRule {
+        id: "sql-drop",
+        category: "data-deletion",
+        label: "SQL DROP statement",
+        pattern: r"(?i)\bdrop\s+(?:table|database|schema|column|collection)\b",
+        keywords: &["drop"],
+        check: Check::Plain,
+        quiet: SQL_ONLY,
+    },
+    BuiltinRule {
+        id: "sql-truncate",
+        category: "data-deletion",
+        label: "SQL TRUNCATE statement",
+        pattern: r"\bTRUNCATE\s+(?:TABLE\s+)?[A-Za-z_`\[]|(?i:\btruncate\s+table\b)",
+        keywords: &["truncate"],
+        check: Check::Plain,
+        quiet: TESTS_DOCS,
+    },
+    BuiltinRule {
+        id: "sql-truncate",
+        category: "data-deletion",
+        label: "SQL TRUNCATE statement",
+        pattern: r"(?i)\btruncate\s+(?:table\s+)?[A-Za-z_`\[]",
+        keywords: &["truncate"],
+        check: Check::Plain,
+        quiet: SQL_ONLY,
+    },
+    BuiltinRule {
+        id: "sql-delete-without-where",
+        category: "data-deletion",
+        label: "DELETE without WHERE",
+        pattern: r#"\bDELETE\s+FROM\s+[A-Za-z_"`\[]"#,
+        keywords: &["delete"],
+        check: Check::DeleteWithoutWhere,
+        quiet: TESTS_DOCS,
+    },
+    BuiltinRule {
+        id: "sql-delete-without-where",
+        category: "data-deletion",
+        label: "DELETE without WHERE",
+        pattern: r#"(?i)\bdelete\s+from\s+[A-Za-z_"`\[]"#,
+        keywords: &["delete"],
+        check: Check::DeleteWithoutWhere,
+        quiet: SQL_ONLY,
+    },
+    BuiltinRule {
+        id: "rm-rf",
+        category: "data-deletion",
+        label: "recursive forced removal",
+        pattern: r"\brm\s+(?:-[A-Za-z]*[rR][A-Za-z]*f[A-Za-z]*|-[A-Za-z]*f[A-Za-z]*[rR][A-Za-z]*|-[rR]\s+-f|-f\s+-[rR]|--recursive\s+--force|--force\s+--recursive)\s+(?P<value>[^;&|#]*)",
+        keywords: &["rm -", "rm  -", "rm\t-"],
+        check: Check::RecursiveRemove,
+        quiet: TESTS_DOCS,
+    },
+    BuiltinRule {
+        id: "orm-bulk-delete",
+        category: "data-deletion",
+        label: "bulk delete of every row",
+        pattern: r"\.objects\.all\(\)\.delete\(\)|\.deleteMany\(\s*(?:\{\s*\}|\{\s*where\s*:\s*\{\s*\}\s*\})?\s*\)|\.(?:destroy_all|delete_all)\b|\.query\(\s*[A-Za-z_][A-Za-z0-9_.]*\s*\)\.delete\(\s*\)|\bdb\.[A-Za-z_][A-Za-z0-9_]*\.drop\(\s*\)|\.dropDatabase\(\s*\)|\b(?:FLUSHALL|FLUSHDB|flushall|flushdb)\b",
+        keywords: &[
+            "objects.all().delete",
+            "deletemany(",
+            "destroy_all",
+            "delete_all",
+            ").delete(",
+            ".drop(",
+            "dropdatabase(",
+            "flushall",
+            "flushdb",
+        ],
+        check: Check::Plain,
+        quiet: TESTS_DOCS,
+    },
+    BuiltinRule {
+        id: "schema-drop",
+        category: "data-deletion",
+        label: "dropped table or column",
+        pattern: r"\b(?:op\.)?drop_(?:table|column)\b|\bremove_column\b|\bSchema::drop(?:IfExists)?\(|\bmigrations\.(?:DeleteModel|RemoveField)\(|\.dropTable\(|\.dropColumn\(",
+        keywords: &[
+            "drop_table",
+            "drop_column",
+            "remove_column",
+            "schema::drop",
+            "deletemodel(",
+            "removefield(",
+            "droptable(",
+            "dropcolumn(",
+        ],
+        check: Check::Plain,
+        quiet: TESTS_DOCS,
+    },
+    // test-tampering: skip and focus markers, weakened assertions.
+    BuiltinRule {
+        id: "skip-marker",
+        category: "test-tampering",
+        label: "test skip marker",
+        pattern: r#"#\[ignore\b|@pytest\.mark\.(?:skip|skipif|xfail)\b|\bpytest\.skip\(|@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b|\bself\.skipTest\(|\b(?:it|test|describe|context|suite|specify)\.skip\s*\(|(?:^|[^.\w$:"'`])x(?:it|describe|test|context|specify)\s*\(\s*["'`]|\b[tb]\.Skip(?:f|Now)?\(|@Disabled\w*|@Ignore\b|\[Ignore(?:\]|\()|\[(?:Fact|Theory)\s*\(\s*Skip\s*=|\bmarkTestSkipped\("#,
+        keywords: &[
+            "#[ignore",
+            "pytest.mark.skip",
+            "pytest.mark.xfail",
+            "pytest.skip(",
+            "unittest.skip",
+            "unittest.expectedfailure",
+            "skiptest(",
+            ".skip",
+            "xit",
+            "xdescribe",
+            "xtest",
+            "xcontext",
+            "xspecify",
+            ".skip(",
+            ".skipf(",
+            ".skipnow(",
+            "@disabled",
+            "@ignore",
+            "[ignore",
+            "skip =",
+            "skip=",
+            "marktestskipped(",
+        ],
+        check: Check::Plain,
+        quiet: DOCS,
+    },
+    BuiltinRule {
+        id: "focus-marker",
+        category: "test-tampering",
+        label: "focused test (every other test is skipped)",
+        pattern: r#"\b(?:it|test|describe|context)\.only\s*\(|(?:^|[^.\w$:"'`])f(?:it|describe|context)\s*\(\s*["'`]"#,
+        keywords: &[".only", "fit", "fdescribe", "fcontext"],
+        check: Check::Plain,
+        quiet: DOCS,
+    },
+    BuiltinRule {
+        id: "vacuous-assertion",
+        category: "test-tampering",
+        label: "assertion that cannot fail",
+        pattern: r"\bassert\s+True\b|\bassert\s*\(\s*(?:true|1)\s*\)|\bassert!\(\s*true\s*[,)]|\bassert_eq!\(\s*(?:true\s*,\s*true|1\s*,\s*1)\s*[,)]|\bexpect\(\s*true\s*\)\s*\.\s*(?:toBe|toEqual|toBeTruthy|to\.be\.true|toStrictEqual)\b|\bassertTrue\(\s*(?:True|true)\s*\)|\bassert\.(?:ok|isTrue)\(\s*true\s*\)|\bassertEquals?\(\s*(?:true\s*,\s*true|1\s*,\s*1)\s*\)|\bexpect\(\s*1\s*\)\.toBe\(\s*1\s*\)|\bassert\s+1\s*==\s*1\b",
+        keywords: &["assert", "expect(true", "expect( true", "expect(1"],
+        check: Check::Plain,
+        quiet: DOCS,
+    },
+    // auth: changes to how identity and permission are decided.
+    BuiltinRule {
+        id: "auth-logic",
+        category: "auth",
+        label: "authentication or authorization logic",
+        pattern: r"@login_required\b|@permission_required\b|\bcsrf_exempt\b|@PreAuthorize\b|@Secured\b|@RolesAllowed\b|\[AllowAnonymous\]|\bpermitAll\(\)|\bis_superuser\b|\b(?:verify|check)_password\(|\b(?:bcrypt|argon2|pbkdf2|scrypt)\.[A-Za-z_]+\(|\bpbkdf2_hmac\(|\bjwt\.(?:decode|encode|verify|sign)\(|\bverify_signature\b|\bpasswordEncoder\b",
+        keywords: &[
+            "login_required",
+            "permission_required",
+            "csrf_exempt",
+            "preauthorize",
+            "secured",
+            "rolesallowed",
+            "allowanonymous",
+            "permitall",
+            "is_superuser",
+            "_password(",
+            "bcrypt.",
+            "argon2.",
+            "pbkdf2",
+            "scrypt.",
+            "jwt.",
+            "verify_signature",
+            "passwordencoder",
+        ],
+        check: Check::Plain,
+        quiet: TESTS_DOCS,
+    },
+    // payments: payment providers in code.
+    BuiltinRule {
+        id: "payment-provider",
+        category: "payments",
+        label: "payment provider API",
+        pattern: r#"(?i)\bimport\s+stripe\b|\bfrom\s+stripe\b|require\(\s*["']stripe["']\s*\)|from\s+["']@?stripe[/"']|\bstripe\.(?:charges?|paymentintents?|customers?|subscriptions?|refunds?|checkout|invoices?|payouts?|transfers?|billingportal|webhooks?|api_key)\b|\b(?:braintree|paypalrestsdk|adyen|razorpay)\b|github\.com/stripe/stripe-go"#,
+        keywords: &["stripe", "braintree", "paypalrestsdk", "adyen", "razorpay"],
+        check: Check::Plain,
+        quiet: TESTS_DOCS,
+    },
+    // migrations: schema changes issued from code outside migration files.
+    BuiltinRule {
+        id: "schema-change",
+        category: "migrations",
+        label: "schema change",
+        pattern: r"\bALTER\s+TABLE\b",
+        keywords: &["alter"],
+        check: Check::Plain,
+        quiet: TESTS_DOCS,
+    },
+];
+
+/// Targets of `rm -rf` that are routinely thrown away: temp dirs, caches, and paths inside the
+/// project (build output) unless their name suggests data. Absolute paths, the home directory,
+/// parent directories and unknown variables are not.
+pub fn is_disposable_target(target: &str) -> bool {
+    let t = target
+        .trim()
+        .trim_end_matches([',', ')', ';', '\\'])
+        .trim_matches(|c| c == '"' || c == '\'');
+    let t = t.strip_prefix("./").unwrap_or(t);
+    if t.is_empty() {
+        return false;
+    }
+    let temp_prefixes = [
+        "/tmp/",
+        "$TMPDIR",
+        "${TMPDIR",
+        "$tmp",
+        "${tmp",
+        "$TMP",
+        "${TMP",
+        "$temp",
+        "${temp",
+        "/var/lib/apt/lists",
+        "/var/cache/",
+    ];
+    let lower = t.to_ascii_lowercase();
+    if temp_prefixes.iter().any(|p| t.starts_with(p))
+        || lower.split('/').any(|part| part.contains("cache"))
+        || lower.contains(".cargo/registry")
+        || lower.contains(".cargo/git")
+        // make's and ninja's output file of the current rule.
+        || matches!(t, "$@" | "$out" | "$$out")
+    {
+        return true;
+    }
+    // `*.o` stays in the working directory; a bare `*` or `/…` does not.
+    let extension_glob = t.starts_with("*.") && !t.contains('/');
+    let outside = (t.starts_with(['/', '~', '$', '*', '{', '-', '%']) && !extension_glob)
+        || t.starts_with("..")
+        || t == ".";
+    let data_words = [
+        "data", "db", "database", "upload", "backup", "storage", "media", "state", "prod", "var",
+        "home", "user", "secret", "key", ".git",
+    ];
+    !outside && !data_words.iter().any(|w| lower.contains(w))
+}
