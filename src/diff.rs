@@ -145,7 +145,8 @@ pub struct Change {
 #[derive(Debug, Clone)]
 pub struct FileAdditions {
     pub path: String,
-    /// Binary by content sniffing; binary files carry no lines.
+    /// Binary by content sniffing. A binary file's "lines" are the printable strings it gains
+    /// (numbered in order, not by line), so a key cannot hide behind one NUL byte.
     pub binary: bool,
     pub lines: Vec<AddedLine>,
 }
@@ -203,16 +204,20 @@ impl Change {
             }
             let new_blob = repo.blob(new.oid)?;
             let path = new.display_path();
+            let old_blob = match &entry.old {
+                Some(old) if !old.is_symlink() && !old.is_submodule() => Some(repo.blob(old.oid)?),
+                _ => None,
+            };
             if new_blob.is_binary() {
                 out.push(FileAdditions {
                     path,
                     binary: true,
-                    lines: Vec::new(),
+                    lines: new_strings(old_blob.as_ref(), &new_blob),
                 });
                 continue;
             }
-            let old_blob = match &entry.old {
-                Some(old) if !old.is_symlink() && !old.is_submodule() => Some(repo.blob(old.oid)?),
+            let old_blob = match old_blob {
+                Some(old) if !old.is_binary() => Some(old),
                 _ => None,
             };
             let lines = match old_blob {
@@ -234,6 +239,33 @@ impl Change {
         }
         Ok(out)
     }
+}
+
+/// Printable runs this long or longer count as strings of a binary file (as `strings` does,
+/// with a bar high enough that chance bytes rarely form one).
+const MIN_BINARY_STRING: usize = 16;
+
+/// The printable strings of `new` that `old` does not have.
+fn new_strings(old: Option<&git2::Blob<'_>>, new: &git2::Blob<'_>) -> Vec<AddedLine> {
+    let before: std::collections::HashSet<&str> = old
+        .map(|b| printable_runs(b.content()).collect())
+        .unwrap_or_default();
+    printable_runs(new.content())
+        .filter(|run| !before.contains(run))
+        .enumerate()
+        .map(|(i, text)| AddedLine {
+            number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            text: text.to_string(),
+        })
+        .collect()
+}
+
+/// Runs of printable ASCII (and tabs), split at line breaks like text.
+fn printable_runs(content: &[u8]) -> impl Iterator<Item = &str> {
+    content
+        .split(|b| !(b.is_ascii_graphic() || *b == b' ' || *b == b'\t'))
+        .filter(|run| run.len() >= MIN_BINARY_STRING)
+        .filter_map(|run| std::str::from_utf8(run).ok())
 }
 
 fn added_between(old: &git2::Blob<'_>, new: &git2::Blob<'_>) -> Result<Vec<AddedLine>, DiffError> {
@@ -483,7 +515,21 @@ pub fn display_path(path: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::quote_path;
+    use super::{printable_runs, quote_path};
+
+    #[test]
+    fn binary_strings_split_at_unprintable_bytes() {
+        let content = b"\x00\x01-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\x00short\x7fAKIAQWERTYUIOPASDFGH\x00";
+        let runs: Vec<&str> = printable_runs(content).collect();
+        assert_eq!(
+            runs,
+            vec![
+                "-----BEGIN OPENSSH PRIVATE KEY-----",
+                "b3BlbnNzaC1rZXktdjEAAAAA",
+                "AKIAQWERTYUIOPASDFGH"
+            ]
+        );
+    }
 
     #[test]
     fn quotes_only_paths_that_need_it() {

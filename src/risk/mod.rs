@@ -81,8 +81,7 @@ pub fn scan(input: &RiskInput<'_>) -> Vec<Finding> {
         .get(GUARD_CONFIG)
         .is_some_and(|c| !c.content.is_empty());
     for file in input.additions {
-        if file.binary
-            || file.lines.is_empty()
+        if file.lines.is_empty()
             || (!guard_has_content && allowlist.paths.is_match(file.path.as_bytes()))
         {
             continue;
@@ -287,7 +286,18 @@ fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
 
 fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &FileAdditions) {
     let ctx = FileContext::of(&file.path);
-    let hits = matcher.scan_lines(&file.path, &file.lines, ctx);
+    let mut hits = matcher.scan_lines(&file.path, &file.lines, ctx);
+    if file.binary {
+        // A binary file's strings are not code: only credentials with a shape of their own
+        // (provider tokens, private keys) mean anything there.
+        hits.retain(|hit| {
+            let rule = matcher.rule(hit.rule);
+            matches!(
+                rule.check,
+                Check::PrivateKey | Check::Secret(secrets::SecretCheck::Token)
+            )
+        });
+    }
     let mut per_category = vec![0usize; out.categories.len()];
     let mut more = vec![0usize; out.categories.len()];
     for hit in hits {
@@ -326,7 +336,7 @@ fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &FileAddition
         if out.push(
             rule.category,
             &file.path,
-            Some(hit.line),
+            (!file.binary).then_some(hit.line),
             message,
             &source,
             &matched,

@@ -331,17 +331,41 @@ fn false_positives_stay_quiet() {
 }
 
 #[test]
-fn binary_files_are_judged_by_path_only() {
+fn binary_files_are_judged_by_path_and_by_the_credentials_in_their_strings() {
     let repo = TestRepo::with_initial_commit();
+    // One NUL byte makes a file binary; a token inside must not hide behind it.
     let mut blob = b"\x00\x01binary\x00".to_vec();
     blob.extend_from_slice(fake_github_token().as_bytes());
     repo.write_bytes("assets/blob.bin", &blob);
     repo.write_bytes("certs/client.p12", b"\x00\x30\x82binary keystore");
+    // Noise: 256 KiB of pseudo-random bytes and a compiled-looking format string.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut noise: Vec<u8> = (0..256 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    noise.extend_from_slice(b"\x00password=%s token=%s api_key=%s\x00");
+    repo.write_bytes("assets/noise.bin", &noise);
     repo.commit_all(&msg(&[TASK]));
     let report = repo.check_json(&["HEAD", "--no-run"], 1);
     let found = risk_findings(&report, "credentials");
-    let paths: Vec<&str> = found.iter().filter_map(|f| f["path"].as_str()).collect();
-    assert_eq!(paths, vec!["certs/client.p12"], "{report:#}");
+    let located: Vec<(&str, &serde_json::Value)> = found
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap_or_default(), &f["line"]))
+        .collect();
+    assert_eq!(
+        located,
+        vec![
+            ("assets/blob.bin", &serde_json::Value::Null),
+            ("certs/client.p12", &serde_json::Value::Null),
+        ],
+        "{report:#}"
+    );
+    assert!(!report.to_string().contains(&fake_github_token()));
 }
 
 #[test]
