@@ -144,7 +144,7 @@ fn bench_scan(c: &mut Criterion) {
                 "built-in",
                 PolicySource::DefaultNoBase,
             )
-            .is_ok()
+            .is_ok_and(|policy| policy.risk.matcher().is_ok())
         })
     });
     compile.finish();

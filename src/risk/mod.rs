@@ -66,13 +66,26 @@ pub fn detached_change(entries: &[(Status, Option<&str>, Option<&str>)]) -> Chan
 pub fn scan(input: &RiskInput<'_>) -> Vec<Finding> {
     let risk = &input.policy.risk;
     let allowlist = &input.policy.allowlist;
+    let matcher = match risk.matcher() {
+        Ok(matcher) => matcher,
+        // Fail closed: without its rules the change cannot be cleared.
+        Err(reason) => {
+            return vec![Finding::new(
+                Kind::Risk,
+                CREDENTIALS,
+                crate::finding::Action::Block,
+                format!("the risk rules could not be compiled: {reason}"),
+            )
+            .rule("risk rules")]
+        }
+    };
     let mut out = Collector {
         categories: &risk.categories,
         allowlist,
         findings: Vec::new(),
     };
     for entry in &input.change.entries {
-        path_rules(&mut out, &risk.matcher, entry);
+        path_rules(&mut out, &matcher, entry);
     }
     test_tampering(&mut out, input);
     // Only guard-config survives the path allowlist; without content rules of its own there
@@ -86,7 +99,7 @@ pub fn scan(input: &RiskInput<'_>) -> Vec<Finding> {
         {
             continue;
         }
-        content_rules(&mut out, &risk.matcher, file);
+        content_rules(&mut out, &matcher, file);
     }
     out.findings
 }
