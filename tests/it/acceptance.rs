@@ -2,17 +2,11 @@
 //! process groups killed whole, capped output, network isolation, reused checkouts, and
 //! nothing left behind.
 
-use crate::support::{finding_keys, TestRepo};
+use crate::support::{finding_keys, msg, TestRepo, TASK};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
-
-const TASK: &str = "Agent-Task: T-1";
-
-fn msg(trailers: &[&str]) -> String {
-    format!("Agent change\n\n{}\n", trailers.join("\n"))
-}
 
 /// A repository whose base commit carries `policy` as `.agentguard.toml`.
 fn repo_with_policy(policy: &str) -> TestRepo {

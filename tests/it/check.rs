@@ -1,23 +1,8 @@
 //! `agentguard check`: scope rules, narrowing layers, policy from the base, renames, staged
 //! mode, zero configuration, and the fingerprint.
 
-use crate::support::{finding_keys, finding_keys_of, findings, TestRepo};
+use crate::support::{finding_keys, finding_keys_of, findings, keys, msg, TestRepo, TASK};
 use sha2::{Digest, Sha256};
-
-const TASK: &str = "Agent-Task: T-1";
-
-fn msg(trailers: &[&str]) -> String {
-    format!(
-        "Agent change\n\nSome explanation.\n\n{}\n",
-        trailers.join("\n")
-    )
-}
-
-fn keys(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-    v.iter()
-        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-        .collect()
-}
 
 #[test]
 fn zero_config_human_commit_passes_untouched() {

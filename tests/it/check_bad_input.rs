@@ -3,28 +3,14 @@
 //! merges, `-C`, and the JSON shape of a block. Every run must leave HEAD, the index and the
 //! work tree alone, and must never panic.
 
-use crate::support::{finding_keys, finding_keys_of, findings, TestRepo};
+use crate::support::{finding_keys, finding_keys_of, findings, keys, msg, TestRepo, TASK};
 use std::ffi::OsStr;
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::Output;
 
-const TASK: &str = "Agent-Task: T-1";
 const ALLOW_SRC: &str = "Agent-Allow: src/**";
-
-fn msg(trailers: &[&str]) -> String {
-    format!(
-        "Agent change\n\nSome explanation.\n\n{}\n",
-        trailers.join("\n")
-    )
-}
-
-fn keys(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-    v.iter()
-        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-        .collect()
-}
 
 /// What one agentguard process did.
 struct Run {

@@ -2,7 +2,7 @@
 //! built binary: every category, false positives, policy categories and overrides, guard-config,
 //! the allowlist, and redaction of secrets in every output.
 
-use crate::support::{findings, TestRepo};
+use crate::support::{findings, msg, TestRepo, TASK};
 use agentguard::diff::{AddedLine, FileAdditions, Status};
 use agentguard::finding::Finding;
 use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
@@ -10,12 +10,6 @@ use agentguard::risk::{detached_change, scan, RiskInput};
 use agentguard::task::AcceptanceCommand;
 use serde::Deserialize;
 use std::collections::BTreeSet;
-
-const TASK: &str = "Agent-Task: T-1";
-
-fn msg(trailers: &[&str]) -> String {
-    format!("Agent change\n\nDetails.\n\n{}\n", trailers.join("\n"))
-}
 
 // --- the corpus -------------------------------------------------------------------------
 

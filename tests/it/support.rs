@@ -199,3 +199,21 @@ pub fn finding_keys_of(report: &serde_json::Value, kind: &str) -> Vec<(String, S
         .filter(|(k, _, _)| k == kind)
         .collect()
 }
+
+/// The trailer that makes a commit agent work on task T-1.
+pub const TASK: &str = "Agent-Task: T-1";
+
+/// An agent commit message: a title, a body, and `trailers` as the last paragraph.
+pub fn msg(trailers: &[&str]) -> String {
+    format!(
+        "Agent change\n\nSome explanation.\n\n{}\n",
+        trailers.join("\n")
+    )
+}
+
+/// Owned (kind, category, path) triples, to compare with `finding_keys`.
+pub fn keys(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    v.iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
