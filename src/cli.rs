@@ -9,8 +9,8 @@ use std::path::PathBuf;
     version,
     about = "The control layer for coding-agent work in git",
     long_about = "Judges agent commits against their task's path boundary and the repository's \
-                  high-risk areas, re-runs acceptance commands fresh, records evidence and \
-                  requires human sign-off.\n\nExit codes: 0 passed, 1 blocked, 2 could not evaluate."
+                  high-risk areas, and re-runs the task's acceptance commands fresh on the exact \
+                  tree.\n\nExit codes: 0 passed, 1 blocked, 2 could not evaluate."
 )]
 pub struct Cli {
     /// Run as if started in <DIR>.

@@ -67,6 +67,14 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
         "{}",
         st.bold.apply_to(format!("agentguard: {}", subject(report)))
     );
+    if verbosity == Verbosity::Quiet {
+        // Only what keeps the change from passing.
+        for finding in report.findings.iter().filter(|f| f.blocks()) {
+            render_finding(out, finding, st);
+        }
+        let _ = writeln!(out);
+        return;
+    }
     let _ = writeln!(out, "  policy: {}", report.policy_source);
     if !report.agent {
         let _ = writeln!(

@@ -725,3 +725,32 @@ fn author_globs_ignore_case() {
     let report = repo.check_json(&["HEAD"], 1);
     assert_eq!(report["commits"][0]["agent"], true);
 }
+
+#[test]
+fn quiet_prints_only_what_blocks() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("docs/a.md", "x\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Allow: src/**",
+        "Agent-Name: x",
+        "Agent-Colour: red",
+    ]));
+    let out = repo
+        .agentguard()
+        .args(["-q", "check", "--color", "never"])
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("docs/a.md [outside-allow]"), "{text}");
+    assert!(
+        !text.contains("unknown-trailer"),
+        "warnings are not shown: {text}"
+    );
+    assert!(!text.contains("policy:"), "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with("verdict: block — 1 blocking finding, 1 warning"),
+        "{text}"
+    );
+}
