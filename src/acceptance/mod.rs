@@ -110,6 +110,9 @@ pub struct AcceptanceRun {
     /// Isolation actually applied: "denied", "allowed" or "unrestricted".
     pub network: String,
     pub worktree: String,
+    /// Whether the command could write the user's repository: "read-only" in the sandbox,
+    /// "writable" where the platform cannot sandbox.
+    pub repository: String,
     /// Head and tail of stdout and stderr (interleaved), at most `max_output` bytes.
     pub output_tail: String,
     pub output_truncated: bool,
@@ -202,6 +205,10 @@ pub fn run(
         });
     }
     let checkout = checkout?;
+    let git_dir = repo.git().path().to_path_buf();
+    let mut protected: Vec<&Path> = vec![repo.common_dir(), &git_dir];
+    protected.extend(repo.git().workdir());
+    let mounts = network::Mounts::protecting(&protected, checkout.path());
     let env = environment(&policy.env);
     let path_var = env
         .iter()
@@ -218,6 +225,7 @@ pub fn run(
             WorktreeMode::Reuse => "reuse",
         },
         interrupt: &interrupt,
+        sandbox: network::available().is_ok().then_some(&mounts),
     };
     let mut progress = progress::Progress::new(options.progress, setup.len() + commands.len());
     let mut setup_failed = false;
@@ -280,6 +288,8 @@ struct Context<'a> {
     policy: &'a AcceptancePolicy,
     worktree: &'static str,
     interrupt: &'a signals::Interrupt,
+    /// The repository mounts, where the platform can sandbox.
+    sandbox: Option<&'a network::Mounts>,
 }
 
 fn run_one(
@@ -301,6 +311,12 @@ fn run_one(
         duration_ms: 0,
         network: network.as_str().to_string(),
         worktree: cx.worktree.to_string(),
+        repository: if cx.sandbox.is_some() {
+            "read-only"
+        } else {
+            "writable"
+        }
+        .to_string(),
         output_tail: String::new(),
         output_truncated: false,
         output_bytes: 0,
@@ -335,7 +351,9 @@ fn run_one(
         dir: cx.dir,
         env: cx.env,
         timeout: cx.policy.timeout,
-        isolate_network: network == Applied::Denied,
+        sandbox: cx
+            .sandbox
+            .map(|mounts| (network == Applied::Denied, mounts)),
         max_output: cx.policy.max_output,
     };
     let finished = match process::run(&spec, cx.interrupt) {

@@ -1,10 +1,14 @@
-//! Network isolation: a command runs in a new, empty network namespace (only a loopback
-//! interface that is down), so neither the internet nor the host's loopback servers are
-//! reachable. Root unshares the namespace directly; others first enter a user namespace
-//! that maps their own ids, which needs unprivileged user namespaces.
+//! The sandbox a command runs in, where the platform allows: a new user namespace (also
+//! for root, so no capability over the host's namespaces remains), a mount namespace in which
+//! the user's repository (work tree and git directory) is read-only, and, when the network
+//! is denied, a new, empty network namespace (only a loopback interface that is down), so
+//! neither the internet nor the host's loopback servers are reachable.
 
+use std::ffi::CString;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
@@ -27,8 +31,79 @@ impl Applied {
     }
 }
 
-/// `uid_map`/`gid_map` lines, formatted before fork: the child may only make
+/// What a sandboxed command may not write, prepared before fork: the child may only make
 /// async-signal-safe calls.
+#[derive(Debug, Clone, Default)]
+pub struct Mounts {
+    /// Bound over itself first, so it stays writable inside a read-only repository.
+    writable: Option<CString>,
+    /// Each made read-only, with the flags its mount already has (a user namespace may not
+    /// drop `nosuid`, `nodev`, ... from a mount it inherited).
+    read_only: Vec<(CString, libc::c_ulong)>,
+}
+
+impl Mounts {
+    /// Protects `paths` (the user's work tree and git directories), leaving `checkout`
+    /// writable where it lies inside one of them.
+    pub fn protecting(paths: &[&Path], checkout: &Path) -> Self {
+        let mut roots: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        roots.sort();
+        roots.dedup();
+        let outermost: Vec<PathBuf> = roots
+            .iter()
+            .filter(|p| !roots.iter().any(|q| q != *p && p.starts_with(q)))
+            .cloned()
+            .collect();
+        let checkout = checkout
+            .canonicalize()
+            .unwrap_or_else(|_| checkout.to_path_buf());
+        Self {
+            writable: outermost
+                .iter()
+                .any(|root| checkout.starts_with(root))
+                .then(|| c_path(&checkout))
+                .flatten(),
+            read_only: outermost
+                .iter()
+                .filter_map(|p| Some((c_path(p)?, locked_flags(p))))
+                .collect(),
+        }
+    }
+}
+
+fn c_path(path: &Path) -> Option<CString> {
+    CString::new(path.as_os_str().as_bytes()).ok()
+}
+
+/// The flags of the mount holding `path` that a remount must keep.
+#[cfg(target_os = "linux")]
+fn locked_flags(path: &Path) -> libc::c_ulong {
+    let Some(c) = c_path(path) else { return 0 };
+    // SAFETY: `c` is NUL-terminated; `stat` is a plain out-parameter.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut stat) } != 0 {
+        return 0;
+    }
+    let pairs = [
+        (libc::ST_NOSUID, libc::MS_NOSUID),
+        (libc::ST_NODEV, libc::MS_NODEV),
+        (libc::ST_NOEXEC, libc::MS_NOEXEC),
+        (libc::ST_NOATIME, libc::MS_NOATIME),
+        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
+        (libc::ST_RELATIME, libc::MS_RELATIME),
+    ];
+    pairs
+        .iter()
+        .filter(|(st, _)| stat.f_flag & *st != 0)
+        .fold(0, |flags, (_, ms)| flags | ms)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn locked_flags(_: &Path) -> u64 {
+    0
+}
+
+/// `uid_map`/`gid_map` lines, formatted before fork.
 #[cfg(target_os = "linux")]
 #[derive(Debug, Clone)]
 struct Maps {
@@ -48,20 +123,21 @@ impl Maps {
     }
 }
 
-/// Makes `command` run in a fresh network namespace.
+/// Makes `command` run in the sandbox; without `network` it keeps the host's network.
 #[cfg(target_os = "linux")]
-pub fn isolate(command: &mut Command) {
+pub fn sandbox(command: &mut Command, network: bool, mounts: &Mounts) {
     let maps = Maps::current();
-    // SAFETY: `enter` makes only async-signal-safe calls (unshare, open, write, close) on
-    // data prepared before fork.
+    let mounts = mounts.clone();
+    // SAFETY: `enter` makes only async-signal-safe calls (unshare, open, write, close,
+    // mount) on data prepared before fork.
     unsafe {
-        command.pre_exec(move || enter(&maps));
+        command.pre_exec(move || enter(&maps, network, &mounts));
     }
 }
 
-/// Elsewhere there is no network namespace: a command that needs one must not start.
+/// Elsewhere there are no namespaces: a command that needs them must not start.
 #[cfg(not(target_os = "linux"))]
-pub fn isolate(command: &mut Command) {
+pub fn sandbox(command: &mut Command, _network: bool, _mounts: &Mounts) {
     // SAFETY: returning an error is async-signal-safe.
     unsafe {
         command.pre_exec(|| Err(io::Error::from(io::ErrorKind::Unsupported)));
@@ -69,27 +145,59 @@ pub fn isolate(command: &mut Command) {
 }
 
 #[cfg(target_os = "linux")]
-fn enter(maps: &Maps) -> io::Result<()> {
+fn enter(maps: &Maps, network: bool, mounts: &Mounts) -> io::Result<()> {
+    let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS;
+    if network {
+        flags |= libc::CLONE_NEWNET;
+    }
     // SAFETY: plain syscalls on valid arguments.
-    if unsafe { libc::unshare(libc::CLONE_NEWNET) } == 0 {
-        return Ok(());
-    }
-    let direct = io::Error::last_os_error();
-    if direct.raw_os_error() != Some(libc::EPERM) {
-        return Err(direct);
-    }
-    // Not privileged: a user namespace gives the capability over a new network namespace.
-    // SAFETY: as above.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
+    if unsafe { libc::unshare(flags) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    // Without a mapping the process would run as `nobody`; map its own ids instead.
+    // Map the process's own ids (root stays root, but only inside the new namespace).
     match write_file(c"/proc/self/setgroups", b"deny") {
         Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(e),
         _ => {}
     }
     write_file(c"/proc/self/uid_map", &maps.uid)?;
-    write_file(c"/proc/self/gid_map", &maps.gid)
+    write_file(c"/proc/self/gid_map", &maps.gid)?;
+    // Nothing mounted here may propagate back to the host.
+    mount(None, c"/", libc::MS_REC | libc::MS_PRIVATE)?;
+    if let Some(path) = &mounts.writable {
+        mount(Some(path), path, libc::MS_BIND | libc::MS_REC)?;
+    }
+    for (path, locked) in &mounts.read_only {
+        mount(Some(path), path, libc::MS_BIND | libc::MS_REC)?;
+        mount(
+            None,
+            path,
+            libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY | locked,
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn mount(
+    source: Option<&std::ffi::CStr>,
+    target: &std::ffi::CStr,
+    flags: libc::c_ulong,
+) -> io::Result<()> {
+    let source = source.map_or(std::ptr::null(), |s| s.as_ptr());
+    // SAFETY: NUL-terminated strings or null, as mount(2) takes them.
+    if unsafe {
+        libc::mount(
+            source,
+            target.as_ptr(),
+            std::ptr::null(),
+            flags,
+            std::ptr::null(),
+        )
+    } != 0
+    {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 #[cfg(target_os = "linux")]
@@ -111,7 +219,8 @@ fn write_file(path: &std::ffi::CStr, data: &[u8]) -> io::Result<()> {
     }
 }
 
-/// Whether this platform can isolate the network; `Err` names the cause. Probed once.
+/// Whether this platform can sandbox commands (and so isolate the network); `Err` names the
+/// cause. Probed once.
 pub fn available() -> Result<(), String> {
     static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
     PROBE.get_or_init(probe).clone()
@@ -131,7 +240,7 @@ fn probe() -> Result<(), String> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    isolate(&mut command);
+    sandbox(&mut command, true, &Mounts::default());
     match command.status() {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!(

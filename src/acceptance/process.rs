@@ -21,7 +21,8 @@ pub struct Spec<'a> {
     pub dir: &'a Path,
     pub env: &'a [(OsString, OsString)],
     pub timeout: Duration,
-    pub isolate_network: bool,
+    /// `None` where the platform cannot sandbox; else whether the network is denied too.
+    pub sandbox: Option<(bool, &'a network::Mounts)>,
     pub max_output: u64,
 }
 
@@ -55,8 +56,8 @@ pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> 
         .stdout(Stdio::from(write))
         .stderr(Stdio::from(write_err))
         .process_group(0);
-    if spec.isolate_network {
-        network::isolate(&mut command);
+    if let Some((deny_network, mounts)) = spec.sandbox {
+        network::sandbox(&mut command, deny_network, mounts);
     }
     let start = Instant::now();
     let spawned = command.spawn();

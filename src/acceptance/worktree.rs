@@ -92,20 +92,22 @@ pub fn reuse(
     keep: &[String],
     interrupt: &Interrupt,
 ) -> Result<Checkout, AcceptanceError> {
-    let path = repo.common_dir().join(REUSE_DIR);
-    let parent = path.parent().unwrap_or(&path).to_path_buf();
-    fs::create_dir_all(&parent)
-        .map_err(|source| AcceptanceError::io(format!("create {}", parent.display()), source))?;
+    let common = repo.common_dir();
+    let path = common.join(REUSE_DIR);
+    real_dir(
+        common,
+        Path::new(REUSE_DIR).parent().unwrap_or(Path::new("")),
+    )?;
     let lock = lock(&path.with_extension("lock"), interrupt)?;
-    fs::create_dir_all(&path)
-        .map_err(|source| AcceptanceError::io(format!("create {}", path.display()), source))?;
+    // Under the lock: a command of an earlier run may have swapped a part of this path for a
+    // link into the user's repository, which a reset or clean would then follow.
+    real_dir(common, Path::new(REUSE_DIR))?;
     if populate(repo, &path, tree, keep).is_err() {
-        // A command may have left the checkout in a state git cannot reset (a corrupt index,
-        // unwritable files): start over rather than fail.
+        // A command may have left the checkout in a state git cannot reset (unwritable
+        // files): start over rather than fail.
         remove_tree(&path)
             .map_err(|source| AcceptanceError::io(format!("remove {}", path.display()), source))?;
-        fs::create_dir_all(&path)
-            .map_err(|source| AcceptanceError::io(format!("create {}", path.display()), source))?;
+        real_dir(common, Path::new(REUSE_DIR))?;
         populate(repo, &path, tree, keep)?;
     }
     Ok(Checkout {
@@ -117,10 +119,12 @@ pub fn reuse(
 
 /// Waits for the exclusive lock on `path`, giving up on interruption.
 fn lock(path: &Path, interrupt: &Interrupt) -> Result<File, AcceptanceError> {
+    use std::os::unix::fs::OpenOptionsExt;
     let file = File::options()
         .create(true)
         .truncate(false)
         .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
         .map_err(|source| AcceptanceError::io(format!("open {}", path.display()), source))?;
     loop {
@@ -141,13 +145,42 @@ fn lock(path: &Path, interrupt: &Interrupt) -> Result<File, AcceptanceError> {
     }
 }
 
-/// Makes `dir` a checkout of `tree`. The `.git` directory is rebuilt every time, so nothing a
-/// previous command wrote there (config, hooks, refs) survives; only the index is carried over
-/// so unchanged files keep their timestamps and incremental builds stay valid.
+/// Makes every component of `relative` below `root` a real directory, removing (never
+/// following) a symlink or file found in its place.
+fn real_dir(root: &Path, relative: &Path) -> Result<PathBuf, AcceptanceError> {
+    let mut current = root.to_path_buf();
+    for component in relative.components() {
+        current.push(component);
+        let io_err = |what: &str, source| {
+            AcceptanceError::io(format!("{what} {}", current.display()), source)
+        };
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.is_dir() => continue,
+            Ok(_) => fs::remove_file(&current).map_err(|e| io_err("remove", e))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("inspect", e)),
+        }
+        match fs::create_dir(&current) {
+            Ok(()) => {}
+            // Another check made it first.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                if !fs::symlink_metadata(&current).is_ok_and(|m| m.is_dir()) {
+                    return Err(io_err("create", e));
+                }
+            }
+            Err(e) => return Err(io_err("create", e)),
+        }
+    }
+    Ok(current)
+}
+
+/// Makes `dir` a checkout of `tree`. The `.git` directory, index included, is rebuilt every
+/// time, so nothing a previous command wrote there (config, hooks, refs, index flags such as
+/// skip-worktree) survives; refreshing the new index against the files keeps the timestamps
+/// of unchanged files, so incremental builds stay valid.
 fn populate(repo: &Repo, dir: &Path, tree: Oid, keep: &[String]) -> Result<(), AcceptanceError> {
     let git_dir = dir.join(".git");
-    let saved_index = dir.with_extension("index");
-    let had_index = fs::rename(git_dir.join("index"), &saved_index).is_ok();
+    // `remove_dir_all` removes a symlink itself, never what it points at.
     remove_tree(&git_dir)
         .map_err(|source| AcceptanceError::io(format!("remove {}", git_dir.display()), source))?;
     let mut options = git2::RepositoryInitOptions::new();
@@ -164,9 +197,6 @@ fn populate(repo: &Repo, dir: &Path, tree: Oid, keep: &[String]) -> Result<(), A
     // Kept directories are ignored so `git status` stays clean in a reused checkout.
     let exclude: String = keep.iter().map(|k| format!("{k}\n")).collect();
     write(&git_dir.join("info/exclude"), &exclude)?;
-    if had_index {
-        let _ = fs::rename(&saved_index, git_dir.join("index"));
-    }
 
     let checkout = git2::Repository::open(dir)?;
     let tree = checkout.find_tree(tree)?;
@@ -181,6 +211,9 @@ fn populate(repo: &Repo, dir: &Path, tree: Oid, keep: &[String]) -> Result<(), A
         &[],
     )?;
     checkout.set_head_detached(commit)?;
+    git(dir, &["read-tree", "HEAD"])?;
+    // Exits 1 when files differ from the tree; the reset below takes care of those.
+    let _ = git(dir, &["update-index", "-q", "--refresh"]);
     git(dir, &["reset", "-q", "--hard", "HEAD"])?;
     let mut clean: Vec<&str> = vec!["clean", "-ffdxq"];
     for pattern in keep {

@@ -533,3 +533,94 @@ fn deny_fails_closed_where_the_network_cannot_be_isolated_and_auto_records_it() 
         assert_nothing_left(&repo);
     }
 }
+
+#[test]
+fn commands_cannot_write_the_users_repository() {
+    // The checkout's alternates name the user's object directory, and so the repository.
+    let repo = TestRepo::with_initial_commit();
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Acceptance: U=$(dirname \"$(cat .git/objects/info/alternates)\"); touch \"$U/hooks/planted\" \"$(dirname \"$U\")/planted\"; git --git-dir=\"$U\" update-ref refs/heads/evil HEAD; true",
+    ]));
+    let refs_before = repo.git(&["for-each-ref"]);
+    let before = repo.state();
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    let run = &runs(&report)[0];
+    assert_eq!(run["repository"], "read-only");
+    let tail = run["output_tail"].as_str().unwrap();
+    assert!(tail.contains("Read-only file system"), "{tail}");
+    assert!(!repo.path().join(".git/hooks/planted").exists());
+    assert!(!repo.path().join("planted").exists());
+    assert_eq!(repo.git(&["for-each-ref"]), refs_before);
+    assert_eq!(repo.state(), before);
+}
+
+#[test]
+fn root_inside_the_sandbox_cannot_rejoin_the_host_network() {
+    // A new user namespace even for root: no capability over the host's namespaces remains.
+    let repo = TestRepo::with_initial_commit();
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Acceptance: nsenter --net=/proc/1/ns/net true",
+    ]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 1);
+    assert_eq!(runs(&report)[0]["network"], "denied");
+    assert_ne!(runs(&report)[0]["exit_code"], 0);
+}
+
+#[test]
+fn a_reused_checkout_never_follows_links_swapped_into_its_path() {
+    let repo = repo_with_policy("[acceptance]\nworktree = \"reuse\"\ncommands = [\"true\"]\n");
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[TASK]));
+    let (output, _) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    // What an unsandboxed command of an earlier run could have done: the kept checkout, and
+    // its `.git`, become links to the user's repository.
+    let reuse = repo.path().join(".git/agentguard/worktrees/reuse");
+    std::fs::remove_dir_all(&reuse).unwrap();
+    std::os::unix::fs::symlink(repo.path(), &reuse).unwrap();
+    let before = repo.state();
+    let (output, _) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    assert_eq!(repo.state(), before);
+    assert!(std::fs::symlink_metadata(&reuse).unwrap().is_dir());
+    std::fs::remove_dir_all(reuse.join(".git")).unwrap();
+    std::os::unix::fs::symlink(repo.path().join(".git"), reuse.join(".git")).unwrap();
+    let (output, _) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    assert_eq!(repo.state(), before);
+    assert!(repo.path().join(".git/HEAD").exists());
+}
+
+#[test]
+fn a_reused_checkout_forgets_index_flags_an_earlier_command_set() {
+    // The first run hides an edit of the acceptance script behind skip-worktree.
+    let repo = TestRepo::with_initial_commit();
+    repo.write(
+        ".agentguard.toml",
+        "[acceptance]\nworktree = \"reuse\"\ncommands = [\"sh check.sh\"]\n",
+    );
+    repo.write("check.sh", "test -f ok\n");
+    repo.write("ok", "\n");
+    repo.commit_all("policy and its acceptance script");
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Acceptance: git update-index --skip-worktree check.sh && printf 'exit 0\\n' > check.sh",
+    ]));
+    let (output, _) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    repo.remove("ok");
+    repo.commit_all(&msg(&[TASK]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 1);
+    assert_eq!(
+        finding_keys(&report),
+        vec![("acceptance".into(), "command-failed".into(), String::new())]
+    );
+}
