@@ -38,7 +38,7 @@ pub struct Finished {
 #[derive(Debug)]
 pub enum Failure {
     Spawn(io::Error),
-    /// SIGINT or SIGTERM arrived; the group has been killed.
+    /// An interrupting signal arrived; the group has been killed.
     Interrupted(i32),
 }
 

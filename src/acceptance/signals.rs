@@ -1,8 +1,9 @@
-//! Ctrl-C and SIGTERM during a run: instead of dying with the checkout and the command's
-//! process group left behind, agentguard notes the signal, kills the group, removes the
-//! checkout and exits with an error. Outside a run both signals keep their default action.
+//! Ctrl-C, SIGTERM, SIGHUP (a closed terminal) and SIGQUIT during a run: instead of dying
+//! with the checkout and the command's process group left behind, agentguard notes the
+//! signal, kills the group, removes the checkout and exits with an error. Outside a run the
+//! signals keep their default action.
 
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -22,7 +23,7 @@ fn handlers() -> Result<&'static Handlers, String> {
                 received: Arc::new(AtomicUsize::new(0)),
                 idle: Arc::new(AtomicBool::new(true)),
             };
-            for signal in [SIGINT, SIGTERM] {
+            for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
                 let note = signal_hook::flag::register_usize(
                     signal,
                     Arc::clone(&handlers.received),
@@ -74,6 +75,8 @@ pub fn name(signal: i32) -> &'static str {
     match signal {
         SIGINT => "SIGINT",
         SIGTERM => "SIGTERM",
+        SIGHUP => "SIGHUP",
+        SIGQUIT => "SIGQUIT",
         _ => "a signal",
     }
 }

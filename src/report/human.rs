@@ -1,6 +1,7 @@
 //! Human output: findings grouped by kind, each with its path and the rule that fired, and a
 //! last line with the verdict.
 
+use super::printable;
 use crate::engine::CommitReport;
 use crate::finding::{Action, Finding, Kind};
 use console::Style;
@@ -175,14 +176,18 @@ fn render_finding(out: &mut String, finding: &Finding, st: &Styles) {
         (Action::Warn, _) => st.yellow.apply_to("! warn   ".to_string()),
     };
     let location = match (&finding.path, finding.line) {
-        (Some(path), Some(line)) => format!("{} ", st.cyan.apply_to(format!("{path}:{line}"))),
-        (Some(path), None) => format!("{} ", st.cyan.apply_to(path)),
+        (Some(path), Some(line)) => format!(
+            "{} ",
+            st.cyan.apply_to(format!("{}:{line}", printable(path)))
+        ),
+        (Some(path), None) => format!("{} ", st.cyan.apply_to(printable(path))),
         _ => String::new(),
     };
     let _ = writeln!(
         out,
         "    {label} {location}[{}] {}",
-        finding.category, finding.message
+        finding.category,
+        printable(&finding.message)
     );
     if !finding.rule.is_empty() {
         let _ = writeln!(

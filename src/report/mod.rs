@@ -8,11 +8,45 @@ use crate::engine::CommitReport;
 
 pub const SCHEMA: &str = "agentguard.report/v1";
 
+/// Text from the change or from a command, made safe for a terminal: control characters
+/// (escape sequences could rewrite what the reviewer sees) are shown escaped.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() && c != '\n' && c != '\t' {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// The overall verdict over every judged commit.
 pub fn verdict(reports: &[CommitReport]) -> &'static str {
     if reports.iter().all(CommitReport::passed) {
         "pass"
     } else {
         "block"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn escapes_control_characters_only() {
+        assert_eq!(printable("ok\ttab\nline"), "ok\ttab\nline");
+        assert_eq!(printable("\u{1b}[2Kgood"), "\\u{1b}[2Kgood");
+        assert_eq!(printable("a\rb"), "a\\u{d}b");
     }
 }

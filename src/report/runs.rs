@@ -2,6 +2,7 @@
 //! under each command that did not pass.
 
 use super::human::Styles;
+use super::printable;
 use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
 use std::fmt::Write;
 
@@ -30,7 +31,9 @@ pub fn render(out: &mut String, runs: &[AcceptanceRun], st: &Styles) {
         let _ = writeln!(
             out,
             "  {label}: {} … {status}{timing} (network {}, worktree {})",
-            run.command, run.network, run.worktree
+            printable(&run.command),
+            run.network,
+            run.worktree
         );
         if !run.passed() {
             render_tail(out, run, st);
@@ -54,7 +57,7 @@ fn render_tail(out: &mut String, run: &AcceptanceRun, st: &Styles) {
         );
     }
     for line in &lines[start..] {
-        let _ = writeln!(out, "      {} {line}", st.dim.apply_to("│"));
+        let _ = writeln!(out, "      {} {}", st.dim.apply_to("│"), printable(line));
     }
 }
 

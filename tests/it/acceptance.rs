@@ -423,6 +423,15 @@ fn unknown_and_disallowed_programs_are_findings_and_do_not_run() {
 
 #[test]
 fn interruption_kills_the_command_and_removes_the_checkout() {
+    interrupt_with(libc::SIGTERM, "SIGTERM");
+}
+
+#[test]
+fn a_closed_terminal_kills_the_command_and_removes_the_checkout() {
+    interrupt_with(libc::SIGHUP, "SIGHUP");
+}
+
+fn interrupt_with(signal: i32, name: &str) {
     let repo = TestRepo::with_initial_commit();
     let child = repo.scratch().join("child.pid");
     repo.commit_all(&msg(&[
@@ -439,11 +448,14 @@ fn interruption_kills_the_command_and_removes_the_checkout() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let pid = i32::try_from(agentguard.id()).unwrap();
-    unsafe { libc::kill(pid, libc::SIGTERM) };
+    unsafe { libc::kill(pid, signal) };
     let output = agentguard.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("interrupted by {name}")),
+        "{stderr}"
+    );
     assert!(!alive(&std::fs::read_to_string(&child).unwrap()));
     assert_nothing_left(&repo);
 }
@@ -623,4 +635,24 @@ fn a_reused_checkout_forgets_index_flags_an_earlier_command_set() {
         finding_keys(&report),
         vec![("acceptance".into(), "command-failed".into(), String::new())]
     );
+}
+
+#[test]
+fn command_output_cannot_rewrite_the_report_on_a_terminal() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Acceptance: printf 'FAILED\\033[2K\\033[1A\\033[32mall good\\n'; exit 1",
+    ]));
+    let output = repo
+        .agentguard()
+        .args(["check", "--color", "never"])
+        .env("TMPDIR", tmpdir(&repo))
+        .output()
+        .unwrap();
+    expect(&output, 1);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("FAILED\\u{1b}[2K"), "{text}");
 }
