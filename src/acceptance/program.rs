@@ -35,11 +35,14 @@ impl Program {
 pub struct FirstWord {
     pub text: String,
     pub dynamic: bool,
+    /// A `PATH=…` assignment comes before the program: the shell looks it up elsewhere.
+    pub assigns_path: bool,
 }
 
 /// The first word of a shell command line, with quotes removed; assignments are skipped.
 pub fn first_word(command: &str) -> Option<FirstWord> {
     let mut chars = command.chars().peekable();
+    let mut assigns_path = false;
     loop {
         while chars.peek().is_some_and(|c| c.is_whitespace()) {
             chars.next();
@@ -49,6 +52,7 @@ pub fn first_word(command: &str) -> Option<FirstWord> {
             return Some(FirstWord {
                 text: first.to_string(),
                 dynamic: false,
+                assigns_path,
             });
         }
         let mut text = String::new();
@@ -95,9 +99,14 @@ pub fn first_word(command: &str) -> Option<FirstWord> {
             return None;
         }
         if !quoted && is_assignment(&text) {
+            assigns_path |= text.starts_with("PATH=");
             continue;
         }
-        return Some(FirstWord { text, dynamic });
+        return Some(FirstWord {
+            text,
+            dynamic,
+            assigns_path,
+        });
     }
 }
 
@@ -131,11 +140,17 @@ pub fn is_allowed(word: &FirstWord, program: &Program, allowed: &[String]) -> bo
     if allowed.is_empty() {
         return true;
     }
+    if word.assigns_path {
+        return false;
+    }
+    // A bare name was found on PATH; a word with a `/` names a file in the checkout, which
+    // the change controls, so only the path as written or an absolute path can allow it.
+    let looked_up = !word.text.contains('/');
     allowed.iter().any(|entry| match program {
         Program::Path(path) => {
             entry == &word.text
                 || Path::new(entry) == path
-                || path.file_name().is_some_and(|n| n == OsStr::new(entry))
+                || (looked_up && path.file_name().is_some_and(|n| n == OsStr::new(entry)))
         }
         Program::Builtin(name) => entry == name,
         // A program chosen at run time cannot be shown to be on the list.
@@ -185,6 +200,15 @@ mod tests {
             &Program::Dynamic("$X".into()),
             &["$X".into()]
         ));
+        // A file of the checkout named like an allowed program is not that program.
+        let local = first_word("./tools/npm test").unwrap();
+        let p = Program::Path("/tmp/agentguard-run-x/tools/npm".into());
+        assert!(!is_allowed(&local, &p, &["npm".into()]));
+        assert!(is_allowed(&local, &p, &["./tools/npm".into()]));
+        // The shell would look `npm` up on a PATH the command chose.
+        let rerouted = first_word("PATH=./x:$PATH npm test").unwrap();
+        let p = Program::Path("/usr/bin/npm".into());
+        assert!(!is_allowed(&rerouted, &p, &["npm".into()]));
     }
 
     #[test]
