@@ -208,7 +208,7 @@ impl Change {
                 Some(old) if !old.is_symlink() && !old.is_submodule() => Some(repo.blob(old.oid)?),
                 _ => None,
             };
-            if new_blob.is_binary() {
+            if is_binary(&new_blob) {
                 out.push(FileAdditions {
                     path,
                     binary: true,
@@ -217,7 +217,7 @@ impl Change {
                 continue;
             }
             let old_blob = match old_blob {
-                Some(old) if !old.is_binary() => Some(old),
+                Some(old) if !is_binary(&old) => Some(old),
                 _ => None,
             };
             let lines = match old_blob {
@@ -239,6 +239,21 @@ impl Change {
         }
         Ok(out)
     }
+}
+
+/// Binary by git's sniffing (a NUL in the first 8000 bytes), unless the content is text but
+/// for a few stray control bytes: one NUL in a shell script must not switch off the content
+/// rules for the whole file.
+fn is_binary(blob: &git2::Blob<'_>) -> bool {
+    if !blob.is_binary() {
+        return false;
+    }
+    let content = blob.content();
+    let controls = content
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
+        .count();
+    controls * 100 > content.len()
 }
 
 /// Printable runs this long or longer count as strings of a binary file (as `strings` does,
@@ -270,7 +285,8 @@ fn printable_runs(content: &[u8]) -> impl Iterator<Item = &str> {
 
 fn added_between(old: &git2::Blob<'_>, new: &git2::Blob<'_>) -> Result<Vec<AddedLine>, DiffError> {
     let mut opts = DiffOptions::new();
-    opts.context_lines(0);
+    // Both sides are text by `is_binary`, even where a stray NUL would make git say binary.
+    opts.context_lines(0).force_text(true);
     let patch = git2::Patch::from_blobs(old, None, new, None, Some(&mut opts))?;
     let mut lines = Vec::new();
     for hunk in 0..patch.num_hunks() {

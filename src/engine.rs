@@ -171,6 +171,14 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         report.acceptance = outcome.runs;
         findings.extend(outcome.findings);
     }
+    // Nothing the change or its commands produced may show a secret in any output.
+    for finding in &mut findings {
+        finding.message = risk::redact_secrets(&policy, &finding.message);
+    }
+    for run in &mut report.acceptance {
+        run.command = risk::redact_secrets(&policy, &run.command);
+        run.output_tail = risk::redact_secrets(&policy, &run.output_tail);
+    }
     let approve_target = match report.commit {
         Some(commit) => repo.short(commit),
         None => "--staged".to_string(),

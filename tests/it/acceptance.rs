@@ -656,3 +656,37 @@ fn command_output_cannot_rewrite_the_report_on_a_terminal() {
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(text.contains("FAILED\\u{1b}[2K"), "{text}");
 }
+
+#[test]
+fn secrets_a_command_prints_or_names_are_redacted() {
+    // Assembled here so no literal token sits in the repository.
+    let token = format!("gh{}_{}", "p", "AcceptanceRedaction7Qz2Lp9Xw4Rt8Kd3Vn6");
+    let repo = TestRepo::with_initial_commit();
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        &format!("Agent-Acceptance: echo \"calling the API with {token}\"; exit 3"),
+    ]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 1);
+    let human = repo
+        .agentguard()
+        .args(["check", "--color", "never"])
+        .env("TMPDIR", tmpdir(&repo))
+        .output()
+        .unwrap();
+    for text in [
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        String::from_utf8_lossy(&human.stdout).into_owned(),
+        String::from_utf8_lossy(&human.stderr).into_owned(),
+    ] {
+        assert!(!text.contains(&token), "{text}");
+        assert!(!text.contains(&token[..12]), "{text}");
+    }
+    let run = &runs(&report)[0];
+    assert!(
+        run["output_tail"].as_str().unwrap().contains("ghp_…"),
+        "{run:#}"
+    );
+}
