@@ -8,7 +8,7 @@
 
 use agentguard::diff::{AddedLine, Change, FileAdditions, Status};
 use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
-use agentguard::risk::{detached_change, scan, RiskInput};
+use agentguard::risk::{detached_change, redact_secrets, scan, RiskInput};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -133,6 +133,48 @@ fn bench_scan(c: &mut Criterion) {
             });
             black_box(findings.len())
         })
+    });
+
+    // One 4.6 MB line of 160,000 secret assignments: linear, not quadratic, in its length.
+    let long = "a_token=\"Zq8LmR2vXw9KpT4nB7\";".repeat(160_000);
+    let long_bytes = long.len();
+    let long_file = vec![FileAdditions {
+        path: "app/blob.py".to_string(),
+        binary: false,
+        lines: vec![AddedLine {
+            number: 1,
+            text: long,
+        }],
+    }];
+    let long_change = detached_change(&[(Status::Added, None, Some("app/blob.py"))]);
+    group.throughput(Throughput::Bytes(long_bytes as u64));
+    group.bench_function("scan one 4.6 MB line of secret assignments", |b| {
+        b.iter(|| {
+            let findings = scan(&RiskInput {
+                change: &long_change,
+                additions: &long_file,
+                acceptance: &[],
+                policy: &policy,
+            });
+            black_box(findings.len())
+        })
+    });
+
+    // 64 KiB of test-runner output with a token in it, as an acceptance run keeps.
+    let mut output = String::new();
+    let mut n = 0;
+    while output.len() < 64 * 1024 {
+        output.push_str(&format!(
+            "test auth::tests::token_refresh_{n} ... ok\nrunning 12 tests in src/password/reset_{n}.rs\n"
+        ));
+        n += 1;
+        if n % 500 == 0 {
+            output.push_str(&format!("{}\n", hits()[0]));
+        }
+    }
+    group.throughput(Throughput::Bytes(output.len() as u64));
+    group.bench_function("redact 64 KiB of test output", |b| {
+        b.iter(|| black_box(redact_secrets(&policy, black_box(&output)).len()))
     });
     group.finish();
 

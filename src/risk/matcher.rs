@@ -4,14 +4,14 @@
 
 use super::paths::{FileContext, BUILTIN_PATHS};
 use super::rules::{is_disposable_target, Check, Quiet, BUILTIN_RULES};
-use super::secrets::{self, Candidate};
+use super::secrets::{self, Candidate, SecretCheck};
 use crate::diff::AddedLine;
 use crate::glob::{GlobError, GlobList};
 use crate::policy::risk::RiskCategory;
 use crate::policy::risk::BUILTIN_CATEGORIES;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -136,6 +136,9 @@ impl Builtin {
 
 pub struct Matcher {
     builtin: Arc<Builtin>,
+    /// Number of the policy's categories, and the index of `credentials` among them.
+    categories: usize,
+    credentials: usize,
     /// The policy's content regexes; their rule indices follow the built-in ones.
     policy_rules: Vec<Rule>,
     always: Option<RegexSet>,
@@ -202,8 +205,14 @@ impl Matcher {
         } else {
             Some(RegexSet::new(&patterns).map_err(|e| MatcherError::Set(e.to_string()))?)
         };
+        let credentials = BUILTIN_CATEGORIES
+            .iter()
+            .position(|(name, _, _)| *name == "credentials")
+            .ok_or_else(|| MatcherError::Set("no `credentials` category".into()))?;
         Ok(Self {
             builtin,
+            categories: categories.len(),
+            credentials,
             policy_rules,
             always,
             no_paths: CategoryPaths {
@@ -265,12 +274,22 @@ impl Matcher {
         pending
     }
 
-    /// Every rule hit in the added lines of one text file, in line order.
-    pub fn scan_lines(&self, path: &str, lines: &[AddedLine], ctx: FileContext) -> Vec<Hit> {
+    /// Every rule hit in the added lines of one text file, in line order. At most `limit`
+    /// hits are validated per category; a category that reached it is marked in `truncated`.
+    pub fn scan_lines(
+        &self,
+        path: &str,
+        lines: &[AddedLine],
+        ctx: FileContext,
+        limit: usize,
+    ) -> Scan {
         let mut hits = Vec::new();
         let pending = self.candidates(lines);
+        let mut counts = vec![0usize; self.categories];
+        let mut truncated = vec![false; self.categories];
         let mut candidates: Vec<usize> = Vec::new();
-        let mut secret_spans: Vec<(usize, usize)> = Vec::new();
+        let mut spans = Spans::default();
+        let mut found = Vec::new();
         let mut categories_hit: Vec<usize> = Vec::new();
         let mut next = 0;
         while next < pending.len() {
@@ -282,99 +301,434 @@ impl Matcher {
             }
             let line = &lines[index];
             let text = line.text.as_str();
-            secret_spans.clear();
+            spans.0.clear();
             categories_hit.clear();
+            let mut encoded = None;
+            let mut mask: Option<Vec<(usize, usize, usize)>> = None;
+            let comment = is_comment_line(text);
             for &rule_index in &candidates {
                 let rule = self.rule(rule_index);
-                if rule.quiet.applies(ctx) || categories_hit.contains(&rule.category) {
+                if rule.quiet.applies(ctx, comment) || categories_hit.contains(&rule.category) {
                     continue;
                 }
+                let Some(room) = limit
+                    .checked_sub(counts[rule.category])
+                    .filter(|room| *room > 0)
+                else {
+                    truncated[rule.category] = true;
+                    continue;
+                };
                 if let Check::Secret(check) = rule.check {
-                    for caps in rule.regex.captures_iter(text) {
-                        let Some(value) = caps.name("value").or_else(|| caps.get(0)) else {
-                            continue;
-                        };
-                        let span = (value.start(), value.end());
-                        if secret_spans.iter().any(|&(s, e)| s < span.1 && span.0 < e) {
-                            continue;
-                        }
-                        let candidate = Candidate {
-                            name: caps.name("name").map(|m| m.as_str()),
-                            host: caps.name("host").map(|m| m.as_str()),
-                            quoted: caps.name("quote").map_or(true, |q| !q.as_str().is_empty()),
-                            user: caps.name("user").map(|m| m.as_str()),
-                            value: value.as_str(),
-                        };
-                        if secrets::accept(check, &candidate, path)
-                            && !embedded_in_encoded_data(text, span)
-                        {
-                            secret_spans.push(span);
-                            hits.push(Hit {
-                                rule: rule_index,
-                                line: line.number,
-                                matched: value.as_str().to_string(),
-                                name: candidate.name.map(str::to_string),
-                            });
-                        }
+                    found.clear();
+                    let mut search = SecretSearch {
+                        spans: &mut spans,
+                        encoded: &mut encoded,
+                        limit: room,
+                        out: &mut found,
+                    };
+                    search.run(rule, check, lines, index, Some(path));
+                    counts[rule.category] += found.len();
+                    // At the limit counting stops, and the summary says "at least".
+                    truncated[rule.category] |= counts[rule.category] >= limit;
+                    for secret in &found {
+                        hits.push(Hit {
+                            rule: rule_index,
+                            line: line.number,
+                            matched: secret.value.to_string(),
+                            name: secret.name.map(str::to_string),
+                        });
                     }
                     continue;
                 }
-                let (keep, matched) = match rule.check {
+                let (keep, span) = match rule.check {
                     Check::RecursiveRemove => match rule.regex.captures(text) {
                         Some(caps) => {
                             let targets = caps.name("value").map_or("", |m| m.as_str());
                             let words: Vec<&str> = targets.split_whitespace().collect();
                             let keep =
                                 words.is_empty() || !words.iter().all(|t| is_disposable_target(t));
-                            let whole = caps.get(0).map_or("", |m| m.as_str());
+                            let whole = caps.get(0).map_or((0, 0), |m| (m.start(), m.end()));
                             (keep, whole)
+                        }
+                        None => continue,
+                    },
+                    Check::CargoSwitch => match rule.regex.captures(text) {
+                        Some(caps) => {
+                            let harness =
+                                caps.name("value").is_some_and(|v| v.as_str() == "harness");
+                            let whole = caps.get(0).map_or((0, 0), |m| (m.start(), m.end()));
+                            (!(harness && in_bench_section(lines, index)), whole)
                         }
                         None => continue,
                     },
                     _ => match rule.regex.find(text) {
                         Some(m) => {
                             let keep = match rule.check {
-                                Check::PrivateKey => has_key_body(lines, index, m.end()),
+                                Check::PrivateKey => {
+                                    let body = key_body_spans(lines, index, m.end());
+                                    // In tests a stand-in key is expected; a real one is not.
+                                    !body.is_empty()
+                                        && (!ctx.test
+                                            || !secrets::is_fabricated_key_body(&joined(
+                                                lines, &body,
+                                            )))
+                                }
                                 Check::DeleteWithoutWhere => {
                                     !has_where_clause(lines, index, m.end())
                                 }
                                 _ => true,
                             };
-                            (keep, m.as_str())
+                            (keep, (m.start(), m.end()))
                         }
                         None => continue,
                     },
                 };
                 if keep {
                     categories_hit.push(rule.category);
+                    counts[rule.category] += 1;
+                    truncated[rule.category] |= counts[rule.category] >= limit;
+                    let matched = if rule.category == self.credentials {
+                        text[span.0..span.1].trim().to_string()
+                    } else {
+                        // Another category's excerpt must not carry a credential on the line.
+                        let mask = mask.get_or_insert_with(|| {
+                            self.line_credentials(lines, index, &candidates)
+                        });
+                        masked(text, span, mask, index)
+                    };
                     hits.push(Hit {
                         rule: rule_index,
                         line: line.number,
-                        matched: matched.trim().to_string(),
+                        matched,
                         name: None,
                     });
                 }
             }
         }
-        hits
+        Scan { hits, truncated }
+    }
+
+    /// Every credential on line `index` (and a private key's body on the lines after it) as
+    /// (line index, start, end) spans. For redaction: quiet places do not apply, and unquoted
+    /// values count as literals.
+    fn line_credentials(
+        &self,
+        lines: &[AddedLine],
+        index: usize,
+        rules: &[usize],
+    ) -> Vec<(usize, usize, usize)> {
+        let text = lines[index].text.as_str();
+        let mut spans = Spans::default();
+        let mut encoded = None;
+        let mut found = Vec::new();
+        let mut out = Vec::new();
+        for &rule_index in rules {
+            let rule = self.rule(rule_index);
+            if rule.category != self.credentials {
+                continue;
+            }
+            match rule.check {
+                Check::Secret(check) => {
+                    found.clear();
+                    SecretSearch {
+                        spans: &mut spans,
+                        encoded: &mut encoded,
+                        limit: usize::MAX,
+                        out: &mut found,
+                    }
+                    .run(rule, check, lines, index, None);
+                    out.extend(found.iter().map(|f| (f.line, f.start, f.end)));
+                }
+                Check::PrivateKey => {
+                    for m in rule.regex.find_iter(text) {
+                        let body = key_body_spans(lines, index, m.end());
+                        if !body.is_empty() {
+                            out.push((index, m.start(), m.end()));
+                            out.extend(body);
+                        }
+                    }
+                }
+                _ => out.extend(
+                    rule.regex
+                        .find_iter(text)
+                        .map(|m| (index, m.start(), m.end())),
+                ),
+            }
+        }
+        out
+    }
+
+    /// `text` with every credential replaced by its redacted form (see `secrets::redact`).
+    pub fn redact(&self, text: &str) -> String {
+        let lines: Vec<AddedLine> = text
+            .split('\n')
+            .enumerate()
+            .map(|(i, t)| AddedLine {
+                number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                text: t.to_string(),
+            })
+            .collect();
+        let pending = self.candidates(&lines);
+        let mut spans = Vec::new();
+        let mut rules = Vec::new();
+        let mut next = 0;
+        while next < pending.len() {
+            let index = pending[next].0;
+            rules.clear();
+            while next < pending.len() && pending[next].0 == index {
+                rules.push(pending[next].1);
+                next += 1;
+            }
+            spans.extend(self.line_credentials(&lines, index, &rules));
+        }
+        if spans.is_empty() {
+            return text.to_string();
+        }
+        spans.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut spans = spans.into_iter().peekable();
+        for (index, line) in lines.iter().enumerate() {
+            if index > 0 {
+                out.push('\n');
+            }
+            let text = line.text.as_str();
+            let mut cursor = 0;
+            while let Some(&(_, start, mut end)) = spans.peek().filter(|s| s.0 == index) {
+                spans.next();
+                // Overlapping secrets of several rules become one.
+                while let Some(&(_, s, e)) = spans.peek().filter(|s| s.0 == index) {
+                    if s >= end {
+                        break;
+                    }
+                    end = end.max(e);
+                    spans.next();
+                }
+                let start = start.max(cursor);
+                if start >= end {
+                    continue;
+                }
+                out.push_str(&text[cursor..start]);
+                out.push_str(&secrets::redact(&text[start..end]));
+                cursor = end;
+            }
+            out.push_str(&text[cursor..]);
+        }
+        out
     }
 }
 
+/// Hits of one file, and the categories whose hits stopped being counted at the limit.
+pub struct Scan {
+    pub hits: Vec<Hit>,
+    pub truncated: Vec<bool>,
+}
+
+/// Secrets already found on one line as non-overlapping (start, end) spans, so a second rule
+/// never reports the same secret; a map keeps each look-up logarithmic even on a line that
+/// holds thousands of them.
+#[derive(Default)]
+struct Spans(BTreeMap<usize, usize>);
+
+impl Spans {
+    fn overlaps(&self, start: usize, end: usize) -> bool {
+        // Spans never overlap each other, so only the last one starting before `end` can.
+        self.0
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, &e)| e > start)
+    }
+}
+
+/// One validated secret: the line its value is on, the value's span there, the name.
+struct Found<'t> {
+    line: usize,
+    start: usize,
+    end: usize,
+    value: &'t str,
+    name: Option<&'t str>,
+}
+
+struct SecretSearch<'s, 't> {
+    spans: &'s mut Spans,
+    /// The line's data-URI base64 runs, found on first need.
+    encoded: &'s mut Option<Vec<(usize, usize)>>,
+    limit: usize,
+    out: &'s mut Vec<Found<'t>>,
+}
+
+impl<'t> SecretSearch<'_, 't> {
+    /// Validated secrets of one rule on line `index`. Without a path (redaction) every
+    /// unquoted value counts as a literal.
+    fn run(
+        &mut self,
+        rule: &Rule,
+        check: SecretCheck,
+        lines: &'t [AddedLine],
+        index: usize,
+        path: Option<&str>,
+    ) {
+        let text = lines[index].text.as_str();
+        for caps in rule.regex.captures_iter(text) {
+            if self.out.len() >= self.limit {
+                return;
+            }
+            let Some(value) = caps.name("value").or_else(|| caps.get(0)) else {
+                continue;
+            };
+            let span = (value.start(), value.end());
+            if self.spans.overlaps(span.0, span.1) {
+                continue;
+            }
+            let quoted = caps.name("quote").map_or(true, |q| !q.as_str().is_empty());
+            // `password: >-` in YAML: the value is the block on the next line.
+            let block = (check == SecretCheck::Assigned && !quoted)
+                .then(|| block_scalar_value(lines, index, span.1, value.as_str()))
+                .flatten();
+            let (line, start, end, value) = match block {
+                Some((start, end)) => {
+                    let next = &lines[index + 1].text;
+                    (index + 1, start, end, &next[start..end])
+                }
+                None => (index, span.0, span.1, value.as_str()),
+            };
+            let candidate = Candidate {
+                name: caps.name("name").map(|m| m.as_str()),
+                host: caps.name("host").map(|m| m.as_str()),
+                quoted: quoted || path.is_none(),
+                user: caps.name("user").map(|m| m.as_str()),
+                value,
+            };
+            if !secrets::accept(check, &candidate, path.unwrap_or("")) {
+                continue;
+            }
+            let runs = self.encoded.get_or_insert_with(|| data_uri_runs(text));
+            if line == index && embedded_in_encoded_data(text, span, runs) {
+                continue;
+            }
+            self.spans.0.insert(span.0, span.1);
+            self.out.push(Found {
+                line,
+                start,
+                end,
+                value,
+                name: candidate.name,
+            });
+        }
+    }
+}
+
+/// For a YAML block scalar indicator (`|`, `>-`, …) ending the line: the span of the next
+/// line's value, when that line is an added continuation of the block.
+fn block_scalar_value(
+    lines: &[AddedLine],
+    index: usize,
+    value_end: usize,
+    value: &str,
+) -> Option<(usize, usize)> {
+    let indicator = value.strip_prefix(['|', '>'])?;
+    if indicator.len() > 2
+        || !indicator
+            .bytes()
+            .all(|b| matches!(b, b'+' | b'-' | b'1'..=b'9'))
+    {
+        return None;
+    }
+    let rest = lines[index].text.get(value_end..)?.trim_start();
+    if !(rest.is_empty() || rest.starts_with('#')) {
+        return None;
+    }
+    let next = lines.get(index + 1)?;
+    if next.number != lines[index].number.saturating_add(1) {
+        return None;
+    }
+    let indent = |t: &str| t.len() - t.trim_start().len();
+    let this = &lines[index].text;
+    if indent(&next.text) <= indent(this) || next.text.trim().is_empty() {
+        return None;
+    }
+    let start = indent(&next.text);
+    Some((start, next.text.trim_end().len()))
+}
+
+/// `text` over `span` with the credentials of line `index` in `mask` redacted.
+fn masked(
+    text: &str,
+    (from, to): (usize, usize),
+    mask: &[(usize, usize, usize)],
+    index: usize,
+) -> String {
+    let mut secrets: Vec<(usize, usize)> = mask
+        .iter()
+        .filter(|(line, s, e)| *line == index && *s < to && from < *e)
+        .map(|&(_, s, e)| (s, e))
+        .collect();
+    secrets.sort_unstable();
+    let mut out = String::new();
+    let mut cursor = from;
+    for (start, end) in secrets {
+        if end <= cursor {
+            continue;
+        }
+        out.push_str(&text[cursor..start.max(cursor)]);
+        out.push_str(&secrets::redact(&text[start..end]));
+        cursor = end;
+    }
+    if cursor < to {
+        out.push_str(&text[cursor..to]);
+    }
+    out.trim().to_string()
+}
+
 impl Quiet {
-    fn applies(&self, ctx: FileContext) -> bool {
+    fn applies(&self, ctx: FileContext, comment: bool) -> bool {
         (self.tests && ctx.test)
             || (self.locks && ctx.lock)
             || (self.docs && ctx.docs)
             || (self.non_sql && !ctx.sql)
+            || (self.comments && comment)
+            || (self.non_cargo && !ctx.cargo_manifest)
     }
 }
 
-/// A match inside a longer base64 run (data URIs, embedded blobs, lock-file hashes) is chance.
-fn embedded_in_encoded_data(text: &str, (start, end): (usize, usize)) -> bool {
-    if let Some(data) = text.find(";base64,") {
-        if data < start {
-            return true;
-        }
+/// A whole-line comment in SQL, C-like languages, shell or Python: what it says never runs.
+fn is_comment_line(text: &str) -> bool {
+    let t = text.trim_start();
+    ["--", "//", "/*", "*", "#", "<!--"]
+        .iter()
+        .any(|p| t.starts_with(p))
+        && !t.starts_with("#!")
+        && !t.starts_with("#[")
+}
+
+/// Where each `;base64,` run of a line starts and ends (its first non-base64 byte).
+fn data_uri_runs(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut runs = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find(";base64,")) {
+        let start = from + found + ";base64,".len();
+        let length = bytes[start..]
+            .iter()
+            .take_while(|&&b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
+            })
+            .count();
+        runs.push((start, start + length));
+        from = start + length;
+    }
+    runs
+}
+
+/// A match inside a data URI's base64 run or a longer base64 run (embedded blobs, lock-file
+/// hashes) is chance.
+fn embedded_in_encoded_data(
+    text: &str,
+    (start, end): (usize, usize),
+    runs: &[(usize, usize)],
+) -> bool {
+    let last = runs.partition_point(|run| run.0 <= start);
+    if last > 0 && runs[last - 1].1 >= end {
+        return true;
     }
     let bytes = text.as_bytes();
     let encoded = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
@@ -399,21 +753,84 @@ fn is_base64_body(text: &str) -> bool {
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
 }
 
-/// A PEM header followed by a key body, on the next added line or after an escaped newline.
-fn has_key_body(lines: &[AddedLine], index: usize, header_end: usize) -> bool {
-    let rest = lines[index].text.get(header_end..).unwrap_or_default();
+/// A line that continues a PEM body: base64 of any length, or an encryption header.
+fn continues_key_body(text: &str) -> bool {
+    let body = text
+        .trim()
+        .trim_matches(|c: char| matches!(c, '"' | '\'' | ',' | '+' | '`'))
+        .trim_end_matches("\\n")
+        .trim();
+    body.starts_with("Proc-Type:")
+        || body.starts_with("DEK-Info:")
+        || (!body.is_empty()
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+}
+
+/// The spans of a PEM key body after a header that ends at `header_end`: after an escaped
+/// newline on the same line, or on the following added lines up to the `-----END` line.
+/// Empty when no body follows (a parser's header constant).
+fn key_body_spans(
+    lines: &[AddedLine],
+    index: usize,
+    header_end: usize,
+) -> Vec<(usize, usize, usize)> {
+    let text = lines[index].text.as_str();
+    let rest = text.get(header_end..).unwrap_or_default();
     if let Some(after) = rest.strip_prefix("\\n") {
         let body: String = after.chars().take_while(|c| *c != '\\').collect();
         if is_base64_body(&body) || after.starts_with("Proc-Type:") {
-            return true;
+            let end = after
+                .find("-----END")
+                .or_else(|| after.find(['"', '\'']))
+                .unwrap_or(after.len());
+            let start = header_end + 2;
+            return vec![(index, start, start + end)];
         }
     }
-    match lines.get(index + 1) {
-        Some(next) if next.number == lines[index].number.saturating_add(1) => {
+    let mut spans = Vec::new();
+    let mut number = lines[index].number;
+    for (offset, next) in lines.iter().enumerate().skip(index + 1).take(200) {
+        let more = if spans.is_empty() {
             is_base64_body(&next.text)
+        } else {
+            continues_key_body(&next.text)
+        };
+        if next.number != number.saturating_add(1) || next.text.contains("-----END") || !more {
+            break;
         }
-        _ => false,
+        number = next.number;
+        let t = next.text.as_str();
+        let start = t.len() - t.trim_start().len();
+        spans.push((offset, start, t.trim_end().len()));
     }
+    spans
+}
+
+/// The text of body spans, for judging whether a key is a stand-in.
+fn joined(lines: &[AddedLine], spans: &[(usize, usize, usize)]) -> String {
+    spans
+        .iter()
+        .map(|&(line, start, end)| lines[line].text.get(start..end).unwrap_or_default())
+        .collect()
+}
+
+/// Whether `harness = false` on line `index` sits under a `[[bench]]` table, going by the
+/// table header among the added lines above it.
+fn in_bench_section(lines: &[AddedLine], index: usize) -> bool {
+    let mut number = lines[index].number;
+    for line in lines[..index].iter().rev() {
+        if line.number.saturating_add(1) != number {
+            return false;
+        }
+        number = line.number;
+        let t = line.text.trim();
+        if t.starts_with('[') {
+            return t.starts_with("[[bench]]");
+        }
+    }
+    false
 }
 
 /// Looks for `WHERE` from the end of `DELETE FROM <table` to the end of the statement: on the
@@ -422,7 +839,7 @@ fn has_key_body(lines: &[AddedLine], index: usize, header_end: usize) -> bool {
 /// strings, SQL files), for at most ten lines.
 fn has_where_clause(lines: &[AddedLine], index: usize, from: usize) -> bool {
     let is_where = |segment: &str| {
-        segment
+        strip_sql_comments(segment)
             .to_ascii_lowercase()
             .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
             .any(|w| w == "where")
@@ -453,4 +870,31 @@ fn has_where_clause(lines: &[AddedLine], index: usize, from: usize) -> bool {
         }
     }
     false
+}
+
+/// A segment of SQL without its `/* … */` and `-- …` comments, which hide a `WHERE`.
+fn strip_sql_comments(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    let mut rest = segment;
+    loop {
+        let block = rest.find("/*");
+        let line = rest.find("--");
+        match (block, line) {
+            (Some(b), l) if l.map_or(true, |l| b < l) => {
+                out.push_str(&rest[..b]);
+                match rest[b + 2..].find("*/") {
+                    Some(close) => rest = &rest[b + 2 + close + 2..],
+                    None => return out,
+                }
+            }
+            (_, Some(l)) => {
+                out.push_str(&rest[..l]);
+                return out;
+            }
+            _ => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
 }

@@ -37,6 +37,14 @@ pub const TEST_TAMPERING: &str = "test-tampering";
 /// Content findings kept per file and category; the rest are counted in one summary finding.
 const MAX_LINE_FINDINGS: usize = 25;
 
+/// Hits validated per file and category; past this the summary says "at least", so a file of
+/// a million matching lines costs no more than one of a thousand.
+const MAX_COUNTED_HITS: usize = 1_000;
+
+/// Rounds of sha256 behind a secret's fingerprint: the fingerprint is public, the secret may
+/// be a short password, so guessing it from the fingerprint must cost this much per guess.
+const SECRET_FINGERPRINT_ROUNDS: u32 = 10_000;
+
 /// A change built from paths alone, outside any repository: for scanning fixtures, corpora
 /// and benchmarks. Each entry is (status, old path, new path); blob ids are zero.
 #[doc(hidden)]
@@ -87,6 +95,7 @@ pub fn scan(input: &RiskInput<'_>) -> Vec<Finding> {
     for entry in &input.change.entries {
         path_rules(&mut out, &matcher, entry);
     }
+    allowed_signers(&mut out, input);
     test_tampering(&mut out, input);
     // Only guard-config survives the path allowlist; without content rules of its own there
     // is nothing to look for in an allowlisted file (vendored code, generated data).
@@ -133,8 +142,20 @@ impl Collector<'_> {
         rule: &str,
         matched: &str,
     ) -> bool {
+        let print = fingerprint(&self.categories[index].name, path, matched);
+        self.push_printed(index, path, line, message, rule, print)
+    }
+
+    fn push_printed(
+        &mut self,
+        index: usize,
+        path: &str,
+        line: Option<u32>,
+        message: String,
+        rule: &str,
+        print: String,
+    ) -> bool {
         let category = &self.categories[index];
-        let print = fingerprint(&category.name, path, matched);
         if self.allowlisted(index, path, &print) {
             return false;
         }
@@ -159,6 +180,38 @@ pub fn fingerprint(category: &str, path: &str, matched: &str) -> String {
         hasher.update([0u8]);
     }
     crate::diff::hex(&hasher.finalize()[..8])
+}
+
+/// The fingerprint of a secret: like `fingerprint`, but over a domain-separated input
+/// stretched through `SECRET_FINGERPRINT_ROUNDS` rounds of sha256, so that a published
+/// fingerprint does not give away a short password to a brute-force search.
+pub fn secret_fingerprint(category: &str, path: &str, matched: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"agentguard secret fingerprint v1\0");
+    for part in [category, path, matched] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    let mut digest = hasher.finalize();
+    for _ in 0..SECRET_FINGERPRINT_ROUNDS {
+        digest = Sha256::digest(digest);
+    }
+    crate::diff::hex(&digest[..8])
+}
+
+/// `text` with every credential the policy's rules recognise (provider tokens, private keys,
+/// URL passwords, secret assignments, bearer and basic auth, JWTs) replaced by its redacted
+/// form, as in findings: `` `ghp_…` (40 chars, redacted) ``. For any text shown to people:
+/// messages, acceptance commands and their output.
+pub fn redact_secrets(policy: &Policy, text: &str) -> String {
+    match policy.risk.matcher() {
+        Ok(matcher) => matcher.redact(text),
+        // Fail closed: text that cannot be checked is not shown.
+        Err(_) => format!(
+            "({} bytes withheld: the secret rules could not be compiled)",
+            text.len()
+        ),
+    }
 }
 
 fn path_rules(out: &mut Collector<'_>, matcher: &Matcher, entry: &Entry) {
@@ -196,6 +249,8 @@ fn path_rules(out: &mut Collector<'_>, matcher: &Matcher, entry: &Entry) {
                     continue;
                 }
                 (glob.to_string(), "built-in path rule".to_string())
+            } else if let Some(word) = paths::builtin_word(&category.name, path) {
+                (format!("word:{word}"), "built-in path rule".to_string())
             } else {
                 continue;
             };
@@ -229,15 +284,77 @@ fn path_rules(out: &mut Collector<'_>, matcher: &Matcher, entry: &Entry) {
     }
 }
 
+/// The approvals' `allowed_signers` file is their trust root: a key added there approves
+/// anything, so it is `guard-config` wherever the policy puts it.
+fn allowed_signers(out: &mut Collector<'_>, input: &RiskInput<'_>) {
+    let Some(signers) = input.policy.approvals.allowed_signers.as_deref() else {
+        return;
+    };
+    let signers = signers.trim().trim_start_matches("./");
+    let Some(index) = out.index(GUARD_CONFIG) else {
+        return;
+    };
+    if signers.is_empty() {
+        return;
+    }
+    for entry in &input.change.entries {
+        let touched = [&entry.old, &entry.new]
+            .into_iter()
+            .flatten()
+            .map(|side| side.display_path())
+            .chain(entry.symlink.iter().flat_map(|link| {
+                link.resolved
+                    .iter()
+                    .chain(link.exposes.iter())
+                    .map(|p| display_path(p))
+            }))
+            .find(|p| p == signers);
+        let Some(path) = touched else { continue };
+        let shown = entry
+            .new
+            .as_ref()
+            .or(entry.old.as_ref())
+            .map_or(path.clone(), |s| s.display_path());
+        let already = out
+            .findings
+            .iter()
+            .any(|f| f.category == GUARD_CONFIG && f.path.as_deref() == Some(shown.as_str()));
+        if already {
+            continue;
+        }
+        out.push(
+            index,
+            &shown,
+            None,
+            format!(
+                "changes `{path}`, the `[approvals] allowed_signers` file: whoever is listed there can approve anything"
+            ),
+            "path is `[approvals] allowed_signers`",
+            "path:allowed_signers",
+        );
+    }
+}
+
 fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
     let Some(index) = out.index(TEST_TAMPERING) else {
         return;
     };
-    let scripts: Vec<(String, &AcceptanceCommand)> = input
+    // Setup commands run first, in the same checkout: what they run shapes the tests too.
+    let commands = input
         .acceptance
         .iter()
+        .map(|c| (c.command.as_str(), "acceptance command"))
+        .chain(
+            input
+                .policy
+                .acceptance
+                .setup
+                .iter()
+                .map(|c| (c.as_str(), "acceptance setup command")),
+        );
+    let scripts: Vec<(String, (&str, &str))> = commands
         .flat_map(|c| {
-            tampering::files_run_by(&c.command)
+            tampering::files_run_by(c.0)
                 .into_iter()
                 .map(move |f| (f, c))
         })
@@ -253,10 +370,12 @@ fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
                 "deleted test file",
                 "deleted".to_string(),
             )),
+            // Test-ness by the runners' conventions as well as by directory:
+            // `tests/test_a.py` -> `tests/test_a.py.disabled` stays in the tree, unrun.
             (Some(old), Some(new))
                 if entry.status == Status::Renamed
-                    && paths::is_test_path(old)
-                    && !paths::is_test_path(new) =>
+                    && ((paths::is_test_path(old) && !paths::is_test_path(new))
+                        || (paths::is_runnable_test(old) && !paths::is_runnable_test(new))) =>
             {
                 Some((
                     old,
@@ -277,18 +396,21 @@ fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
             if !tampering::runs(&named, path) {
                 continue;
             }
-            let commands: Vec<&str> = scripts
+            let mut commands: Vec<(&str, &str)> = scripts
                 .iter()
                 .filter(|(f, _)| tampering::runs(std::slice::from_ref(f), path))
-                .map(|(_, c)| c.command.as_str())
+                .map(|(_, c)| *c)
                 .collect();
+            commands.dedup();
+            let kind = commands.first().map_or("acceptance command", |c| c.1);
+            let listed: Vec<&str> = commands.iter().map(|c| c.0).collect();
             out.push(
                 index,
                 path,
                 None,
                 format!(
-                    "edits `{path}`, which the acceptance command `{}` runs",
-                    commands.join("`, `")
+                    "edits `{path}`, which the {kind} `{}` runs or reads",
+                    listed.join("`, `")
                 ),
                 "file run by an acceptance command",
                 "acceptance-script",
@@ -299,7 +421,8 @@ fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
 
 fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &FileAdditions) {
     let ctx = FileContext::of(&file.path);
-    let mut hits = matcher.scan_lines(&file.path, &file.lines, ctx);
+    let scan = matcher.scan_lines(&file.path, &file.lines, ctx, MAX_COUNTED_HITS);
+    let mut hits = scan.hits;
     if file.binary {
         // A binary file's strings are not code: only credentials with a shape of their own
         // (provider tokens, private keys) mean anything there.
@@ -313,18 +436,36 @@ fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &FileAddition
     }
     let mut per_category = vec![0usize; out.categories.len()];
     let mut more = vec![0usize; out.categories.len()];
+    // Secret fingerprints are slow on purpose: one per distinct secret and rule in the file.
+    let mut prints: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut print_of = |secret: bool, category: &str, matched: &str| -> String {
+        if !secret {
+            return fingerprint(category, &file.path, matched);
+        }
+        prints
+            .entry(matched.to_string())
+            .or_insert_with(|| secret_fingerprint(category, &file.path, matched))
+            .clone()
+    };
     for hit in hits {
         let rule = matcher.rule(hit.rule);
         let category = &out.categories[rule.category].name;
+        let secret = category == CREDENTIALS || matches!(rule.check, Check::Secret(_));
         let matched = format!("{}\0{}", rule.id, hit.matched);
         if per_category[rule.category] >= MAX_LINE_FINDINGS {
-            let print = fingerprint(category, &file.path, &matched);
-            if !out.allowlisted(rule.category, &file.path, &print) {
+            // Only an allowlisted finding is left out of the count; with no fingerprints
+            // listed there is nothing to compute.
+            let listed = !out.allowlist.findings.is_empty()
+                && out.allowlisted(
+                    rule.category,
+                    &file.path,
+                    &print_of(secret, category, &matched),
+                );
+            if !listed && !out.allowlisted(rule.category, &file.path, "") {
                 more[rule.category] += 1;
             }
             continue;
         }
-        let secret = category == CREDENTIALS || matches!(rule.check, Check::Secret(_));
         let message = if secret {
             match &hit.name {
                 Some(name) => format!(
@@ -346,13 +487,14 @@ fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &FileAddition
                 rule.id
             )
         };
-        if out.push(
+        let print = print_of(secret, category, &matched);
+        if out.push_printed(
             rule.category,
             &file.path,
             (!file.binary).then_some(hit.line),
             message,
             &source,
-            &matched,
+            print,
         ) {
             per_category[rule.category] += 1;
         }
@@ -360,12 +502,17 @@ fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &FileAddition
     for (index, count) in more.into_iter().enumerate() {
         if count > 0 {
             let name = out.categories[index].name.clone();
+            let at_least = if scan.truncated.get(index).copied().unwrap_or(false) {
+                "at least "
+            } else {
+                ""
+            };
             out.push(
                 index,
                 &file.path,
                 None,
                 format!(
-                    "{count} more added lines match {name} rules (the first {MAX_LINE_FINDINGS} are listed)"
+                    "{at_least}{count} more added lines match {name} rules (the first {MAX_LINE_FINDINGS} are listed)"
                 ),
                 "content rules",
                 "more",
@@ -504,5 +651,156 @@ mod tests {
         let c = scan_text(&p, "ops/b.sql", "DROP TABLE t;\n");
         assert_eq!(a[0].fingerprint, b[0].fingerprint);
         assert_ne!(a[0].fingerprint, c[0].fingerprint);
+    }
+
+    fn github() -> String {
+        format!("gh{}_{}", "p", "UnitFixtureQ7z2Lp9Xw4Rt8Kd3Mv6Hs1NbY")
+    }
+
+    #[test]
+    fn redact_secrets_hides_every_kind_of_credential() {
+        let p = policy(DEFAULT_POLICY);
+        let key_body = "MIIEowIBAAKCAQEAq9Zt2Lw8Xv4Rp7QmNbK3Hs6Jd1Fg5Vc0Ye2Ua9Wi4Ox7Pl3Mk";
+        let jwt = format!(
+            "{}.{}.{}",
+            "eyJhbGciOiJIUzI1NiJ9", "eyJzdWIiOiJhZ2VudCJ9", "Q7z2Lp9Xw4Rt8Kd3Mv6Hs1Nb"
+        );
+        let secrets = [
+            github(),
+            "Zr7qLp2xVw9m".to_string(),
+            "q8ZtR2mLw9XvB4nKp7Hs".to_string(),
+            "Tk4Vn8Qz2Lm7Xr9Pw3Js".to_string(),
+            // base64 of `deploy:Hq7Lz2Vx9RtK4mPw`
+            "ZGVwbG95OkhxN0x6MlZ4OVJ0SzRtUHc=".to_string(),
+            jwt.clone(),
+            key_body.to_string(),
+        ];
+        let text = format!(
+            "running 3 tests\n\
+             push failed for {}\n\
+             connecting to postgres://app:{}@db.internal:5432/app\n\
+             client_secret = {}\n\
+             Authorization: Bearer {}\n\
+             Authorization: Basic {}\n\
+             token {}\n\
+             -----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n\
+             test result: ok. 3 passed; 0 failed\n",
+            secrets[0], secrets[1], secrets[2], secrets[3], secrets[4], jwt, key_body
+        );
+        let redacted = redact_secrets(&p, &text);
+        for secret in &secrets {
+            assert!(!redacted.contains(secret.as_str()), "{secret}:\n{redacted}");
+        }
+        assert!(
+            redacted.contains("`ghp_…` (40 chars, redacted)"),
+            "{redacted}"
+        );
+        assert!(redacted.starts_with("running 3 tests\npush failed for `ghp_…`"));
+        assert!(redacted.ends_with("test result: ok. 3 passed; 0 failed\n"));
+        assert_eq!(redacted.lines().count(), text.lines().count());
+    }
+
+    #[test]
+    fn redact_secrets_leaves_test_runner_output_alone() {
+        let p = policy(DEFAULT_POLICY);
+        let output = concat!(
+            "   Compiling tokenizer v0.3.1 (/work/tokenizer)\n",
+            "    Finished `test` profile [unoptimized + debuginfo] target(s) in 4.21s\n",
+            "     Running unittests src/lib.rs (target/debug/deps/tokenizer-3f2a9c1d7e5b4a60)\n",
+            "test auth::tests::password_reset_token_expires ... ok\n",
+            "test auth::tests::rejects_bad_password ... FAILED\n",
+            "thread 'auth::tests::rejects_bad_password' panicked at src/auth.rs:42:5:\n",
+            "assertion `left == right` failed: token mismatch\n",
+            "  left: \"refresh_token\"\n",
+            " right: \"access_token\"\n",
+            "tests/test_auth.py::test_token_refresh PASSED                     [ 50%]\n",
+            "tests/test_auth.py::test_password_hash FAILED                     [100%]\n",
+            "E       AssertionError: assert password_hash == expected_hash\n",
+            "  ✓ refreshes the session token (12 ms)\n",
+            "  ✕ rejects an expired api_key (3 ms)\n",
+            "Tests:       1 failed, 41 passed, 42 total\n",
+            "ok  \tgithub.com/acme/auth/token\t0.012s\n",
+            "--- FAIL: TestSecretRotation (0.00s)\n",
+            "test result: FAILED. 41 passed; 1 failed; 0 ignored; 0 measured\n",
+        );
+        assert_eq!(redact_secrets(&p, output), output);
+        // 64 KiB of it, as kept from one acceptance command, stays as it is too.
+        let big = output.repeat(64 * 1024 / output.len() + 1);
+        assert_eq!(redact_secrets(&p, &big), big);
+    }
+
+    #[test]
+    fn redact_secrets_applies_policy_credential_rules() {
+        let p = policy("[risk.credentials]\ncontent = ['INTERNAL-[0-9]{6}']\n");
+        let redacted = redact_secrets(&p, "key INTERNAL-482913 used");
+        assert_eq!(redacted, "key `INT…` (15 chars, redacted) used");
+    }
+
+    #[test]
+    fn snippets_of_other_categories_mask_credentials() {
+        let p = policy(DEFAULT_POLICY);
+        let token = github();
+        let found = scan_text(
+            &p,
+            "scripts/wipe.sh",
+            &format!("rm -rf /srv/app --token={token}\n"),
+        );
+        let deletion: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.category == "data-deletion")
+            .collect();
+        assert_eq!(deletion.len(), 1, "{found:?}");
+        assert!(deletion[0].message.contains("/srv/app"), "{found:?}");
+        assert!(!deletion[0].message.contains(&token[..8]), "{found:?}");
+
+        let stripe = format!("{}{}", "sk_live_", "UnitFixtureQ7z2Lp9Xw4Rt");
+        let flags = policy("[risk.flags]\ncontent = ['STRIPE_KEY=.*']\n");
+        let found = scan_text(&flags, "deploy/app.conf", &format!("STRIPE_KEY={stripe}\n"));
+        let flagged: Vec<&Finding> = found.iter().filter(|f| f.category == "flags").collect();
+        assert_eq!(flagged.len(), 1, "{found:?}");
+        assert!(!flagged[0].message.contains(&stripe[..12]), "{found:?}");
+        assert!(flagged[0].message.contains("redacted"), "{found:?}");
+    }
+
+    #[test]
+    fn a_data_uri_hides_only_what_is_inside_its_base64() {
+        let p = policy(DEFAULT_POLICY);
+        let line = format!(
+            "ICON = \"data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==\"; GITHUB = \"{}\"\n",
+            github()
+        );
+        let found = scan_text(&p, "app/ui.py", &line);
+        assert_eq!(lines_of(&found, CREDENTIALS), vec![Some(1)]);
+        let inside = format!(
+            "ICON = \"data:image/png;base64,iVBORw0KGgo{}AAAA\"\n",
+            github()
+        );
+        assert!(scan_text(&p, "app/ui.py", &inside).is_empty());
+    }
+
+    #[test]
+    fn secret_fingerprints_are_stretched_and_domain_separated() {
+        let plain = fingerprint(CREDENTIALS, "a.py", "x\0hunter2");
+        let stretched = secret_fingerprint(CREDENTIALS, "a.py", "x\0hunter2");
+        assert_ne!(plain, stretched);
+        assert_eq!(
+            stretched,
+            secret_fingerprint(CREDENTIALS, "a.py", "x\0hunter2")
+        );
+        assert_ne!(
+            stretched,
+            secret_fingerprint(CREDENTIALS, "b.py", "x\0hunter2")
+        );
+        // The stretched value is not one sha256 of the same input.
+        let mut once = Sha256::new();
+        once.update(b"agentguard secret fingerprint v1\0");
+        assert_ne!(crate::diff::hex(&once.finalize()[..8]), stretched);
+        let p = policy(DEFAULT_POLICY);
+        let found = scan_text(&p, "app/a.py", &format!("T = \"{}\"\n", github()));
+        let matched = format!("github-token\0{}", github());
+        assert_eq!(
+            found[0].fingerprint.as_deref(),
+            Some(secret_fingerprint(CREDENTIALS, "app/a.py", &matched).as_str())
+        );
     }
 }

@@ -1,6 +1,86 @@
 //! Path knowledge: the built-in path globs of each category, and what kind of file a path is
 //! (test, lock file, documentation), which decides which content rules are meaningful there.
 
+/// Documentation about logins or billing is not login or billing code.
+const PROSE: &[&str] = &[
+    "*.md",
+    "*.markdown",
+    "*.rst",
+    "*.adoc",
+    "*.asciidoc",
+    "*.txt",
+    "*.org",
+];
+
+/// Words that put a path in `payments` wherever they stand as a whole word of a path
+/// component (`stripe_webhook.py`, `CheckoutPage.tsx`), unlike `striped-table.css`.
+const PAYMENT_WORDS: [&str; 5] = ["payment", "payments", "billing", "checkout", "stripe"];
+
+/// With these, `checkout` is version control (`checkout-release.sh`, `git_checkout.py`).
+const VCS_WORDS: [&str; 16] = [
+    "git",
+    "release",
+    "releases",
+    "branch",
+    "branches",
+    "repo",
+    "repos",
+    "tag",
+    "tags",
+    "submodule",
+    "submodules",
+    "worktree",
+    "sparse",
+    "clone",
+    "source",
+    "vcs",
+];
+
+/// Lower-case words of a path component, split at punctuation and camel-case humps.
+fn words(component: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in component.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        word.push(c.to_ascii_lowercase());
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// The built-in word of `category` that a path component holds, for the categories that
+/// match by word rather than by glob.
+pub fn builtin_word(category: &str, path: &str) -> Option<&'static str> {
+    if category != "payments" || FileContext::of(path).docs {
+        return None;
+    }
+    for component in path.split('/') {
+        let words = words(component);
+        let vcs = words.iter().any(|w| VCS_WORDS.contains(&w.as_str()));
+        for word in &words {
+            if let Some(found) = PAYMENT_WORDS.iter().find(|p| **p == word.as_str()) {
+                if !(vcs && *found == "checkout") {
+                    return Some(found);
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Built-in path globs per category: (category, globs, exclusions).
 pub const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
     (
@@ -86,25 +166,12 @@ pub const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
             "*Jwt*",
             "*JWT*",
         ],
-        &[],
+        PROSE,
     ),
     (
         "payments",
-        &[
-            "payment/",
-            "payments/",
-            "billing/",
-            "checkout/",
-            "*payment*",
-            "*Payment*",
-            "*billing*",
-            "*Billing*",
-            "*checkout*",
-            "*Checkout*",
-            "*stripe*",
-            "*Stripe*",
-        ],
-        &[],
+        &["payment/", "payments/", "billing/", "checkout/"],
+        PROSE,
     ),
     (
         "ci-config",
@@ -220,6 +287,8 @@ pub struct FileContext {
     pub docs: bool,
     /// SQL files, where lower-case SQL is meant as SQL.
     pub sql: bool,
+    /// `Cargo.toml`, where `test = false` turns tests off.
+    pub cargo_manifest: bool,
 }
 
 impl FileContext {
@@ -234,6 +303,7 @@ impl FileContext {
                 "md" | "markdown" | "rst" | "adoc" | "asciidoc" | "txt" | "org"
             ),
             sql: ext == "sql",
+            cargo_manifest: name == "Cargo.toml",
         }
     }
 }
@@ -298,6 +368,35 @@ pub fn is_test_path(path: &str) -> bool {
     is_test_file_name(name)
 }
 
+/// Whether a test runner collects this file as tests, by its naming conventions (the directory
+/// counts only where the runner itself goes by it): `tests/test_a.py.disabled` is in the test
+/// tree but no runner will run it.
+pub fn is_runnable_test(path: &str) -> bool {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let name = parts.pop().unwrap_or_default();
+    if is_test_file_name(name) {
+        return true;
+    }
+    let in_dir = |dirs: &[&str]| {
+        parts
+            .iter()
+            .any(|d| dirs.contains(&d.to_ascii_lowercase().as_str()))
+    };
+    match extension(name).as_str() {
+        // Cargo integration tests and test modules.
+        "rs" => in_dir(&["tests", "test"]),
+        // Jest's `__tests__`, mocha's `test/`, jasmine's `spec/`.
+        "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "mts" | "cts" => {
+            in_dir(&["__tests__", "test", "tests", "spec", "specs", "e2e"])
+        }
+        "rb" => name.starts_with("test_") && in_dir(&["test", "tests"]),
+        "java" | "kt" | "scala" | "groovy" => {
+            name.starts_with("Test") && in_dir(&["test", "tests"])
+        }
+        _ => false,
+    }
+}
+
 fn is_test_file_name(name: &str) -> bool {
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
     match ext {
@@ -308,7 +407,10 @@ fn is_test_file_name(name: &str) -> bool {
             stem.ends_with(".test") || stem.ends_with(".spec") || stem.ends_with("-test")
         }
         "java" | "kt" | "kts" | "scala" | "groovy" | "cs" | "php" | "swift" => {
-            stem.ends_with("Test") || stem.ends_with("Tests") || stem.ends_with("Spec")
+            stem.ends_with("Test")
+                || stem.ends_with("Tests")
+                || stem.ends_with("Spec")
+                || stem.ends_with("TestCase")
         }
         _ => false,
     }

@@ -17,6 +17,9 @@ pub enum Check {
     DeleteWithoutWhere,
     /// `rm -rf` of something other than build output and temporary directories.
     RecursiveRemove,
+    /// `test`/`harness`/`autotests`/`doctest = false` in `Cargo.toml`; `harness = false` is
+    /// quiet under `[[bench]]`, where criterion needs it.
+    CargoSwitch,
 }
 
 /// Places where a rule stays quiet.
@@ -27,6 +30,10 @@ pub struct Quiet {
     pub docs: bool,
     /// Runs only in `.sql` files.
     pub non_sql: bool,
+    /// Quiet on comment lines (`--`, `//`, `#`, `/*`, `*`): commented-out SQL runs nothing.
+    pub comments: bool,
+    /// Runs only in `Cargo.toml`.
+    pub non_cargo: bool,
 }
 
 const NONE: Quiet = Quiet {
@@ -34,36 +41,64 @@ const NONE: Quiet = Quiet {
     locks: false,
     docs: false,
     non_sql: false,
+    comments: false,
+    non_cargo: false,
 };
 const TESTS_LOCKS: Quiet = Quiet {
     tests: true,
     locks: true,
     docs: false,
     non_sql: false,
+    comments: false,
+    non_cargo: false,
 };
 const TESTS: Quiet = Quiet {
     tests: true,
     locks: false,
     docs: false,
     non_sql: false,
+    comments: false,
+    non_cargo: false,
 };
 const DOCS: Quiet = Quiet {
     tests: false,
     locks: false,
     docs: true,
     non_sql: false,
+    comments: false,
+    non_cargo: false,
 };
 const TESTS_DOCS: Quiet = Quiet {
     tests: true,
     locks: false,
     docs: true,
     non_sql: false,
+    comments: false,
+    non_cargo: false,
+};
+const TESTS_DOCS_COMMENTS: Quiet = Quiet {
+    tests: true,
+    locks: false,
+    docs: true,
+    non_sql: false,
+    comments: true,
+    non_cargo: false,
+};
+const CARGO_ONLY: Quiet = Quiet {
+    tests: false,
+    locks: false,
+    docs: true,
+    non_sql: false,
+    comments: true,
+    non_cargo: true,
 };
 const SQL_ONLY: Quiet = Quiet {
     tests: true,
     locks: false,
     docs: true,
     non_sql: true,
+    comments: true,
+    non_cargo: false,
 };
 
 pub struct BuiltinRule {
@@ -237,7 +272,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         pattern: r"(?P<value>-----BEGIN (?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----)",
         keywords: &["private key"],
         check: Check::PrivateKey,
-        quiet: TESTS,
+        quiet: NONE,
     },
     BuiltinRule {
         id: "putty-private-key",
@@ -276,6 +311,15 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         quiet: TESTS_LOCKS,
     },
     BuiltinRule {
+        id: "basic-auth",
+        category: "credentials",
+        label: "basic auth credentials",
+        pattern: r"\b[Bb]asic\s+(?P<value>[A-Za-z0-9+/]{8,}={0,2})(?:[^A-Za-z0-9+/=]|$)",
+        keywords: &["basic "],
+        check: Check::Secret(SecretCheck::BasicAuth),
+        quiet: TESTS_LOCKS,
+    },
+    BuiltinRule {
         id: "secret-assignment",
         category: "credentials",
         label: "high-entropy literal assigned to",
@@ -292,7 +336,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         pattern: r"\bDROP\s+(?:TABLE|DATABASE|SCHEMA|COLUMN|COLLECTION)\b",
         keywords: &["drop"],
         check: Check::Plain,
-        quiet: TESTS_DOCS,
+        quiet: TESTS_DOCS_COMMENTS,
     },
     BuiltinRule {
         id: "sql-drop",
@@ -310,7 +354,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         pattern: r"\bTRUNCATE\s+(?:TABLE\s+)?[A-Za-z_`\[]|(?i:\btruncate\s+table\b)",
         keywords: &["truncate"],
         check: Check::Plain,
-        quiet: TESTS_DOCS,
+        quiet: TESTS_DOCS_COMMENTS,
     },
     BuiltinRule {
         id: "sql-truncate",
@@ -328,7 +372,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         pattern: r#"\bDELETE\s+FROM\s+[A-Za-z_"`\[]"#,
         keywords: &["delete"],
         check: Check::DeleteWithoutWhere,
-        quiet: TESTS_DOCS,
+        quiet: TESTS_DOCS_COMMENTS,
     },
     BuiltinRule {
         id: "sql-delete-without-where",
@@ -390,33 +434,42 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         id: "skip-marker",
         category: "test-tampering",
         label: "test skip marker",
-        pattern: r#"#\[ignore\b|@pytest\.mark\.(?:skip|skipif|xfail)\b|\bpytest\.skip\(|@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b|\bself\.skipTest\(|\b(?:it|test|describe|context|suite|specify)\.skip\s*\(|(?:^|[^.\w$:"'`])x(?:it|describe|test|context|specify)\s*\(\s*["'`]|\b[tb]\.Skip(?:f|Now)?\(|@Disabled\w*|@Ignore\b|\[Ignore(?:\]|\()|\[(?:Fact|Theory)\s*\(\s*Skip\s*=|\bmarkTestSkipped\("#,
+        pattern: r#"#!?\s*\[\s*ignore\b|#!?\s*\[\s*cfg_attr\s*\(.*\bignore\b|#!?\s*\[\s*cfg\s*\(\s*(?:any\s*\(\s*\)|not\s*\(\s*all\s*\(\s*\)\s*\))\s*\)|\bpytest\s*\.\s*mark\s*\.\s*(?:skip|skipif|xfail)\b|@\s*mark\s*\.\s*(?:skip|skipif|xfail)\b|\bpytest\s*\.\s*(?:skip|importorskip)\s*\(|@\s*unittest\s*\.\s*(?:skip|skipIf|skipUnless|expectedFailure)\b|\braise\s+(?:unittest\s*\.\s*)?SkipTest\b|\b__test__\s*=\s*False\b|\bself\.skipTest\(|\b(?:it|test|describe|context|suite|specify)\.(?:skip|skipIf|todo)\s*(?:\(|\.each\b|`)|(?:^|[^.\w$:"'`])x(?:it|describe|test|context|specify)\s*\(\s*["'`]|\b[tb]\.Skip(?:f|Now)?\(|@Disabled\w*|@Ignore\b|\[Ignore(?:\]|\()|\[(?:Fact|Theory)\s*\(\s*Skip\s*=|\bmarkTestSkipped\("#,
+        // Whitespace may sit anywhere inside a marker (`#[ ignore ]`, `@ pytest.mark.skip`),
+        // so the keywords are the markers' words, not their spelling.
         keywords: &[
-            "#[ignore",
-            "pytest.mark.skip",
-            "pytest.mark.xfail",
-            "pytest.skip(",
-            "unittest.skip",
-            "unittest.expectedfailure",
-            "skiptest(",
+            "ignore",
+            "cfg",
+            "pytest",
+            "mark",
+            "unittest",
+            "skiptest",
+            "__test__",
             ".skip",
+            ".todo",
             "xit",
             "xdescribe",
             "xtest",
             "xcontext",
             "xspecify",
-            ".skip(",
             ".skipf(",
             ".skipnow(",
             "@disabled",
-            "@ignore",
-            "[ignore",
             "skip =",
             "skip=",
             "marktestskipped(",
         ],
         check: Check::Plain,
         quiet: DOCS,
+    },
+    BuiltinRule {
+        id: "cargo-tests-off",
+        category: "test-tampering",
+        label: "tests turned off in Cargo.toml",
+        pattern: r"^\s*(?P<value>test|harness|autotests|doctest)\s*=\s*false\b",
+        keywords: &["false"],
+        check: Check::CargoSwitch,
+        quiet: CARGO_ONLY,
     },
     BuiltinRule {
         id: "focus-marker",
@@ -482,7 +535,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         pattern: r"\bALTER\s+TABLE\b",
         keywords: &["alter"],
         check: Check::Plain,
-        quiet: TESTS_DOCS,
+        quiet: TESTS_DOCS_COMMENTS,
     },
 ];
 
@@ -495,7 +548,11 @@ pub fn is_disposable_target(target: &str) -> bool {
         .trim_end_matches([',', ')', ';', '\\'])
         .trim_matches(|c| c == '"' || c == '\'');
     let t = t.strip_prefix("./").unwrap_or(t);
-    if t.is_empty() {
+    // `/tmp/../srv` and `"$TMPDIR"/../..` climb out of the temporary directory.
+    if t.is_empty()
+        || t.split('/')
+            .any(|part| part.trim_matches(['"', '\'']) == "..")
+    {
         return false;
     }
     let temp_prefixes = [

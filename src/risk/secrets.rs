@@ -14,6 +14,8 @@ pub enum SecretCheck {
     Entropy(f64),
     /// `scheme://user:password@host`: the password must not be a placeholder or a default.
     UrlPassword,
+    /// `Basic <base64>`: must decode to `user:password` with a password worth hiding.
+    BasicAuth,
 }
 
 /// Shannon entropy in bits per character.
@@ -272,7 +274,58 @@ pub fn accept(check: SecretCheck, candidate: &Candidate<'_>, path: &str) -> bool
                 && !has_placeholder_words(value)
                 && !candidate.host.is_some_and(is_documentation_host)
         }
+        SecretCheck::BasicAuth => basic_auth_password(value).is_some_and(|(user, password)| {
+            password.len() >= 4
+                && password != user
+                && !has_placeholder_words(&password)
+                && ![
+                    "password", "pass", "secret", "admin", "guest", "test", "changeme",
+                ]
+                .contains(&password.to_ascii_lowercase().as_str())
+        }),
     }
+}
+
+/// Standard base64 (padding optional); `None` if the text is not base64.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for b in text.trim_end_matches('=').bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+fn basic_auth_password(value: &str) -> Option<(String, String)> {
+    let decoded = String::from_utf8(decode_base64(value)?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    if decoded.chars().any(char::is_control) {
+        return None;
+    }
+    Some((user.to_string(), password.to_string()))
+}
+
+/// A private key body that announces itself as a test stand-in (`…FixtureKeyForTests…`).
+pub fn is_fabricated_key_body(body: &str) -> bool {
+    let lower = body.to_ascii_lowercase();
+    has_placeholder_words(body)
+        || ["test", "fixture", "mock", "stub"]
+            .iter()
+            .any(|w| lower.contains(w))
 }
 
 /// Hosts reserved for documentation and tests (RFC 2606, RFC 6761).

@@ -7,19 +7,67 @@ const SCRIPT_EXTENSIONS: [&str; 16] = [
     "toml", "cfg",
 ];
 
-/// Files a program reads implicitly when named as the command's program.
+/// What a JavaScript test run reads besides the tests: package manager and runner settings.
+const JS: &[&str] = &[
+    "package.json",
+    "**/.npmrc",
+    "**/.yarnrc",
+    "**/.yarnrc.yml",
+    "**/.pnpmfile.cjs",
+    "bunfig.toml",
+    "**/jest.config.*",
+    "**/vitest.config.*",
+    "**/vitest.workspace.*",
+    "**/vite.config.*",
+    "**/karma.conf.*",
+    "**/.mocharc*",
+    "**/playwright.config.*",
+];
+
+/// What pytest and python read: rootdir configuration, plugins in `conftest.py`.
+const PYTHON: &[&str] = &[
+    "pytest.ini",
+    ".pytest.ini",
+    "pyproject.toml",
+    "setup.cfg",
+    "tox.ini",
+    "**/conftest.py",
+    "sitecustomize.py",
+];
+
+/// What cargo reads besides the manifests: build configuration, toolchain, build scripts.
+const CARGO: &[&str] = &[
+    "**/.cargo/config",
+    "**/.cargo/config.toml",
+    "rust-toolchain",
+    "rust-toolchain.toml",
+    "**/build.rs",
+];
+
+/// `go.work` picks the modules; a `go.mod` below the root cuts its directory out of `./...`.
+const GO: &[&str] = &["go.work", "go.work.sum", "*/go.mod"];
+
+/// Files a program reads implicitly when named as the command's program. `**/` matches at any
+/// depth, `*/` only below the root, a trailing `*` any rest of the name.
 fn implicit_files(program: &str) -> &'static [&'static str] {
     match program {
         "make" | "gmake" => &["Makefile", "makefile", "GNUmakefile"],
         "just" => &["justfile", "Justfile", ".justfile"],
-        "npm" | "yarn" | "pnpm" | "bun" => &["package.json"],
-        "tox" => &["tox.ini"],
-        "pytest" | "py.test" => &["pytest.ini", "conftest.py"],
+        "npm" | "yarn" | "pnpm" | "bun" | "npx" | "bunx" | "jest" | "vitest" | "mocha"
+        | "karma" | "playwright" => JS,
+        "tox" | "pytest" | "py.test" | "python" | "python3" | "nox" => PYTHON,
+        "cargo" | "cargo-nextest" => CARGO,
+        "go" => GO,
         "rake" => &["Rakefile"],
         "task" => &["Taskfile.yml", "Taskfile.yaml"],
         _ => &[],
     }
 }
+
+/// Runners that often come after a wrapper's subcommand (`uv run pytest`, `npm exec jest`).
+const RUNNERS: [&str; 7] = [
+    "pytest", "py.test", "jest", "vitest", "mocha", "tox", "cargo",
+];
 
 /// Repository-relative files one acceptance command names or implies.
 pub fn files_run_by(command: &str) -> Vec<String> {
@@ -63,8 +111,8 @@ pub fn files_run_by(command: &str) -> Vec<String> {
                     );
                 continue;
             }
-            if token == "pytest" || token == "py.test" {
-                for implied in implicit_files("pytest") {
+            if RUNNERS.contains(&token) {
+                for implied in implicit_files(token) {
                     files.push((*implied).to_string());
                 }
             }
@@ -107,13 +155,33 @@ fn push_path(files: &mut Vec<String>, token: &str) {
     files.push(path.to_string());
 }
 
-/// Whether a changed path is one of the files an acceptance command runs. Implicit files such
-/// as `conftest.py` count at any depth; named files must match exactly.
+/// Whether a changed path is one of the files an acceptance command runs: named files match
+/// exactly, implied ones by their pattern (see `implicit_files`).
 pub fn runs(named: &[String], path: &str) -> bool {
-    let name = super::paths::file_name(path);
-    named
-        .iter()
-        .any(|n| n == path || (n == "conftest.py" && name == "conftest.py"))
+    named.iter().any(|n| matches_file(n, path))
+}
+
+fn matches_file(pattern: &str, path: &str) -> bool {
+    let (tail, anywhere, below_root) = if let Some(rest) = pattern.strip_prefix("**/") {
+        (rest, true, false)
+    } else if let Some(rest) = pattern.strip_prefix("*/") {
+        (rest, true, true)
+    } else {
+        (pattern, false, false)
+    };
+    let same = |candidate: &str| match tail.strip_suffix('*') {
+        Some(prefix) => candidate.starts_with(prefix) && !candidate[prefix.len()..].contains('/'),
+        None => candidate == tail,
+    };
+    if !anywhere {
+        return same(path);
+    }
+    let depth = tail.matches('/').count() + 1;
+    let parts: Vec<&str> = path.split('/').collect();
+    if parts.len() < depth || (below_root && parts.len() == depth) {
+        return false;
+    }
+    same(&parts[parts.len() - depth..].join("/"))
 }
 
 #[cfg(test)]
@@ -124,18 +192,43 @@ mod tests {
     fn finds_scripts_named_by_commands() {
         assert_eq!(files_run_by("./scripts/test.sh"), vec!["scripts/test.sh"]);
         assert_eq!(files_run_by("bash ci/check.sh --fast"), vec!["ci/check.sh"]);
-        assert_eq!(
-            files_run_by("python tools/run_tests.py -k smoke"),
-            vec!["tools/run_tests.py"]
-        );
-        assert_eq!(
-            files_run_by("cargo test --manifest-path=sub/Cargo.toml && make check"),
-            vec!["GNUmakefile", "Makefile", "makefile", "sub/Cargo.toml"]
-        );
+        assert!(files_run_by("python tools/run_tests.py -k smoke")
+            .contains(&"tools/run_tests.py".to_string()));
+        let both = files_run_by("cargo test --manifest-path=sub/Cargo.toml && make check");
+        for file in ["Makefile", "sub/Cargo.toml", "**/build.rs"] {
+            assert!(both.contains(&file.to_string()), "{file}");
+        }
         assert_eq!(files_run_by("sh -c 'FOO=1 ./run.sh'"), vec!["run.sh"]);
-        assert!(files_run_by("cargo test --all").is_empty());
-        assert!(files_run_by("pytest tests/").contains(&"conftest.py".to_string()));
+        assert!(files_run_by("cargo test --all").contains(&"**/build.rs".to_string()));
+        assert!(files_run_by("pytest tests/").contains(&"**/conftest.py".to_string()));
         assert!(files_run_by("rm -rf /tmp/x").is_empty());
+    }
+
+    #[test]
+    fn runner_configuration_counts() {
+        let cargo = files_run_by("cargo test --workspace");
+        for path in [
+            ".cargo/config.toml",
+            "rust-toolchain.toml",
+            "crates/a/build.rs",
+        ] {
+            assert!(runs(&cargo, path), "{path}");
+        }
+        assert!(!runs(&cargo, "src/build.rs.txt"));
+        let js = files_run_by("npx vitest run");
+        for path in [
+            "vitest.config.ts",
+            "web/jest.config.js",
+            ".mocharc.yml",
+            ".npmrc",
+        ] {
+            assert!(runs(&js, path), "{path}");
+        }
+        let py = files_run_by("uv run pytest -q");
+        assert!(runs(&py, "pyproject.toml") && runs(&py, "setup.cfg"));
+        let go = files_run_by("go test ./...");
+        assert!(runs(&go, "internal/legacy/go.mod"));
+        assert!(!runs(&go, "go.mod"));
     }
 
     #[test]

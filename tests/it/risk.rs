@@ -627,3 +627,248 @@ fn a_symlink_to_a_directory_is_judged_by_what_it_exposes() {
     assert_eq!(guard.len(), 1, "{report:#}");
     assert_eq!(guard[0]["path"], "config");
 }
+
+// --- review fixes ------------------------------------------------------------------------
+
+fn human_and_json(repo: &TestRepo) -> (String, String) {
+    let run = |args: &[&str]| {
+        let out = repo.agentguard().args(args).output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    (
+        run(&["check", "HEAD", "--no-run", "-v"]),
+        run(&["check", "HEAD", "--no-run", "--format", "json"]),
+    )
+}
+
+#[test]
+fn credentials_in_other_categories_snippets_are_masked() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(
+        ".agentguard.toml",
+        "[risk.flags]\ncontent = ['STRIPE_KEY=.*']\naction = \"warn\"\n",
+    );
+    repo.commit_all("human: policy");
+    let github = fake_github_token();
+    let stripe = fake_stripe_key();
+    repo.write(
+        "scripts/wipe.sh",
+        &format!("rm -rf /srv/app --token={github}\n"),
+    );
+    repo.write("deploy/app.conf", &format!("STRIPE_KEY={stripe}\n"));
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    assert_eq!(
+        risk_findings(&report, "data-deletion").len(),
+        1,
+        "{report:#}"
+    );
+    assert_eq!(risk_findings(&report, "flags").len(), 1, "{report:#}");
+    let (human, json) = human_and_json(&repo);
+    for text in [&human, &json] {
+        for secret in [&github, &stripe] {
+            // Not even the 29-character prefix a snippet used to show.
+            assert!(!text.contains(&secret[..10]), "secret leaked:\n{text}");
+        }
+    }
+    assert!(human.contains("/srv/app"), "{human}");
+    assert!(human.contains("redacted"), "{human}");
+}
+
+#[test]
+fn redact_secrets_is_public_and_exact() {
+    let policy = Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase).unwrap();
+    let github = fake_github_token();
+    let output = format!("fatal: push to origin with {github} failed\ntest result: ok\n");
+    assert_eq!(
+        agentguard::risk::redact_secrets(&policy, &output),
+        "fatal: push to origin with `ghp_…` (40 chars, redacted) failed\ntest result: ok\n"
+    );
+    let plain = "running 12 tests\ntest token::refresh ... ok\n";
+    assert_eq!(agentguard::risk::redact_secrets(&policy, plain), plain);
+}
+
+#[test]
+fn files_run_by_setup_commands_are_test_tampering() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(
+        ".agentguard.toml",
+        "[acceptance]\nsetup = [\"./scripts/bootstrap.sh\"]\ncommands = [\"cargo test\"]\n",
+    );
+    repo.write(
+        "scripts/bootstrap.sh",
+        "#!/bin/sh\npip install -r requirements.txt\n",
+    );
+    repo.write("rust-toolchain.toml", "[toolchain]\nchannel = \"stable\"\n");
+    repo.commit_all("human: policy");
+    repo.write("scripts/bootstrap.sh", "#!/bin/sh\nexit 0\n");
+    repo.write(
+        ".cargo/config.toml",
+        "[build]\nrustflags = [\"--cfg\", \"quick\"]\n",
+    );
+    repo.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.70\"\n");
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let tampering = risk_findings(&report, "test-tampering");
+    let paths: BTreeSet<&str> = tampering
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from([
+            ".cargo/config.toml",
+            "rust-toolchain.toml",
+            "scripts/bootstrap.sh"
+        ]),
+        "{report:#}"
+    );
+    let setup = tampering
+        .iter()
+        .find(|f| f["path"] == "scripts/bootstrap.sh")
+        .and_then(|f| f["message"].as_str())
+        .unwrap_or_default();
+    assert!(setup.contains("setup command"), "{setup}");
+}
+
+#[test]
+fn allowed_signers_file_is_guard_config() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(
+        ".agentguard.toml",
+        "[approvals]\nallowed_signers = \"keys/allowed_signers\"\n\n[allowlist]\npaths = [\"keys/\"]\n",
+    );
+    repo.write(
+        "keys/allowed_signers",
+        "lead@example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureLeadKey\n",
+    );
+    repo.commit_all("human: approvals");
+    repo.write(
+        "keys/allowed_signers",
+        "lead@example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureLeadKey\n\
+         agent@example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureAgentKey\n",
+    );
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let guard = risk_findings(&report, "guard-config");
+    assert_eq!(guard.len(), 1, "{report:#}");
+    assert_eq!(guard[0]["path"], "keys/allowed_signers");
+    assert_eq!(guard[0]["action"], "approve");
+}
+
+#[test]
+fn a_test_renamed_to_a_name_no_runner_collects_is_test_tampering() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("tests/test_a.py", "def test_a():\n    assert run() == 1\n");
+    repo.write("pkg/foo_test.go", "package pkg\n");
+    repo.commit_all("human base");
+    repo.git(&["mv", "tests/test_a.py", "tests/test_a.py.disabled"]);
+    repo.git(&["mv", "pkg/foo_test.go", "pkg/foo_test.go.bak"]);
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let paths: BTreeSet<String> = risk_findings(&report, "test-tampering")
+        .iter()
+        .filter_map(|f| f["path"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from(["pkg/foo_test.go".to_string(), "tests/test_a.py".to_string()]),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn look_alike_paths_and_comments_stay_quiet() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("src/styles/striped-table.css", ".striped { color: red; }\n");
+    repo.write("scripts/checkout-release.sh", "git checkout \"v$1\"\n");
+    repo.write(
+        "docs/password-reset.md",
+        "Reset your password from the login page.\n",
+    );
+    repo.write(
+        "app/models.py",
+        "-- DROP TABLE is not used here\n# DELETE FROM users;\n",
+    );
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 0);
+    assert!(categories(&report).is_empty(), "{report:#}");
+}
+
+#[test]
+fn climbing_out_of_temp_and_commented_where_are_caught() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(
+        "scripts/clean.sh",
+        "rm -rf /tmp/../srv/prod\nrm -rf \"$TMPDIR\"/../../home\n",
+    );
+    repo.write("ops/purge.sql", "DELETE FROM users /* WHERE */;\n");
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let located: Vec<(String, i64)> = risk_findings(&report, "data-deletion")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        vec![
+            ("ops/purge.sql".to_string(), 1),
+            ("scripts/clean.sh".to_string(), 1),
+            ("scripts/clean.sh".to_string(), 2),
+        ],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn one_long_line_of_secrets_is_scanned_in_bounded_work() {
+    let policy = Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase).unwrap();
+    // 160,000 assignments on one 4.6 MB line: every hit used to rescan the line and every
+    // earlier hit. The summary says counting stopped, so the work done was bounded.
+    let line = "a_token=\"Zq8LmR2vXw9KpT4nB7\";".repeat(160_000);
+    let additions = vec![FileAdditions {
+        path: "app/blob.py".to_string(),
+        binary: false,
+        lines: vec![AddedLine {
+            number: 1,
+            text: line,
+        }],
+    }];
+    let change = detached_change(&[(Status::Added, None, Some("app/blob.py"))]);
+    let found = scan(&RiskInput {
+        change: &change,
+        additions: &additions,
+        acceptance: &[],
+        policy: &policy,
+    });
+    assert_eq!(found.len(), 26);
+    assert!(
+        found[25].message.starts_with("at least 975 more"),
+        "{}",
+        found[25].message
+    );
+}
+
+#[test]
+fn one_stray_nul_does_not_turn_a_script_into_a_binary() {
+    let repo = TestRepo::with_initial_commit();
+    let mut script = b"#!/bin/bash\n# deploy helper, see the runbook for details ......................................\x00\n".to_vec();
+    script.extend_from_slice(b"psql -c 'DROP TABLE users'\nrm -rf /srv/prod-data\n");
+    repo.write_bytes("scripts/deploy.sh", &script);
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let lines: Vec<u64> = risk_findings(&report, "data-deletion")
+        .iter()
+        .filter_map(|f| f["line"].as_u64())
+        .collect();
+    assert_eq!(lines, vec![3, 4], "{report:#}");
+}
