@@ -237,7 +237,7 @@ impl Matcher {
         self.builtin.paths.get(category).unwrap_or(&self.no_paths)
     }
 
-    /// (line index, rule) pairs worth running, sorted and unique. The keyword automaton runs
+    /// (line index, rule) pairs worth running, sorted and unique (see `by_line`). The keyword automaton runs
     /// once over the file's added lines joined by newlines (no keyword spans a newline), which
     /// saves a search start per line; policy regexes go through the `RegexSet` line by line.
     fn candidates(&self, lines: &[AddedLine]) -> Vec<(usize, usize)> {
@@ -287,18 +287,10 @@ impl Matcher {
         let pending = self.candidates(lines);
         let mut counts = vec![0usize; self.categories];
         let mut truncated = vec![false; self.categories];
-        let mut candidates: Vec<usize> = Vec::new();
         let mut spans = Spans::default();
         let mut found = Vec::new();
         let mut categories_hit: Vec<usize> = Vec::new();
-        let mut next = 0;
-        while next < pending.len() {
-            let index = pending[next].0;
-            candidates.clear();
-            while next < pending.len() && pending[next].0 == index {
-                candidates.push(pending[next].1);
-                next += 1;
-            }
+        for (index, candidates) in by_line(&pending) {
             let line = &lines[index];
             let text = line.text.as_str();
             spans.0.clear();
@@ -470,15 +462,7 @@ impl Matcher {
             .collect();
         let pending = self.candidates(&lines);
         let mut spans = Vec::new();
-        let mut rules = Vec::new();
-        let mut next = 0;
-        while next < pending.len() {
-            let index = pending[next].0;
-            rules.clear();
-            while next < pending.len() && pending[next].0 == index {
-                rules.push(pending[next].1);
-                next += 1;
-            }
+        for (index, rules) in by_line(&pending) {
             spans.extend(self.line_credentials(&lines, index, &rules));
         }
         if spans.is_empty() {
@@ -897,4 +881,10 @@ fn strip_sql_comments(segment: &str) -> String {
             }
         }
     }
+}
+/// Sorted (line index, rule) pairs grouped into each line's index and rules.
+fn by_line(pending: &[(usize, usize)]) -> impl Iterator<Item = (usize, Vec<usize>)> + '_ {
+    pending
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|group| (group[0].0, group.iter().map(|&(_, rule)| rule).collect()))
 }
