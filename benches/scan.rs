@@ -130,6 +130,7 @@ fn bench_scan(c: &mut Criterion) {
                 additions: &additions,
                 acceptance: &[],
                 policy: &policy,
+                hooks_path: None,
             });
             black_box(findings.len())
         })
@@ -155,6 +156,7 @@ fn bench_scan(c: &mut Criterion) {
                 additions: &long_file,
                 acceptance: &[],
                 policy: &policy,
+                hooks_path: None,
             });
             black_box(findings.len())
         })

@@ -152,11 +152,13 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         );
     }
     let additions = change.added_lines(repo)?;
+    let hooks_path = repo.hooks_path_in_work_tree();
     findings.extend(risk::scan(&RiskInput {
         change: &change,
         additions: &additions,
         acceptance: &task.acceptance,
         policy: &policy,
+        hooks_path: hooks_path.as_deref(),
     }));
     if request.run_acceptance && !task.acceptance.is_empty() {
         let outcome = acceptance::run(

@@ -255,6 +255,22 @@ impl Repo {
             .or_else(|| std::env::var("EMAIL").ok())
     }
 
+    /// `core.hooksPath`, relative to the work tree, when it points inside it.
+    pub fn hooks_path_in_work_tree(&self) -> Option<String> {
+        let configured = self.git.config().ok()?.get_path("core.hooksPath").ok()?;
+        let workdir = self.git.workdir()?;
+        let absolute = if configured.is_absolute() {
+            configured
+        } else {
+            workdir.join(configured)
+        };
+        let workdir = workdir.canonicalize().ok()?;
+        let absolute = absolute.canonicalize().unwrap_or(absolute);
+        let relative = absolute.strip_prefix(&workdir).ok()?;
+        let relative = relative.to_str()?.to_string();
+        (!relative.is_empty()).then_some(relative)
+    }
+
     /// What starts a comment line in commit messages (`core.commentString`/`core.commentChar`).
     pub fn comment_string(&self) -> String {
         let configured = self.git.config().ok().and_then(|c| {

@@ -28,6 +28,9 @@ pub struct RiskInput<'a> {
     pub additions: &'a [FileAdditions],
     pub acceptance: &'a [AcceptanceCommand],
     pub policy: &'a Policy,
+    /// The repository's hooks directory (`core.hooksPath`) when it lies inside the work tree,
+    /// relative to it: the hooks that run agentguard are guard-config wherever they live.
+    pub hooks_path: Option<&'a str>,
 }
 
 pub const CREDENTIALS: &str = "credentials";
@@ -95,7 +98,7 @@ pub fn scan(input: &RiskInput<'_>) -> Vec<Finding> {
     for entry in &input.change.entries {
         path_rules(&mut out, &matcher, entry);
     }
-    allowed_signers(&mut out, input);
+    guarded_files(&mut out, input);
     test_tampering(&mut out, input);
     // Only guard-config survives the path allowlist; without content rules of its own there
     // is nothing to look for in an allowlisted file (vendored code, generated data).
@@ -284,19 +287,52 @@ fn path_rules(out: &mut Collector<'_>, matcher: &Matcher, entry: &Entry) {
     }
 }
 
-/// The approvals' `allowed_signers` file is their trust root: a key added there approves
-/// anything, so it is `guard-config` wherever the policy puts it.
-fn allowed_signers(out: &mut Collector<'_>, input: &RiskInput<'_>) {
-    let Some(signers) = input.policy.approvals.allowed_signers.as_deref() else {
-        return;
-    };
-    let signers = signers.trim().trim_start_matches("./");
+/// Files that guard the rules wherever the repository puts them: the approvals' trust root
+/// (`[approvals] allowed_signers`: a key added there approves anything) and the hooks
+/// directory named by `core.hooksPath`.
+fn guarded_files(out: &mut Collector<'_>, input: &RiskInput<'_>) {
+    if let Some(signers) = input.policy.approvals.allowed_signers.as_deref() {
+        guard(
+            out,
+            input,
+            signers,
+            false,
+            "the `[approvals] allowed_signers` file: whoever is listed there can approve anything",
+            "path is `[approvals] allowed_signers`",
+        );
+    }
+    if let Some(hooks) = input.hooks_path {
+        guard(
+            out,
+            input,
+            hooks,
+            true,
+            "the hooks directory (`core.hooksPath`) whose hooks run agentguard",
+            "path is below `core.hooksPath`",
+        );
+    }
+}
+
+/// A guard-config finding for each entry touching `target` (a file, or a directory and what
+/// is below it), by its own paths or through a symlink.
+fn guard(
+    out: &mut Collector<'_>,
+    input: &RiskInput<'_>,
+    target: &str,
+    directory: bool,
+    what: &str,
+    rule: &str,
+) {
+    let target = target.trim().trim_start_matches("./").trim_end_matches('/');
     let Some(index) = out.index(GUARD_CONFIG) else {
         return;
     };
-    if signers.is_empty() {
+    if target.is_empty() {
         return;
     }
+    let hits = |p: &str| {
+        p == target || (directory && p.strip_prefix(target).is_some_and(|r| r.starts_with('/')))
+    };
     for entry in &input.change.entries {
         let touched = [&entry.old, &entry.new]
             .into_iter()
@@ -308,7 +344,7 @@ fn allowed_signers(out: &mut Collector<'_>, input: &RiskInput<'_>) {
                     .chain(link.exposes.iter())
                     .map(|p| display_path(p))
             }))
-            .find(|p| p == signers);
+            .find(|p| hits(p));
         let Some(path) = touched else { continue };
         let shown = entry
             .new
@@ -326,11 +362,9 @@ fn allowed_signers(out: &mut Collector<'_>, input: &RiskInput<'_>) {
             index,
             &shown,
             None,
-            format!(
-                "changes `{path}`, the `[approvals] allowed_signers` file: whoever is listed there can approve anything"
-            ),
-            "path is `[approvals] allowed_signers`",
-            "path:allowed_signers",
+            format!("changes `{path}`, {what}"),
+            rule,
+            &format!("path:{rule}"),
         );
     }
 }
@@ -572,6 +606,7 @@ mod tests {
             additions: &files,
             acceptance: &[],
             policy,
+            hooks_path: None,
         })
     }
 

@@ -79,6 +79,7 @@ fn scan_case(policy: &Policy, case: &Case) -> Vec<Finding> {
         additions: &additions,
         acceptance: &acceptance,
         policy,
+        hooks_path: None,
     })
 }
 
@@ -849,6 +850,7 @@ fn one_long_line_of_secrets_is_scanned_in_bounded_work() {
         additions: &additions,
         acceptance: &[],
         policy: &policy,
+        hooks_path: None,
     });
     assert_eq!(found.len(), 26);
     assert!(
@@ -871,4 +873,23 @@ fn one_stray_nul_does_not_turn_a_script_into_a_binary() {
         .filter_map(|f| f["line"].as_u64())
         .collect();
     assert_eq!(lines, vec![3, 4], "{report:#}");
+}
+
+#[test]
+fn the_configured_hooks_directory_is_guard_config() {
+    let repo = TestRepo::with_initial_commit();
+    repo.git(&["config", "core.hooksPath", "scripts/git-hooks"]);
+    repo.write("scripts/git-hooks/pre-commit", "#!/bin/sh\nexit 0\n");
+    repo.write("scripts/build.sh", "#!/bin/sh\nmake\n");
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    let paths: Vec<String> = risk_findings(&report, "guard-config")
+        .iter()
+        .filter_map(|f| f["path"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        paths,
+        vec!["scripts/git-hooks/pre-commit".to_string()],
+        "{report:#}"
+    );
 }
