@@ -241,14 +241,18 @@ impl Change {
     }
 }
 
-/// Binary by git's sniffing (a NUL in the first 8000 bytes), unless the content is text but
-/// for a few stray control bytes: one NUL in a shell script must not switch off the content
-/// rules for the whole file.
+/// Binary by git's sniffing (a NUL in the first 8000 bytes), unless the content is valid
+/// UTF-8 or text but for a few stray control bytes: padding a script with NULs must not
+/// switch its content rules off.
 fn is_binary(blob: &git2::Blob<'_>) -> bool {
     if !blob.is_binary() {
         return false;
     }
     let content = blob.content();
+    // Valid UTF-8 is text, however many control bytes it carries.
+    if std::str::from_utf8(content).is_ok() {
+        return false;
+    }
     let controls = content
         .iter()
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
@@ -258,7 +262,7 @@ fn is_binary(blob: &git2::Blob<'_>) -> bool {
 
 /// Printable runs this long or longer count as strings of a binary file (as `strings` does,
 /// with a bar high enough that chance bytes rarely form one).
-const MIN_BINARY_STRING: usize = 16;
+const MIN_BINARY_STRING: usize = 8;
 
 /// The printable strings of `new` that `old` does not have.
 fn new_strings(old: Option<&git2::Blob<'_>>, new: &git2::Blob<'_>) -> Vec<AddedLine> {

@@ -124,7 +124,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     report.fingerprint = Some(change.fingerprint.clone());
     report.files_changed = change.entries.len();
 
-    let (task, mut findings) = task::assemble(repo, &policy, base.as_ref(), &trailers)?;
+    let (mut task, mut findings) = task::assemble(repo, &policy, base.as_ref(), &trailers)?;
     if policy.agent.require_task && !trailers.has_task_trailer() {
         findings.push(
             Finding::new(
@@ -180,6 +180,9 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     for run in &mut report.acceptance {
         run.command = risk::redact_secrets(&policy, &run.command);
         run.output_tail = risk::redact_secrets(&policy, &run.output_tail);
+    }
+    for command in &mut task.acceptance {
+        command.command = risk::redact_secrets(&policy, &command.command);
     }
     let approve_target = match report.commit {
         Some(commit) => repo.short(commit),

@@ -74,6 +74,28 @@ impl Repo {
         &self.git
     }
 
+    /// Every work tree of the repository: this one, the main one and each linked one.
+    pub fn work_trees(&self) -> Vec<PathBuf> {
+        let mut trees: Vec<PathBuf> = self
+            .git
+            .workdir()
+            .map(Path::to_path_buf)
+            .into_iter()
+            .collect();
+        let common = self.common_dir();
+        if common.file_name().is_some_and(|n| n == ".git") {
+            trees.extend(common.parent().map(Path::to_path_buf));
+        }
+        if let Ok(names) = self.git.worktrees() {
+            for name in names.iter().flatten() {
+                if let Ok(worktree) = self.git.find_worktree(name) {
+                    trees.push(worktree.path().to_path_buf());
+                }
+            }
+        }
+        trees
+    }
+
     /// The common git dir (shared by linked worktrees).
     pub fn common_dir(&self) -> &Path {
         self.git.commondir()

@@ -205,9 +205,9 @@ pub fn run(
         });
     }
     let checkout = checkout?;
-    let git_dir = repo.git().path().to_path_buf();
-    let mut protected: Vec<&Path> = vec![repo.common_dir(), &git_dir];
-    protected.extend(repo.git().workdir());
+    let work_trees = repo.work_trees();
+    let mut protected: Vec<&Path> = vec![repo.common_dir(), repo.git().path()];
+    protected.extend(work_trees.iter().map(PathBuf::as_path));
     let mounts = network::Mounts::protecting(&protected, checkout.path());
     let env = environment(&policy.env);
     let path_var = env
@@ -337,7 +337,7 @@ fn run_one(
         return Ok(record);
     };
     record.program = Some(resolved.describe());
-    if !program::is_allowed(&word, &resolved, &cx.policy.allowed_programs) {
+    if !program::is_allowed(&word, &resolved, &cx.policy.allowed_programs, cx.dir) {
         record.output_tail = format!(
             "program `{}` is not in [acceptance] allowed_programs",
             word.text

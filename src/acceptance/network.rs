@@ -46,7 +46,11 @@ impl Mounts {
     /// Protects `paths` (the user's work tree and git directories), leaving `checkout`
     /// writable where it lies inside one of them.
     pub fn protecting(paths: &[&Path], checkout: &Path) -> Self {
-        let mut roots: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        // A path that cannot be canonicalized is still protected as given.
+        let mut roots: Vec<PathBuf> = paths
+            .iter()
+            .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()))
+            .collect();
         roots.sort();
         roots.dedup();
         let outermost: Vec<PathBuf> = roots
@@ -150,29 +154,163 @@ fn enter(maps: &Maps, network: bool, mounts: &Mounts) -> io::Result<()> {
     if network {
         flags |= libc::CLONE_NEWNET;
     }
-    // SAFETY: plain syscalls on valid arguments.
+    unshare(flags)?;
+    // Map the process's own ids (root stays root, but only inside the new namespace).
+    maps.write()?;
+    // Nothing mounted here may propagate back to the host.
+    mount(None, c"/", libc::MS_REC | libc::MS_PRIVATE)?;
+    for (path, locked) in &mounts.read_only {
+        mount(Some(path), path, libc::MS_BIND | libc::MS_REC)?;
+        set_read_only(path, true, *locked)?;
+    }
+    if let Some(path) = &mounts.writable {
+        mount(Some(path), path, libc::MS_BIND | libc::MS_REC)?;
+        set_read_only(path, false, 0)?;
+    }
+    // Lock the mounts: copied into a namespace of a new user namespace, they can no longer be
+    // unmounted or made writable, even by root inside it. The new PID namespace makes the
+    // command's shell an init whose end ends every process it left behind, `setsid` or not.
+    unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID)?;
+    maps.write()?;
+    // SAFETY: fork is async-signal-safe; this process has a single thread.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid > 0 {
+        stand_in_for(pid);
+    }
+    // A /proc of the new PID namespace: the host's processes are not the command's business.
+    let _ = mount_fs(
+        c"proc",
+        c"/proc",
+        c"proc",
+        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+    );
+    Ok(())
+}
+
+/// The process the caller spawned, now the parent of the namespace's init: it holds nothing
+/// open, waits for the init, and ends the way the init ended.
+#[cfg(target_os = "linux")]
+fn stand_in_for(init: libc::pid_t) -> ! {
+    // SAFETY: plain syscalls; `status` is a valid out-parameter; this never returns.
+    unsafe {
+        // Release the spawn pipes and the output pipe, so the caller sees the exec and EOF.
+        if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) != 0 {
+            for fd in 0..1024 {
+                libc::close(fd);
+            }
+        }
+        let mut status = 0;
+        loop {
+            let waited = libc::waitpid(init, &mut status, 0);
+            if waited == init {
+                break;
+            }
+            if waited < 0 && *libc::__errno_location() != libc::EINTR {
+                libc::_exit(127);
+            }
+        }
+        if libc::WIFSIGNALED(status) {
+            let signal = libc::WTERMSIG(status);
+            libc::signal(signal, libc::SIG_DFL);
+            libc::kill(libc::getpid(), signal);
+            libc::_exit(128 + signal);
+        }
+        libc::_exit(libc::WEXITSTATUS(status))
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Maps {
+    fn write(&self) -> io::Result<()> {
+        match write_file(c"/proc/self/setgroups", b"deny") {
+            Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(e),
+            _ => {}
+        }
+        write_file(c"/proc/self/uid_map", &self.uid)?;
+        write_file(c"/proc/self/gid_map", &self.gid)
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn unshare(flags: libc::c_int) -> io::Result<()> {
+    // SAFETY: a plain syscall.
     if unsafe { libc::unshare(flags) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    // Map the process's own ids (root stays root, but only inside the new namespace).
-    match write_file(c"/proc/self/setgroups", b"deny") {
-        Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(e),
-        _ => {}
+    Ok(())
+}
+
+/// `struct mount_attr` of mount_setattr(2).
+#[cfg(target_os = "linux")]
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+#[cfg(target_os = "linux")]
+const MOUNT_ATTR_RDONLY: u64 = 0x1;
+
+/// Makes the mount at `path` and every mount below it read-only (or writable again).
+/// Kernels before 5.12 lack mount_setattr: there the top mount alone is remounted.
+#[cfg(target_os = "linux")]
+fn set_read_only(path: &std::ffi::CStr, read_only: bool, locked: libc::c_ulong) -> io::Result<()> {
+    let attr = MountAttr {
+        attr_set: if read_only { MOUNT_ATTR_RDONLY } else { 0 },
+        attr_clr: if read_only { 0 } else { MOUNT_ATTR_RDONLY },
+        propagation: 0,
+        userns_fd: 0,
+    };
+    // SAFETY: `path` is NUL-terminated and `attr` lives across the call.
+    let done = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            libc::AT_RECURSIVE as libc::c_uint,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if done == 0 {
+        return Ok(());
     }
-    write_file(c"/proc/self/uid_map", &maps.uid)?;
-    write_file(c"/proc/self/gid_map", &maps.gid)?;
-    // Nothing mounted here may propagate back to the host.
-    mount(None, c"/", libc::MS_REC | libc::MS_PRIVATE)?;
-    if let Some(path) = &mounts.writable {
-        mount(Some(path), path, libc::MS_BIND | libc::MS_REC)?;
+    let error = io::Error::last_os_error();
+    if error.raw_os_error() != Some(libc::ENOSYS) {
+        return Err(error);
     }
-    for (path, locked) in &mounts.read_only {
-        mount(Some(path), path, libc::MS_BIND | libc::MS_REC)?;
-        mount(
-            None,
-            path,
-            libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY | locked,
-        )?;
+    let rdonly = if read_only { libc::MS_RDONLY } else { 0 };
+    mount(
+        None,
+        path,
+        libc::MS_BIND | libc::MS_REMOUNT | rdonly | locked,
+    )
+}
+
+#[cfg(target_os = "linux")]
+fn mount_fs(
+    source: &std::ffi::CStr,
+    target: &std::ffi::CStr,
+    kind: &std::ffi::CStr,
+    flags: libc::c_ulong,
+) -> io::Result<()> {
+    // SAFETY: NUL-terminated strings, as mount(2) takes them.
+    if unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target.as_ptr(),
+            kind.as_ptr(),
+            flags,
+            std::ptr::null(),
+        )
+    } != 0
+    {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }

@@ -44,7 +44,7 @@ pub fn first_word(command: &str) -> Option<FirstWord> {
     let mut chars = command.chars().peekable();
     let mut assigns_path = false;
     loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+        while chars.peek().is_some_and(|&c| is_shell_blank(c)) {
             chars.next();
         }
         let first = *chars.peek()?;
@@ -58,8 +58,10 @@ pub fn first_word(command: &str) -> Option<FirstWord> {
         let mut text = String::new();
         let mut dynamic = false;
         let mut quoted = false;
+        // `NAME=` written before any quote: an assignment, whatever its value is quoted with.
+        let mut assignment = false;
         while let Some(&c) = chars.peek() {
-            if c.is_whitespace() || matches!(c, ';' | '&' | '|' | '<' | '>' | '(' | ')') {
+            if is_shell_blank(c) || matches!(c, ';' | '&' | '|' | '<' | '>' | '(' | ')') {
                 break;
             }
             chars.next();
@@ -92,13 +94,17 @@ pub fn first_word(command: &str) -> Option<FirstWord> {
                     dynamic = true;
                     text.push(c);
                 }
+                '=' if !quoted && !assignment && is_name(&text) => {
+                    assignment = true;
+                    text.push(c);
+                }
                 _ => text.push(c),
             }
         }
         if text.is_empty() && !quoted {
             return None;
         }
-        if !quoted && is_assignment(&text) {
+        if assignment {
             assigns_path |= text.starts_with("PATH=");
             continue;
         }
@@ -110,10 +116,12 @@ pub fn first_word(command: &str) -> Option<FirstWord> {
     }
 }
 
-fn is_assignment(word: &str) -> bool {
-    let Some((name, _)) = word.split_once('=') else {
-        return false;
-    };
+/// The shell splits words at these only; a no-break space is part of a word to `sh`.
+fn is_shell_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n')
+}
+
+fn is_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
@@ -136,21 +144,30 @@ pub fn resolve(word: &FirstWord, path: &OsStr, cwd: &Path) -> Option<Program> {
 
 /// Whether `allowed_programs` admits the program: an entry may name it as written, by file
 /// name, or by its resolved absolute path.
-pub fn is_allowed(word: &FirstWord, program: &Program, allowed: &[String]) -> bool {
+pub fn is_allowed(
+    word: &FirstWord,
+    program: &Program,
+    allowed: &[String],
+    checkout: &Path,
+) -> bool {
     if allowed.is_empty() {
         return true;
     }
     if word.assigns_path {
         return false;
     }
-    // A bare name was found on PATH; a word with a `/` names a file in the checkout, which
-    // the change controls, so only the path as written or an absolute path can allow it.
-    let looked_up = !word.text.contains('/');
+    // A word with a `/` names a file the change controls: only that path as written, or its
+    // absolute path, allows it. A bare name allows what PATH found, unless a relative PATH
+    // entry led into the checkout.
+    let as_written = word.text.contains('/');
     allowed.iter().any(|entry| match program {
         Program::Path(path) => {
-            entry == &word.text
-                || Path::new(entry) == path
-                || (looked_up && path.file_name().is_some_and(|n| n == OsStr::new(entry)))
+            Path::new(entry) == path
+                || (as_written && entry == &word.text)
+                || (!as_written
+                    && !path.starts_with(checkout)
+                    && (entry == &word.text
+                        || path.file_name().is_some_and(|n| n == OsStr::new(entry))))
         }
         Program::Builtin(name) => entry == name,
         // A program chosen at run time cannot be shown to be on the list.
@@ -164,6 +181,32 @@ mod tests {
 
     fn word(command: &str) -> Option<(String, bool)> {
         first_word(command).map(|w| (w.text, w.dynamic))
+    }
+
+    #[test]
+    fn words_split_only_where_the_shell_splits() {
+        // A no-break space does not end a word for `sh`.
+        assert_eq!(
+            word("cargo\u{a0}/x test"),
+            Some(("cargo\u{a0}/x".into(), false))
+        );
+        assert_eq!(
+            word("RUSTFLAGS=\"-D warnings\" cargo test"),
+            Some(("cargo".into(), false))
+        );
+        assert_eq!(word("\"A=b\" cargo"), Some(("A=b".into(), false)));
+        let w = first_word("PATH=./x:$PATH npm test").unwrap();
+        assert!(w.assigns_path);
+    }
+
+    #[test]
+    fn a_bare_name_found_inside_the_checkout_is_not_the_allowed_program() {
+        let checkout = Path::new("/tmp/agentguard-run-x");
+        let w = first_word("npm test").unwrap();
+        let inside = Program::Path(checkout.join("node_modules/.bin/npm"));
+        assert!(!is_allowed(&w, &inside, &["npm".into()], checkout));
+        let outside = Program::Path("/usr/bin/npm".into());
+        assert!(is_allowed(&w, &outside, &["npm".into()], checkout));
     }
 
     #[test]
@@ -188,27 +231,29 @@ mod tests {
 
     #[test]
     fn allowed() {
+        let checkout = Path::new("/tmp/agentguard-run-x");
         let w = first_word("cargo test").unwrap();
         let p = Program::Path("/usr/bin/cargo".into());
-        assert!(is_allowed(&w, &p, &[]));
-        assert!(is_allowed(&w, &p, &["cargo".into()]));
-        assert!(is_allowed(&w, &p, &["/usr/bin/cargo".into()]));
-        assert!(!is_allowed(&w, &p, &["npm".into()]));
+        assert!(is_allowed(&w, &p, &[], checkout));
+        assert!(is_allowed(&w, &p, &["cargo".into()], checkout));
+        assert!(is_allowed(&w, &p, &["/usr/bin/cargo".into()], checkout));
+        assert!(!is_allowed(&w, &p, &["npm".into()], checkout));
         let d = first_word("$X").unwrap();
         assert!(!is_allowed(
             &d,
             &Program::Dynamic("$X".into()),
-            &["$X".into()]
+            &["$X".into()],
+            checkout
         ));
         // A file of the checkout named like an allowed program is not that program.
         let local = first_word("./tools/npm test").unwrap();
         let p = Program::Path("/tmp/agentguard-run-x/tools/npm".into());
-        assert!(!is_allowed(&local, &p, &["npm".into()]));
-        assert!(is_allowed(&local, &p, &["./tools/npm".into()]));
+        assert!(!is_allowed(&local, &p, &["npm".into()], checkout));
+        assert!(is_allowed(&local, &p, &["./tools/npm".into()], checkout));
         // The shell would look `npm` up on a PATH the command chose.
         let rerouted = first_word("PATH=./x:$PATH npm test").unwrap();
         let p = Program::Path("/usr/bin/npm".into());
-        assert!(!is_allowed(&rerouted, &p, &["npm".into()]));
+        assert!(!is_allowed(&rerouted, &p, &["npm".into()], checkout));
     }
 
     #[test]

@@ -268,6 +268,11 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), AcceptanceError> {
             "core.fsmonitor=false",
         ])
         .args(args)
+        // Only the checkout's own config, rebuilt every run: a command may have written the
+        // user's global config (`$HOME` is writable to it), and a filter or attributes file
+        // named there would run here, outside the sandbox.
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_TERMINAL_PROMPT", "0")
         .stdin(Stdio::null());
     for var in LOCAL_GIT_VARS {

@@ -86,14 +86,18 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
         );
         return;
     }
-    let _ = writeln!(out, "  agent work: {}", report.agent_reasons.join("; "));
+    let _ = writeln!(
+        out,
+        "  agent work: {}",
+        printable(&report.agent_reasons.join("; "))
+    );
     let task = &report.task;
     match &task.id {
         Some(id) => {
             let goal = task
                 .goal
                 .as_deref()
-                .map(|g| format!(" — {g}"))
+                .map(|g| format!(" — {}", printable(g)))
                 .unwrap_or_default();
             let _ = writeln!(out, "  task: {id}{goal}");
         }
@@ -125,7 +129,8 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
             let _ = writeln!(
                 out,
                 "    acceptance ({}): {}",
-                command.source, command.command
+                command.source,
+                printable(&command.command)
             );
         }
     }

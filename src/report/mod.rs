@@ -9,18 +9,16 @@ use crate::engine::CommitReport;
 pub const SCHEMA: &str = "agentguard.report/v1";
 
 /// Text from the change or from a command, made safe for a terminal: control characters
-/// (escape sequences could rewrite what the reviewer sees) are shown escaped.
+/// (escape sequences could rewrite what the reviewer sees) and invisible formatting characters
+/// (bidirectional overrides, zero-width characters could hide or reorder it) are shown escaped.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if !text.chars().any(needs_escape) {
         return std::borrow::Cow::Borrowed(text);
     }
     std::borrow::Cow::Owned(
         text.chars()
             .map(|c| {
-                if c.is_control() && c != '\n' && c != '\t' {
+                if needs_escape(c) {
                     c.escape_unicode().to_string()
                 } else {
                     c.to_string()
@@ -28,6 +26,18 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect(),
     )
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// The overall verdict over every judged commit.
@@ -48,5 +58,8 @@ mod tests {
         assert_eq!(printable("ok\ttab\nline"), "ok\ttab\nline");
         assert_eq!(printable("\u{1b}[2Kgood"), "\\u{1b}[2Kgood");
         assert_eq!(printable("a\rb"), "a\\u{d}b");
+        assert_eq!(printable("ok\u{202e}gnp.exe"), "ok\\u{202e}gnp.exe");
+        assert_eq!(printable("a\u{200b}b"), "a\\u{200b}b");
+        assert_eq!(printable("café ✓"), "café ✓");
     }
 }

@@ -456,18 +456,7 @@ fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
 fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &FileAdditions) {
     let ctx = FileContext::of(&file.path);
     let scan = matcher.scan_lines(&file.path, &file.lines, ctx, MAX_COUNTED_HITS);
-    let mut hits = scan.hits;
-    if file.binary {
-        // A binary file's strings are not code: only credentials with a shape of their own
-        // (provider tokens, private keys) mean anything there.
-        hits.retain(|hit| {
-            let rule = matcher.rule(hit.rule);
-            matches!(
-                rule.check,
-                Check::PrivateKey | Check::Secret(secrets::SecretCheck::Token)
-            )
-        });
-    }
+    let hits = scan.hits;
     let mut per_category = vec![0usize; out.categories.len()];
     let mut more = vec![0usize; out.categories.len()];
     // Secret fingerprints are slow on purpose: one per distinct secret and rule in the file.

@@ -86,14 +86,25 @@ fn key(kind: &str, category: &str) -> (String, String, String) {
 }
 
 /// Whether a process is alive (a zombie awaiting a reaper is not).
-fn alive(pid: &str) -> bool {
-    match std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())) {
-        Ok(stat) => !matches!(
-            stat.rsplit_once(") ").map(|(_, rest)| &rest[..1]),
-            Some("Z" | "X")
-        ),
-        Err(_) => false,
-    }
+/// A `sleep` duration no other process on the machine uses, to find it again: commands run
+/// in their own PID namespace, so the pids they see mean nothing out here.
+fn marker(test: u32) -> String {
+    format!("{}.{:06}{test}", 40 + test, std::process::id() % 1_000_000)
+}
+
+/// Whether a live (not zombie) process runs `sleep <marker>`.
+fn running(marker: &str) -> bool {
+    let needle = format!("sleep\0{marker}\0");
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let live = std::fs::read_to_string(entry.path().join("stat")).is_ok_and(|stat| {
+            !matches!(
+                stat.rsplit_once(") ").map(|(_, rest)| &rest[..1]),
+                Some("Z" | "X")
+            )
+        });
+        live && String::from_utf8_lossy(&cmdline).contains(&needle)
+    })
 }
 
 fn assert_nothing_left(repo: &TestRepo) {
@@ -215,19 +226,12 @@ fn git_in_the_checkout_sees_the_judged_tree_despite_hook_variables() {
 #[test]
 fn a_timeout_kills_the_whole_process_group() {
     let repo = repo_with_policy("[acceptance]\ntimeout = \"1s\"\n");
-    let child = repo.scratch().join("child.pid");
-    let orphan = repo.scratch().join("orphan.pid");
+    let (child, orphan, escapee) = (marker(1), marker(2), marker(3));
     repo.commit_all(&msg(&[
         TASK,
-        &format!(
-            "Agent-Acceptance: sleep 30 & echo $! > {}; sleep 30",
-            shell_path(&child)
-        ),
-        // Passes, but leaves a child behind: it dies with its group too.
-        &format!(
-            "Agent-Acceptance: sleep 30 & echo $! > {}; exit 0",
-            shell_path(&orphan)
-        ),
+        &format!("Agent-Acceptance: sleep {child} & sleep 30"),
+        // Passes, but leaves children behind, one in a session of its own: they die too.
+        &format!("Agent-Acceptance: sleep {orphan} & setsid sleep {escapee} & sleep 0.2; exit 0"),
     ]));
     let start = Instant::now();
     let (output, report) = check(&repo, &["HEAD"]);
@@ -239,9 +243,8 @@ fn a_timeout_kills_the_whole_process_group() {
     assert_eq!(runs[0]["exit_code"], Value::Null);
     assert_eq!(runs[1]["status"], "passed");
     assert_eq!(finding_keys(&report), vec![key("acceptance", "timeout")]);
-    for pid_file in [&child, &orphan] {
-        let pid = std::fs::read_to_string(pid_file).unwrap();
-        assert!(!alive(&pid), "process {pid} survived");
+    for marker in [&child, &orphan, &escapee] {
+        assert!(!running(marker), "sleep {marker} survived");
     }
     assert_nothing_left(&repo);
 }
@@ -434,10 +437,11 @@ fn a_closed_terminal_kills_the_command_and_removes_the_checkout() {
 fn interrupt_with(signal: i32, name: &str) {
     let repo = TestRepo::with_initial_commit();
     let child = repo.scratch().join("child.pid");
+    let sleeper = marker(4 + u32::try_from(signal).unwrap_or(0));
     repo.commit_all(&msg(&[
         TASK,
         &format!(
-            "Agent-Acceptance: sleep 30 & echo $! > {}.tmp; mv {0}.tmp {0}; wait",
+            "Agent-Acceptance: sleep {sleeper} & echo $! > {}.tmp; mv {0}.tmp {0}; wait",
             child.display()
         ),
     ]));
@@ -456,7 +460,7 @@ fn interrupt_with(signal: i32, name: &str) {
         stderr.contains(&format!("interrupted by {name}")),
         "{stderr}"
     );
-    assert!(!alive(&std::fs::read_to_string(&child).unwrap()));
+    assert!(!running(&sleeper), "sleep {sleeper} survived");
     assert_nothing_left(&repo);
 }
 
@@ -553,7 +557,8 @@ fn commands_cannot_write_the_users_repository() {
     repo.write("a.txt", "a\n");
     repo.commit_all(&msg(&[
         TASK,
-        "Agent-Acceptance: U=$(dirname \"$(cat .git/objects/info/alternates)\"); touch \"$U/hooks/planted\" \"$(dirname \"$U\")/planted\"; git --git-dir=\"$U\" update-ref refs/heads/evil HEAD; true",
+        // Root in the sandbox tries to take the read-only mounts away first.
+        "Agent-Acceptance: U=$(dirname \"$(cat .git/objects/info/alternates)\"); W=$(dirname \"$U\"); umount -l \"$W\"; mount -o remount,bind,rw \"$W\"; touch \"$U/hooks/planted\" \"$W/planted\"; git --git-dir=\"$U\" update-ref refs/heads/evil HEAD; true",
     ]));
     let refs_before = repo.git(&["for-each-ref"]);
     let before = repo.state();
@@ -669,12 +674,14 @@ fn secrets_a_command_prints_or_names_are_redacted() {
     ]));
     let (output, report) = check(&repo, &["HEAD"]);
     expect(&output, 1);
+    // Verbose output lists the task's commands too.
     let human = repo
         .agentguard()
-        .args(["check", "--color", "never"])
+        .args(["-v", "check", "--color", "never"])
         .env("TMPDIR", tmpdir(&repo))
         .output()
         .unwrap();
+    assert!(String::from_utf8_lossy(&human.stdout).contains("acceptance (trailer): echo"));
     for text in [
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -689,4 +696,79 @@ fn secrets_a_command_prints_or_names_are_redacted() {
         run["output_tail"].as_str().unwrap().contains("ghp_…"),
         "{run:#}"
     );
+}
+
+#[test]
+fn what_a_command_writes_to_the_global_git_config_never_runs_outside_the_sandbox() {
+    let repo = TestRepo::with_initial_commit();
+    let smudged = repo.scratch().join("SMUDGED");
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        &format!(
+            "Agent-Acceptance: git config --global filter.x.smudge 'touch {}; cat' && printf '* filter=x\\n' > \"$HOME/.attrs\" && git config --global core.attributesFile \"$HOME/.attrs\"",
+            shell_path(&smudged)
+        ),
+    ]));
+    let (output, _) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    assert!(
+        repo.home().join(".attrs").exists(),
+        "the first command wrote $HOME"
+    );
+    repo.write("b.txt", "b\n");
+    repo.commit_all(&msg(&[TASK, "Agent-Acceptance: true"]));
+    let (output, _) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    assert!(
+        !smudged.exists(),
+        "a filter from the global config ran while preparing a checkout"
+    );
+}
+
+#[test]
+fn every_work_tree_of_the_repository_is_read_only() {
+    let repo = TestRepo::with_initial_commit();
+    let linked = repo.scratch().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "agent/wt",
+        linked.to_str().unwrap(),
+    ]);
+    std::fs::write(linked.join("a.txt"), "a\n").unwrap();
+    let main_readme = repo.path().join("README.md");
+    let git = |args: &[&str]| {
+        let status = repo
+            .git_command()
+            .current_dir(&linked)
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    git(&["add", "a.txt"]);
+    git(&[
+        "commit",
+        "-q",
+        "-m",
+        &msg(&[
+            TASK,
+            &format!(
+                "Agent-Acceptance: echo pwned >> {}; true",
+                shell_path(&main_readme)
+            ),
+        ]),
+    ]);
+    let output = repo
+        .agentguard()
+        .current_dir(&linked)
+        .args(["check", "--format", "json"])
+        .env("TMPDIR", tmpdir(&repo))
+        .output()
+        .unwrap();
+    expect(&output, 0);
+    assert_eq!(std::fs::read_to_string(&main_readme).unwrap(), "hello\n");
 }

@@ -328,8 +328,8 @@ fn false_positives_stay_quiet() {
 #[test]
 fn binary_files_are_judged_by_path_and_by_the_credentials_in_their_strings() {
     let repo = TestRepo::with_initial_commit();
-    // One NUL byte makes a file binary; a token inside must not hide behind it.
-    let mut blob = b"\x00\x01binary\x00".to_vec();
+    // A real binary (not UTF-8, full of control bytes); a token inside must not hide there.
+    let mut blob = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\xff\xfe\x02\x03".to_vec();
     blob.extend_from_slice(fake_github_token().as_bytes());
     repo.write_bytes("assets/blob.bin", &blob);
     repo.write_bytes("certs/client.p12", b"\x00\x30\x82binary keystore");
@@ -892,4 +892,28 @@ fn the_configured_hooks_directory_is_guard_config() {
         vec!["scripts/git-hooks/pre-commit".to_string()],
         "{report:#}"
     );
+}
+
+#[test]
+fn padding_a_file_with_control_bytes_does_not_hide_its_content() {
+    let repo = TestRepo::with_initial_commit();
+    // Still valid UTF-8 (and still Python), but one byte in ten is a control character.
+    let mut valid = "# \u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\n".to_string();
+    valid.push_str("import pytest\n@pytest.mark.skip\ndef test_x():\n    pass\n");
+    repo.write("tests/test_x.py", &valid);
+    // Not UTF-8 and mostly control bytes: a binary to git, yet bash runs it.
+    let mut script = b"#!/bin/bash\n#".to_vec();
+    script.extend(std::iter::repeat(0x01u8).take(64));
+    script.extend_from_slice(b"\xff\x00\nrm -rf /srv/prod-data\n");
+    repo.write_bytes("scripts/cleanup.sh", &script);
+    repo.commit_all(&msg(&[TASK]));
+    let report = repo.check_json(&["HEAD", "--no-run"], 1);
+    assert_eq!(
+        risk_findings(&report, "test-tampering").len(),
+        1,
+        "{report:#}"
+    );
+    let deletion = risk_findings(&report, "data-deletion");
+    assert_eq!(deletion.len(), 1, "{report:#}");
+    assert_eq!(deletion[0]["path"], "scripts/cleanup.sh");
 }
