@@ -158,13 +158,13 @@ fn enter(maps: &Maps, network: bool, mounts: &Mounts) -> io::Result<()> {
     // Map the process's own ids (root stays root, but only inside the new namespace).
     maps.write()?;
     // Nothing mounted here may propagate back to the host.
-    mount(None, c"/", libc::MS_REC | libc::MS_PRIVATE)?;
+    mount(None, c"/", None, libc::MS_REC | libc::MS_PRIVATE)?;
     for (path, locked) in &mounts.read_only {
-        mount(Some(path), path, libc::MS_BIND | libc::MS_REC)?;
+        mount(Some(path), path, None, libc::MS_BIND | libc::MS_REC)?;
         set_read_only(path, true, *locked)?;
     }
     if let Some(path) = &mounts.writable {
-        mount(Some(path), path, libc::MS_BIND | libc::MS_REC)?;
+        mount(Some(path), path, None, libc::MS_BIND | libc::MS_REC)?;
         set_read_only(path, false, 0)?;
     }
     // Lock the mounts: copied into a namespace of a new user namespace, they can no longer be
@@ -181,10 +181,10 @@ fn enter(maps: &Maps, network: bool, mounts: &Mounts) -> io::Result<()> {
         stand_in_for(pid);
     }
     // A /proc of the new PID namespace: the host's processes are not the command's business.
-    let _ = mount_fs(
-        c"proc",
+    let _ = mount(
+        Some(c"proc"),
         c"/proc",
-        c"proc",
+        Some(c"proc"),
         libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
     );
     Ok(())
@@ -288,51 +288,22 @@ fn set_read_only(path: &std::ffi::CStr, read_only: bool, locked: libc::c_ulong) 
     mount(
         None,
         path,
+        None,
         libc::MS_BIND | libc::MS_REMOUNT | rdonly | locked,
     )
-}
-
-#[cfg(target_os = "linux")]
-fn mount_fs(
-    source: &std::ffi::CStr,
-    target: &std::ffi::CStr,
-    kind: &std::ffi::CStr,
-    flags: libc::c_ulong,
-) -> io::Result<()> {
-    // SAFETY: NUL-terminated strings, as mount(2) takes them.
-    if unsafe {
-        libc::mount(
-            source.as_ptr(),
-            target.as_ptr(),
-            kind.as_ptr(),
-            flags,
-            std::ptr::null(),
-        )
-    } != 0
-    {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
 }
 
 #[cfg(target_os = "linux")]
 fn mount(
     source: Option<&std::ffi::CStr>,
     target: &std::ffi::CStr,
+    kind: Option<&std::ffi::CStr>,
     flags: libc::c_ulong,
 ) -> io::Result<()> {
     let source = source.map_or(std::ptr::null(), |s| s.as_ptr());
+    let kind = kind.map_or(std::ptr::null(), |k| k.as_ptr());
     // SAFETY: NUL-terminated strings or null, as mount(2) takes them.
-    if unsafe {
-        libc::mount(
-            source,
-            target.as_ptr(),
-            std::ptr::null(),
-            flags,
-            std::ptr::null(),
-        )
-    } != 0
-    {
+    if unsafe { libc::mount(source, target.as_ptr(), kind, flags, std::ptr::null()) } != 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
