@@ -724,12 +724,16 @@ fn embedded_in_encoded_data(
     before || after
 }
 
-fn is_base64_body(text: &str) -> bool {
-    let body = text
-        .trim()
+/// A line of a key as it sits in code: without quotes, string concatenation or a `\n`.
+fn key_body_text(text: &str) -> &str {
+    text.trim()
         .trim_matches(|c: char| matches!(c, '"' | '\'' | ',' | '+' | '`'))
         .trim_end_matches("\\n")
-        .trim();
+        .trim()
+}
+
+fn is_base64_body(text: &str) -> bool {
+    let body = key_body_text(text);
     body.starts_with("Proc-Type:")
         || (body.len() >= 40
             && body
@@ -739,11 +743,7 @@ fn is_base64_body(text: &str) -> bool {
 
 /// A line that continues a PEM body: base64 of any length, or an encryption header.
 fn continues_key_body(text: &str) -> bool {
-    let body = text
-        .trim()
-        .trim_matches(|c: char| matches!(c, '"' | '\'' | ',' | '+' | '`'))
-        .trim_end_matches("\\n")
-        .trim();
+    let body = key_body_text(text);
     body.starts_with("Proc-Type:")
         || body.starts_with("DEK-Info:")
         || (!body.is_empty()
