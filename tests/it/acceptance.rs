@@ -23,15 +23,20 @@ fn tmpdir(repo: &TestRepo) -> PathBuf {
     dir
 }
 
-fn check(repo: &TestRepo, args: &[&str]) -> (Output, Value) {
-    let output = repo
-        .agentguard()
-        .arg("check")
+/// The built binary with `args`, its TMPDIR the test's own.
+fn run(repo: &TestRepo, args: &[&str]) -> Output {
+    repo.agentguard()
         .args(args)
-        .args(["--format", "json"])
         .env("TMPDIR", tmpdir(repo))
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn check(repo: &TestRepo, args: &[&str]) -> (Output, Value) {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    all.extend(["--format", "json"]);
+    let output = run(repo, &all);
     let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
     (output, report)
 }
@@ -151,12 +156,7 @@ fn passing_and_failing_commands_are_recorded_in_order() {
         vec![key("acceptance", "command-failed")]
     );
 
-    let human = repo
-        .agentguard()
-        .arg("check")
-        .env("TMPDIR", tmpdir(&repo))
-        .output()
-        .unwrap();
+    let human = run(&repo, &["check"]);
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(text.contains("ran: test -f b.txt … ok"), "{text}");
     assert!(text.contains("… exit 3 in"), "{text}");
@@ -650,12 +650,7 @@ fn command_output_cannot_rewrite_the_report_on_a_terminal() {
         TASK,
         "Agent-Acceptance: printf 'FAILED\\033[2K\\033[1A\\033[32mall good\\n'; exit 1",
     ]));
-    let output = repo
-        .agentguard()
-        .args(["check", "--color", "never"])
-        .env("TMPDIR", tmpdir(&repo))
-        .output()
-        .unwrap();
+    let output = run(&repo, &["check", "--color", "never"]);
     expect(&output, 1);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(!text.contains('\u{1b}'), "{text}");
@@ -675,12 +670,7 @@ fn secrets_a_command_prints_or_names_are_redacted() {
     let (output, report) = check(&repo, &["HEAD"]);
     expect(&output, 1);
     // Verbose output lists the task's commands too.
-    let human = repo
-        .agentguard()
-        .args(["-v", "check", "--color", "never"])
-        .env("TMPDIR", tmpdir(&repo))
-        .output()
-        .unwrap();
+    let human = run(&repo, &["-v", "check", "--color", "never"]);
     assert!(String::from_utf8_lossy(&human.stdout).contains("acceptance (trailer): echo"));
     for text in [
         String::from_utf8_lossy(&output.stdout).into_owned(),
