@@ -38,14 +38,185 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write `.agentguard.toml` (the example policy) and `.agentguard/tasks/`.
+    Init(InitArgs),
+    /// Write task files and the trailers an agent adds for them.
+    #[command(subcommand)]
+    Task(TaskCommand),
     /// Judge one change: a commit against its first parent, or the staged index against HEAD.
     Check(CheckArgs),
+    /// The CI gate: judge every agent commit of a range, requiring evidence and approvals.
+    Verify(VerifyArgs),
+    /// Sign off on risky categories of a change with an SSH key.
+    Approve(ApproveArgs),
+    /// Show the evidence and approvals attached to a commit.
+    Show(ShowArgs),
+    /// Install the git hooks.
+    Install(InstallArgs),
+    /// Remove the git hooks and restore the ones that were there before.
+    Uninstall,
+    /// What the installed hook shims call.
+    #[command(hide = true)]
+    Hook(HookArgs),
+    /// The ledger: every check, block, failure, bypass and rollback, newest first.
+    Log(LogArgs),
+    /// A summary of the ledger per task and per agent.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Write the task template `.agentguard/tasks/<ID>.toml`.
+    New {
+        id: String,
+        /// Overwrite an existing task file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the trailer block an agent puts in its commit messages for a task.
+    Trailers { id: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Human,
+    Json,
+    Junit,
+    Sarif,
+    Github,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The commits to judge [default: @{upstream}..HEAD].
+    #[arg(value_name = "RANGE")]
+    pub range: Option<String>,
+    /// Judge `<BASE>..HEAD`, reading policy and task files from the merge base.
+    #[arg(long, value_name = "REV", conflicts_with = "range")]
+    pub base: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
+    pub format: VerifyFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Treat every commit in the range as agent work.
+    #[arg(long)]
+    pub all_agent: bool,
+    /// Skip re-running acceptance commands (never use this for the required check).
+    #[arg(long)]
+    pub no_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The commit to approve [default: HEAD].
+    #[arg(value_name = "REV", conflicts_with = "staged")]
+    pub rev: Option<String>,
+    /// Approve the staged change (the approval is attached by the post-commit hook).
+    #[arg(long)]
+    pub staged: bool,
+    /// A risk category to sign off on (repeat or separate with commas).
+    #[arg(
+        long = "category",
+        value_name = "CATEGORY",
+        required = true,
+        value_delimiter = ','
+    )]
+    pub categories: Vec<String>,
+    /// The SSH key to sign with [default: git config user.signingkey].
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<String>,
+    /// Why the change is acceptable.
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The commit [default: HEAD].
+    #[arg(value_name = "REV")]
+    pub rev: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Replace hooks even where agentguard cannot chain to them.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// pre-commit, commit-msg, post-commit, pre-push or post-rewrite.
+    pub name: String,
+    /// The arguments git passed to the hook.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+    /// OpenTelemetry-style JSON log records, one per line.
+    Otel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerdictFilter {
+    Pass,
+    Block,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only runs for this task.
+    #[arg(long, value_name = "ID")]
+    pub task: Option<String>,
+    /// Only runs by this agent (`Agent-Name`).
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+    /// Only runs with this verdict.
+    #[arg(long, value_enum)]
+    pub verdict: Option<VerdictFilter>,
+    /// Only runs at or after this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Human)]
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +233,9 @@ pub struct CheckArgs {
     /// Skip the acceptance commands.
     #[arg(long)]
     pub no_run: bool,
+    /// Write evidence: a note on the commit, or pending evidence for the staged tree.
+    #[arg(long)]
+    pub record: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

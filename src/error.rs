@@ -15,6 +15,12 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
+    #[error(transparent)]
+    Hooks(#[from] crate::hooks::HooksError),
+    #[error("`agentguard {0}` is not built yet")]
+    NotBuilt(&'static str),
     #[error("cannot change to directory {}: {source}", .path.display())]
     Directory {
         path: PathBuf,
@@ -39,6 +45,8 @@ impl Error {
                 "fix the file in the base commit; agentguard never falls back to defaults when a policy or task file is broken",
             ),
             Error::MessageFile { .. } => Some("pass the path of an existing commit message file"),
+            Error::Ledger(e) => e.hint(),
+            Error::Hooks(e) => e.hint(),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
             _ => None,
         }

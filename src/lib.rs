@@ -11,6 +11,8 @@ pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod glob;
+pub mod hooks;
+pub mod ledger;
 pub mod output;
 pub mod policy;
 pub mod repo;
@@ -87,6 +89,16 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Outcome, error::Error> {
     })?;
     let repo = repo::Repo::open(&cwd)?;
     match &cli.command {
+        cli::Command::Init(args) => commands::init::run(&repo, args, out),
+        cli::Command::Task(args) => commands::task::run(&repo, args, out),
         cli::Command::Check(args) => commands::check::run(&repo, args, out, verbosity),
+        cli::Command::Verify(args) => commands::verify::run(&repo, args, out),
+        cli::Command::Approve(args) => commands::approve::run(&repo, args, out),
+        cli::Command::Show(args) => commands::show::run(&repo, args, out),
+        cli::Command::Install(args) => commands::install::run(&repo, args, out),
+        cli::Command::Uninstall => commands::uninstall::run(&repo, out),
+        cli::Command::Hook(args) => commands::hook::run(&repo, args, out),
+        cli::Command::Log(args) => commands::log::run(&repo, args, out),
+        cli::Command::Report(args) => commands::report::run(&repo, args, out),
     }
 }

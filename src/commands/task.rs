@@ -1,0 +1,10 @@
+//! `agentguard task`.
+
+use crate::error::Error;
+use crate::output::Output;
+use crate::repo::Repo;
+use crate::Outcome;
+
+pub fn run(_repo: &Repo, _args: &crate::cli::TaskCommand, _out: &Output) -> Result<Outcome, Error> {
+    Err(Error::NotBuilt("task"))
+}
