@@ -2,7 +2,9 @@
 //! one report per judged commit. It never prints.
 
 use crate::acceptance::{self, AcceptanceError, AcceptanceRun, RunOptions};
+use crate::approval::{self, ApprovalError};
 use crate::diff::{Change, DiffError};
+use crate::evidence;
 use crate::finding::{Action, Finding, Kind};
 use crate::policy::{Policy, PolicyError};
 use crate::repo::{Repo, RepoError};
@@ -21,6 +23,8 @@ pub enum EngineError {
     Diff(#[from] DiffError),
     #[error(transparent)]
     Acceptance(#[from] AcceptanceError),
+    #[error(transparent)]
+    Approval(#[from] ApprovalError),
     #[error("git error: {}", .0.message())]
     Git(#[from] git2::Error),
 }
@@ -40,6 +44,27 @@ pub struct CheckRequest {
     pub message: Option<String>,
     pub run_acceptance: bool,
     pub progress: bool,
+    /// Read policy and task files from this commit instead of the change's own base
+    /// (`verify`: the merge base, so an earlier commit of the branch cannot loosen them).
+    pub policy_base: Option<Oid>,
+    /// Judge the change as agent work whatever its trailers, branch and author say.
+    pub all_agent: bool,
+    /// Require and check the evidence note (`verify`).
+    pub require_evidence: bool,
+}
+
+impl CheckRequest {
+    pub fn new(target: Target) -> Self {
+        Self {
+            target,
+            message: None,
+            run_acceptance: true,
+            progress: false,
+            policy_base: None,
+            all_agent: false,
+            require_evidence: false,
+        }
+    }
 }
 
 /// The judgement of one change.
@@ -55,9 +80,13 @@ pub struct CommitReport {
     /// `None` for human commits, which are not diffed.
     pub fingerprint: Option<String>,
     pub policy_source: String,
+    /// Where evidence notes live (`[evidence] notes_ref` of the base policy).
+    pub notes_ref: String,
     pub files_changed: usize,
     pub findings: Vec<Finding>,
     pub acceptance: Vec<AcceptanceRun>,
+    /// Every stored approval that could speak for this change, and whether it counts.
+    pub approvals: Vec<approval::verify::Checked>,
 }
 
 impl CommitReport {
@@ -93,8 +122,15 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         Some(c) => repo.first_parent(c)?,
         None => repo.head_commit()?,
     };
-    let policy = Policy::for_base(repo, base.as_ref())?;
-    let agent_reasons = agent_reasons(&policy, &trailers, &branches, author_email.as_deref());
+    let policy_commit = match request.policy_base {
+        Some(oid) => Some(repo.git().find_commit(oid)?),
+        None => base.clone(),
+    };
+    let policy = Policy::for_base(repo, policy_commit.as_ref())?;
+    let mut agent_reasons = agent_reasons(&policy, &trailers, &branches, author_email.as_deref());
+    if request.all_agent && agent_reasons.is_empty() {
+        agent_reasons.push("--all-agent".to_string());
+    }
 
     let tree = match &commit {
         Some(c) => c.tree_id(),
@@ -109,9 +145,11 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         task: Task::default(),
         fingerprint: None,
         policy_source: policy.source.to_string(),
+        notes_ref: policy.evidence.notes_ref.clone(),
         files_changed: 0,
         findings: Vec::new(),
         acceptance: Vec::new(),
+        approvals: Vec::new(),
     };
     if !report.agent {
         return Ok(report);
@@ -124,7 +162,8 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     report.fingerprint = Some(change.fingerprint.clone());
     report.files_changed = change.entries.len();
 
-    let (mut task, mut findings) = task::assemble(repo, &policy, base.as_ref(), &trailers)?;
+    let (mut task, mut findings) =
+        task::assemble(repo, &policy, policy_commit.as_ref(), &trailers)?;
     if policy.agent.require_task && !trailers.has_task_trailer() {
         findings.push(
             Finding::new(
@@ -174,9 +213,6 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         findings.extend(outcome.findings);
     }
     // Nothing the change or its commands produced may show a secret in any output.
-    for finding in &mut findings {
-        finding.message = risk::redact_secrets(&policy, &finding.message);
-    }
     for run in &mut report.acceptance {
         run.command = risk::redact_secrets(&policy, &run.command);
         run.output_tail = risk::redact_secrets(&policy, &run.output_tail);
@@ -184,15 +220,49 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     for command in &mut task.acceptance {
         command.command = risk::redact_secrets(&policy, &command.command);
     }
-    let approve_target = match report.commit {
-        Some(commit) => repo.short(commit),
-        None => "--staged".to_string(),
-    };
+    let short_commit = report.commit.map(|c| repo.short(c));
+    if request.require_evidence {
+        if let Some(commit) = report.commit {
+            let note = evidence::read_note(repo, &policy.evidence.notes_ref, commit)?;
+            let tree = report.tree.to_string();
+            findings.extend(evidence::compare::judge(
+                note.as_deref(),
+                &evidence::compare::Expected {
+                    commit: short_commit.as_deref().unwrap_or_default(),
+                    tree: &tree,
+                    fingerprint: &change.fingerprint,
+                    notes_ref: &policy.evidence.notes_ref,
+                    fresh: request
+                        .run_acceptance
+                        .then_some(report.acceptance.as_slice()),
+                    has_commands: !task.acceptance.is_empty(),
+                    require: policy.evidence.require,
+                },
+            ));
+        }
+    }
+    for finding in &mut findings {
+        finding.message = risk::redact_secrets(&policy, &finding.message);
+        if let Some(detail) = &finding.detail {
+            finding.detail = Some(risk::redact_secrets(&policy, detail));
+        }
+    }
+    let approve_target = short_commit.unwrap_or_else(|| "--staged".to_string());
     for finding in findings.iter_mut().filter(|f| f.action == Action::Approve) {
         finding.message.push_str(&format!(
             "; sign off with `agentguard approve {approve_target} --category {}`",
             finding.category
         ));
+    }
+    if findings.iter().any(|f| f.action == Action::Approve) {
+        report.approvals = check_approvals(
+            repo,
+            &policy,
+            policy_commit.as_ref().map(|c| c.tree_id()),
+            report.commit,
+            &change.fingerprint,
+            &mut findings,
+        )?;
     }
     findings.sort_by(|a, b| {
         (a.kind, &a.category, &a.path, a.line).cmp(&(b.kind, &b.category, &b.path, b.line))
@@ -200,6 +270,27 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     report.findings = findings;
     report.task = task;
     Ok(report)
+}
+
+/// Verifies the approvals stored for this change and marks the findings they cover.
+fn check_approvals(
+    repo: &Repo,
+    policy: &Policy,
+    policy_tree: Option<Oid>,
+    commit: Option<Oid>,
+    fingerprint: &str,
+    findings: &mut [Finding],
+) -> Result<Vec<approval::verify::Checked>, EngineError> {
+    let notes_ref = approval::store::notes_ref(&policy.evidence.notes_ref);
+    let stored = approval::store::load(repo, &notes_ref, commit, fingerprint)?;
+    if stored.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keygen = approval::SshKeygen::find()?;
+    let signers = approval::verify::load_signers(repo, policy, policy_tree)?;
+    let checked = approval::verify::check_all(&keygen, &signers, fingerprint, stored)?;
+    approval::verify::apply(findings, &checked, &policy.approvals.approvers);
+    Ok(checked)
 }
 
 fn agent_reasons(

@@ -16,9 +16,28 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
+    #[error(transparent)]
+    Approval(#[from] crate::approval::ApprovalError),
+    #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
     #[error(transparent)]
     Hooks(#[from] crate::hooks::HooksError),
+    #[error("unknown risk category `{category}` (known: {known})")]
+    UnknownCategory { category: String, known: String },
+    #[error("the evidence note on {commit} under {notes_ref} is corrupt: {reason}")]
+    CorruptNote {
+        commit: String,
+        notes_ref: String,
+        reason: String,
+    },
+    #[error("cannot write {}: {source}", .path.display())]
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("there is no change to approve")]
+    NothingToApprove,
     #[error("`agentguard {0}` is not built yet")]
     NotBuilt(&'static str),
     #[error("cannot change to directory {}: {source}", .path.display())]
@@ -45,6 +64,13 @@ impl Error {
                 "fix the file in the base commit; agentguard never falls back to defaults when a policy or task file is broken",
             ),
             Error::MessageFile { .. } => Some("pass the path of an existing commit message file"),
+            Error::Engine(EngineError::Approval(e)) | Error::Approval(e) => e.hint(),
+            Error::UnknownCategory { .. } => {
+                Some("name a category of the base policy's [risk] tables, as the finding shows it")
+            }
+            Error::CorruptNote { .. } => Some(
+                "record it again with `agentguard check <commit> --record` (it replaces the note), or remove it with `git notes --ref <ref> remove <commit>`",
+            ),
             Error::Ledger(e) => e.hint(),
             Error::Hooks(e) => e.hint(),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
@@ -76,6 +102,12 @@ fn repo_hint(error: &RepoError) -> Option<&'static str> {
         RepoError::NotARegularFile { .. } => {
             Some("replace it with a regular file in a human commit; agentguard does not follow links for its rules")
         }
+        RepoError::NoUpstream { .. } => Some(
+            "pass a range (agentguard verify origin/main..HEAD) or --base origin/main, or set one with `git branch --set-upstream-to`",
+        ),
+        RepoError::Walk { .. } => Some(
+            "in a shallow clone, fetch the whole range (git fetch --unshallow, or actions/checkout with fetch-depth: 0)",
+        ),
         RepoError::WriteTree { .. } => Some("check that `git write-tree` works in this repository"),
         RepoError::Git(_) => None,
     }

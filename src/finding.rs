@@ -3,7 +3,9 @@
 use serde::Serialize;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Metadata,
@@ -63,7 +65,7 @@ impl fmt::Display for Action {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Finding {
     pub kind: Kind,
     /// Stable kebab-case name: the risk category, or the rule family for other kinds.
@@ -73,10 +75,16 @@ pub struct Finding {
     pub action: Action,
     pub message: String,
     /// The rule that fired, e.g. "denied by `secrets/` (policy [scope] deny)".
+    #[serde(default)]
     pub rule: String,
+    #[serde(default)]
     pub approved: bool,
+    /// More lines for a reader: the approvals that were refused, a recorded and a fresh output
+    /// side by side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// Stable short id of a risk finding, for `[allowlist] findings`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
 }
 
@@ -91,6 +99,7 @@ impl Finding {
             message: message.into(),
             rule: String::new(),
             approved: false,
+            detail: None,
             fingerprint: None,
         }
     }

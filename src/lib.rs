@@ -4,11 +4,13 @@
 //! the task, the checks produce findings, and a renderer turns them into text.
 
 pub mod acceptance;
+pub mod approval;
 pub mod cli;
 mod commands;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod evidence;
 pub mod finding;
 pub mod glob;
 pub mod hooks;

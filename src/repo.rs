@@ -23,8 +23,20 @@ pub enum RepoError {
     NotARegularFile { path: String, kind: &'static str },
     #[error("the index has unresolved merge conflicts; there is no staged tree to check")]
     ConflictedIndex,
+    #[error("{what} has no upstream branch to verify against")]
+    NoUpstream { what: String },
+    #[error("cannot list the commits of `{range}`: {reason}")]
+    Walk { range: String, reason: String },
     #[error("git error: {}", .0.message())]
     Git(#[from] git2::Error),
+}
+
+/// The commits `verify` judges: reachable from `tip`, not from `exclude`.
+#[derive(Debug, Clone)]
+pub struct Range {
+    pub text: String,
+    pub exclude: Option<Oid>,
+    pub tip: Oid,
 }
 
 /// The first `parent` line of a commit's raw header.
@@ -310,5 +322,133 @@ impl Repo {
     pub fn short(&self, oid: Oid) -> String {
         let full = oid.to_string();
         full[..full.len().min(10)].to_string()
+    }
+
+    /// The note on `target` under `notes_ref`, or `None` when there is none.
+    pub fn note(&self, notes_ref: &str, target: Oid) -> Result<Option<Vec<u8>>, RepoError> {
+        match self.git.find_note(Some(notes_ref), target) {
+            Ok(note) => Ok(Some(note.message_bytes().to_vec())),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Writes (replacing) the note on `target` under `notes_ref`.
+    pub fn write_note(&self, notes_ref: &str, target: Oid, text: &str) -> Result<(), RepoError> {
+        let signature = self.notes_signature()?;
+        self.git
+            .note(&signature, &signature, Some(notes_ref), target, text, true)?;
+        Ok(())
+    }
+
+    /// Who writes notes: the configured identity, else a neutral one (a note's author is not
+    /// what makes it trustworthy; approvals carry their own signatures).
+    fn notes_signature(&self) -> Result<git2::Signature<'static>, RepoError> {
+        match self.git.signature() {
+            Ok(signature) => Ok(signature.to_owned()),
+            Err(_) => Ok(git2::Signature::now("agentguard", "agentguard@localhost")?),
+        }
+    }
+
+    /// A string from git config, if set.
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        self.git.config().ok()?.get_string(key).ok()
+    }
+
+    /// A path from git config (`~/` expanded), if set.
+    pub fn config_path(&self, key: &str) -> Option<PathBuf> {
+        self.git.config().ok()?.get_path(key).ok()
+    }
+
+    /// The tree of the commit HEAD points at, if any.
+    pub fn head_tree(&self) -> Option<Oid> {
+        self.head_commit().ok().flatten().map(|c| c.tree_id())
+    }
+
+    /// `A..B`, `A...B` (from their merge base), or a single revision (that one commit).
+    pub fn resolve_range(&self, spec: &str) -> Result<Range, RepoError> {
+        let text = spec.to_string();
+        if let Some((a, b)) = spec.split_once("...") {
+            let a = self.resolve_commit(or_head(a))?.id();
+            let b = self.resolve_commit(or_head(b))?.id();
+            let base = self.git.merge_base(a, b).map_err(|e| RepoError::Walk {
+                range: text.clone(),
+                reason: e.message().to_string(),
+            })?;
+            return Ok(Range {
+                text,
+                exclude: Some(base),
+                tip: b,
+            });
+        }
+        if let Some((a, b)) = spec.split_once("..") {
+            return Ok(Range {
+                exclude: Some(self.resolve_commit(or_head(a))?.id()),
+                tip: self.resolve_commit(or_head(b))?.id(),
+                text,
+            });
+        }
+        let commit = self.resolve_commit(spec)?;
+        Ok(Range {
+            text,
+            exclude: commit.parent_id(0).ok(),
+            tip: commit.id(),
+        })
+    }
+
+    /// `@{upstream}..HEAD` of the checked-out branch.
+    pub fn upstream_range(&self) -> Result<Range, RepoError> {
+        let head = self.git.head().map_err(|_| RepoError::UnbornHead)?;
+        let Some(name) = head.name().filter(|_| head.is_branch()) else {
+            return Err(RepoError::NoUpstream {
+                what: "a detached HEAD".to_string(),
+            });
+        };
+        let branch = head.shorthand().unwrap_or(name).to_string();
+        let upstream = self
+            .git
+            .branch_upstream_name(name)
+            .map_err(|_| RepoError::NoUpstream {
+                what: format!("branch {branch}"),
+            })?;
+        let upstream = String::from_utf8_lossy(&upstream).into_owned();
+        Ok(Range {
+            text: format!("{upstream}..HEAD"),
+            exclude: Some(self.resolve_commit(&upstream)?.id()),
+            tip: head.peel_to_commit()?.id(),
+        })
+    }
+
+    /// The commits of `range`, oldest first (parents before children).
+    pub fn commits_in(&self, range: &Range) -> Result<Vec<Oid>, RepoError> {
+        let walk_error = |e: git2::Error| RepoError::Walk {
+            range: range.text.clone(),
+            reason: e.message().to_string(),
+        };
+        let mut walk = self.git.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+            .map_err(walk_error)?;
+        walk.push(range.tip).map_err(walk_error)?;
+        if let Some(exclude) = range.exclude {
+            walk.hide(exclude).map_err(walk_error)?;
+        }
+        walk.map(|oid| oid.map_err(walk_error)).collect()
+    }
+
+    /// Where policy for a range is read: the merge base of its two ends.
+    pub fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
+        self.git.merge_base(a, b).ok()
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        self.git.is_shallow()
+    }
+}
+
+fn or_head(spec: &str) -> &str {
+    if spec.is_empty() {
+        "HEAD"
+    } else {
+        spec
     }
 }

@@ -3,6 +3,7 @@
 use crate::cli::{CheckArgs, Format};
 use crate::engine::{self, CheckRequest, Target};
 use crate::error::Error;
+use crate::evidence;
 use crate::output::Output;
 use crate::repo::Repo;
 use crate::report::{self, human};
@@ -24,12 +25,15 @@ pub fn run(
         Target::Rev(args.rev.clone().unwrap_or_else(|| "HEAD".to_string()))
     };
     let request = CheckRequest {
-        target,
         message,
         run_acceptance: !args.no_run,
         progress: out.progress && args.format == Format::Human,
+        ..CheckRequest::new(target)
     };
     let report = engine::check(repo, &request)?;
+    if args.record {
+        record(repo, &report, !args.no_run, out)?;
+    }
     let reports = [report];
     let text = match args.format {
         Format::Json => report::json::render(&reports),
@@ -41,6 +45,23 @@ pub fn run(
     } else {
         Outcome::Block
     })
+}
+
+/// Writes the evidence and says where to stderr, so stdout stays the report.
+fn record(
+    repo: &Repo,
+    report: &engine::CommitReport,
+    acceptance_ran: bool,
+    out: &Output,
+) -> Result<(), Error> {
+    match evidence::Evidence::from_report(report, acceptance_ran) {
+        Some(evidence) => {
+            let place = evidence::record(repo, &report.notes_ref, &evidence)?;
+            out.stderr(&format!("agentguard: evidence recorded: {place}\n"));
+        }
+        None => out.stderr("agentguard: a human commit is not agent work; no evidence recorded\n"),
+    }
+    Ok(())
 }
 
 fn read_message(path: &std::path::Path) -> Result<String, Error> {

@@ -1,10 +1,80 @@
-//! `agentguard verify`.
+//! `agentguard verify`: the CI gate over a range of commits.
 
+use crate::cli::{VerifyArgs, VerifyFormat};
+use crate::engine::{self, CheckRequest, CommitReport, Target};
 use crate::error::Error;
 use crate::output::Output;
 use crate::repo::Repo;
+use crate::report::{self, human};
 use crate::Outcome;
 
-pub fn run(_repo: &Repo, _args: &crate::cli::VerifyArgs, _out: &Output) -> Result<Outcome, Error> {
-    Err(Error::NotBuilt("verify"))
+pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Outcome, Error> {
+    let range = match (&args.range, &args.base) {
+        (Some(range), _) => repo.resolve_range(range)?,
+        (None, Some(base)) => repo.resolve_range(&format!("{base}..HEAD"))?,
+        (None, None) => repo.upstream_range()?,
+    };
+    let commits = repo.commits_in(&range)?;
+    // Policy and task files come from where the range leaves the target branch, so no commit
+    // of the range can loosen the rules for a later one.
+    let policy_base = range
+        .exclude
+        .and_then(|exclude| repo.merge_base(exclude, range.tip));
+    let mut reports: Vec<CommitReport> = Vec::with_capacity(commits.len());
+    for commit in &commits {
+        let request = CheckRequest {
+            run_acceptance: !args.no_run,
+            progress: out.progress && args.format == VerifyFormat::Human,
+            policy_base,
+            all_agent: args.all_agent,
+            require_evidence: true,
+            ..CheckRequest::new(Target::Rev(commit.to_string()))
+        };
+        reports.push(engine::check(repo, &request)?);
+    }
+    let text = render(args.format, &reports, &range.text, out)?;
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|source| Error::Output {
+            path: path.clone(),
+            source,
+        })?,
+        None => out.stdout(&text),
+    }
+    Ok(if reports.iter().all(CommitReport::passed) {
+        Outcome::Pass
+    } else {
+        Outcome::Block
+    })
+}
+
+fn render(
+    format: VerifyFormat,
+    reports: &[CommitReport],
+    range: &str,
+    out: &Output,
+) -> Result<String, Error> {
+    Ok(match format {
+        VerifyFormat::Json => report::json::render(reports),
+        VerifyFormat::Human => {
+            let mut text = if reports.is_empty() {
+                format!("agentguard: no commits in {range}\n")
+            } else {
+                String::new()
+            };
+            text.push_str(&human::render(
+                reports,
+                &human::Styles::new(out.color),
+                human::Verbosity::Normal,
+            ));
+            text
+        }
+        VerifyFormat::Junit
+        | VerifyFormat::Sarif
+        | VerifyFormat::Github
+        | VerifyFormat::Markdown => {
+            return Err(Error::NotBuilt(
+                "verify --format junit|sarif|github|markdown",
+            ))
+        }
+    })
 }

@@ -201,6 +201,11 @@ fn render_finding(out: &mut String, finding: &Finding, st: &Styles) {
             st.dim.apply_to(format!("rule: {}", finding.rule))
         );
     }
+    if let Some(detail) = &finding.detail {
+        for line in detail.lines() {
+            let _ = writeln!(out, "              {}", printable(line));
+        }
+    }
 }
 
 fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {

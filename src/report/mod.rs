@@ -2,7 +2,8 @@
 
 pub mod human;
 pub mod json;
-mod runs;
+pub mod runs;
+pub mod show;
 
 use crate::engine::CommitReport;
 

@@ -10,6 +10,15 @@ use std::fmt::Write;
 const TAIL_LINES: usize = 12;
 
 pub fn render(out: &mut String, runs: &[AcceptanceRun], st: &Styles) {
+    render_runs(out, runs, st, false);
+}
+
+/// Every run with its output tail, passing or not: what a reviewer reads in `show`.
+pub fn render_all_tails(out: &mut String, runs: &[AcceptanceRun], st: &Styles) {
+    render_runs(out, runs, st, true);
+}
+
+fn render_runs(out: &mut String, runs: &[AcceptanceRun], st: &Styles, all_tails: bool) {
     for run in runs {
         let status = match (run.status, run.exit_code, run.signal) {
             (RunStatus::Passed, _, _) => st.green.apply_to("ok".to_string()),
@@ -35,7 +44,7 @@ pub fn render(out: &mut String, runs: &[AcceptanceRun], st: &Styles) {
             run.network,
             run.worktree
         );
-        if !run.passed() {
+        if all_tails || !run.passed() {
             render_tail(out, run, st);
         }
     }

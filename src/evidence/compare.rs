@@ -1,0 +1,161 @@
+//! `verify`'s evidence check: the note must exist, parse, speak of this exact tree and change,
+//! record a pass, and agree with what the fresh acceptance runs just showed.
+
+use super::{side_by_side, Evidence, Verdict};
+use crate::acceptance::AcceptanceRun;
+use crate::finding::{Action, Finding, Kind};
+
+pub struct Expected<'a> {
+    /// How to name the commit to the user (a short id).
+    pub commit: &'a str,
+    pub tree: &'a str,
+    pub fingerprint: &'a str,
+    pub notes_ref: &'a str,
+    /// The runs of this verification; `None` when it ran with `--no-run`.
+    pub fresh: Option<&'a [AcceptanceRun]>,
+    /// Whether the task has acceptance commands at all.
+    pub has_commands: bool,
+    /// `[evidence] require`: a problem blocks, or only warns.
+    pub require: bool,
+}
+
+/// Findings about the evidence note (`note` is the raw note, if any).
+pub fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding> {
+    let action = if expected.require {
+        Action::Block
+    } else {
+        Action::Warn
+    };
+    let finding = |category: &str, message: String| {
+        Finding::new(Kind::Evidence, category, action, message)
+            .rule(format!("[evidence] require = {}", expected.require))
+    };
+    let Some(note) = note else {
+        return vec![finding(
+            "missing",
+            format!(
+                "commit {} has no evidence note under {}; record it with `agentguard check {} --record` \
+                 (the hooks do this on commit) and push the notes (`git push origin '{}*'`)",
+                expected.commit, expected.notes_ref, expected.commit, expected.notes_ref
+            ),
+        )];
+    };
+    let evidence = match Evidence::parse(note) {
+        Ok(evidence) => evidence,
+        Err(reason) => {
+            return vec![finding(
+                "corrupt",
+                format!(
+                    "the evidence note on {} under {} is corrupt: {reason}",
+                    expected.commit, expected.notes_ref
+                ),
+            )]
+        }
+    };
+    if evidence.tree != expected.tree {
+        return vec![finding(
+            "wrong-tree",
+            format!(
+                "the evidence note on {} is for tree {}, not this commit's tree {} (copied from another commit, or made before the content changed)",
+                expected.commit,
+                short(&evidence.tree),
+                short(expected.tree)
+            ),
+        )];
+    }
+    let mut findings = Vec::new();
+    if evidence.fingerprint != expected.fingerprint {
+        findings.push(finding(
+            "wrong-change",
+            format!(
+                "the evidence note on {} describes change {}, not this commit's change {} (same tree, different parent)",
+                expected.commit,
+                short(&evidence.fingerprint),
+                short(expected.fingerprint)
+            ),
+        ));
+    }
+    if evidence.verdict != Verdict::Pass {
+        findings.push(finding(
+            "recorded-block",
+            format!(
+                "the evidence note on {} records the verdict `{}`; fix the change and commit again",
+                expected.commit,
+                evidence.verdict.as_str()
+            ),
+        ));
+    }
+    if expected.has_commands && !evidence.acceptance_ran {
+        findings.push(finding(
+            "not-run",
+            format!(
+                "the evidence note on {} was recorded without running the acceptance commands (--no-run)",
+                expected.commit
+            ),
+        ));
+    }
+    if let Some(fresh) = expected.fresh {
+        findings.extend(contradictions(&evidence, fresh, &finding));
+    }
+    findings
+}
+
+fn contradictions(
+    evidence: &Evidence,
+    fresh: &[AcceptanceRun],
+    finding: &dyn Fn(&str, String) -> Finding,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for run in fresh {
+        let recorded = evidence
+            .acceptance
+            .iter()
+            .find(|r| r.phase == run.phase && r.command == run.command);
+        let Some(recorded) = recorded else {
+            findings.push(finding(
+                "uncovered",
+                format!(
+                    "the evidence does not cover the {} command `{}`",
+                    run.phase.as_str(),
+                    run.command
+                ),
+            ));
+            continue;
+        };
+        if recorded.passed() == run.passed() {
+            continue;
+        }
+        let mut contradiction = finding(
+            "contradicted",
+            format!(
+                "`{}` {} when recorded but {} now",
+                run.command,
+                describe(recorded),
+                describe(run)
+            ),
+        );
+        contradiction.detail = Some(side_by_side::render(
+            "recorded",
+            &recorded.output_tail,
+            "fresh",
+            &run.output_tail,
+        ));
+        findings.push(contradiction);
+    }
+    findings
+}
+
+fn describe(run: &AcceptanceRun) -> String {
+    if run.timed_out {
+        return "timed out".to_string();
+    }
+    match (run.exit_code, run.signal) {
+        (Some(code), _) => format!("exited {code}"),
+        (None, Some(signal)) => format!("was killed by signal {signal}"),
+        (None, None) => "did not run".to_string(),
+    }
+}
+
+fn short(hex: &str) -> &str {
+    &hex[..hex.len().min(10)]
+}

@@ -1,0 +1,188 @@
+//! Evidence: what a check found and ran, kept as a TOML note on the commit, or as pending
+//! evidence keyed by the staged tree until the post-commit hook attaches it.
+
+pub mod compare;
+mod pending;
+mod side_by_side;
+
+use crate::acceptance::AcceptanceRun;
+use crate::engine::CommitReport;
+use crate::finding::Finding;
+use crate::repo::{Repo, RepoError};
+use git2::Oid;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+pub use pending::{pending_dir, take_pending, write_pending};
+
+pub const SCHEMA: &str = "agentguard.evidence/v1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error("cannot serialise evidence: {0}")]
+    Serialize(String),
+    #[error("cannot {what} {}: {source}", .path.display())]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Block,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Block => "block",
+        }
+    }
+}
+
+/// One evidence note (SPEC §5). Unknown keys are ignored so newer notes stay readable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub schema: String,
+    /// Absent while the evidence is pending for a staged tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    pub tree: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    pub policy: String,
+    pub verdict: Verdict,
+    /// False when the check ran with `--no-run`: the runs below then prove nothing.
+    pub acceptance_ran: bool,
+    pub tool: String,
+    pub time: String,
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    #[serde(default)]
+    pub acceptance: Vec<AcceptanceRun>,
+}
+
+impl Evidence {
+    /// Evidence of an agent change; `None` for a human commit, which is never diffed.
+    pub fn from_report(report: &CommitReport, acceptance_ran: bool) -> Option<Self> {
+        let fingerprint = report.fingerprint.clone()?;
+        Some(Self {
+            schema: SCHEMA.to_string(),
+            commit: report.commit.map(|c| c.to_string()),
+            tree: report.tree.to_string(),
+            base: report.base.map(|b| b.to_string()),
+            fingerprint,
+            task: report.task.id.clone(),
+            agent: report.task.agent_name.clone(),
+            policy: report.policy_source.clone(),
+            verdict: if report.passed() {
+                Verdict::Pass
+            } else {
+                Verdict::Block
+            },
+            acceptance_ran: acceptance_ran || report.task.acceptance.is_empty(),
+            tool: format!("agentguard {}", env!("CARGO_PKG_VERSION")),
+            time: now_rfc3339(),
+            findings: report.findings.clone(),
+            acceptance: report.acceptance.clone(),
+        })
+    }
+
+    pub fn to_toml(&self) -> Result<String, EvidenceError> {
+        toml::to_string(self).map_err(|e| EvidenceError::Serialize(e.to_string()))
+    }
+
+    /// Reads a note back; the error says what is wrong with it, for a reviewer.
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 ({e})"))?;
+        let evidence: Evidence = toml::from_str(text).map_err(|e| {
+            let message = e.message().to_string();
+            match e.span() {
+                Some(span) => {
+                    let (line, column) = line_column(text, span.start);
+                    format!("line {line}, column {column}: {message}")
+                }
+                None => message,
+            }
+        })?;
+        if evidence.schema != SCHEMA {
+            return Err(format!(
+                "schema is `{}`, expected `{SCHEMA}`",
+                evidence.schema
+            ));
+        }
+        for (name, value) in [
+            ("tree", &evidence.tree),
+            ("fingerprint", &evidence.fingerprint),
+        ] {
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!("`{name}` is not a hex id: `{value}`"));
+            }
+        }
+        Ok(evidence)
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// Writes evidence where it belongs: a note on its commit, or pending for its staged tree.
+/// Returns where it went, for the user.
+pub fn record(repo: &Repo, notes_ref: &str, evidence: &Evidence) -> Result<String, EvidenceError> {
+    let text = evidence.to_toml()?;
+    match &evidence.commit {
+        Some(commit) => {
+            let oid = Oid::from_str(commit).map_err(RepoError::from)?;
+            repo.write_note(notes_ref, oid, &text)?;
+            Ok(format!("note on {} under {notes_ref}", repo.short(oid)))
+        }
+        None => {
+            let path = write_pending(repo, evidence, &text)?;
+            Ok(format!("pending evidence {}", path.display()))
+        }
+    }
+}
+
+/// Attaches the pending evidence of `commit`'s tree to it (post-commit). The evidence must have
+/// been made on the commit's first parent, so a stale file for the same tree is not taken.
+pub fn attach_pending(
+    repo: &Repo,
+    commit: &git2::Commit<'_>,
+    notes_ref: &str,
+) -> Result<Option<Evidence>, EvidenceError> {
+    let Some(mut evidence) = take_pending(repo, commit.tree_id())? else {
+        return Ok(None);
+    };
+    let parent = commit.parent_id(0).ok().map(|p| p.to_string());
+    if evidence.base != parent {
+        return Ok(None);
+    }
+    evidence.commit = Some(commit.id().to_string());
+    repo.write_note(notes_ref, commit.id(), &evidence.to_toml()?)?;
+    Ok(Some(evidence))
+}
+
+/// The evidence note on `commit`, as stored: `None` without one.
+pub fn read_note(repo: &Repo, notes_ref: &str, commit: Oid) -> Result<Option<Vec<u8>>, RepoError> {
+    repo.note(notes_ref, commit)
+}

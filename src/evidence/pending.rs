@@ -1,0 +1,70 @@
+//! Pending evidence: written by `check --staged --record` (the commit-msg hook) before the
+//! commit exists, keyed by the staged tree, and taken by post-commit.
+
+use super::{Evidence, EvidenceError};
+use crate::repo::Repo;
+use git2::Oid;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// Pending files older than this are from commits that never happened.
+const STALE_AFTER: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+
+pub fn pending_dir(repo: &Repo) -> PathBuf {
+    repo.common_dir().join("agentguard").join("pending")
+}
+
+fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> EvidenceError {
+    let path = path.to_path_buf();
+    move |source| EvidenceError::Io { what, path, source }
+}
+
+/// Writes atomically (temp file + rename) so post-commit never reads half a file.
+pub fn write_pending(
+    repo: &Repo,
+    evidence: &Evidence,
+    text: &str,
+) -> Result<PathBuf, EvidenceError> {
+    let dir = pending_dir(repo);
+    std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+    prune_stale(&dir);
+    let path = dir.join(format!("{}.toml", evidence.tree));
+    let mut file = tempfile::NamedTempFile::new_in(&dir).map_err(io("write", &dir))?;
+    file.write_all(text.as_bytes())
+        .map_err(io("write", &path))?;
+    file.persist(&path)
+        .map_err(|e| io("write", &path)(e.error))?;
+    Ok(path)
+}
+
+/// Removes and returns the pending evidence for `tree`. A corrupt file is dropped: the
+/// commit then simply has no evidence, which `verify` reports.
+pub fn take_pending(repo: &Repo, tree: Oid) -> Result<Option<Evidence>, EvidenceError> {
+    let path = pending_dir(repo).join(format!("{tree}.toml"));
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("read", &path)(e)),
+    };
+    std::fs::remove_file(&path).map_err(io("remove", &path))?;
+    Ok(Evidence::parse(&bytes).ok())
+}
+
+fn prune_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
