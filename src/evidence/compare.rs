@@ -94,7 +94,8 @@ pub fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding> {
             ),
         ));
     }
-    if let Some(fresh) = expected.fresh {
+    // A note without runs has nothing to contradict; `not-run` already says so.
+    if let Some(fresh) = expected.fresh.filter(|_| evidence.acceptance_ran) {
         findings.extend(contradictions(&evidence, fresh, &finding));
     }
     findings

@@ -2,6 +2,7 @@
 
 use super::{verdict, SCHEMA};
 use crate::acceptance::AcceptanceRun;
+use crate::approval::verify::Checked;
 use crate::engine::CommitReport;
 use crate::finding::Finding;
 use serde::Serialize;
@@ -27,6 +28,7 @@ struct Commit<'a> {
     verdict: &'static str,
     findings: &'a [Finding],
     acceptance: &'a [AcceptanceRun],
+    approvals: &'a [Checked],
 }
 
 pub fn render(reports: &[CommitReport]) -> String {
@@ -48,6 +50,7 @@ pub fn render(reports: &[CommitReport]) -> String {
                 verdict: if r.passed() { "pass" } else { "block" },
                 findings: &r.findings,
                 acceptance: &r.acceptance,
+                approvals: &r.approvals,
             })
             .collect(),
     };

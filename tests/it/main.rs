@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod acceptance;
+mod approve;
 mod check;
 mod check_bad_input;
+mod evidence;
 mod risk;
 mod support;
 mod trailers;

@@ -217,3 +217,50 @@ pub fn keys(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
         .collect()
 }
+
+/// Output of a process as text, for assertion messages.
+pub fn text(output: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+impl TestRepo {
+    /// A fresh ed25519 key pair `<scratch>/keys/<name>` (no passphrase); returns the private
+    /// key's path.
+    pub fn ssh_key(&self, name: &str) -> PathBuf {
+        let dir = self.scratch().join("keys");
+        std::fs::create_dir_all(&dir).expect("keys dir");
+        let path = dir.join(name);
+        if !path.exists() {
+            let status = std::process::Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+                .arg(&path)
+                .status()
+                .expect("run ssh-keygen");
+            assert!(status.success(), "ssh-keygen failed");
+        }
+        path
+    }
+
+    /// The `allowed_signers` line for `identity` with the public half of key `name`.
+    pub fn signer_line(&self, identity: &str, name: &str) -> String {
+        let public =
+            std::fs::read_to_string(self.ssh_key(name).with_extension("pub")).expect("public key");
+        format!("{identity} {}", public.trim())
+    }
+
+    /// Runs the binary with the test's TMPDIR (acceptance checkouts stay inside the test).
+    pub fn run(&self, args: &[&str]) -> Output {
+        let tmp = self.scratch().join("tmp");
+        std::fs::create_dir_all(&tmp).expect("tmp");
+        self.agentguard()
+            .args(args)
+            .env("TMPDIR", tmp)
+            .output()
+            .expect("run agentguard")
+    }
+}
