@@ -132,15 +132,19 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         agent_reasons.push("--all-agent".to_string());
     }
 
+    let agent = !agent_reasons.is_empty();
+    // Writing the index as a tree costs time on big repositories; a human staged change, which
+    // passes untouched, never needs it (its report shows the zero id).
     let tree = match &commit {
         Some(c) => c.tree_id(),
-        None => repo.staged_tree()?,
+        None if agent => repo.staged_tree()?,
+        None => Oid::zero(),
     };
     let mut report = CommitReport {
         commit: commit.as_ref().map(|c| c.id()),
         tree,
         base: base.as_ref().map(|b| b.id()),
-        agent: !agent_reasons.is_empty(),
+        agent,
         agent_reasons,
         task: Task::default(),
         fingerprint: None,

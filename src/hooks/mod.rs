@@ -1,5 +1,7 @@
 //! The git hooks: the shims `install` writes and what each hook does.
 
+pub mod run;
+
 #[derive(Debug, thiserror::Error)]
 pub enum HooksError {
     #[error("cannot write hook {}: {source}", .path.display())]

@@ -1,0 +1,210 @@
+//! What each installed hook does when git runs it. Every hook that can stop git fails closed:
+//! an error is returned and becomes a non-zero exit.
+
+use crate::approval;
+use crate::diff::Change;
+use crate::engine::{self, CheckRequest, CommitReport, EngineError, Target};
+use crate::evidence::{self, Evidence, EvidenceError};
+use crate::finding::Kind;
+use crate::policy::Policy;
+use crate::repo::{Repo, RepoError};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookName {
+    PreCommit,
+    CommitMsg,
+    PostCommit,
+    PrePush,
+    PostRewrite,
+}
+
+impl HookName {
+    pub const ALL: [HookName; 5] = [
+        HookName::PreCommit,
+        HookName::CommitMsg,
+        HookName::PostCommit,
+        HookName::PrePush,
+        HookName::PostRewrite,
+    ];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookName::PreCommit => "pre-commit",
+            HookName::CommitMsg => "commit-msg",
+            HookName::PostCommit => "post-commit",
+            HookName::PrePush => "pre-push",
+            HookName::PostRewrite => "post-rewrite",
+        }
+    }
+
+    /// Whether git stops when the hook fails (post-* hooks cannot stop anything).
+    pub fn can_block(self) -> bool {
+        matches!(
+            self,
+            HookName::PreCommit | HookName::CommitMsg | HookName::PrePush
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HookRunError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+    #[error(transparent)]
+    Approval(#[from] approval::ApprovalError),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error("cannot read the commit message file {}: {source}", .path.display())]
+    MessageFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("pre-push: cannot read git's ref lines on stdin: {0}")]
+    PushInput(String),
+}
+
+impl From<crate::diff::DiffError> for HookRunError {
+    fn from(e: crate::diff::DiffError) -> Self {
+        HookRunError::Engine(EngineError::Diff(e))
+    }
+}
+
+/// What a hook run judged and what the user should read.
+#[derive(Debug, Default)]
+pub struct HookRun {
+    pub reports: Vec<CommitReport>,
+    /// Extra lines for the user (where evidence went, how to reuse a message).
+    pub notes: Vec<String>,
+    /// Rewritten commits (post-rewrite): old → new.
+    pub rewritten: Vec<(String, String)>,
+}
+
+impl HookRun {
+    pub fn passed(&self) -> bool {
+        self.reports.iter().all(CommitReport::passed)
+    }
+}
+
+/// pre-commit: the message (and so its trailers) does not exist yet. On an agent branch or for
+/// an agent author, judge scope and risk of the staged change now; commit-msg does the rest.
+pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
+    let request = CheckRequest {
+        message: Some(String::new()),
+        run_acceptance: false,
+        ..CheckRequest::new(Target::Staged)
+    };
+    let mut report = engine::check(repo, &request)?;
+    // Task metadata lives in the message, which commit-msg judges.
+    report.findings.retain(|f| f.kind != Kind::Metadata);
+    Ok(HookRun {
+        reports: vec![report],
+        ..HookRun::default()
+    })
+}
+
+/// commit-msg: the full check with the message's trailers, acceptance included; a pass leaves
+/// pending evidence for post-commit to attach.
+pub fn commit_msg(
+    repo: &Repo,
+    message_file: &Path,
+    progress: bool,
+) -> Result<HookRun, HookRunError> {
+    let bytes = std::fs::read(message_file).map_err(|source| HookRunError::MessageFile {
+        path: message_file.to_path_buf(),
+        source,
+    })?;
+    let request = CheckRequest {
+        message: Some(String::from_utf8_lossy(&bytes).into_owned()),
+        progress,
+        ..CheckRequest::new(Target::Staged)
+    };
+    let report = engine::check(repo, &request)?;
+    let mut run = HookRun::default();
+    if report.passed() {
+        if let Some(evidence) = Evidence::from_report(&report, true) {
+            evidence::record(repo, &report.notes_ref, &evidence)?;
+            run.notes
+                .push("evidence recorded; it is attached to the commit when it is made".into());
+        }
+    } else {
+        run.notes.push(format!(
+            "your commit message was kept in {}\n  fix the findings, `git add` the fixes, then reuse it: git commit -F {}",
+            message_file.display(),
+            shell_quote(&message_file.to_string_lossy())
+        ));
+    }
+    run.reports.push(report);
+    Ok(run)
+}
+
+/// post-commit: attaches the pending evidence and approvals to the new commit. It cannot stop
+/// the commit, so problems come back as notes.
+pub fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
+    let mut run = HookRun::default();
+    let Some(commit) = repo.head_commit()? else {
+        return Ok(run);
+    };
+    let parent = repo.first_parent(&commit).ok().flatten();
+    let policy = Policy::for_base(repo, parent.as_ref()).map_err(EngineError::from)?;
+    let notes_ref = policy.evidence.notes_ref.clone();
+    let attached = evidence::attach_pending(repo, &commit, &notes_ref)?;
+    let fingerprint = match &attached {
+        Some(evidence) => {
+            run.notes.push(format!(
+                "evidence attached to {} under {notes_ref}",
+                repo.short(commit.id())
+            ));
+            Some(evidence.fingerprint.clone())
+        }
+        None if approval::store::has_pending(repo) => {
+            Some(Change::of_commit(repo, &commit, parent.as_ref())?.fingerprint)
+        }
+        None => None,
+    };
+    if let Some(fingerprint) = fingerprint {
+        let approvals_ref = approval::store::notes_ref(&notes_ref);
+        let moved =
+            approval::store::attach_pending(repo, &approvals_ref, commit.id(), &fingerprint)?;
+        if moved > 0 {
+            run.notes.push(format!(
+                "{moved} pending approval{} attached under {approvals_ref}",
+                if moved == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    Ok(run)
+}
+
+/// post-rewrite: git passes `<old> <new> [<extra>]` lines on stdin after an amend or rebase;
+/// git itself copies the notes (`notes.rewriteRef`), the ledger keeps the path.
+pub fn post_rewrite(stdin: &str) -> HookRun {
+    let rewritten = stdin
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            Some((words.next()?.to_string(), words.next()?.to_string()))
+        })
+        .collect();
+    HookRun {
+        rewritten,
+        ..HookRun::default()
+    }
+}
+
+/// Single-quotes a path for a shell command the user can paste.
+fn shell_quote(text: &str) -> String {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+    {
+        return text.to_string();
+    }
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
