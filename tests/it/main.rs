@@ -6,6 +6,7 @@
 mod acceptance;
 mod check;
 mod check_bad_input;
+mod ledger;
 mod risk;
 mod support;
 mod trailers;
