@@ -4,6 +4,7 @@ use crate::cli::{CheckArgs, Format};
 use crate::engine::{self, CheckRequest, Target};
 use crate::error::Error;
 use crate::evidence;
+use crate::ledger;
 use crate::output::Output;
 use crate::repo::Repo;
 use crate::report::{self, human};
@@ -15,6 +16,7 @@ pub fn run(
     out: &Output,
     verbosity: human::Verbosity,
 ) -> Result<Outcome, Error> {
+    let started = std::time::Instant::now();
     let message = match &args.message_file {
         Some(path) => Some(read_message(path)?),
         None => None,
@@ -30,7 +32,13 @@ pub fn run(
         progress: out.progress && args.format == Format::Human,
         ..CheckRequest::new(target)
     };
-    let report = engine::check(repo, &request)?;
+    let report = engine::check(repo, &request);
+    let entry = match &report {
+        Ok(r) => ledger::Entry::from_report("check", r, repo.current_branch(), started.elapsed()),
+        Err(e) => ledger::Entry::error("check", &e.to_string(), None, None).took(started.elapsed()),
+    };
+    super::append_to_ledger(repo, out, &entry);
+    let report = report?;
     if args.record {
         record(repo, &report, !args.no_run, out)?;
     }

@@ -1,10 +1,55 @@
-//! `agentguard log`.
+//! `agentguard log`: the ledger, newest first, filtered.
 
+use crate::cli::{LogArgs, LogFormat, VerdictFilter};
 use crate::error::Error;
+use crate::ledger::{self, render, Entry, Verdict};
 use crate::output::Output;
 use crate::repo::Repo;
+use crate::report::human::Styles;
 use crate::Outcome;
 
-pub fn run(_repo: &Repo, _args: &crate::cli::LogArgs, _out: &Output) -> Result<Outcome, Error> {
-    Err(Error::NotBuilt("log"))
+pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Outcome, Error> {
+    let since = args.since.as_deref().map(ledger::parse_since).transpose()?;
+    let ledger = ledger::read(repo.common_dir())?;
+    warn_skipped(&ledger, out);
+    let entries: Vec<&Entry> = ledger
+        .entries
+        .iter()
+        .rev()
+        .filter(|e| {
+            args.task
+                .as_ref()
+                .map_or(true, |t| e.task.as_ref() == Some(t))
+        })
+        .filter(|e| {
+            args.agent
+                .as_ref()
+                .map_or(true, |a| e.agent.as_ref() == Some(a))
+        })
+        .filter(|e| match args.verdict {
+            None => true,
+            Some(VerdictFilter::Pass) => e.verdict == Verdict::Pass,
+            Some(VerdictFilter::Block) => e.verdict == Verdict::Block,
+        })
+        // A line whose time cannot be read is not known to be recent enough.
+        .filter(|e| since.map_or(true, |s| e.system_time().is_some_and(|t| t >= s)))
+        .collect();
+    let text = match args.format {
+        LogFormat::Json => render::log_json(&entries),
+        LogFormat::Otel => ledger::otel::render(&entries),
+        LogFormat::Human if ledger.entries.is_empty() => format!(
+            "the ledger is empty: nothing recorded in {} yet\n",
+            ledger::path(repo.common_dir()).display()
+        ),
+        LogFormat::Human => render::log_human(&entries, &Styles::new(out.color)),
+    };
+    out.stdout(&text);
+    Ok(Outcome::Pass)
+}
+
+/// Unreadable lines are reported on stderr, so the output itself stays parseable.
+pub(crate) fn warn_skipped(ledger: &ledger::Ledger, out: &Output) {
+    for warning in &ledger.warnings {
+        out.stderr(&format!("agentguard: warning: {warning}\n"));
+    }
 }

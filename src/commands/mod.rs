@@ -11,3 +11,15 @@ pub mod show;
 pub mod task;
 pub mod uninstall;
 pub mod verify;
+
+/// Appends a run to the ledger; a ledger that cannot be written is a warning and never changes
+/// the verdict.
+pub(crate) fn append_to_ledger(
+    repo: &crate::repo::Repo,
+    out: &crate::output::Output,
+    entry: &crate::ledger::Entry,
+) {
+    if let Err(e) = crate::ledger::append(repo.common_dir(), entry) {
+        out.stderr(&format!("agentguard: warning: {e}\n"));
+    }
+}

@@ -1,10 +1,23 @@
-//! `agentguard report`.
+//! `agentguard report`: the ledger summed up per task and per agent, with rolled-back work.
 
+use crate::cli::{ReportArgs, ReportFormat};
 use crate::error::Error;
+use crate::ledger::{self, render, Summary};
 use crate::output::Output;
 use crate::repo::Repo;
+use crate::report::human::Styles;
 use crate::Outcome;
 
-pub fn run(_repo: &Repo, _args: &crate::cli::ReportArgs, _out: &Output) -> Result<Outcome, Error> {
-    Err(Error::NotBuilt("report"))
+pub fn run(repo: &Repo, args: &ReportArgs, out: &Output) -> Result<Outcome, Error> {
+    let ledger = ledger::read(repo.common_dir())?;
+    super::log::warn_skipped(&ledger, out);
+    let rollbacks = ledger::rolled_back(repo, &ledger);
+    let summary = Summary::new(&ledger, rollbacks);
+    let text = match args.format {
+        ReportFormat::Human => render::report_human(&summary, &Styles::new(out.color)),
+        ReportFormat::Json => render::report_json(&summary),
+        ReportFormat::Markdown => render::report_markdown(&summary),
+    };
+    out.stdout(&text);
+    Ok(Outcome::Pass)
 }

@@ -8,6 +8,7 @@ mod approve;
 mod check;
 mod check_bad_input;
 mod evidence;
+mod ledger;
 mod risk;
 mod support;
 mod trailers;
