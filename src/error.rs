@@ -36,6 +36,10 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Hook(#[from] crate::hooks::run::HookRunError),
+    #[error("unknown hook `{0}` (agentguard handles pre-commit, commit-msg, post-commit, pre-push and post-rewrite)")]
+    UnknownHook(String),
     #[error("there is no change to approve")]
     NothingToApprove,
     #[error("`agentguard {0}` is not built yet")]
@@ -71,6 +75,8 @@ impl Error {
             Error::CorruptNote { .. } => Some(
                 "record it again with `agentguard check <commit> --record` (it replaces the note), or remove it with `git notes --ref <ref> remove <commit>`",
             ),
+            Error::Hook(crate::hooks::run::HookRunError::Engine(EngineError::Repo(e))) => repo_hint(e),
+            Error::UnknownHook(_) => Some("reinstall the hooks with `agentguard install`"),
             Error::Ledger(e) => e.hint(),
             Error::Hooks(e) => e.hint(),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),

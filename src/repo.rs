@@ -435,6 +435,36 @@ impl Repo {
         walk.map(|oid| oid.map_err(walk_error)).collect()
     }
 
+    /// Commits reachable from `tip` but from none of `hide` nor any ref matching `hide_glob`,
+    /// oldest first.
+    pub fn commits_not_in(
+        &self,
+        tip: Oid,
+        hide: &[Oid],
+        hide_glob: Option<&str>,
+    ) -> Result<Vec<Oid>, RepoError> {
+        let text = format!("{tip} --not …");
+        let walk_error = |e: git2::Error| RepoError::Walk {
+            range: text.clone(),
+            reason: e.message().to_string(),
+        };
+        let mut walk = self.git.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+            .map_err(walk_error)?;
+        walk.push(tip).map_err(walk_error)?;
+        for oid in hide {
+            walk.hide(*oid).map_err(walk_error)?;
+        }
+        if let Some(glob) = hide_glob {
+            walk.hide_glob(glob).map_err(walk_error)?;
+        }
+        walk.map(|oid| oid.map_err(walk_error)).collect()
+    }
+
+    pub fn has_commit(&self, oid: Oid) -> bool {
+        self.git.find_commit(oid).is_ok()
+    }
+
     /// Where policy for a range is read: the merge base of its two ends.
     pub fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
         self.git.merge_base(a, b).ok()

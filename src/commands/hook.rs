@@ -1,10 +1,187 @@
-//! `agentguard hook`.
+//! `agentguard hook <name>`: what the installed shims call. Hooks that can stop git fail
+//! closed; every run lands in the ledger.
 
+use crate::cli::HookArgs;
 use crate::error::Error;
+use crate::hooks::push;
+use crate::hooks::run::{self, HookName, HookRun};
+use crate::ledger::Entry;
 use crate::output::Output;
 use crate::repo::Repo;
+use crate::report::human;
 use crate::Outcome;
+use std::io::Read;
+use std::time::Instant;
 
-pub fn run(_repo: &Repo, _args: &crate::cli::HookArgs, _out: &Output) -> Result<Outcome, Error> {
-    Err(Error::NotBuilt("hook"))
+pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error> {
+    let started = Instant::now();
+    let name = HookName::parse(&args.name).ok_or_else(|| Error::UnknownHook(args.name.clone()))?;
+    let command = format!("hook {}", name.as_str());
+    if name.can_block() {
+        if let Some(reason) = skip_reason() {
+            let who = who(repo);
+            let entry = Entry::bypass(
+                &command,
+                &reason,
+                &who,
+                repo.head_commit().ok().flatten().map(|c| c.id()),
+                None,
+            )
+            .took(started.elapsed());
+            super::append_to_ledger(repo, out, &entry);
+            out.stderr(&format!(
+                "agentguard: {} skipped by AGENTGUARD_SKIP ({reason}); recorded in the ledger as a bypass by {who}\n",
+                name.as_str()
+            ));
+            return Ok(Outcome::Pass);
+        }
+    }
+    let arg = |i: usize| args.args.get(i).map(std::path::PathBuf::from);
+    let result = match name {
+        HookName::PreCommit => run::pre_commit(repo),
+        HookName::CommitMsg => match arg(0) {
+            Some(file) => run::commit_msg(repo, &file, out.progress),
+            None => Err(run::HookRunError::MessageFile {
+                path: "(none given)".into(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "git passes it as the first argument",
+                ),
+            }),
+        },
+        HookName::PostCommit => run::post_commit(repo),
+        HookName::PrePush => {
+            let remote = args
+                .args
+                .first()
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            read_stdin().and_then(|stdin| push::pre_push(repo, &remote, &stdin))
+        }
+        HookName::PostRewrite => read_stdin().map(|stdin| run::post_rewrite(&stdin)),
+    };
+    let took = started.elapsed();
+    let hook_run = match result {
+        Ok(hook_run) => hook_run,
+        Err(e) => {
+            super::append_to_ledger(
+                repo,
+                out,
+                &Entry::error(&command, &e.to_string(), None, None).took(took),
+            );
+            if name.can_block() {
+                return Err(e.into());
+            }
+            // git ignores what post-* hooks return; say what went wrong and carry on.
+            out.stderr(&format!(
+                "agentguard: warning: {} failed: {e}\n",
+                name.as_str()
+            ));
+            return Ok(Outcome::Pass);
+        }
+    };
+    let rewrite_kind = args
+        .args
+        .first()
+        .map(|k| k.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    record(repo, out, &command, (name, &rewrite_kind), &hook_run, took);
+    render(&hook_run, name, out);
+    Ok(if hook_run.passed() {
+        Outcome::Pass
+    } else {
+        Outcome::Block
+    })
+}
+
+fn record(
+    repo: &Repo,
+    out: &Output,
+    command: &str,
+    (name, kind): (HookName, &str),
+    hook_run: &HookRun,
+    took: std::time::Duration,
+) {
+    if name == HookName::PostRewrite {
+        let pairs: Vec<(git2::Oid, git2::Oid)> = hook_run
+            .rewritten
+            .iter()
+            .filter_map(|(old, new)| {
+                Some((
+                    git2::Oid::from_str(old).ok()?,
+                    git2::Oid::from_str(new).ok()?,
+                ))
+            })
+            .collect();
+        super::append_to_ledger(repo, out, &Entry::rewrite(kind, &pairs).took(took));
+        return;
+    }
+    let branch = repo.current_branch();
+    for report in &hook_run.reports {
+        super::append_to_ledger(
+            repo,
+            out,
+            &Entry::from_report(command, report, branch.clone(), took),
+        );
+    }
+}
+
+/// Hooks talk on stderr; git shows it to the person committing or pushing.
+fn render(hook_run: &HookRun, name: HookName, out: &Output) {
+    let styles = human::Styles::new(out.color);
+    let mut text = String::new();
+    if hook_run.passed() {
+        for report in hook_run.reports.iter().filter(|r| r.agent) {
+            text.push_str(&format!(
+                "agentguard {}: {}\n",
+                name.as_str(),
+                human::summary_line(report)
+            ));
+        }
+    } else {
+        text.push_str(&human::render(
+            &hook_run.reports,
+            &styles,
+            human::Verbosity::Normal,
+        ));
+    }
+    for note in &hook_run.notes {
+        text.push_str(&format!("agentguard: {note}\n"));
+    }
+    if !hook_run.passed() && name.can_block() {
+        text.push_str("agentguard: blocked; a person can skip the hooks deliberately with AGENTGUARD_SKIP=\"<reason>\" (recorded in the ledger)\n");
+    }
+    if !text.is_empty() {
+        out.stderr(&text);
+    }
+}
+
+/// `AGENTGUARD_SKIP=1` or `AGENTGUARD_SKIP="<reason>"`; empty or `0` does not skip.
+fn skip_reason() -> Option<String> {
+    let value = std::env::var("AGENTGUARD_SKIP").ok()?;
+    let value = value.trim();
+    match value {
+        "" | "0" => None,
+        "1" => Some("no reason given".to_string()),
+        reason => Some(reason.to_string()),
+    }
+}
+
+fn who(repo: &Repo) -> String {
+    let name = repo.config_string("user.name").unwrap_or_default();
+    let email = repo.configured_author_email().unwrap_or_default();
+    match (name.is_empty(), email.is_empty()) {
+        (false, false) => format!("{name} <{email}>"),
+        (false, true) => name,
+        (true, false) => email,
+        (true, true) => std::env::var("USER").unwrap_or_else(|_| "unknown".to_string()),
+    }
+}
+
+fn read_stdin() -> Result<String, run::HookRunError> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| run::HookRunError::PushInput(e.to_string()))?;
+    Ok(text)
 }

@@ -3,6 +3,7 @@
 use crate::cli::{VerifyArgs, VerifyFormat};
 use crate::engine::{self, CheckRequest, CommitReport, Target};
 use crate::error::Error;
+use crate::ledger::Entry;
 use crate::output::Output;
 use crate::repo::Repo;
 use crate::report::{self, human};
@@ -30,7 +31,16 @@ pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Outcome, Erro
             require_evidence: true,
             ..CheckRequest::new(Target::Rev(commit.to_string()))
         };
-        reports.push(engine::check(repo, &request)?);
+        let started = std::time::Instant::now();
+        let report = engine::check(repo, &request);
+        let entry = match &report {
+            Ok(r) => Entry::from_report("verify", r, None, started.elapsed()),
+            Err(e) => {
+                Entry::error("verify", &e.to_string(), Some(*commit), None).took(started.elapsed())
+            }
+        };
+        super::append_to_ledger(repo, out, &entry);
+        reports.push(report?);
     }
     let text = render(args.format, &reports, &range.text, out)?;
     match &args.output {

@@ -1,5 +1,6 @@
 //! The git hooks: the shims `install` writes and what each hook does.
 
+pub mod push;
 pub mod run;
 
 #[derive(Debug, thiserror::Error)]

@@ -208,6 +208,44 @@ fn render_finding(out: &mut String, finding: &Finding, st: &Styles) {
     }
 }
 
+/// One line for a change that passed: what was judged and what ran.
+pub fn summary_line(report: &CommitReport) -> String {
+    let task = report
+        .task
+        .id
+        .as_deref()
+        .map(|id| format!("task {}, ", printable(id)))
+        .unwrap_or_default();
+    let runs = &report.acceptance;
+    let passed = runs.iter().filter(|r| r.passed()).count();
+    let acceptance = if runs.is_empty() {
+        String::from("no acceptance run")
+    } else {
+        format!("acceptance {passed}/{} passed", runs.len())
+    };
+    let approved = report.findings.iter().filter(|f| f.approved).count();
+    let approvals = if approved > 0 {
+        format!(", {approved} approved")
+    } else {
+        String::new()
+    };
+    let warnings = report
+        .findings
+        .iter()
+        .filter(|f| f.action == Action::Warn)
+        .count();
+    let warnings = if warnings > 0 {
+        format!(", {warnings} warning{}", plural(warnings))
+    } else {
+        String::new()
+    };
+    format!(
+        "pass — {task}{} path{}, {acceptance}{approvals}{warnings}",
+        report.files_changed,
+        plural(report.files_changed)
+    )
+}
+
 fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
     let findings: Vec<&Finding> = reports.iter().flat_map(|r| &r.findings).collect();
     let blocking = findings

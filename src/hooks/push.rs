@@ -1,0 +1,101 @@
+//! pre-push: every agent commit the remote lacks must carry passing evidence and its
+//! approvals before it leaves this machine.
+
+use super::run::{HookRun, HookRunError};
+use crate::engine::{self, CheckRequest, Target};
+use crate::repo::Repo;
+use git2::Oid;
+
+/// One line git writes on pre-push's stdin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRef {
+    pub local_ref: String,
+    pub local: Oid,
+    pub remote_ref: String,
+    pub remote: Oid,
+}
+
+/// Parses `<local ref> <local sha> <remote ref> <remote sha>` lines; anything else is an error
+/// (the hook fails closed rather than push unjudged commits).
+pub fn parse(stdin: &str) -> Result<Vec<PushedRef>, HookRunError> {
+    stdin
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let [local_ref, local, remote_ref, remote] = words.as_slice() else {
+                return Err(HookRunError::PushInput(format!(
+                    "expected four words, got `{line}`"
+                )));
+            };
+            let oid = |text: &str| {
+                Oid::from_str(text)
+                    .map_err(|_| HookRunError::PushInput(format!("`{text}` is not an object id")))
+            };
+            Ok(PushedRef {
+                local_ref: local_ref.to_string(),
+                local: oid(local)?,
+                remote_ref: remote_ref.to_string(),
+                remote: oid(remote)?,
+            })
+        })
+        .collect()
+}
+
+/// Judges the commits each pushed ref would add to `remote`. Acceptance is not re-run here:
+/// the evidence recorded at commit time speaks for it, and the CI gate runs it fresh.
+pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookRunError> {
+    let mut run = HookRun::default();
+    let mut seen = std::collections::HashSet::new();
+    for pushed in parse(stdin)? {
+        if pushed.local.is_zero() {
+            continue; // deleting a remote branch adds nothing
+        }
+        let known_remote =
+            (!pushed.remote.is_zero() && repo.has_commit(pushed.remote)).then_some(pushed.remote);
+        let commits = match known_remote {
+            Some(remote_tip) => repo.commits_not_in(pushed.local, &[remote_tip], None)?,
+            // A new branch, or a remote tip this clone never saw: whatever the remote's
+            // tracking refs already have is not new.
+            None => {
+                repo.commits_not_in(pushed.local, &[], Some(&format!("refs/remotes/{remote}/*")))?
+            }
+        };
+        let policy_base = known_remote.and_then(|r| repo.merge_base(r, pushed.local));
+        for commit in commits {
+            if !seen.insert(commit) {
+                continue;
+            }
+            let request = CheckRequest {
+                run_acceptance: false,
+                require_evidence: true,
+                policy_base,
+                ..CheckRequest::new(Target::Rev(commit.to_string()))
+            };
+            run.reports.push(engine::check(repo, &request)?);
+        }
+    }
+    if run.passed() && run.reports.iter().any(|r| r.agent) {
+        run.notes.push(format!(
+            "push the evidence and approvals too: git push {remote} 'refs/notes/agentguard*'"
+        ));
+    }
+    Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn reads_gits_lines_and_refuses_anything_else() {
+        let zero = "0".repeat(40);
+        let sha = "a".repeat(40);
+        let lines = format!("refs/heads/x {sha} refs/heads/x {zero}\n\n");
+        let parsed = parse(&lines).unwrap();
+        assert_eq!(parsed.len(), 1);
+        assert!(parsed[0].remote.is_zero());
+        assert!(parse("refs/heads/x abc").is_err());
+        assert!(parse(&format!("a {sha} b nothex")).is_err());
+    }
+}
