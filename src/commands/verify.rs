@@ -78,13 +78,33 @@ fn render(
             ));
             text
         }
-        VerifyFormat::Junit
-        | VerifyFormat::Sarif
-        | VerifyFormat::Github
-        | VerifyFormat::Markdown => {
-            return Err(Error::NotBuilt(
-                "verify --format junit|sarif|github|markdown",
-            ))
+        VerifyFormat::Junit => report::junit::render(reports),
+        VerifyFormat::Sarif => report::sarif::render(reports),
+        VerifyFormat::Markdown => report::markdown::render(reports),
+        VerifyFormat::Github => {
+            let (commands, summary) = report::github::render(reports);
+            append_step_summary(&summary)?;
+            commands
         }
+    })
+}
+
+/// GitHub Actions shows `$GITHUB_STEP_SUMMARY` on the run's page; outside Actions it is unset.
+fn append_step_summary(summary: &str) -> Result<(), Error> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let path = std::path::PathBuf::from(path);
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        file.write_all(summary.as_bytes())
+    };
+    write().map_err(|source| Error::Output {
+        path: path.clone(),
+        source,
     })
 }

@@ -1,9 +1,15 @@
 //! Renderers: each turns reports into text in one format; none decides anything.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod runs;
+pub mod sarif;
 pub mod show;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use crate::engine::CommitReport;
 
@@ -48,6 +54,25 @@ pub fn verdict(reports: &[CommitReport]) -> &'static str {
     } else {
         "block"
     }
+}
+
+/// The commit a report is about, shortened for display: ten hex digits, or `staged` for a
+/// staged change.
+pub(crate) fn short_commit(report: &CommitReport) -> String {
+    match report.commit {
+        Some(commit) => {
+            let hex = commit.to_string();
+            hex[..hex.len().min(10)].to_string()
+        }
+        None => "staged".to_string(),
+    }
+}
+
+/// The full commit id, or `staged`.
+pub(crate) fn full_commit(report: &CommitReport) -> String {
+    report
+        .commit
+        .map_or_else(|| "staged".to_string(), |c| c.to_string())
 }
 
 #[cfg(test)]

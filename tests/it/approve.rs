@@ -90,7 +90,7 @@ fn a_migration_blocks_until_a_listed_key_approves_it() {
     assert!(stdout.contains("✓ migrations"), "{stdout}");
 
     let after = repo.check_json(&["--no-run"], 0);
-    assert_eq!(approve_findings(&after)[0].1, true);
+    assert!(approve_findings(&after)[0].1);
     let approvals = after["commits"][0]["approvals"].as_array().unwrap();
     assert_eq!(approvals.len(), 1);
     assert_eq!(approvals[0]["status"], "verified");
