@@ -12,3 +12,4 @@ mod ledger;
 mod risk;
 mod support;
 mod trailers;
+mod verify;

@@ -49,6 +49,32 @@ impl TestRepo {
         repo
     }
 
+    /// A clone of `source` (`git clone <args> file://…`), with its own home and scratch space.
+    pub fn clone_of(source: &TestRepo, args: &[&str]) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("agentguard-clone")
+            .tempdir()
+            .expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("home");
+        std::fs::write(home.join(".gitconfig"), "").expect("gitconfig");
+        let repo = Self { dir, home };
+        let url = format!("file://{}", source.path().display());
+        let mut cmd = std::process::Command::new("git");
+        hermetic(&mut cmd, &repo.home);
+        let status = cmd
+            .current_dir(repo.dir.path())
+            .arg("clone")
+            .arg("-q")
+            .args(args)
+            .arg(&url)
+            .arg("work")
+            .status()
+            .expect("git clone");
+        assert!(status.success(), "git clone failed");
+        repo
+    }
+
     /// A repository with one human commit of `README.md`.
     pub fn with_initial_commit() -> Self {
         let repo = Self::new();

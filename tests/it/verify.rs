@@ -1,0 +1,236 @@
+//! `verify` as a CI job runs it: a fresh clone that fetched the notes, every output format
+//! parsed back, and the clones CI systems make by default (shallow).
+
+use crate::support::{msg, text, TestRepo, TASK};
+use serde_json::Value;
+
+/// origin: `main` with an acceptance command, and `agent/work` with two agent commits: the first
+/// with recorded evidence, the second without (so the range blocks on it).
+fn origin() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(
+        ".agentguard.toml",
+        "[acceptance]\ncommands = [\"test -f README.md\"]\n",
+    );
+    repo.write("README.md", "hello\n");
+    repo.commit_all("base");
+    repo.checkout_new("agent/work");
+    repo.write("src/app.py", "print('one')\n");
+    repo.commit_all(&msg(&[TASK, "Agent-Name: codex"]));
+    let output = repo.run(&["check", "--record"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo.write("src/a b%.py", "print('two')\n");
+    repo.commit_all(&msg(&[TASK, "Agent-Name: codex"]));
+    repo
+}
+
+/// A CI checkout: full history, the branch checked out, the notes fetched.
+fn ci_clone(origin: &TestRepo) -> TestRepo {
+    let clone = TestRepo::clone_of(origin, &["--branch", "agent/work"]);
+    clone.git(&[
+        "fetch",
+        "-q",
+        "origin",
+        "+refs/notes/agentguard*:refs/notes/agentguard*",
+    ]);
+    clone
+}
+
+fn verify(repo: &TestRepo, format: &str) -> std::process::Output {
+    repo.run(&["verify", "--base", "origin/main", "--format", format])
+}
+
+#[test]
+fn json_in_a_fresh_clone_sees_the_fetched_evidence() {
+    let clone = ci_clone(&origin());
+    let output = verify(&clone, "json");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let commits = report["commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 2);
+    assert_eq!(commits[0]["verdict"], "pass", "{:#}", commits[0]);
+    assert_eq!(commits[1]["verdict"], "block");
+    assert!(commits[1]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "evidence" && f["category"] == "missing"));
+    assert_eq!(commits[0]["acceptance"][0]["exit_code"], 0);
+}
+
+#[test]
+fn without_the_notes_every_agent_commit_lacks_evidence() {
+    let clone = TestRepo::clone_of(&origin(), &["--branch", "agent/work"]);
+    let output = verify(&clone, "json");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    for commit in report["commits"].as_array().unwrap() {
+        assert_eq!(commit["verdict"], "block");
+    }
+}
+
+#[test]
+fn junit_has_a_suite_per_commit_and_a_failure_for_missing_evidence() {
+    let clone = ci_clone(&origin());
+    let output = verify(&clone, "junit");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let xml = String::from_utf8(output.stdout).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut suites, mut cases, mut failures) = (0, 0, 0);
+    let mut failure_text = String::new();
+    let mut in_failure = false;
+    loop {
+        match reader.read_event().expect("well-formed JUnit XML") {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                match e.name().as_ref() {
+                    b"testsuite" => suites += 1,
+                    b"testcase" => cases += 1,
+                    b"failure" => {
+                        failures += 1;
+                        in_failure = true;
+                    }
+                    _ => {}
+                }
+            }
+            quick_xml::events::Event::Text(t) if in_failure => {
+                failure_text.push_str(&String::from_utf8_lossy(&t));
+            }
+            quick_xml::events::Event::End(e) if e.name().as_ref() == b"failure" => {
+                in_failure = false;
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(suites, 2, "{xml}");
+    assert!(cases >= 4, "{xml}");
+    assert_eq!(failures, 1, "{xml}");
+    assert!(failure_text.contains("no evidence note"), "{xml}");
+}
+
+#[test]
+fn sarif_is_valid_against_the_schema_and_points_at_files() {
+    let clone = ci_clone(&origin());
+    // A scope finding with a path: deny the new file in the base policy of the clone's range.
+    let output = verify(&clone, "sarif");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/sarif/sarif-schema-2.1.0.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for result in results {
+        assert_eq!(result["level"], "error");
+        assert!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
+    }
+}
+
+#[test]
+fn github_prints_workflow_commands_and_appends_the_step_summary() {
+    let clone = ci_clone(&origin());
+    let summary = clone.scratch().join("summary.md");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let tmp = clone.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let output = clone
+        .agentguard()
+        .args(["verify", "--base", "origin/main", "--format", "github"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.lines().any(|l| l.starts_with("::error ")),
+        "{stdout}"
+    );
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        written.starts_with("# earlier step\n"),
+        "appended, not replaced"
+    );
+    assert!(written.contains("block"), "{written}");
+}
+
+#[test]
+fn markdown_goes_to_the_output_file() {
+    let clone = ci_clone(&origin());
+    let file = clone.scratch().join("report.md");
+    let output = clone.run(&[
+        "verify",
+        "--base",
+        "origin/main",
+        "--format",
+        "markdown",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(output.stdout.is_empty());
+    let markdown = std::fs::read_to_string(&file).unwrap();
+    assert!(markdown.contains("| "), "{markdown}");
+    assert!(markdown.contains("codex"), "{markdown}");
+    assert!(markdown.contains("evidence/missing"), "{markdown}");
+}
+
+#[test]
+fn a_shallow_clone_missing_the_range_says_to_fetch_deeper() {
+    let origin = origin();
+    let clone = TestRepo::clone_of(
+        &origin,
+        &[
+            "--depth",
+            "1",
+            "--no-single-branch",
+            "--branch",
+            "agent/work",
+        ],
+    );
+    let output = verify(&clone, "human");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("shallow") || stderr.contains("missing"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fetch"), "{stderr}");
+
+    // After fetching the history, the same command evaluates.
+    clone.git(&["fetch", "-q", "--unshallow"]);
+    clone.git(&[
+        "fetch",
+        "-q",
+        "origin",
+        "+refs/notes/agentguard*:refs/notes/agentguard*",
+    ]);
+    assert_eq!(verify(&clone, "human").status.code(), Some(1));
+}
+
+#[test]
+fn verify_never_honours_the_skip_variable() {
+    let clone = ci_clone(&origin());
+    let tmp = clone.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let output = clone
+        .agentguard()
+        .args(["verify", "--base", "origin/main"])
+        .env("AGENTGUARD_SKIP", "1")
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+}
