@@ -19,6 +19,8 @@ pub enum Error {
     Ledger(#[from] crate::ledger::LedgerError),
     #[error(transparent)]
     Hooks(#[from] crate::hooks::HooksError),
+    #[error(transparent)]
+    Onboarding(#[from] crate::onboarding::OnboardingError),
     #[error("`agentguard {0}` is not built yet")]
     NotBuilt(&'static str),
     #[error("cannot change to directory {}: {source}", .path.display())]
@@ -47,6 +49,7 @@ impl Error {
             Error::MessageFile { .. } => Some("pass the path of an existing commit message file"),
             Error::Ledger(e) => e.hint(),
             Error::Hooks(e) => e.hint(),
+            Error::Onboarding(e) => e.hint(),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
             _ => None,
         }

@@ -6,6 +6,8 @@
 mod acceptance;
 mod check;
 mod check_bad_input;
+mod init;
+mod install;
 mod risk;
 mod support;
 mod trailers;
