@@ -42,6 +42,8 @@ pub enum Error {
     UnknownHook(String),
     #[error("there is no change to approve")]
     NothingToApprove,
+    #[error(transparent)]
+    Onboarding(#[from] crate::onboarding::OnboardingError),
     #[error("`agentguard {0}` is not built yet")]
     NotBuilt(&'static str),
     #[error("cannot change to directory {}: {source}", .path.display())]
@@ -79,6 +81,7 @@ impl Error {
             Error::UnknownHook(_) => Some("reinstall the hooks with `agentguard install`"),
             Error::Ledger(e) => e.hint(),
             Error::Hooks(e) => e.hint(),
+            Error::Onboarding(e) => e.hint(),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
             _ => None,
         }

@@ -4,7 +4,25 @@ use crate::error::Error;
 use crate::output::Output;
 use crate::repo::Repo;
 use crate::Outcome;
+use std::fmt::Write;
 
-pub fn run(_repo: &Repo, _args: &crate::cli::InitArgs, _out: &Output) -> Result<Outcome, Error> {
-    Err(Error::NotBuilt("init"))
+pub fn run(repo: &Repo, args: &crate::cli::InitArgs, out: &Output) -> Result<Outcome, Error> {
+    let written = crate::onboarding::init(repo, args.force)?;
+    let mut text = String::new();
+    for file in &written {
+        let how = if file.overwritten {
+            "overwrote"
+        } else {
+            "wrote"
+        };
+        let _ = writeln!(text, "{how} {}", file.path);
+    }
+    text.push_str(
+        "\nnext steps:\n  \
+         1. review .agentguard.toml, then commit both: git add .agentguard.toml .agentguard && git commit\n  \
+         2. install the hooks: agentguard install\n  \
+         3. define a task for your agent: agentguard task new <id>\n",
+    );
+    out.stdout(&text);
+    Ok(Outcome::Pass)
 }

@@ -1,10 +1,67 @@
 //! `agentguard install`.
 
 use crate::error::Error;
+use crate::hooks::{ConfigChange, Installed};
 use crate::output::Output;
 use crate::repo::Repo;
 use crate::Outcome;
+use std::fmt::Write;
+use std::path::Path;
 
-pub fn run(_repo: &Repo, _args: &crate::cli::InstallArgs, _out: &Output) -> Result<Outcome, Error> {
-    Err(Error::NotBuilt("install"))
+pub fn run(repo: &Repo, args: &crate::cli::InstallArgs, out: &Output) -> Result<Outcome, Error> {
+    let report = crate::hooks::install(repo, args.force)?;
+    let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
+    for hook in &report.hooks {
+        let what = match &hook.action {
+            Installed::Written => "written".to_string(),
+            Installed::Updated => {
+                "updated (the shim there differed from this agentguard's)".to_string()
+            }
+            Installed::Unchanged => "unchanged".to_string(),
+            Installed::Chained { kept } => {
+                format!(
+                    "written; your hook was kept as {} and runs first",
+                    file_name(kept)
+                )
+            }
+            Installed::Replaced { backup } => format!(
+                "written; the hook there was replaced, not chained, and kept as {}",
+                backup.display()
+            ),
+        };
+        let _ = write!(text, "  {}: {what}", hook.name);
+        if let (false, Some(kept)) = (
+            matches!(hook.action, Installed::Chained { .. }),
+            &hook.chains,
+        ) {
+            let _ = write!(text, " (runs {} first)", file_name(kept));
+        }
+        text.push('\n');
+    }
+    for change in &report.config {
+        let _ = match change {
+            ConfigChange::Added(v) => writeln!(text, "git config --add notes.rewriteRef {v}"),
+            ConfigChange::AlreadySet(v) | ConfigChange::Removed(v) => {
+                writeln!(text, "notes.rewriteRef {v}: already set")
+            }
+        };
+    }
+    if let Some(path) = &report.tracked_hooks_path {
+        let _ = writeln!(
+            text,
+            "note: core.hooksPath is {path}, inside the work tree: commit these hook files or ignore them"
+        );
+    }
+    if report.changed_nothing() {
+        text.push_str("nothing changed: agentguard's hooks were already installed\n");
+    }
+    out.stdout(&text);
+    Ok(Outcome::Pass)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

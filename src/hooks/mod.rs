@@ -1,4 +1,36 @@
-//! The git hooks: the shims `install` writes and what each hook does.
+//! The git hooks: the shims `install` writes and `uninstall` removes, the hooks they keep and
+//! chain to, and the `notes.rewriteRef` values that carry evidence notes through amend and rebase.
+
+use crate::policy::{Policy, PolicyError};
+use crate::repo::{Repo, RepoError};
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// The hooks agentguard installs, in the order git runs them.
+pub const HOOK_NAMES: [&str; 5] = [
+    "pre-commit",
+    "commit-msg",
+    "post-commit",
+    "pre-push",
+    "post-rewrite",
+];
+
+/// The line every shim carries; a hook without it is someone else's.
+pub const SHIM_MARKER: &str = "# agentguard hook shim";
+
+/// A hook that was there before agentguard, kept beside the shim, which runs it first.
+pub const CHAINED_SUFFIX: &str = ".agentguard-chained";
+
+/// A hook `install --force` replaced without chaining (a symlink or not a regular file).
+pub const BACKUP_SUFFIX: &str = ".agentguard-backup";
+
+/// Where the shims find the binary that installed them before they look on PATH.
+const BIN_PLACEHOLDER: &str = "@AGENTGUARD_BIN@";
+
+/// The `notes.rewriteRef` values this install added, so `uninstall` removes only those.
+const ADDED_CONFIG_KEY: &str = "agentguard.installedRewriteRef";
+const REWRITE_REF_KEY: &str = "notes.rewriteRef";
 
 pub mod push;
 pub mod run;
@@ -10,10 +42,495 @@ pub enum HooksError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot find the hooks directory with `git rev-parse --git-path hooks`: {reason}")]
+    HooksDir { reason: String },
+    #[error("{} is {kind}, not a regular file: agentguard cannot chain to it", .path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error("{} is not agentguard's, and {} is already taken", .path.display(), .taken.display())]
+    Taken { path: PathBuf, taken: PathBuf },
+    #[error("cannot read the policy that names the evidence notes: {0}")]
+    Policy(#[from] PolicyError),
+    #[error("cannot update git config {REWRITE_REF_KEY}: {}", .0.message())]
+    Config(#[from] git2::Error),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
 }
 
 impl HooksError {
     pub fn hint(&self) -> Option<&'static str> {
-        None
+        match self {
+            HooksError::Io { .. } => {
+                Some("check that the hooks directory exists and is writable, then run again")
+            }
+            HooksError::HooksDir { .. } => {
+                Some("check that `git rev-parse --git-path hooks` works in this work tree")
+            }
+            HooksError::NotRegular { .. } => Some(
+                "replace it with a regular file yourself, or run `agentguard install --force` to move it aside (it is kept as <hook>.agentguard-backup)",
+            ),
+            HooksError::Taken { .. } => Some(
+                "move that file away (an earlier install kept a hook there), or run `agentguard install --force` to back the current hook up instead of chaining it",
+            ),
+            HooksError::Policy(_) => Some(
+                "fix .agentguard.toml in HEAD; agentguard never falls back to defaults when a policy file is broken",
+            ),
+            HooksError::Config(_) => Some("check that `git config --local --list` works here"),
+            HooksError::Repo(_) => None,
+        }
+    }
+}
+
+/// What `install` did to one hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Installed {
+    /// The shim was written where there was no hook.
+    Written,
+    /// An older or edited shim was rewritten.
+    Updated,
+    /// The shim was already there, byte for byte.
+    Unchanged,
+    /// The existing hook was moved to `kept` and the shim runs it first.
+    Chained { kept: PathBuf },
+    /// The existing hook could not be chained (`--force`): it was moved to `backup`.
+    Replaced { backup: PathBuf },
+}
+
+/// What `uninstall` did to one hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Uninstalled {
+    /// The shim was removed; there was no earlier hook.
+    Removed,
+    /// The shim was removed and the earlier hook put back from `from`.
+    Restored { from: PathBuf },
+    /// The hook there is not agentguard's: left alone.
+    NotOurs,
+    /// No hook there.
+    Absent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookLine<T> {
+    pub name: &'static str,
+    pub path: PathBuf,
+    pub action: T,
+    /// The kept hook the shim runs first, if there is one.
+    pub chains: Option<PathBuf>,
+}
+
+/// One `notes.rewriteRef` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigChange {
+    Added(String),
+    AlreadySet(String),
+    Removed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct InstallReport {
+    pub hooks_dir: PathBuf,
+    /// `core.hooksPath` relative to the work tree, when the hooks are files in it.
+    pub tracked_hooks_path: Option<String>,
+    pub hooks: Vec<HookLine<Installed>>,
+    pub config: Vec<ConfigChange>,
+}
+
+impl InstallReport {
+    pub fn changed_nothing(&self) -> bool {
+        self.hooks.iter().all(|h| h.action == Installed::Unchanged)
+            && self
+                .config
+                .iter()
+                .all(|c| matches!(c, ConfigChange::AlreadySet(_)))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UninstallReport {
+    pub hooks_dir: PathBuf,
+    pub hooks: Vec<HookLine<Uninstalled>>,
+    pub config: Vec<ConfigChange>,
+}
+
+/// The shim text for `name`, pointing first at `binary` (the installing executable).
+pub fn shim(name: &str, binary: Option<&Path>) -> Option<String> {
+    let template = match name {
+        "pre-commit" => include_str!("../../hooks/pre-commit"),
+        "commit-msg" => include_str!("../../hooks/commit-msg"),
+        "post-commit" => include_str!("../../hooks/post-commit"),
+        "pre-push" => include_str!("../../hooks/pre-push"),
+        "post-rewrite" => include_str!("../../hooks/post-rewrite"),
+        _ => return None,
+    };
+    // The shim quotes the path in single quotes; a path that cannot be written there safely
+    // is left out and the shim looks on PATH only.
+    let binary = binary
+        .and_then(Path::to_str)
+        .filter(|p| !p.contains(['\'', '\n']))
+        .unwrap_or("");
+    Some(template.replace(BIN_PLACEHOLDER, binary))
+}
+
+/// Whether a hook file is one of agentguard's shims (any version).
+pub fn is_shim(content: &[u8]) -> bool {
+    content
+        .split(|b| *b == b'\n')
+        .take(5)
+        .any(|line| line.starts_with(SHIM_MARKER.as_bytes()))
+}
+
+/// The hooks directory git actually uses: `core.hooksPath` if set, else the common git dir's
+/// `hooks` (shared by linked worktrees).
+pub fn hooks_dir(repo: &Repo) -> Result<PathBuf, HooksError> {
+    let workdir = repo.git().workdir().ok_or_else(|| HooksError::HooksDir {
+        reason: "the repository has no work tree".into(),
+    })?;
+    let output = std::process::Command::new("git")
+        .args(["rev-parse", "--git-path", "hooks"])
+        .current_dir(workdir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| HooksError::HooksDir {
+            reason: format!("cannot run git: {e}"),
+        })?;
+    if !output.status.success() {
+        return Err(HooksError::HooksDir {
+            reason: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        });
+    }
+    let text = String::from_utf8(output.stdout).map_err(|_| HooksError::HooksDir {
+        reason: "the path is not valid UTF-8".into(),
+    })?;
+    let text = text.trim_end_matches('\n');
+    if text.is_empty() {
+        return Err(HooksError::HooksDir {
+            reason: "git printed nothing".into(),
+        });
+    }
+    // A relative answer is relative to where git ran.
+    Ok(workdir.join(text))
+}
+
+/// The refs whose notes must follow commits through amend and rebase.
+fn notes_refs(repo: &Repo) -> Result<[String; 2], HooksError> {
+    let head = repo.head_commit()?;
+    let policy = Policy::for_base(repo, head.as_ref())?;
+    let notes = full_notes_ref(&policy.evidence.notes_ref);
+    let approvals = format!("{notes}-approvals");
+    Ok([notes, approvals])
+}
+
+/// The full ref name, as `git notes --ref` expands a short one.
+fn full_notes_ref(name: &str) -> String {
+    if name.starts_with("refs/notes/") {
+        name.to_string()
+    } else if let Some(rest) = name.strip_prefix("notes/") {
+        format!("refs/notes/{rest}")
+    } else {
+        format!("refs/notes/{name}")
+    }
+}
+
+enum Plan {
+    Write,
+    Update,
+    Unchanged,
+    Chain,
+    Backup(PathBuf),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HooksError + '_ {
+    move |source| HooksError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        "a symlink"
+    } else if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Installs the shims into the hooks directory git uses and sets `notes.rewriteRef`. Every
+/// hook is judged before any is touched, so a refusal leaves everything as it was.
+pub fn install(repo: &Repo, force: bool) -> Result<InstallReport, HooksError> {
+    let dir = hooks_dir(repo)?;
+    let refs = notes_refs(repo)?;
+    let binary = std::env::current_exe().ok();
+
+    let mut plans = Vec::new();
+    for name in HOOK_NAMES {
+        let path = dir.join(name);
+        let wanted = shim(name, binary.as_deref()).unwrap_or_default();
+        let plan = match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Plan::Write,
+            Err(e) => return Err(io(&path)(e)),
+            Ok(meta) if meta.file_type().is_file() => {
+                let content = std::fs::read(&path).map_err(io(&path))?;
+                if is_shim(&content) {
+                    if content == wanted.as_bytes() && meta.permissions().mode() & 0o777 == 0o755 {
+                        Plan::Unchanged
+                    } else {
+                        Plan::Update
+                    }
+                } else {
+                    let kept = sibling(&path, CHAINED_SUFFIX);
+                    if !exists(&kept) {
+                        Plan::Chain
+                    } else if force {
+                        Plan::Backup(free_backup(&path)?)
+                    } else {
+                        return Err(HooksError::Taken { path, taken: kept });
+                    }
+                }
+            }
+            Ok(meta) => {
+                if !force {
+                    return Err(HooksError::NotRegular {
+                        path,
+                        kind: file_kind(&meta),
+                    });
+                }
+                Plan::Backup(free_backup(&path)?)
+            }
+        };
+        plans.push((name, path, wanted, plan));
+    }
+
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let mut hooks = Vec::new();
+    for (name, path, wanted, plan) in plans {
+        let action = match plan {
+            Plan::Unchanged => Installed::Unchanged,
+            Plan::Write => Installed::Written,
+            Plan::Update => Installed::Updated,
+            Plan::Chain => {
+                let kept = sibling(&path, CHAINED_SUFFIX);
+                // A rename keeps the bytes and the mode, and cannot cross file systems here.
+                std::fs::rename(&path, &kept).map_err(io(&path))?;
+                Installed::Chained { kept }
+            }
+            Plan::Backup(backup) => {
+                std::fs::rename(&path, &backup).map_err(io(&path))?;
+                Installed::Replaced { backup }
+            }
+        };
+        if action != Installed::Unchanged {
+            write_executable(&dir, &path, wanted.as_bytes())?;
+        }
+        let kept = sibling(&path, CHAINED_SUFFIX);
+        hooks.push(HookLine {
+            name,
+            chains: exists(&kept).then_some(kept),
+            path,
+            action,
+        });
+    }
+
+    let config = add_rewrite_refs(repo, &refs)?;
+    Ok(InstallReport {
+        hooks_dir: dir,
+        tracked_hooks_path: repo.hooks_path_in_work_tree(),
+        hooks,
+        config,
+    })
+}
+
+/// `<hook>.agentguard-backup`, refusing to overwrite an earlier backup.
+fn free_backup(path: &Path) -> Result<PathBuf, HooksError> {
+    let backup = sibling(path, BACKUP_SUFFIX);
+    if exists(&backup) {
+        return Err(HooksError::Taken {
+            path: path.to_path_buf(),
+            taken: backup,
+        });
+    }
+    Ok(backup)
+}
+
+/// Writes through a temporary file and a rename, so git never runs a half-written hook.
+fn write_executable(dir: &Path, path: &Path, content: &[u8]) -> Result<(), HooksError> {
+    let mut temp = tempfile::Builder::new()
+        .prefix(".agentguard-")
+        .tempfile_in(dir)
+        .map_err(io(dir))?;
+    temp.write_all(content).map_err(io(path))?;
+    temp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o755))
+        .map_err(io(path))?;
+    temp.persist(path).map_err(|e| HooksError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+/// Removes the shims, puts back the hooks they chained to (or a `--force` backup), and
+/// removes the `notes.rewriteRef` values `install` added.
+pub fn uninstall(repo: &Repo) -> Result<UninstallReport, HooksError> {
+    let dir = hooks_dir(repo)?;
+    let mut hooks = Vec::new();
+    for name in HOOK_NAMES {
+        let path = dir.join(name);
+        let kept = sibling(&path, CHAINED_SUFFIX);
+        let backup = sibling(&path, BACKUP_SUFFIX);
+        let ours = match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io(&path)(e)),
+            Ok(meta) if meta.file_type().is_file() => {
+                Some(is_shim(&std::fs::read(&path).map_err(io(&path))?))
+            }
+            Ok(_) => Some(false),
+        };
+        let action = match ours {
+            None => Uninstalled::Absent,
+            Some(false) => Uninstalled::NotOurs,
+            Some(true) => {
+                std::fs::remove_file(&path).map_err(io(&path))?;
+                let earlier = [kept.clone(), backup.clone()]
+                    .into_iter()
+                    .find(|p| exists(p));
+                match earlier {
+                    Some(from) => {
+                        std::fs::rename(&from, &path).map_err(io(&from))?;
+                        Uninstalled::Restored { from }
+                    }
+                    None => Uninstalled::Removed,
+                }
+            }
+        };
+        hooks.push(HookLine {
+            name,
+            chains: exists(&kept).then_some(kept),
+            path,
+            action,
+        });
+    }
+    let config = remove_rewrite_refs(repo)?;
+    Ok(UninstallReport {
+        hooks_dir: dir,
+        hooks,
+        config,
+    })
+}
+
+/// The values of a multi-valued key, or none if it is not set.
+fn values(config: &git2::Config, key: &str) -> Result<Vec<String>, git2::Error> {
+    let mut entries = match config.multivar(key, None) {
+        Ok(entries) => entries,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    while let Some(entry) = entries.next() {
+        if let Some(value) = entry?.value() {
+            out.push(value.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// A POSIX regex matching exactly `value` (libgit2 selects multivar values by regex).
+fn exactly(value: &str) -> String {
+    let mut out = String::from("^");
+    for c in value.chars() {
+        if ".[]{}()\\*+?^$|".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('$');
+    out
+}
+
+fn add_rewrite_refs(repo: &Repo, refs: &[String]) -> Result<Vec<ConfigChange>, HooksError> {
+    let all = repo.git().config()?;
+    let present = values(&all, REWRITE_REF_KEY)?;
+    let mut local = all.open_level(git2::ConfigLevel::Local)?;
+    let mut changes = Vec::new();
+    for value in refs {
+        if present.contains(value) {
+            changes.push(ConfigChange::AlreadySet(value.clone()));
+            continue;
+        }
+        let pattern = exactly(value);
+        local.set_multivar(REWRITE_REF_KEY, &pattern, value)?;
+        local.set_multivar(ADDED_CONFIG_KEY, &pattern, value)?;
+        changes.push(ConfigChange::Added(value.clone()));
+    }
+    Ok(changes)
+}
+
+fn remove_rewrite_refs(repo: &Repo) -> Result<Vec<ConfigChange>, HooksError> {
+    let mut local = repo.git().config()?.open_level(git2::ConfigLevel::Local)?;
+    let added = values(&local, ADDED_CONFIG_KEY)?;
+    let present = values(&local, REWRITE_REF_KEY)?;
+    let mut changes = Vec::new();
+    for value in added {
+        let pattern = exactly(&value);
+        if present.contains(&value) {
+            local.remove_multivar(REWRITE_REF_KEY, &pattern)?;
+            changes.push(ConfigChange::Removed(value.clone()));
+        }
+        local.remove_multivar(ADDED_CONFIG_KEY, &pattern)?;
+    }
+    Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shim_is_marked_and_names_its_hook() {
+        for name in HOOK_NAMES {
+            let text = shim(name, Some(Path::new("/opt/bin/agentguard"))).unwrap();
+            assert!(text.starts_with("#!/bin/sh\n"), "{name}");
+            assert!(is_shim(text.as_bytes()), "{name}");
+            assert!(text.contains(&format!("hook {name} \"$@\"")), "{name}");
+            assert!(text.contains("agentguard='/opt/bin/agentguard'"), "{name}");
+            assert!(!text.contains(BIN_PLACEHOLDER), "{name}");
+        }
+        assert!(shim("pre-receive", None).is_none());
+    }
+
+    #[test]
+    fn a_path_that_cannot_be_quoted_is_left_out() {
+        let text = shim("pre-commit", Some(Path::new("/tmp/it's/agentguard"))).unwrap();
+        assert!(text.contains("agentguard=''"), "{text}");
+    }
+
+    #[test]
+    fn someone_elses_hook_is_not_a_shim() {
+        assert!(!is_shim(b"#!/bin/sh\nexec husky\n"));
+        assert!(!is_shim(&[0xff, 0xfe, 0]));
+    }
+
+    #[test]
+    fn short_notes_refs_are_expanded_like_git_notes_does() {
+        assert_eq!(full_notes_ref("refs/notes/x"), "refs/notes/x");
+        assert_eq!(full_notes_ref("notes/x"), "refs/notes/x");
+        assert_eq!(full_notes_ref("x"), "refs/notes/x");
+    }
+
+    #[test]
+    fn exact_regex_escapes_metacharacters() {
+        assert_eq!(exactly("refs/notes/a.b"), "^refs/notes/a\\.b$");
+        assert_eq!(exactly("refs/notes/agentguard"), "^refs/notes/agentguard$");
     }
 }

@@ -8,6 +8,8 @@ mod approve;
 mod check;
 mod check_bad_input;
 mod evidence;
+mod init;
+mod install;
 mod ledger;
 mod risk;
 mod support;
