@@ -51,6 +51,9 @@ pub struct CheckRequest {
     pub all_agent: bool,
     /// Require and check the evidence note (`verify`).
     pub require_evidence: bool,
+    /// The branches the commit is judged as being on (the branch a range or push belongs to),
+    /// instead of the branches whose tip it is.
+    pub branches: Option<Vec<String>>,
 }
 
 impl CheckRequest {
@@ -63,6 +66,7 @@ impl CheckRequest {
             policy_base: None,
             all_agent: false,
             require_evidence: false,
+            branches: None,
         }
     }
 }
@@ -101,11 +105,17 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
             let commit = repo.resolve_commit(spec)?;
             let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
             let email = commit.author().email().map(str::to_string);
-            let mut branches = repo.branches_at(commit.id());
-            let head_id = repo.head_commit()?.map(|h| h.id());
-            if head_id == Some(commit.id()) {
-                branches.extend(repo.current_branch());
-            }
+            let branches = match &request.branches {
+                Some(branches) => branches.clone(),
+                None => {
+                    let mut branches = repo.branches_at(commit.id());
+                    let head_id = repo.head_commit()?.map(|h| h.id());
+                    if head_id == Some(commit.id()) {
+                        branches.extend(repo.current_branch());
+                    }
+                    branches
+                }
+            };
             (Some(commit), message, email, branches)
         }
         Target::Staged => (

@@ -165,6 +165,31 @@ impl Repo {
             .collect()
     }
 
+    /// The branches a range ending at `tip` belongs to: local and remote-tracking branches
+    /// whose tip it is (without the remote's name), and the checked-out branch at it.
+    pub fn branches_of_tip(&self, tip: Oid) -> Vec<String> {
+        let mut names = self.branches_at(tip);
+        if let Ok(remotes) = self.git.branches(Some(git2::BranchType::Remote)) {
+            for (branch, _) in remotes.flatten() {
+                if branch.get().target() != Some(tip) {
+                    continue;
+                }
+                if let Some(name) = branch.name().ok().flatten() {
+                    let short = name.split_once('/').map_or(name, |(_, rest)| rest);
+                    if short != "HEAD" {
+                        names.push(short.to_string());
+                    }
+                }
+            }
+        }
+        if self.head_commit().ok().flatten().map(|h| h.id()) == Some(tip) {
+            names.extend(self.current_branch());
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// The first parent, checking that it is present (a shallow clone may lack it).
     pub fn first_parent<'r>(
         &'r self,

@@ -58,7 +58,14 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error>
                 .unwrap_or_default();
             read_stdin().and_then(|stdin| push::pre_push(repo, &remote, &stdin))
         }
-        HookName::PostRewrite => read_stdin().map(|stdin| run::post_rewrite(&stdin)),
+        HookName::PostRewrite => {
+            let kind = args
+                .args
+                .first()
+                .map(|k| k.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            read_stdin().and_then(|stdin| run::post_rewrite(repo, &kind, &stdin))
+        }
     };
     let took = started.elapsed();
     let hook_run = match result {

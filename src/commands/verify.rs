@@ -21,6 +21,7 @@ pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Outcome, Erro
     let policy_base = range
         .exclude
         .and_then(|exclude| repo.merge_base(exclude, range.tip));
+    let branches = range_branches(repo, range.tip);
     let mut reports: Vec<CommitReport> = Vec::with_capacity(commits.len());
     for commit in &commits {
         let request = CheckRequest {
@@ -29,6 +30,7 @@ pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Outcome, Erro
             policy_base,
             all_agent: args.all_agent,
             require_evidence: true,
+            branches: Some(branches.clone()),
             ..CheckRequest::new(Target::Rev(commit.to_string()))
         };
         let started = std::time::Instant::now();
@@ -55,6 +57,24 @@ pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Outcome, Erro
     } else {
         Outcome::Block
     })
+}
+
+/// Every commit of the range is judged as being on the branch the range belongs to. CI
+/// checkouts are often detached, so the CI system's own variables name it too.
+fn range_branches(repo: &Repo, tip: git2::Oid) -> Vec<String> {
+    let mut branches = repo.branches_of_tip(tip);
+    for var in [
+        "GITHUB_HEAD_REF",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+        "CI_COMMIT_BRANCH",
+    ] {
+        if let Some(name) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
+            if !branches.contains(&name) {
+                branches.push(name);
+            }
+        }
+    }
+    branches
 }
 
 fn render(

@@ -13,7 +13,7 @@ use git2::Oid;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-pub use pending::{pending_dir, take_pending, write_pending};
+pub use pending::{peek_pending, pending_dir, remove_pending, write_pending};
 
 pub const SCHEMA: &str = "agentguard.evidence/v1";
 
@@ -164,13 +164,14 @@ pub fn record(repo: &Repo, notes_ref: &str, evidence: &Evidence) -> Result<Strin
 }
 
 /// Attaches the pending evidence of `commit`'s tree to it (post-commit). The evidence must have
-/// been made on the commit's first parent, so a stale file for the same tree is not taken.
+/// been made on the commit's first parent; otherwise (an amend, judged against the commit it
+/// replaces) it stays pending for post-rewrite.
 pub fn attach_pending(
     repo: &Repo,
     commit: &git2::Commit<'_>,
     notes_ref: &str,
 ) -> Result<Option<Evidence>, EvidenceError> {
-    let Some(mut evidence) = take_pending(repo, commit.tree_id())? else {
+    let Some(mut evidence) = peek_pending(repo, commit.tree_id())? else {
         return Ok(None);
     };
     let parent = commit.parent_id(0).ok().map(|p| p.to_string());
@@ -179,7 +180,26 @@ pub fn attach_pending(
     }
     evidence.commit = Some(commit.id().to_string());
     repo.write_note(notes_ref, commit.id(), &evidence.to_toml()?)?;
+    remove_pending(repo, commit.tree_id())?;
     Ok(Some(evidence))
+}
+
+/// Evidence for a commit re-judged without running acceptance (after an amend), carrying the
+/// runs recorded for the same tree: acceptance depends on the tree alone.
+pub fn with_recorded_runs(report: &CommitReport, recorded: &Evidence) -> Option<Evidence> {
+    let mut evidence = Evidence::from_report(report, recorded.acceptance_ran)?;
+    evidence.acceptance = recorded.acceptance.clone();
+    if recorded.verdict == Verdict::Block {
+        evidence.verdict = Verdict::Block;
+    }
+    evidence.findings.extend(
+        recorded
+            .findings
+            .iter()
+            .filter(|f| f.kind == crate::finding::Kind::Acceptance)
+            .cloned(),
+    );
+    Some(evidence)
 }
 
 /// The evidence note on `commit`, as stored: `None` without one.

@@ -38,17 +38,28 @@ pub fn write_pending(
     Ok(path)
 }
 
-/// Removes and returns the pending evidence for `tree`. A corrupt file is dropped: the
-/// commit then simply has no evidence, which `verify` reports.
-pub fn take_pending(repo: &Repo, tree: Oid) -> Result<Option<Evidence>, EvidenceError> {
-    let path = pending_dir(repo).join(format!("{tree}.toml"));
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io("read", &path)(e)),
-    };
-    std::fs::remove_file(&path).map_err(io("remove", &path))?;
-    Ok(Evidence::parse(&bytes).ok())
+/// The pending evidence for `tree`, left in place. A corrupt file reads as none: the commit
+/// then simply has no evidence, which `verify` reports.
+pub fn peek_pending(repo: &Repo, tree: Oid) -> Result<Option<Evidence>, EvidenceError> {
+    let path = pending_path(repo, tree);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(Evidence::parse(&bytes).ok()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io("read", &path)(e)),
+    }
+}
+
+/// Removes the pending evidence for `tree` once it is attached.
+pub fn remove_pending(repo: &Repo, tree: Oid) -> Result<(), EvidenceError> {
+    let path = pending_path(repo, tree);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io("remove", &path)(e)),
+        _ => Ok(()),
+    }
+}
+
+fn pending_path(repo: &Repo, tree: Oid) -> PathBuf {
+    pending_dir(repo).join(format!("{tree}.toml"))
 }
 
 fn prune_stale(dir: &Path) {

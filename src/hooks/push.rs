@@ -62,6 +62,13 @@ pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookR
             }
         };
         let policy_base = known_remote.and_then(|r| repo.merge_base(r, pushed.local));
+        // Every commit pushed for a branch is judged as being on that branch.
+        let branches: Vec<String> = pushed
+            .local_ref
+            .strip_prefix("refs/heads/")
+            .map(str::to_string)
+            .into_iter()
+            .collect();
         for commit in commits {
             if !seen.insert(commit) {
                 continue;
@@ -70,6 +77,7 @@ pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookR
                 run_acceptance: false,
                 require_evidence: true,
                 policy_base,
+                branches: Some(branches.clone()),
                 ..CheckRequest::new(Target::Rev(commit.to_string()))
             };
             run.reports.push(engine::check(repo, &request)?);

@@ -182,20 +182,76 @@ pub fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     Ok(run)
 }
 
-/// post-rewrite: git passes `<old> <new> [<extra>]` lines on stdin after an amend or rebase;
-/// git itself copies the notes (`notes.rewriteRef`), the ledger keeps the path.
-pub fn post_rewrite(stdin: &str) -> HookRun {
-    let rewritten = stdin
-        .lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            Some((words.next()?.to_string(), words.next()?.to_string()))
-        })
-        .collect();
-    HookRun {
-        rewritten,
+/// post-rewrite: git passes `<old> <new> [<extra>]` lines on stdin after an amend or rebase,
+/// once it has copied the notes (`notes.rewriteRef`). An amended commit gets evidence of its
+/// own from what commit-msg left pending for its tree; a rebased one whose tree changed is told
+/// to record again. The ledger keeps the path.
+pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, HookRunError> {
+    let mut run = HookRun {
+        rewritten: stdin
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                Some((words.next()?.to_string(), words.next()?.to_string()))
+            })
+            .collect(),
         ..HookRun::default()
+    };
+    let mut stale = Vec::new();
+    for (_, new) in &run.rewritten {
+        let Ok(oid) = git2::Oid::from_str(new) else {
+            continue;
+        };
+        let commit = repo.git().find_commit(oid).map_err(RepoError::from)?;
+        let pending = evidence::peek_pending(repo, commit.tree_id())?;
+        let request = CheckRequest {
+            run_acceptance: false,
+            ..CheckRequest::new(Target::Rev(new.clone()))
+        };
+        let report = engine::check(repo, &request)?;
+        if !report.agent {
+            continue;
+        }
+        if let Some(recorded) = pending.filter(|_| kind == "amend") {
+            if let Some(evidence) = evidence::with_recorded_runs(&report, &recorded) {
+                evidence::record(
+                    repo,
+                    &report.notes_ref,
+                    &Evidence {
+                        commit: Some(new.clone()),
+                        ..evidence
+                    },
+                )?;
+                evidence::remove_pending(repo, commit.tree_id())?;
+                run.notes.push(format!(
+                    "evidence recorded for the amended commit {}",
+                    repo.short(oid)
+                ));
+                continue;
+            }
+        }
+        let note = repo.note(&report.notes_ref, oid)?;
+        let current = note
+            .as_deref()
+            .and_then(|n| Evidence::parse(n).ok())
+            .is_some_and(|e| e.tree == report.tree.to_string());
+        if !current {
+            stale.push(repo.short(oid));
+        }
     }
+    if !stale.is_empty() {
+        run.notes.push(format!(
+            "{} rewritten agent commit{} no longer match their evidence; record it again: {}",
+            stale.len(),
+            if stale.len() == 1 { "" } else { "s" },
+            stale
+                .iter()
+                .map(|c| format!("agentguard check {c} --record"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    Ok(run)
 }
 
 /// Single-quotes a path for a shell command the user can paste.

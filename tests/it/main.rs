@@ -8,6 +8,7 @@ mod approve;
 mod check;
 mod check_bad_input;
 mod evidence;
+mod hooks;
 mod init;
 mod install;
 mod ledger;

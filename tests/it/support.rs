@@ -17,7 +17,11 @@ pub struct TestRepo {
 fn hermetic(cmd: &mut std::process::Command, home: &Path) {
     for (key, _) in std::env::vars_os() {
         let key_str = key.to_string_lossy();
-        if key_str.starts_with("GIT_") || key_str == "NO_COLOR" || key_str.starts_with("AGENTGUARD")
+        if key_str.starts_with("GIT_")
+            || key_str == "NO_COLOR"
+            || key_str.starts_with("AGENTGUARD")
+            || key_str.starts_with("GITHUB_")
+            || key_str.starts_with("CI_")
         {
             cmd.env_remove(&key);
         }

@@ -234,3 +234,51 @@ fn verify_never_honours_the_skip_variable() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
 }
+
+#[test]
+fn a_detached_ci_checkout_knows_the_branch_from_the_ci_variables() {
+    let origin = origin();
+    // A commit without trailers: agent work only because of the branch it is on.
+    origin.write("src/untagged.py", "x = 1\n");
+    origin.commit_all("no trailers here");
+    let clone = ci_clone(&origin);
+    clone.git(&["checkout", "-q", "--detach", "HEAD"]);
+    clone.git(&["branch", "-q", "-D", "agent/work"]);
+    clone.git(&["update-ref", "-d", "refs/remotes/origin/agent/work"]);
+    let tmp = clone.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let run = |env: Option<&str>| {
+        let mut cmd = clone.agentguard();
+        cmd.args([
+            "verify",
+            "--base",
+            "origin/main",
+            "--format",
+            "json",
+            "--no-run",
+        ])
+        .env("TMPDIR", &tmp);
+        if let Some(branch) = env {
+            cmd.env("GITHUB_HEAD_REF", branch);
+        }
+        let output = cmd.output().unwrap();
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let last = |report: &Value| {
+        report["commits"]
+            .as_array()
+            .unwrap()
+            .last()
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(last(&run(None))["agent"], false);
+    let report = run(Some("agent/work"));
+    let commit = last(&report);
+    assert_eq!(commit["agent"], true, "{commit:#}");
+    assert!(commit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["category"] == "missing-task"));
+}

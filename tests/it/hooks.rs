@@ -1,0 +1,355 @@
+//! The real thing: `agentguard install`, then `git commit` and `git push` through the installed
+//! hooks, with the built binary judging.
+
+use crate::support::{msg, text, TestRepo, TASK};
+use serde_json::Value;
+
+/// Base policy: secrets/ denied, one acceptance command; hooks installed; on an agent branch.
+fn hooked_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(
+        ".agentguard.toml",
+        "[scope]\ndeny = [\"secrets/\"]\n[acceptance]\ncommands = [\"test -f README.md\"]\n",
+    );
+    repo.write("README.md", "hello\n");
+    repo.commit_all("base");
+    let output = repo.run(&["install"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo.checkout_new("agent/work");
+    repo
+}
+
+/// `git commit` through the hooks, with the test's TMPDIR; returns the output.
+fn commit(repo: &TestRepo, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let tmp = repo.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut cmd = repo.git_command();
+    cmd.arg("commit").args(args).env("TMPDIR", &tmp);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn head(repo: &TestRepo) -> String {
+    repo.git(&["rev-parse", "HEAD"])
+}
+
+fn evidence_of(repo: &TestRepo, rev: &str) -> Option<toml::Value> {
+    let output = repo.git_output(&["notes", "--ref", "agentguard", "show", rev]);
+    output
+        .status
+        .success()
+        .then(|| toml::from_str(&String::from_utf8_lossy(&output.stdout)).expect("TOML note"))
+}
+
+fn ledger(repo: &TestRepo) -> Vec<Value> {
+    let output = repo.run(&["log", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    serde_json::from_slice::<Value>(&output.stdout)
+        .unwrap()
+        .as_array()
+        .cloned()
+        .unwrap()
+}
+
+#[test]
+fn a_human_commit_passes_untouched() {
+    let repo = hooked_repo();
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("notes.txt", "human\n");
+    repo.git(&["add", "-A"]);
+    let output = commit(&repo, &["-q", "-m", "human change"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(output.stderr.is_empty(), "{}", text(&output));
+    assert!(evidence_of(&repo, "HEAD").is_none());
+}
+
+#[test]
+fn an_out_of_scope_agent_commit_is_blocked_and_head_stays() {
+    let repo = hooked_repo();
+    let before = head(&repo);
+    repo.write("secrets/token.txt", "x\n");
+    repo.git(&["add", "-A"]);
+    let state = repo.state();
+    let output = commit(&repo, &["-q", "-m", &msg(&[TASK])], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("secrets/token.txt") && stderr.contains("denied"),
+        "{stderr}"
+    );
+    assert_eq!(head(&repo), before);
+    assert_eq!(
+        repo.state(),
+        state,
+        "the index and work tree are as they were"
+    );
+    let entries = ledger(&repo);
+    assert_eq!(entries[0]["command"], "hook pre-commit");
+    assert_eq!(entries[0]["verdict"], "block");
+}
+
+#[test]
+fn a_failing_acceptance_blocks_at_commit_msg_and_keeps_the_message() {
+    let repo = hooked_repo();
+    let before = head(&repo);
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    let message = msg(&[TASK, "Agent-Acceptance: echo tests failed; exit 3"]);
+    let output = commit(&repo, &["-q", "-m", &message], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("tests failed"), "{stderr}");
+    assert!(stderr.contains("COMMIT_EDITMSG"), "{stderr}");
+    assert!(stderr.contains("git commit -F "), "{stderr}");
+    assert_eq!(head(&repo), before);
+    let kept = std::fs::read_to_string(repo.path().join(".git/COMMIT_EDITMSG")).unwrap();
+    assert!(
+        kept.contains("Agent-Acceptance: echo tests failed"),
+        "{kept}"
+    );
+    assert!(!repo
+        .path()
+        .join(".git/agentguard/pending")
+        .read_dir()
+        .is_ok_and(|mut d| d.next().is_some()));
+}
+
+#[test]
+fn a_good_agent_commit_gets_its_evidence_attached() {
+    let repo = hooked_repo();
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    let output = commit(
+        &repo,
+        &["-q", "-m", &msg(&[TASK, "Agent-Name: codex"])],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("evidence attached"), "{stderr}");
+    let evidence = evidence_of(&repo, "HEAD").expect("a note on the new commit");
+    assert_eq!(evidence["commit"].as_str().unwrap(), head(&repo));
+    assert_eq!(evidence["verdict"].as_str(), Some("pass"));
+    assert_eq!(evidence["acceptance"][0]["exit_code"].as_integer(), Some(0));
+    // And the CI gate agrees.
+    let output = repo.run(&["verify", "--base", "main"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[test]
+fn commit_all_uses_gits_temporary_index() {
+    let repo = hooked_repo();
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", &msg(&[TASK])]);
+    repo.write("src/app.py", "x = 2\n");
+    let output = commit(&repo, &["-q", "-a", "-m", &msg(&[TASK])], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let evidence = evidence_of(&repo, "HEAD").expect("evidence");
+    assert_eq!(
+        evidence["tree"].as_str().unwrap(),
+        repo.git(&["rev-parse", "HEAD^{tree}"])
+    );
+}
+
+#[test]
+fn amend_keeps_evidence_that_matches_the_new_commit() {
+    let repo = hooked_repo();
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    assert!(commit(&repo, &["-q", "-m", &msg(&[TASK])], &[])
+        .status
+        .success());
+
+    // A message-only amend: git carries the note over (notes.rewriteRef set by install).
+    let output = commit(
+        &repo,
+        &["-q", "--amend", "-m", &msg(&[TASK, "Agent-Name: codex"])],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let evidence = evidence_of(&repo, "HEAD").expect("note carried over");
+    assert_eq!(
+        evidence["tree"].as_str().unwrap(),
+        repo.git(&["rev-parse", "HEAD^{tree}"])
+    );
+
+    // A content amend: the new commit gets evidence of its own tree.
+    repo.write("src/app.py", "x = 2\n");
+    repo.git(&["add", "-A"]);
+    let output = commit(&repo, &["-q", "--amend", "--no-edit"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let evidence = evidence_of(&repo, "HEAD").expect("fresh note");
+    assert_eq!(
+        evidence["tree"].as_str().unwrap(),
+        repo.git(&["rev-parse", "HEAD^{tree}"])
+    );
+    assert_eq!(evidence["commit"].as_str().unwrap(), head(&repo));
+    let output = repo.run(&["verify", "--base", "main"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(ledger(&repo)
+        .iter()
+        .any(|e| e["command"] == "hook post-rewrite"));
+}
+
+#[test]
+fn the_skip_variable_bypasses_and_is_recorded() {
+    let repo = hooked_repo();
+    repo.write("secrets/token.txt", "x\n");
+    repo.git(&["add", "-A"]);
+    let output = commit(
+        &repo,
+        &["-q", "-m", &msg(&[TASK])],
+        &[("AGENTGUARD_SKIP", "hotfix for the outage")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("bypass"));
+    let bypasses: Vec<Value> = ledger(&repo)
+        .into_iter()
+        .filter(|e| e["verdict"] == "bypass")
+        .collect();
+    assert!(!bypasses.is_empty());
+    assert_eq!(bypasses[0]["bypass"]["reason"], "hotfix for the outage");
+}
+
+fn bare_remote(repo: &TestRepo) -> std::path::PathBuf {
+    let remote = repo.scratch().join("remote.git");
+    repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    remote
+}
+
+fn push(repo: &TestRepo, args: &[&str]) -> std::process::Output {
+    let mut cmd = repo.git_command();
+    cmd.arg("push").args(args);
+    cmd.output().unwrap()
+}
+
+fn remote_has(repo: &TestRepo, remote: &std::path::Path, branch: &str) -> Option<String> {
+    let output = repo.git_output(&[
+        "--git-dir",
+        remote.to_str().unwrap(),
+        "rev-parse",
+        "--verify",
+        "-q",
+        branch,
+    ]);
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+#[test]
+fn pre_push_requires_evidence_on_new_and_existing_branches() {
+    let repo = hooked_repo();
+    let remote = bare_remote(&repo);
+    let output = push(&repo, &["-q", "origin", "main"]);
+    assert!(output.status.success(), "{}", text(&output));
+
+    // An agent commit made past the hooks has no evidence: the new branch is refused.
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", &msg(&[TASK])]);
+    let output = push(&repo, &["-q", "origin", "agent/work"]);
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no evidence note"));
+    assert_eq!(remote_has(&repo, &remote, "agent/work"), None);
+
+    // Recorded: accepted.
+    assert_eq!(repo.run(&["check", "--record"]).status.code(), Some(0));
+    let output = push(&repo, &["-q", "origin", "agent/work"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(remote_has(&repo, &remote, "agent/work"), Some(head(&repo)));
+
+    // An existing branch: a commit through the hooks goes, one past them does not.
+    repo.write("src/b.py", "y = 1\n");
+    repo.git(&["add", "-A"]);
+    assert!(commit(&repo, &["-q", "-m", &msg(&[TASK])], &[])
+        .status
+        .success());
+    let output = push(&repo, &["-q", "origin", "agent/work"]);
+    assert!(output.status.success(), "{}", text(&output));
+    repo.write("src/c.py", "z = 1\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", &msg(&[TASK])]);
+    let pushed = remote_has(&repo, &remote, "agent/work");
+    let output = push(&repo, &["-q", "origin", "agent/work"]);
+    assert!(!output.status.success(), "{}", text(&output));
+    assert_eq!(remote_has(&repo, &remote, "agent/work"), pushed);
+
+    // Deleting a branch adds nothing and is not judged.
+    let output = push(&repo, &["-q", "origin", ":agent/work"]);
+    assert!(output.status.success(), "{}", text(&output));
+}
+
+#[test]
+fn a_staged_approval_is_attached_by_post_commit() {
+    let repo = TestRepo::new();
+    let signer = repo.signer_line("lead@example.com", "lead");
+    repo.write("allowed_signers", &format!("{signer}\n"));
+    repo.write(
+        ".agentguard.toml",
+        "[approvals]\nallowed_signers = \"allowed_signers\"\napprovers = { \"*\" = [\"lead@example.com\"] }\n",
+    );
+    repo.commit_all("base");
+    assert_eq!(repo.run(&["install"]).status.code(), Some(0));
+    repo.write("migrations/001.sql", "CREATE TABLE t (id int);\n");
+    repo.git(&["add", "-A"]);
+    let output = commit(&repo, &["-q", "-m", &msg(&[TASK])], &[]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "blocked until approved: {}",
+        text(&output)
+    );
+
+    repo.git(&["config", "user.email", "lead@example.com"]);
+    let key = repo.ssh_key("lead");
+    let output = repo.run(&[
+        "approve",
+        "--staged",
+        "--category",
+        "migrations",
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let output = commit(&repo, &["-q", "-m", &msg(&[TASK])], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pending approval attached"));
+    let note = repo.git(&["notes", "--ref", "agentguard-approvals", "show", "HEAD"]);
+    assert!(note.contains("categories migrations"), "{note}");
+    let evidence = evidence_of(&repo, "HEAD").expect("evidence");
+    assert_eq!(evidence["verdict"].as_str(), Some("pass"));
+}
+
+#[test]
+fn a_commit_in_a_linked_worktree_gets_evidence() {
+    let repo = hooked_repo();
+    let linked = repo.scratch().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "agent/other",
+        linked.to_str().unwrap(),
+        "main",
+    ]);
+    std::fs::write(linked.join("extra.py"), "x = 1\n").unwrap();
+    let tmp = repo.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut add = repo.git_command();
+    add.current_dir(&linked).args(["add", "-A"]);
+    assert!(add.status().unwrap().success());
+    let mut cmd = repo.git_command();
+    cmd.current_dir(&linked)
+        .env("TMPDIR", &tmp)
+        .args(["commit", "-q", "-m", &msg(&[TASK])]);
+    let output = cmd.output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(evidence_of(&repo, "agent/other").is_some());
+}
