@@ -119,6 +119,16 @@ impl Finding {
         self
     }
 
+    /// Its state in words: "block", "awaiting approval", "approved" or "warning".
+    pub fn state(&self) -> &'static str {
+        match (self.action, self.approved) {
+            (Action::Block, _) => "block",
+            (Action::Approve, false) => "awaiting approval",
+            (Action::Approve, true) => "approved",
+            (Action::Warn, _) => "warning",
+        }
+    }
+
     /// Whether this finding, as it stands, keeps the change from passing.
     pub fn blocks(&self) -> bool {
         match self.action {

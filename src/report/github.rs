@@ -8,6 +8,7 @@
 //! output is never echoed to the log here: a line of it could be a workflow command. It is in
 //! the summary, in fenced code blocks.
 
+use super::plural;
 use super::{printable, short_commit, verdict};
 use crate::engine::CommitReport;
 use crate::finding::{Action, Finding};
@@ -86,14 +87,6 @@ pub fn escape_data(text: &str) -> String {
 /// would end the value.
 pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 #[cfg(test)]

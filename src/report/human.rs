@@ -1,6 +1,7 @@
 //! Human output: findings grouped by kind, each with its path and the rule that fired, and a
 //! last line with the verdict.
 
+use super::plural;
 use super::printable;
 use crate::engine::CommitReport;
 use crate::finding::{Action, Finding, Kind};
@@ -281,13 +282,5 @@ fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
             st.red.apply_to("block"),
             parts.join(", ")
         );
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }

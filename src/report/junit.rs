@@ -9,7 +9,7 @@
 use super::{full_commit, printable, short_commit};
 use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
 use crate::engine::CommitReport;
-use crate::finding::{Action, Finding, Kind};
+use crate::finding::{Finding, Kind};
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 use std::io;
@@ -308,12 +308,7 @@ fn outcome(findings: &[&Finding], run: Option<&AcceptanceRun>) -> Outcome {
 }
 
 fn describe(finding: &Finding) -> String {
-    let state = match (finding.action, finding.approved) {
-        (Action::Block, _) => "block",
-        (Action::Approve, false) => "awaiting approval",
-        (Action::Approve, true) => "approved",
-        (Action::Warn, _) => "warning",
-    };
+    let state = finding.state();
     let location = match (&finding.path, finding.line) {
         (Some(path), Some(line)) if line > 0 => format!("{path}:{line}: "),
         (Some(path), _) => format!("{path}: "),

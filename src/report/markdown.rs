@@ -9,6 +9,7 @@
 //! escaped. Command output goes in fenced code blocks whose fence is longer than any backtick
 //! run in the output.
 
+use super::plural;
 use super::{printable, short_commit, verdict};
 use crate::acceptance::{AcceptanceRun, RunStatus};
 use crate::engine::CommitReport;
@@ -156,12 +157,7 @@ fn render_commit(out: &mut String, report: &CommitReport) {
 }
 
 fn item(finding: &Finding) -> String {
-    let state = match (finding.action, finding.approved) {
-        (Action::Block, _) => "block",
-        (Action::Approve, false) => "awaiting approval",
-        (Action::Approve, true) => "approved",
-        (Action::Warn, _) => "warning",
-    };
+    let state = finding.state();
     let location = match (&finding.path, finding.line) {
         (Some(path), Some(line)) if line > 0 => format!(" {}:{line}", inline(path)),
         (Some(path), _) => format!(" {}", inline(path)),
@@ -249,14 +245,6 @@ pub fn inline(text: &str) -> String {
         }
     }
     out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 #[cfg(test)]

@@ -47,6 +47,15 @@ fn needs_escape(c: char) -> bool {
         )
 }
 
+/// "s" for anything but one.
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 /// The overall verdict over every judged commit.
 pub fn verdict(reports: &[CommitReport]) -> &'static str {
     if reports.iter().all(CommitReport::passed) {
