@@ -7,6 +7,7 @@
 //! ([`program`]).
 
 mod capture;
+pub mod filesystem;
 mod network;
 mod process;
 mod program;
@@ -55,6 +56,8 @@ pub enum AcceptanceError {
     Interrupted { signal: &'static str },
     #[error("cannot watch for interruption: {0}")]
     Signals(String),
+    #[error("{0}")]
+    Filesystem(String),
 }
 
 impl AcceptanceError {
@@ -109,6 +112,10 @@ pub struct AcceptanceRun {
     pub duration_ms: u64,
     /// Isolation actually applied: "denied", "allowed" or "unrestricted".
     pub network: String,
+    /// Where the command could write: "restricted" (its checkout and temporary directory),
+    /// "allowed" or "unrestricted".
+    #[serde(default)]
+    pub filesystem: String,
     pub worktree: String,
     /// Whether the command could write the user's repository: "read-only" in the sandbox,
     /// "writable" where the platform cannot sandbox.
@@ -179,6 +186,38 @@ pub fn run(
             return Ok(outcome);
         }
     };
+    let filesystem = match filesystem::decide(policy.filesystem, filesystem::available()) {
+        filesystem::Decision::Run(applied) => applied,
+        filesystem::Decision::Refuse(cause) => {
+            outcome.findings.push(
+                Finding::new(
+                    Kind::Acceptance,
+                    "filesystem-isolation",
+                    Action::Block,
+                    format!(
+                        "filesystem = \"restrict\" but writes cannot be restricted here, so no \
+                         acceptance command was run: {cause}. Run where Landlock is available, or \
+                         set filesystem = \"auto\" (runs unrestricted and records it) or \
+                         \"allow\" in the base commit's policy"
+                    ),
+                )
+                .rule("[acceptance] filesystem = \"restrict\""),
+            );
+            return Ok(outcome);
+        }
+    };
+    if filesystem == filesystem::Applied::Unrestricted {
+        let cause = filesystem::available().err().unwrap_or_default();
+        outcome.findings.push(
+            Finding::new(
+                Kind::Acceptance,
+                "filesystem-isolation",
+                Action::Warn,
+                format!("the acceptance commands could write outside their checkout: {cause}"),
+            )
+            .rule("[acceptance] filesystem = \"auto\""),
+        );
+    }
     if applied == Applied::Unrestricted {
         let cause = network::available().err().unwrap_or_default();
         outcome.findings.push(
@@ -209,7 +248,27 @@ pub fn run(
     let mut protected: Vec<&Path> = vec![repo.common_dir(), repo.git().path()];
     protected.extend(work_trees.iter().map(PathBuf::as_path));
     let mounts = network::Mounts::protecting(&protected, checkout.path());
-    let env = environment(&policy.env);
+    let mut env = environment(&policy.env);
+    // Restricted commands get a temporary directory of their own, removed with the run.
+    let private_tmp = match filesystem {
+        filesystem::Applied::Restricted => Some(
+            tempfile::Builder::new()
+                .prefix("agentguard-tmp-")
+                .tempdir()
+                .map_err(|e| AcceptanceError::io("create a private temporary directory", e))?,
+        ),
+        _ => None,
+    };
+    let write_rules = match &private_tmp {
+        Some(tmp) => {
+            env.retain(|(k, _)| k != "TMPDIR");
+            env.push(("TMPDIR".into(), tmp.path().as_os_str().to_os_string()));
+            let mut writable = vec![checkout.path().to_path_buf(), tmp.path().to_path_buf()];
+            writable.extend(policy.writable.iter().filter(|p| p.exists()).cloned());
+            Some(filesystem::WriteRules::new(&writable).map_err(AcceptanceError::Filesystem)?)
+        }
+        None => None,
+    };
     let path_var = env
         .iter()
         .find(|(k, _)| k == "PATH")
@@ -226,6 +285,8 @@ pub fn run(
         },
         interrupt: &interrupt,
         sandbox: network::available().is_ok().then_some(&mounts),
+        write_rules: write_rules.as_ref(),
+        filesystem,
     };
     let mut progress = progress::Progress::new(options.progress, setup.len() + commands.len());
     let mut setup_failed = false;
@@ -290,6 +351,8 @@ struct Context<'a> {
     interrupt: &'a signals::Interrupt,
     /// The repository mounts, where the platform can sandbox.
     sandbox: Option<&'a network::Mounts>,
+    write_rules: Option<&'a filesystem::WriteRules>,
+    filesystem: filesystem::Applied,
 }
 
 fn run_one(
@@ -310,6 +373,7 @@ fn run_one(
         timed_out: false,
         duration_ms: 0,
         network: network.as_str().to_string(),
+        filesystem: cx.filesystem.as_str().to_string(),
         worktree: cx.worktree.to_string(),
         repository: if cx.sandbox.is_some() {
             "read-only"
@@ -354,6 +418,7 @@ fn run_one(
         sandbox: cx
             .sandbox
             .map(|mounts| (network == Applied::Denied, mounts)),
+        write_rules: cx.write_rules,
         max_output: cx.policy.max_output,
     };
     let finished = match process::run(&spec, cx.interrupt) {

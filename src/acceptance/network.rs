@@ -129,19 +129,36 @@ impl Maps {
 
 /// Makes `command` run in the sandbox; without `network` it keeps the host's network.
 #[cfg(target_os = "linux")]
-pub fn sandbox(command: &mut Command, network: bool, mounts: &Mounts) {
+pub fn sandbox(
+    command: &mut Command,
+    network: bool,
+    mounts: &Mounts,
+    write_rules: Option<std::os::fd::RawFd>,
+) {
     let maps = Maps::current();
     let mounts = mounts.clone();
-    // SAFETY: `enter` makes only async-signal-safe calls (unshare, open, write, close,
-    // mount) on data prepared before fork.
+    // SAFETY: `enter` and `restrict_self` make only async-signal-safe calls (unshare, open,
+    // write, close, mount, prctl, landlock_restrict_self) on data prepared before fork.
     unsafe {
-        command.pre_exec(move || enter(&maps, network, &mounts));
+        command.pre_exec(move || {
+            enter(&maps, network, &mounts)?;
+            // Last: a Landlock-restricted process may not mount anything.
+            match write_rules {
+                Some(fd) => super::filesystem::restrict_self(fd),
+                None => Ok(()),
+            }
+        });
     }
 }
 
 /// Elsewhere there are no namespaces: a command that needs them must not start.
 #[cfg(not(target_os = "linux"))]
-pub fn sandbox(command: &mut Command, _network: bool, _mounts: &Mounts) {
+pub fn sandbox(
+    command: &mut Command,
+    _network: bool,
+    _mounts: &Mounts,
+    _write_rules: Option<std::os::fd::RawFd>,
+) {
     // SAFETY: returning an error is async-signal-safe.
     unsafe {
         command.pre_exec(|| Err(io::Error::from(io::ErrorKind::Unsupported)));
@@ -349,7 +366,7 @@ fn probe() -> Result<(), String> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    sandbox(&mut command, true, &Mounts::default());
+    sandbox(&mut command, true, &Mounts::default(), None);
     match command.status() {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!(

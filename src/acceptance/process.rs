@@ -3,8 +3,8 @@
 //! the shell has exited (so forked children never outlive the run).
 
 use super::capture::{self, Captured};
-use super::network;
 use super::signals::Interrupt;
+use super::{filesystem, network};
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -23,6 +23,8 @@ pub struct Spec<'a> {
     pub timeout: Duration,
     /// `None` where the platform cannot sandbox; else whether the network is denied too.
     pub sandbox: Option<(bool, &'a network::Mounts)>,
+    /// Where the command may write, when the filesystem is restricted.
+    pub write_rules: Option<&'a filesystem::WriteRules>,
     pub max_output: u64,
 }
 
@@ -56,8 +58,17 @@ pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> 
         .stdout(Stdio::from(write))
         .stderr(Stdio::from(write_err))
         .process_group(0);
-    if let Some((deny_network, mounts)) = spec.sandbox {
-        network::sandbox(&mut command, deny_network, mounts);
+    match (spec.sandbox, spec.write_rules) {
+        (Some((deny_network, mounts)), rules) => {
+            network::sandbox(
+                &mut command,
+                deny_network,
+                mounts,
+                rules.map(|r| r.raw_fd()),
+            );
+        }
+        (None, Some(rules)) => filesystem::restrict(&mut command, rules),
+        (None, None) => {}
     }
     let start = Instant::now();
     let spawned = command.spawn();

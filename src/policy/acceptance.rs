@@ -3,6 +3,7 @@
 use super::{PolicyError, SourceText};
 use crate::glob::GlobList;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use std::time::Duration;
 use toml::Spanned;
 
@@ -11,6 +12,19 @@ use toml::Spanned;
 pub enum NetworkMode {
     Deny,
     Allow,
+    Auto,
+}
+
+/// Where acceptance commands may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FilesystemMode {
+    /// Only the checkout, a private temporary directory and `writable` (fails closed where
+    /// the kernel cannot enforce it).
+    Restrict,
+    /// Anywhere the user may write.
+    Allow,
+    /// Restrict where the kernel can, else run and record that it could not.
     Auto,
 }
 
@@ -41,6 +55,10 @@ pub struct RawAcceptance {
     timeout: Spanned<String>,
     #[serde(default = "default_network")]
     network: NetworkMode,
+    #[serde(default = "default_filesystem")]
+    filesystem: FilesystemMode,
+    #[serde(default)]
+    writable: Vec<Spanned<String>>,
     #[serde(default = "default_worktree")]
     worktree: WorktreeMode,
     #[serde(default = "default_keep")]
@@ -60,6 +78,8 @@ impl Default for RawAcceptance {
             setup: Vec::new(),
             timeout: default_timeout(),
             network: default_network(),
+            filesystem: default_filesystem(),
+            writable: Vec::new(),
             worktree: default_worktree(),
             keep: default_keep(),
             env: default_env(),
@@ -77,6 +97,9 @@ fn default_timeout() -> Spanned<String> {
 }
 fn default_network() -> NetworkMode {
     NetworkMode::Deny
+}
+fn default_filesystem() -> FilesystemMode {
+    FilesystemMode::Auto
 }
 fn default_worktree() -> WorktreeMode {
     WorktreeMode::Fresh
@@ -115,6 +138,10 @@ pub struct AcceptancePolicy {
     /// Per command.
     pub timeout: Duration,
     pub network: NetworkMode,
+    pub filesystem: FilesystemMode,
+    /// Absolute paths commands may write besides their checkout and temporary directory
+    /// (caches such as `~/.cargo/registry`).
+    pub writable: Vec<PathBuf>,
     pub worktree: WorktreeMode,
     /// What survives in a reused checkout (`.gitignore` syntax, passed to `git clean -e`).
     pub keep: GlobList,
@@ -168,11 +195,32 @@ pub(super) fn compile(
             ));
         }
     }
+    let mut writable = Vec::new();
+    for path in &raw.writable {
+        let expanded = match path.get_ref().strip_prefix("~/") {
+            Some(rest) => std::env::var_os("HOME").map(|home| PathBuf::from(home).join(rest)),
+            None => Some(PathBuf::from(path.get_ref())),
+        };
+        match expanded {
+            Some(p) if p.is_absolute() => writable.push(p),
+            _ => {
+                return Err(text.error_at(
+                    path.span(),
+                    format!(
+                        "writable path `{}` must be absolute or start with `~/`",
+                        path.get_ref()
+                    ),
+                ))
+            }
+        }
+    }
     Ok(AcceptancePolicy {
         commands: raw.commands,
         setup: raw.setup,
         timeout,
         network: raw.network,
+        filesystem: raw.filesystem,
+        writable,
         worktree: raw.worktree,
         keep: text.globs(&raw.keep)?,
         env: raw.env.into_iter().map(Spanned::into_inner).collect(),

@@ -39,9 +39,14 @@ fn render_runs(out: &mut String, runs: &[AcceptanceRun], st: &Styles, all_tails:
         };
         let _ = writeln!(
             out,
-            "  {label}: {} … {status}{timing} (network {}, worktree {})",
+            "  {label}: {} … {status}{timing} (network {}, {}worktree {})",
             printable(&run.command),
             run.network,
+            if run.filesystem.is_empty() {
+                String::new()
+            } else {
+                format!("filesystem {}, ", run.filesystem)
+            },
             run.worktree
         );
         if all_tails || !run.passed() {

@@ -69,6 +69,19 @@ fn spawn(repo: &TestRepo, args: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
+/// A human commit of a policy that lets commands write to the test's scratch directory, where
+/// the tests leave what the commands saw.
+fn allow_scratch_writes(repo: &TestRepo, extra: &str) {
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\nwritable = [\"{}\"]\n{extra}",
+            repo.scratch().display()
+        ),
+    );
+    repo.commit_all("let acceptance commands write to the scratch directory");
+}
+
 fn expect(output: &Output, code: i32) {
     assert_eq!(
         output.status.code(),
@@ -192,6 +205,7 @@ fn runs_see_the_committed_tree_and_leave_the_work_tree_alone() {
 #[test]
 fn git_in_the_checkout_sees_the_judged_tree_despite_hook_variables() {
     let repo = TestRepo::with_initial_commit();
+    allow_scratch_writes(&repo, "");
     let out = repo.scratch().join("git-view");
     repo.write("feature.txt", "x\n");
     repo.commit_all(&msg(&[
@@ -343,10 +357,11 @@ fn a_reused_checkout_keeps_only_the_kept_directories() {
     repo.write(
         ".agentguard.toml",
         &format!(
-            "[acceptance]\nworktree = \"reuse\"\nkeep = [\"cache/\"]\ncommands = [\"LC_ALL=C ls -A > {0}/ls; \
+            "[acceptance]\nwritable = [\"{1}\"]\nworktree = \"reuse\"\nkeep = [\"cache/\"]\ncommands = [\"LC_ALL=C ls -A > {0}/ls; \
              git status --porcelain > {0}/status; stat -c %y README.md >> {0}/mtime; touch junk; mkdir -p cache; echo x >> cache/n; \
              cp cache/n {0}/n\"]\n",
-            seen.display()
+            seen.display(),
+            repo.scratch().display()
         ),
     );
     repo.commit_all("policy");
@@ -436,6 +451,7 @@ fn a_closed_terminal_kills_the_command_and_removes_the_checkout() {
 
 fn interrupt_with(signal: i32, name: &str) {
     let repo = TestRepo::with_initial_commit();
+    allow_scratch_writes(&repo, "");
     let child = repo.scratch().join("child.pid");
     let sleeper = marker(4 + u32::try_from(signal).unwrap_or(0));
     repo.commit_all(&msg(&[
@@ -472,10 +488,11 @@ fn concurrent_checks_of_different_trees_do_not_share_a_reused_checkout() {
     repo.write(
         ".agentguard.toml",
         &format!(
-            "[acceptance]\nworktree = \"reuse\"\ncommands = [\"id=$(cat id); \
+            "[acceptance]\nwritable = [\"{1}\"]\nworktree = \"reuse\"\ncommands = [\"id=$(cat id); \
              git rev-parse HEAD^{{tree}} > {0}/$id.before; sleep 0.5; \
              cat id > {0}/$id.after\"]\n",
-            seen.display()
+            seen.display(),
+            repo.scratch().display()
         ),
     );
     repo.commit_all("policy");
@@ -691,6 +708,9 @@ fn secrets_a_command_prints_or_names_are_redacted() {
 #[test]
 fn what_a_command_writes_to_the_global_git_config_never_runs_outside_the_sandbox() {
     let repo = TestRepo::with_initial_commit();
+    // Writes outside the checkout allowed, to test the checkout's own defences.
+    repo.write(".agentguard.toml", "[acceptance]\nfilesystem = \"allow\"\n");
+    repo.commit_all("policy");
     let smudged = repo.scratch().join("SMUDGED");
     repo.write("a.txt", "a\n");
     repo.commit_all(&msg(&[
@@ -761,4 +781,94 @@ fn every_work_tree_of_the_repository_is_read_only() {
         .unwrap();
     expect(&output, 0);
     assert_eq!(std::fs::read_to_string(&main_readme).unwrap(), "hello\n");
+}
+
+#[test]
+fn a_restricted_command_writes_only_its_checkout_and_temporary_directory() {
+    let repo = TestRepo::with_initial_commit();
+    let outside = repo.scratch().join("outside.txt");
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Acceptance: echo in > inside.txt && cat inside.txt",
+        "Agent-Acceptance: echo t > \"$TMPDIR/t\" && cat \"$TMPDIR/t\"",
+        &format!("Agent-Acceptance: echo out > {}", shell_path(&outside)),
+        "Agent-Acceptance: git config --global user.name mallory",
+    ]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 1);
+    let runs = report["commits"][0]["acceptance"].as_array().unwrap();
+    let passed: Vec<bool> = runs.iter().map(|r| r["exit_code"] == 0).collect();
+    assert_eq!(passed, vec![true, true, false, false], "{runs:#?}");
+    for run in runs {
+        assert_eq!(run["filesystem"], "restricted");
+    }
+    assert!(!outside.exists());
+    assert_eq!(
+        std::fs::read_to_string(repo.home().join(".gitconfig")).unwrap(),
+        "",
+        "$HOME is not writable"
+    );
+    assert_nothing_left(&repo);
+}
+
+#[test]
+fn writable_paths_and_allow_open_the_filesystem() {
+    let repo = TestRepo::with_initial_commit();
+    let cache = repo.scratch().join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let other = repo.scratch().join("other.txt");
+    repo.write(
+        ".agentguard.toml",
+        &format!("[acceptance]\nwritable = [\"{}\"]\n", cache.display()),
+    );
+    repo.commit_all("policy");
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        &format!("Agent-Acceptance: echo c > {}/c", shell_path(&cache)),
+        &format!("Agent-Acceptance: echo o > {}", shell_path(&other)),
+    ]));
+    let (_, report) = check(&repo, &["HEAD"]);
+    let codes: Vec<Value> = report["commits"][0]["acceptance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["exit_code"].clone())
+        .collect();
+    assert_eq!(codes[0], 0);
+    assert_ne!(codes[1], 0);
+    assert!(cache.join("c").exists() && !other.exists());
+
+    repo.write(".agentguard.toml", "[acceptance]\nfilesystem = \"allow\"\n");
+    repo.commit_all("policy: allow");
+    repo.write("b.txt", "b\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        &format!("Agent-Acceptance: echo o > {}", shell_path(&other)),
+    ]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    assert_eq!(
+        report["commits"][0]["acceptance"][0]["filesystem"],
+        "allowed"
+    );
+    assert!(other.exists());
+}
+
+#[test]
+fn a_relative_writable_path_is_a_policy_error() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(".agentguard.toml", "[acceptance]\nwritable = [\"cache\"]\n");
+    repo.commit_all("policy");
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[TASK]));
+    let (output, _) = check(&repo, &["HEAD"]);
+    expect(&output, 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("writable path `cache` must be absolute"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(":2:13:"), "{stderr}");
 }

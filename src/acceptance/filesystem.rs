@@ -1,0 +1,173 @@
+//! The filesystem sandbox (Landlock): a command may read anything it needs but write only
+//! inside its checkout, its private temporary directory, the `[acceptance] writable` paths and
+//! the terminal-like devices under `/dev`. The rules are built before fork; the child makes only
+//! the two system calls that enforce them.
+
+use landlock::{
+    path_beneath_rules, AccessFs, CompatLevel, Compatible, Ruleset, RulesetAttr,
+    RulesetCreatedAttr, ABI,
+};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+/// Every write right Landlock knows, up to the newest ABI this crate speaks.
+const NEWEST: ABI = ABI::V5;
+
+/// What the runs of one check actually got, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Writes limited to the checkout, the private temporary directory and `writable`.
+    Restricted,
+    /// `filesystem = "allow"`.
+    Allowed,
+    /// Restriction was wanted (`auto`) but the kernel cannot enforce it.
+    Unrestricted,
+}
+
+impl Applied {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applied::Restricted => "restricted",
+            Applied::Allowed => "allowed",
+            Applied::Unrestricted => "unrestricted",
+        }
+    }
+}
+
+/// A prepared ruleset, shared by every command of a check.
+#[derive(Debug, Clone)]
+pub struct WriteRules {
+    fd: Arc<OwnedFd>,
+}
+
+impl WriteRules {
+    /// Only `writable` (and `/dev`'s device files) may be written below.
+    pub fn new(writable: &[PathBuf]) -> Result<Self, String> {
+        let write = AccessFs::from_write(NEWEST);
+        let created = Ruleset::default()
+            .set_compatibility(CompatLevel::BestEffort)
+            .handle_access(write)
+            .and_then(|r| r.create())
+            .and_then(|r| r.add_rules(path_beneath_rules(writable, write)))
+            // /dev/null, /dev/tty, ...: writing to a device creates nothing on disk.
+            .and_then(|r| {
+                r.add_rules(path_beneath_rules(
+                    ["/dev"],
+                    AccessFs::WriteFile | AccessFs::Truncate,
+                ))
+            })
+            .map_err(|e| format!("cannot prepare the filesystem sandbox: {e}"))?;
+        let fd: Option<OwnedFd> = created.into();
+        let fd = fd.ok_or("the kernel does not enforce Landlock rules")?;
+        Ok(Self { fd: Arc::new(fd) })
+    }
+
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+/// In the child, after fork and before exec: no new privileges, then the rules. Both are
+/// plain system calls (async-signal-safe).
+pub fn restrict_self(fd: RawFd) -> io::Result<()> {
+    // SAFETY: prctl and syscall with integer arguments; `fd` is open in this process.
+    unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Restricts `command` where there is no namespace sandbox to do it in.
+pub fn restrict(command: &mut Command, rules: &WriteRules) {
+    let fd = rules.raw_fd();
+    // SAFETY: `restrict_self` makes only async-signal-safe calls.
+    unsafe {
+        command.pre_exec(move || restrict_self(fd));
+    }
+}
+
+/// Whether the kernel enforces Landlock; `Err` names the cause. Probed once.
+pub fn available() -> Result<(), String> {
+    static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
+    PROBE.get_or_init(probe).clone()
+}
+
+fn probe() -> Result<(), String> {
+    // SAFETY: the documented version query: null attributes, size 0.
+    let abi = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            1u32, // LANDLOCK_CREATE_RULESET_VERSION
+        )
+    };
+    if abi >= 1 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    Err(match e.raw_os_error() {
+        Some(libc::ENOSYS) => "the kernel has no Landlock support (Linux 5.13 or later, built with CONFIG_SECURITY_LANDLOCK)".to_string(),
+        Some(libc::EOPNOTSUPP) => "Landlock is built in but not enabled (add `landlock` to the kernel's lsm= boot parameter)".to_string(),
+        _ => format!("Landlock is not available: {e}"),
+    })
+}
+
+/// How the runs go, given the policy's mode and whether the kernel can restrict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Run(Applied),
+    /// Restriction is required but impossible: fail closed with this cause.
+    Refuse(String),
+}
+
+pub fn decide(
+    mode: crate::policy::acceptance::FilesystemMode,
+    available: Result<(), String>,
+) -> Decision {
+    use crate::policy::acceptance::FilesystemMode;
+    match (mode, available) {
+        (FilesystemMode::Allow, _) => Decision::Run(Applied::Allowed),
+        (FilesystemMode::Restrict | FilesystemMode::Auto, Ok(())) => {
+            Decision::Run(Applied::Restricted)
+        }
+        (FilesystemMode::Auto, Err(_)) => Decision::Run(Applied::Unrestricted),
+        (FilesystemMode::Restrict, Err(cause)) => Decision::Refuse(cause),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::acceptance::FilesystemMode;
+
+    #[test]
+    fn decisions() {
+        let no = || Err("no landlock".to_string());
+        assert_eq!(
+            decide(FilesystemMode::Allow, no()),
+            Decision::Run(Applied::Allowed)
+        );
+        assert_eq!(
+            decide(FilesystemMode::Auto, Ok(())),
+            Decision::Run(Applied::Restricted)
+        );
+        assert_eq!(
+            decide(FilesystemMode::Auto, no()),
+            Decision::Run(Applied::Unrestricted)
+        );
+        assert_eq!(
+            decide(FilesystemMode::Restrict, no()),
+            Decision::Refuse("no landlock".into())
+        );
+    }
+}
