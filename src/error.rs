@@ -111,6 +111,9 @@ fn repo_hint(error: &RepoError) -> Option<&'static str> {
         RepoError::NotARegularFile { .. } => {
             Some("replace it with a regular file in a human commit; agentguard does not follow links for its rules")
         }
+        RepoError::Lock { .. } => {
+            Some("check that the git directory is writable; another agentguard may hold the lock")
+        }
         RepoError::NoUpstream { .. } => Some(
             "pass a range (agentguard verify origin/main..HEAD) or --base origin/main, or set one with `git branch --set-upstream-to`",
         ),

@@ -15,6 +15,7 @@ pub mod finding;
 pub mod glob;
 pub mod hooks;
 pub mod ledger;
+pub mod lock;
 pub mod onboarding;
 pub mod output;
 pub mod policy;

@@ -23,6 +23,8 @@ pub enum RepoError {
     NotARegularFile { path: String, kind: &'static str },
     #[error("the index has unresolved merge conflicts; there is no staged tree to check")]
     ConflictedIndex,
+    #[error("cannot lock {}: {reason}", .path.display())]
+    Lock { path: PathBuf, reason: String },
     #[error("{what} has no upstream branch to verify against")]
     NoUpstream { what: String },
     #[error("cannot list the commits of `{range}`: {reason}")]
@@ -359,10 +361,33 @@ impl Repo {
     }
 
     /// Writes (replacing) the note on `target` under `notes_ref`.
+    /// Writes (replacing) the note on `target` under `notes_ref`.
     pub fn write_note(&self, notes_ref: &str, target: Oid, text: &str) -> Result<(), RepoError> {
+        self.update_note(notes_ref, target, |_| text.to_string())
+    }
+
+    /// Replaces the note on `target` with `update(old note)`. libgit2 moves the notes ref
+    /// without checking who moved it last, so concurrent writers (two worktrees committing at
+    /// once) would lose notes: every agentguard writer serialises on one lock file.
+    pub fn update_note(
+        &self,
+        notes_ref: &str,
+        target: Oid,
+        update: impl FnOnce(Option<Vec<u8>>) -> String,
+    ) -> Result<(), RepoError> {
+        let dir = self.common_dir().join("agentguard");
+        let lock_path = dir.join("notes.lock");
+        let lock = std::fs::create_dir_all(&dir)
+            .and_then(|()| crate::lock::Lock::exclusive(&lock_path))
+            .map_err(|e| RepoError::Lock {
+                path: lock_path,
+                reason: e.to_string(),
+            })?;
+        let text = update(self.note(notes_ref, target)?);
         let signature = self.notes_signature()?;
         self.git
-            .note(&signature, &signature, Some(notes_ref), target, text, true)?;
+            .note(&signature, &signature, Some(notes_ref), target, &text, true)?;
+        drop(lock);
         Ok(())
     }
 

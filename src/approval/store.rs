@@ -42,15 +42,16 @@ pub fn append_to_note(
     commit: Oid,
     block: &str,
 ) -> Result<(), ApprovalError> {
-    let mut text = repo
-        .note(notes_ref, commit)?
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default();
-    if !text.is_empty() && !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text.push_str(block);
-    repo.write_note(notes_ref, commit, &text)?;
+    repo.update_note(notes_ref, commit, |old| {
+        let mut text = old
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(block);
+        text
+    })?;
     Ok(())
 }
 

@@ -7,7 +7,6 @@
 //! fatal, so older and newer versions of agentguard share one ledger.
 
 mod entry;
-mod lock;
 pub mod otel;
 pub mod render;
 pub mod summary;
@@ -132,7 +131,7 @@ fn append_bounded(common_dir: &Path, entry: &Entry, max_bytes: u64) -> Result<()
     line.push('\n');
 
     let lock_path = dir.join(LOCK_FILE);
-    let _lock = lock::Lock::exclusive(&lock_path).map_err(write_err(&lock_path))?;
+    let _lock = crate::lock::Lock::exclusive(&lock_path).map_err(write_err(&lock_path))?;
     let current = generation(&dir, 0);
     let len = match std::fs::metadata(&current) {
         Ok(meta) => meta.len(),
@@ -198,7 +197,7 @@ pub fn read(common_dir: &Path) -> Result<Ledger, LedgerError> {
     }
     // A shared lock keeps a rotation from moving lines between the files as they are read; a
     // reader that cannot take it (read-only directory) reads anyway.
-    let _lock = lock::Lock::shared(&dir.join(LOCK_FILE)).ok();
+    let _lock = crate::lock::Lock::shared(&dir.join(LOCK_FILE)).ok();
     for n in (0..=GENERATIONS).rev() {
         let path = generation(&dir, n);
         let file = match File::open(&path) {

@@ -449,7 +449,22 @@ fn a_closed_terminal_kills_the_command_and_removes_the_checkout() {
     interrupt_with(libc::SIGHUP, "SIGHUP");
 }
 
-fn interrupt_with(signal: i32, name: &str) {
+#[test]
+fn ctrl_c_during_a_recording_check_writes_no_note_and_leaves_nothing() {
+    let repo = interrupt_with(libc::SIGINT, "SIGINT");
+    let notes = repo.git_output(&["notes", "--ref", "agentguard", "list"]);
+    assert!(
+        notes.stdout.is_empty(),
+        "no evidence note after an interrupted check"
+    );
+    let pending = repo.path().join(".git/agentguard/pending");
+    assert!(!pending.read_dir().is_ok_and(|mut d| d.next().is_some()));
+    // The ledger lock is not left held: the next run appends.
+    let output = run(&repo, &["log", "--format", "json"]);
+    expect(&output, 0);
+}
+
+fn interrupt_with(signal: i32, name: &str) -> TestRepo {
     let repo = TestRepo::with_initial_commit();
     allow_scratch_writes(&repo, "");
     let child = repo.scratch().join("child.pid");
@@ -461,7 +476,7 @@ fn interrupt_with(signal: i32, name: &str) {
             child.display()
         ),
     ]));
-    let agentguard = spawn(&repo, &["check", "--format", "json"]);
+    let agentguard = spawn(&repo, &["check", "--record", "--format", "json"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while !child.exists() {
         assert!(Instant::now() < deadline, "the command never started");
@@ -478,6 +493,7 @@ fn interrupt_with(signal: i32, name: &str) {
     );
     assert!(!running(&sleeper), "sleep {sleeper} survived");
     assert_nothing_left(&repo);
+    repo
 }
 
 #[test]

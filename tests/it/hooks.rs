@@ -353,3 +353,76 @@ fn a_commit_in_a_linked_worktree_gets_evidence() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(evidence_of(&repo, "agent/other").is_some());
 }
+
+#[test]
+fn commits_in_two_linked_worktrees_at_once_get_their_own_verdicts() {
+    let repo = hooked_repo();
+    let tmp = repo.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut trees = Vec::new();
+    for (i, name) in ["agent/one", "agent/two", "agent/three", "agent/four"]
+        .iter()
+        .enumerate()
+    {
+        let dir = repo.scratch().join(format!("wt{i}"));
+        repo.git(&[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            name,
+            dir.to_str().unwrap(),
+            "main",
+        ]);
+        // Odd ones stray into the denied directory.
+        let path = if i % 2 == 0 {
+            format!("src/f{i}.py")
+        } else {
+            format!("secrets/f{i}")
+        };
+        let full = dir.join(&path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, format!("{i}\n")).unwrap();
+        let mut add = repo.git_command();
+        add.current_dir(&dir).args(["add", "-A"]);
+        assert!(add.status().unwrap().success());
+        trees.push((dir, i % 2 == 0));
+    }
+    let children: Vec<_> = trees
+        .iter()
+        .map(|(dir, _)| {
+            let mut cmd = repo.git_command();
+            cmd.current_dir(dir)
+                .env("TMPDIR", &tmp)
+                .args(["commit", "-q", "-m", &msg(&[TASK])])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for ((dir, good), child) in trees.iter().zip(children) {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.success(),
+            *good,
+            "{}: {}",
+            dir.display(),
+            text(&output)
+        );
+        let mut head = repo.git_command();
+        head.current_dir(dir).args(["rev-parse", "HEAD"]);
+        let head = String::from_utf8(head.output().unwrap().stdout).unwrap();
+        let head = head.trim();
+        if *good {
+            let evidence = evidence_of(&repo, head)
+                .unwrap_or_else(|| panic!("no evidence for {head}: {}", text(&output)));
+            assert_eq!(evidence["commit"].as_str(), Some(head));
+        } else {
+            assert_eq!(
+                head,
+                repo.git(&["rev-parse", "main"]),
+                "the blocked commit was not made"
+            );
+        }
+    }
+}

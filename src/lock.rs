@@ -1,12 +1,12 @@
-//! An advisory lock (`flock`) on a file beside the ledger. A separate file, because rotation
-//! renames the ledger itself while the lock is held.
+//! An advisory lock (`flock`) on a file of its own: the ledger's appends and rotation, and
+//! the read-modify-write of notes refs, each serialise on one.
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
 /// Held until dropped (closing the file releases the lock).
-pub(super) struct Lock {
+pub struct Lock {
     _file: File,
 }
 
