@@ -63,6 +63,7 @@ pub fn append_pending(
 ) -> Result<PathBuf, ApprovalError> {
     let dir = pending_dir(repo);
     std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+    crate::evidence::pending::prune_stale(&dir);
     let path = pending_file(repo, fingerprint);
     let mut file = std::fs::OpenOptions::new()
         .create(true)

@@ -95,11 +95,11 @@ pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Outcome, Err
     ));
 
     let after = engine::check(repo, &request)?;
-    Ok(summarize(&after, &approval, out))
+    Ok(summarize(&after, &approval, &policy, out))
 }
 
 /// Says what the approval now covers and what still waits, and whether it counts at all.
-fn summarize(report: &CommitReport, approval: &Approval, out: &Output) -> Outcome {
+fn summarize(report: &CommitReport, approval: &Approval, policy: &Policy, out: &Output) -> Outcome {
     let mine = report.approvals.iter().rev().find(|c| {
         c.approval
             .as_ref()
@@ -116,6 +116,15 @@ fn summarize(report: &CommitReport, approval: &Approval, out: &Output) -> Outcom
             ));
         }
         _ => {}
+    }
+    for category in &approval.categories {
+        if !approval::verify::is_listed(&policy.approvals.approvers, category, &approval.approver) {
+            counts = false;
+            text.push_str(&format!(
+                "warning: {} is not listed for `{category}` in [approvals] approvers of the base policy; this approval does not count for it\n",
+                printable(&approval.approver)
+            ));
+        }
     }
     for finding in report
         .findings

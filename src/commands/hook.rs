@@ -20,14 +20,8 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error>
     if name.can_block() {
         if let Some(reason) = skip_reason() {
             let who = who(repo);
-            let entry = Entry::bypass(
-                &command,
-                &reason,
-                &who,
-                repo.head_commit().ok().flatten().map(|c| c.id()),
-                None,
-            )
-            .took(started.elapsed());
+            // The commit being made or pushed does not exist yet, or is not the point.
+            let entry = Entry::bypass(&command, &reason, &who, None, None).took(started.elapsed());
             super::append_to_ledger(repo, out, &entry);
             out.stderr(&format!(
                 "agentguard: {} skipped by AGENTGUARD_SKIP ({reason}); recorded in the ledger as a bypass by {who}\n",
@@ -124,6 +118,18 @@ fn record(
         return;
     }
     let branch = repo.current_branch();
+    if hook_run.reports.is_empty() {
+        // post-commit judges nothing, but every hook run is in the ledger.
+        let mut entry = Entry::new(command).took(took);
+        entry.commit = repo
+            .head_commit()
+            .ok()
+            .flatten()
+            .map(|c| c.id().to_string());
+        entry.branch = branch;
+        super::append_to_ledger(repo, out, &entry);
+        return;
+    }
     for report in &hook_run.reports {
         super::append_to_ledger(
             repo,

@@ -2,7 +2,7 @@
 //! evidence keyed by the staged tree until the post-commit hook attaches it.
 
 pub mod compare;
-mod pending;
+pub(crate) mod pending;
 mod side_by_side;
 
 use crate::acceptance::AcceptanceRun;

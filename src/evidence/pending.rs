@@ -62,7 +62,8 @@ fn pending_path(repo: &Repo, tree: Oid) -> PathBuf {
     pending_dir(repo).join(format!("{tree}.toml"))
 }
 
-fn prune_stale(dir: &Path) {
+/// Removes files in `dir` older than two weeks: pending items of commits that never happened.
+pub(crate) fn prune_stale(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

@@ -214,6 +214,7 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
         }
         if let Some(recorded) = pending.filter(|_| kind == "amend") {
             if let Some(evidence) = evidence::with_recorded_runs(&report, &recorded) {
+                let verdict = evidence.verdict;
                 evidence::record(
                     repo,
                     &report.notes_ref,
@@ -224,9 +225,14 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
                 )?;
                 evidence::remove_pending(repo, commit.tree_id())?;
                 run.notes.push(format!(
-                    "evidence recorded for the amended commit {}",
-                    repo.short(oid)
+                    "evidence recorded for the amended commit {}: {}",
+                    repo.short(oid),
+                    verdict.as_str()
                 ));
+                if verdict == evidence::Verdict::Block {
+                    // The amend is made; say loudly that it would not pass.
+                    run.reports.push(report);
+                }
                 continue;
             }
         }

@@ -230,7 +230,8 @@ impl Entry {
     ) -> Self {
         Self {
             commit: report.commit.map(|c| c.to_string()),
-            tree: Some(report.tree.to_string()),
+            // A human staged change is never written as a tree (its report shows zeros).
+            tree: (!report.tree.is_zero()).then(|| report.tree.to_string()),
             agent_work: report.agent,
             task: report.task.id.clone(),
             agent: report.task.agent_name.clone(),

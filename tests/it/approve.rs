@@ -142,7 +142,12 @@ fn an_approver_not_listed_for_the_category_is_refused() {
         "dba",
         &["--category", "migrations,auth"],
     );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("is not listed for `auth`"),
+        "{}",
+        text(&output)
+    );
     let report = repo.check_json(&["--no-run"], 1);
     let findings = approve_findings(&report);
     let auth = findings.iter().find(|f| f.0 == "auth").unwrap();

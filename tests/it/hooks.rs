@@ -136,6 +136,15 @@ fn a_good_agent_commit_gets_its_evidence_attached() {
     // And the CI gate agrees.
     let output = repo.run(&["verify", "--base", "main"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    // Every hook run is in the ledger, newest first.
+    let commands: Vec<String> = ledger(&repo)
+        .iter()
+        .map(|e| e["command"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        &commands[..4],
+        ["verify", "hook post-commit", "hook commit-msg", "hook pre-commit"]
+    );
 }
 
 #[test]
