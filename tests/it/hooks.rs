@@ -143,7 +143,12 @@ fn a_good_agent_commit_gets_its_evidence_attached() {
         .collect();
     assert_eq!(
         &commands[..4],
-        ["verify", "hook post-commit", "hook commit-msg", "hook pre-commit"]
+        [
+            "verify",
+            "hook post-commit",
+            "hook commit-msg",
+            "hook pre-commit"
+        ]
     );
 }
 

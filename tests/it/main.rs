@@ -9,6 +9,7 @@ mod check;
 mod check_bad_input;
 mod evidence;
 mod hooks;
+mod hostile;
 mod init;
 mod install;
 mod ledger;
