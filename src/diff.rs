@@ -168,18 +168,32 @@ impl Change {
         let old_tree: Option<Oid> = match commit.parent_count() {
             0 => None,
             1 => base.map(git2::Commit::tree_id),
-            _ => Some(merged_parents_tree(repo, commit)?),
+            _ => {
+                let parents: Vec<Oid> = commit.parent_ids().collect();
+                Some(merged_parents_tree(repo, commit.id(), &parents)?)
+            }
         };
         Self::between(repo, old_tree, commit.tree_id())
     }
 
-    /// The staged tree (see `Repo::staged_tree`) over HEAD's tree.
+    /// The staged tree (see `Repo::staged_tree`) over HEAD's tree; while a merge is being
+    /// concluded (`merge_heads` from `MERGE_HEAD`), over the clean merge of HEAD and them, as
+    /// the merge commit will be judged.
     pub fn of_index(
         repo: &Repo,
         head: Option<&git2::Commit<'_>>,
         staged_tree: Oid,
+        merge_heads: &[Oid],
     ) -> Result<Self, DiffError> {
-        Self::between(repo, head.map(git2::Commit::tree_id), staged_tree)
+        let old_tree = match head {
+            Some(head) if !merge_heads.is_empty() => {
+                let mut parents = vec![head.id()];
+                parents.extend_from_slice(merge_heads);
+                Some(merged_parents_tree(repo, head.id(), &parents)?)
+            }
+            _ => head.map(git2::Commit::tree_id),
+        };
+        Self::between(repo, old_tree, staged_tree)
     }
 
     fn between(repo: &Repo, old_tree: Option<Oid>, tree: Oid) -> Result<Self, DiffError> {
@@ -487,13 +501,14 @@ fn diff_trees(
 /// The tree a clean merge of a merge commit's parents would give; conflicted paths keep the
 /// first parent's side, so whatever the merge commit resolved them to counts as its change.
 /// Octopus merges fold parent by parent onto the first.
-fn merged_parents_tree(repo: &Repo, commit: &git2::Commit<'_>) -> Result<Oid, DiffError> {
+/// The tree a clean merge of `parent_ids` gives (`commit` names the merge, for errors).
+fn merged_parents_tree(repo: &Repo, commit: Oid, parent_ids: &[Oid]) -> Result<Oid, DiffError> {
     use std::os::unix::ffi::OsStrExt;
     let git = repo.git();
     let mut parents = Vec::new();
-    for id in commit.parent_ids() {
-        parents.push(git.find_commit(id).map_err(|_| RepoError::MissingParent {
-            commit: commit.id().to_string(),
+    for id in parent_ids {
+        parents.push(git.find_commit(*id).map_err(|_| RepoError::MissingParent {
+            commit: commit.to_string(),
             parent: id.to_string(),
         })?);
     }

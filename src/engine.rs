@@ -169,16 +169,25 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         return Ok(report);
     }
 
+    let merge_heads = if commit.is_none() {
+        repo.merge_heads()
+    } else {
+        Vec::new()
+    };
     let change = match &commit {
         Some(c) => Change::of_commit(repo, c, base.as_ref())?,
-        None => Change::of_index(repo, base.as_ref(), tree)?,
+        None => Change::of_index(repo, base.as_ref(), tree, &merge_heads)?,
     };
+    // A clean merge (of the main branch into an agent branch, say) adds nothing of the
+    // agent's: it needs no task of its own.
+    let is_merge = commit.as_ref().is_some_and(|c| c.parent_count() > 1) || !merge_heads.is_empty();
+    let adds_nothing = is_merge && change.entries.is_empty();
     report.fingerprint = Some(change.fingerprint.clone());
     report.files_changed = change.entries.len();
 
     let (mut task, mut findings) =
         task::assemble(repo, &policy, policy_commit.as_ref(), &trailers)?;
-    if policy.agent.require_task && !trailers.has_task_trailer() {
+    if policy.agent.require_task && !trailers.has_task_trailer() && !adds_nothing {
         findings.push(
             Finding::new(
                 Kind::Metadata,

@@ -511,6 +511,19 @@ impl Repo {
         walk.map(|oid| oid.map_err(walk_error)).collect()
     }
 
+    /// The commits being merged while a merge is concluded (`MERGE_HEAD` of this work tree),
+    /// else none.
+    pub fn merge_heads(&self) -> Vec<Oid> {
+        if self.git.state() != git2::RepositoryState::Merge {
+            return Vec::new();
+        }
+        std::fs::read_to_string(self.git.path().join("MERGE_HEAD"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| Oid::from_str(line.trim()).ok())
+            .collect()
+    }
+
     pub fn has_commit(&self, oid: Oid) -> bool {
         self.git.find_commit(oid).is_ok()
     }

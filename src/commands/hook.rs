@@ -43,7 +43,7 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error>
                 ),
             }),
         },
-        HookName::PostCommit => run::post_commit(repo),
+        HookName::PostCommit | HookName::PostMerge => run::post_commit(repo),
         HookName::PrePush => {
             let remote = args
                 .args

@@ -8,10 +8,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The hooks agentguard installs, in the order git runs them.
-pub const HOOK_NAMES: [&str; 5] = [
+pub const HOOK_NAMES: [&str; 6] = [
     "pre-commit",
     "commit-msg",
     "post-commit",
+    "post-merge",
     "pre-push",
     "post-rewrite",
 ];
@@ -157,6 +158,7 @@ pub fn shim(name: &str, binary: Option<&Path>) -> Option<String> {
         "pre-commit" => include_str!("../../hooks/pre-commit"),
         "commit-msg" => include_str!("../../hooks/commit-msg"),
         "post-commit" => include_str!("../../hooks/post-commit"),
+        "post-merge" => include_str!("../../hooks/post-merge"),
         "pre-push" => include_str!("../../hooks/pre-push"),
         "post-rewrite" => include_str!("../../hooks/post-rewrite"),
         _ => return None,

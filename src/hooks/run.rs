@@ -15,15 +15,18 @@ pub enum HookName {
     PreCommit,
     CommitMsg,
     PostCommit,
+    /// `git merge` runs commit-msg but not post-commit: this attaches the merge's evidence.
+    PostMerge,
     PrePush,
     PostRewrite,
 }
 
 impl HookName {
-    pub const ALL: [HookName; 5] = [
+    pub const ALL: [HookName; 6] = [
         HookName::PreCommit,
         HookName::CommitMsg,
         HookName::PostCommit,
+        HookName::PostMerge,
         HookName::PrePush,
         HookName::PostRewrite,
     ];
@@ -37,6 +40,7 @@ impl HookName {
             HookName::PreCommit => "pre-commit",
             HookName::CommitMsg => "commit-msg",
             HookName::PostCommit => "post-commit",
+            HookName::PostMerge => "post-merge",
             HookName::PrePush => "pre-push",
             HookName::PostRewrite => "post-rewrite",
         }

@@ -440,3 +440,72 @@ fn commits_in_two_linked_worktrees_at_once_get_their_own_verdicts() {
         }
     }
 }
+
+#[test]
+fn merging_main_into_an_agent_branch_through_the_hooks_adds_nothing_of_the_agents() {
+    let repo = hooked_repo();
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    assert!(commit(&repo, &["-q", "-m", &msg(&[TASK])], &[])
+        .status
+        .success());
+    // Meanwhile a human changes what the agent may not touch, on main.
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("secrets/rotated.txt", "new\n");
+    repo.git(&["add", "-A"]);
+    assert!(commit(&repo, &["-q", "-m", "rotate"], &[]).status.success());
+    repo.git(&["checkout", "-q", "agent/work"]);
+    let tmp = repo.scratch().join("tmp");
+    let mut merge = repo.git_command();
+    merge
+        .args([
+            "merge",
+            "-q",
+            "--no-ff",
+            "main",
+            "-m",
+            "Merge branch 'main' into agent/work",
+        ])
+        .env("TMPDIR", &tmp);
+    let output = merge.output().unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(
+        repo.git(&["rev-list", "--parents", "-n1", "HEAD"])
+            .split(' ')
+            .count(),
+        3,
+        "a merge commit was made"
+    );
+    let evidence = evidence_of(&repo, "HEAD").expect("the merge has evidence");
+    assert_eq!(evidence["verdict"].as_str(), Some("pass"));
+    let output = repo.run(&["verify", "--base", "main"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[test]
+fn a_conflict_resolution_is_judged_as_the_merges_change() {
+    let repo = hooked_repo();
+    repo.write("README.md", "agent\n");
+    repo.git(&["add", "-A"]);
+    assert!(commit(&repo, &["-q", "-m", &msg(&[TASK])], &[])
+        .status
+        .success());
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("README.md", "human\n");
+    repo.git(&["add", "-A"]);
+    assert!(commit(&repo, &["-q", "-m", "human readme"], &[])
+        .status
+        .success());
+    repo.git(&["checkout", "-q", "agent/work"]);
+    assert!(
+        !repo.git_output(&["merge", "-q", "main"]).status.success(),
+        "a conflict"
+    );
+    // The resolution sneaks in a denied file.
+    repo.write("README.md", "resolved\n");
+    repo.write("secrets/extra.txt", "x\n");
+    repo.git(&["add", "-A"]);
+    let output = commit(&repo, &["-q", "--no-edit"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("secrets/extra.txt"));
+}

@@ -5,10 +5,11 @@ use crate::support::TestRepo;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-const HOOKS: [&str; 5] = [
+const HOOKS: [&str; 6] = [
     "pre-commit",
     "commit-msg",
     "post-commit",
+    "post-merge",
     "pre-push",
     "post-rewrite",
 ];
@@ -132,7 +133,7 @@ fn a_second_install_changes_nothing_and_an_old_shim_is_updated() {
     assert!(out.contains("pre-push: updated"), "{out}");
     assert!(!out.contains("nothing changed"), "{out}");
     assert!(!dir.join("pre-push.agentguard-chained").exists());
-    assert_eq!(std::fs::read(dir.join("pre-push")).unwrap(), before[3]);
+    assert_eq!(std::fs::read(dir.join("pre-push")).unwrap(), before[4]);
 }
 
 #[test]
