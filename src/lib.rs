@@ -96,7 +96,7 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Outcome, error::Error> {
         cli::Command::Init(args) => commands::init::run(&repo, args, out),
         cli::Command::Task(args) => commands::task::run(&repo, args, out),
         cli::Command::Check(args) => commands::check::run(&repo, args, out, verbosity),
-        cli::Command::Verify(args) => commands::verify::run(&repo, args, out),
+        cli::Command::Verify(args) => commands::verify::run(&repo, args, out, verbosity),
         cli::Command::Approve(args) => commands::approve::run(&repo, args, out),
         cli::Command::Show(args) => commands::show::run(&repo, args, out),
         cli::Command::Install(args) => commands::install::run(&repo, args, out),

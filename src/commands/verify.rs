@@ -9,7 +9,12 @@ use crate::repo::Repo;
 use crate::report::{self, human};
 use crate::Outcome;
 
-pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(
+    repo: &Repo,
+    args: &VerifyArgs,
+    out: &Output,
+    verbosity: human::Verbosity,
+) -> Result<Outcome, Error> {
     let range = match (&args.range, &args.base) {
         (Some(range), _) => repo.resolve_range(range)?,
         (None, Some(base)) => repo.resolve_range(&format!("{base}..HEAD"))?,
@@ -51,7 +56,7 @@ pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Outcome, Erro
         };
         super::append_to_ledger(repo, out, &entry);
     }
-    let text = render(args.format, &reports, &range.text, out)?;
+    let text = render(args.format, &reports, &range.text, out, verbosity)?;
     match &args.output {
         Some(path) => std::fs::write(path, text).map_err(|source| Error::Output {
             path: path.clone(),
@@ -89,6 +94,7 @@ fn render(
     reports: &[CommitReport],
     range: &str,
     out: &Output,
+    verbosity: human::Verbosity,
 ) -> Result<String, Error> {
     Ok(match format {
         VerifyFormat::Json => report::json::render(reports),
@@ -101,7 +107,7 @@ fn render(
             text.push_str(&human::render(
                 reports,
                 &human::Styles::new(out.color),
-                human::Verbosity::Normal,
+                verbosity,
             ));
             text
         }
