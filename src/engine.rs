@@ -4,7 +4,7 @@
 use crate::acceptance::{self, AcceptanceError, AcceptanceRun, RunOptions};
 use crate::approval::{self, ApprovalError};
 use crate::diff::{Change, DiffError};
-use crate::evidence;
+use crate::evidence::{self, Evidence, Verdict};
 use crate::finding::{Action, Finding, Kind};
 use crate::policy::{Policy, PolicyError};
 use crate::repo::{Repo, RepoError};
@@ -96,6 +96,49 @@ pub struct CommitReport {
 impl CommitReport {
     pub fn passed(&self) -> bool {
         !self.findings.iter().any(Finding::blocks)
+    }
+
+    /// Evidence of this agent change; `None` for a human commit, which is never diffed.
+    pub fn to_evidence(&self, acceptance_ran: bool) -> Option<Evidence> {
+        let fingerprint = self.fingerprint.clone()?;
+        Some(Evidence {
+            schema: evidence::SCHEMA.to_string(),
+            commit: self.commit.map(|c| c.to_string()),
+            tree: self.tree.to_string(),
+            base: self.base.map(|b| b.to_string()),
+            fingerprint,
+            task: self.task.id.clone(),
+            agent: self.task.agent_name.clone(),
+            policy: self.policy_source.clone(),
+            verdict: if self.passed() {
+                Verdict::Pass
+            } else {
+                Verdict::Block
+            },
+            acceptance_ran: acceptance_ran || self.task.acceptance.is_empty(),
+            tool: format!("agentguard {}", env!("CARGO_PKG_VERSION")),
+            time: evidence::now_rfc3339(),
+            findings: self.findings.clone(),
+            acceptance: self.acceptance.clone(),
+        })
+    }
+
+    /// Evidence of this change, judged without running acceptance (after an amend), carrying
+    /// the runs `recorded` for the same tree: acceptance depends on the tree alone.
+    pub fn to_evidence_with_runs_of(&self, recorded: &Evidence) -> Option<Evidence> {
+        let mut evidence = self.to_evidence(recorded.acceptance_ran)?;
+        evidence.acceptance = recorded.acceptance.clone();
+        if recorded.verdict == Verdict::Block {
+            evidence.verdict = Verdict::Block;
+        }
+        evidence.findings.extend(
+            recorded
+                .findings
+                .iter()
+                .filter(|f| f.kind == Kind::Acceptance)
+                .cloned(),
+        );
+        Some(evidence)
     }
 }
 

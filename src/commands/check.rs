@@ -62,7 +62,7 @@ fn record(
     acceptance_ran: bool,
     out: &Output,
 ) -> Result<(), Error> {
-    match evidence::Evidence::from_report(report, acceptance_ran) {
+    match report.to_evidence(acceptance_ran) {
         Some(evidence) => {
             let place = evidence::record(repo, &report.notes_ref, &evidence)?;
             out.stderr(&format!("agentguard: evidence recorded: {place}\n"));

@@ -6,7 +6,6 @@ pub(crate) mod pending;
 mod side_by_side;
 
 use crate::acceptance::AcceptanceRun;
-use crate::engine::CommitReport;
 use crate::finding::Finding;
 use crate::repo::{Repo, RepoError};
 use git2::Oid;
@@ -75,31 +74,6 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// Evidence of an agent change; `None` for a human commit, which is never diffed.
-    pub fn from_report(report: &CommitReport, acceptance_ran: bool) -> Option<Self> {
-        let fingerprint = report.fingerprint.clone()?;
-        Some(Self {
-            schema: SCHEMA.to_string(),
-            commit: report.commit.map(|c| c.to_string()),
-            tree: report.tree.to_string(),
-            base: report.base.map(|b| b.to_string()),
-            fingerprint,
-            task: report.task.id.clone(),
-            agent: report.task.agent_name.clone(),
-            policy: report.policy_source.clone(),
-            verdict: if report.passed() {
-                Verdict::Pass
-            } else {
-                Verdict::Block
-            },
-            acceptance_ran: acceptance_ran || report.task.acceptance.is_empty(),
-            tool: format!("agentguard {}", env!("CARGO_PKG_VERSION")),
-            time: now_rfc3339(),
-            findings: report.findings.clone(),
-            acceptance: report.acceptance.clone(),
-        })
-    }
-
     pub fn to_toml(&self) -> Result<String, EvidenceError> {
         toml::to_string(self).map_err(|e| EvidenceError::Serialize(e.to_string()))
     }
@@ -142,6 +116,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The current time as RFC 3339 (UTC, seconds).
 pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
@@ -182,24 +157,6 @@ pub fn attach_pending(
     repo.write_note(notes_ref, commit.id(), &evidence.to_toml()?)?;
     remove_pending(repo, commit.tree_id())?;
     Ok(Some(evidence))
-}
-
-/// Evidence for a commit re-judged without running acceptance (after an amend), carrying the
-/// runs recorded for the same tree: acceptance depends on the tree alone.
-pub fn with_recorded_runs(report: &CommitReport, recorded: &Evidence) -> Option<Evidence> {
-    let mut evidence = Evidence::from_report(report, recorded.acceptance_ran)?;
-    evidence.acceptance = recorded.acceptance.clone();
-    if recorded.verdict == Verdict::Block {
-        evidence.verdict = Verdict::Block;
-    }
-    evidence.findings.extend(
-        recorded
-            .findings
-            .iter()
-            .filter(|f| f.kind == crate::finding::Kind::Acceptance)
-            .cloned(),
-    );
-    Some(evidence)
 }
 
 /// The evidence note on `commit`, as stored: `None` without one.

@@ -132,7 +132,7 @@ pub fn commit_msg(
     let report = engine::check(repo, &request)?;
     let mut run = HookRun::default();
     if report.passed() {
-        if let Some(evidence) = Evidence::from_report(&report, true) {
+        if let Some(evidence) = report.to_evidence(true) {
             evidence::record(repo, &report.notes_ref, &evidence)?;
             run.notes
                 .push("evidence recorded; it is attached to the commit when it is made".into());
@@ -217,7 +217,7 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
             continue;
         }
         if let Some(recorded) = pending.filter(|_| kind == "amend") {
-            if let Some(evidence) = evidence::with_recorded_runs(&report, &recorded) {
+            if let Some(evidence) = report.to_evidence_with_runs_of(&recorded) {
                 let verdict = evidence.verdict;
                 evidence::record(
                     repo,
