@@ -411,3 +411,49 @@ fn an_unreadable_approval_note_is_named_and_does_not_count() {
         "{detail}"
     );
 }
+
+#[test]
+fn a_key_held_by_ssh_agent_signs_through_its_public_half() {
+    let repo = signed_repo();
+    migration_commit(&repo, false);
+    let socket = repo.scratch().join("agent.sock");
+    let mut agent = std::process::Command::new("ssh-agent")
+        .args(["-D", "-a"])
+        .arg(&socket)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("ssh-agent");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "ssh-agent did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let key = repo.ssh_key("lead");
+    let added = std::process::Command::new("ssh-add")
+        .arg(&key)
+        .env("SSH_AUTH_SOCK", &socket)
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", text(&added));
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    repo.git(&["config", "user.email", "lead@example.com"]);
+    repo.git(&[
+        "config",
+        "user.signingkey",
+        &format!("key::{}", public.trim()),
+    ]);
+    let output = repo
+        .agentguard()
+        .args(["approve", "--category", "migrations"])
+        .env("SSH_AUTH_SOCK", &socket)
+        .output()
+        .unwrap();
+    let _ = agent.kill();
+    let _ = agent.wait();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo.check_json(&["--no-run"], 0);
+}
