@@ -287,7 +287,8 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         command.command = risk::redact_secrets(&policy, &command.command);
     }
     let short_commit = report.commit.map(|c| repo.short(c));
-    if request.require_evidence {
+    // A clean merge carries nothing of the agent's to vouch for; its tree is still tested.
+    if request.require_evidence && !adds_nothing {
         if let Some(commit) = report.commit {
             let note = evidence::read_note(repo, &policy.evidence.notes_ref, commit)?;
             let tree = report.tree.to_string();

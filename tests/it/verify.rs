@@ -282,3 +282,40 @@ fn a_detached_ci_checkout_knows_the_branch_from_the_ci_variables() {
         .iter()
         .any(|f| f["category"] == "missing-task"));
 }
+
+#[test]
+fn a_pull_request_merge_checkout_judges_the_agent_commits_and_tests_the_merge() {
+    let origin = origin();
+    assert_eq!(origin.run(&["check", "--record"]).status.code(), Some(0));
+    let clone = ci_clone(&origin);
+    // What actions/checkout does for a pull request: the merge of the head into the base.
+    clone.git(&["checkout", "-q", "--detach", "origin/main"]);
+    clone.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "agent/work",
+        "-m",
+        "Merge pull request #1",
+    ]);
+    let tmp = clone.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let output = clone
+        .agentguard()
+        .args(["verify", "--base", "origin/main", "--format", "json"])
+        .env("GITHUB_HEAD_REF", "agent/work")
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let commits = report["commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 3);
+    let merge = &commits[2];
+    assert_eq!(merge["agent"], true);
+    assert_eq!(merge["findings"], serde_json::json!([]));
+    assert_eq!(
+        merge["acceptance"][0]["exit_code"], 0,
+        "the merged tree is tested"
+    );
+}
