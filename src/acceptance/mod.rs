@@ -135,6 +135,18 @@ impl AcceptanceRun {
     pub fn passed(&self) -> bool {
         self.status == RunStatus::Passed
     }
+
+    /// How it ended, in words: "passed", "exited with code 1", "timed out", ….
+    pub fn outcome(&self) -> String {
+        match (self.status, self.exit_code, self.signal) {
+            (RunStatus::Passed, _, _) => "passed".to_string(),
+            (RunStatus::TimedOut, _, _) => "timed out".to_string(),
+            (RunStatus::NotRun, _, _) => "was not run".to_string(),
+            (_, Some(code), _) => format!("exited with code {code}"),
+            (_, None, Some(signal)) => format!("was killed by signal {signal}"),
+            (_, None, None) => "did not finish".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]

@@ -131,8 +131,8 @@ fn contradictions(
             format!(
                 "`{}` {} when recorded but {} now",
                 run.command,
-                describe(recorded),
-                describe(run)
+                recorded.outcome(),
+                run.outcome()
             ),
         );
         contradiction.detail = Some(side_by_side::render(
@@ -144,17 +144,6 @@ fn contradictions(
         findings.push(contradiction);
     }
     findings
-}
-
-fn describe(run: &AcceptanceRun) -> String {
-    if run.timed_out {
-        return "timed out".to_string();
-    }
-    match (run.exit_code, run.signal) {
-        (Some(code), _) => format!("exited {code}"),
-        (None, Some(signal)) => format!("was killed by signal {signal}"),
-        (None, None) => "did not run".to_string(),
-    }
 }
 
 fn short(hex: &str) -> &str {

@@ -7,7 +7,7 @@
 //! (most C0 controls, U+FFFE, U+FFFF) are shown escaped, as in the terminal.
 
 use super::{full_commit, printable, short_commit};
-use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
+use crate::acceptance::{AcceptanceRun, Phase};
 use crate::engine::CommitReport;
 use crate::finding::{Finding, Kind};
 use quick_xml::events::{BytesDecl, BytesText, Event};
@@ -251,7 +251,7 @@ fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> 
             };
             let outcome = match outcome(&own, Some(run)) {
                 Outcome::Passed if !run.passed() => Outcome::Failed {
-                    message: format!("`{}` {}", run.command, status(run)),
+                    message: format!("`{}` {}", run.command, run.outcome()),
                     kind: "agentguard/acceptance/command-failed".to_string(),
                     text: tail(run),
                 },
@@ -325,24 +325,13 @@ fn describe(finding: &Finding) -> String {
     )
 }
 
-fn status(run: &AcceptanceRun) -> String {
-    match (run.status, run.exit_code, run.signal) {
-        (RunStatus::Passed, _, _) => "passed".to_string(),
-        (RunStatus::TimedOut, _, _) => "timed out".to_string(),
-        (RunStatus::NotRun, _, _) => "was not run".to_string(),
-        (_, Some(code), _) => format!("exited with code {code}"),
-        (_, None, Some(signal)) => format!("was killed by signal {signal}"),
-        (_, None, None) => "did not finish".to_string(),
-    }
-}
-
 fn tail(run: &AcceptanceRun) -> String {
     let lines: Vec<&str> = run.output_tail.lines().collect();
     let start = lines.len().saturating_sub(TAIL_LINES);
     let mut text = format!(
         "`{}` {} after {} s (network {}, worktree {}); output, last {} of {} lines, {} bytes in all:",
         run.command,
-        status(run),
+        run.outcome(),
         seconds(run.duration_ms),
         run.network,
         run.worktree,

@@ -11,7 +11,7 @@
 
 use super::plural;
 use super::{printable, short_commit, verdict};
-use crate::acceptance::{AcceptanceRun, RunStatus};
+use crate::acceptance::AcceptanceRun;
 use crate::engine::CommitReport;
 use crate::finding::{Action, Finding};
 use std::fmt::Write;
@@ -172,14 +172,7 @@ fn item(finding: &Finding) -> String {
 }
 
 fn render_run(out: &mut String, run: &AcceptanceRun) {
-    let status = match (run.status, run.exit_code, run.signal) {
-        (RunStatus::Passed, _, _) => "passed".to_string(),
-        (RunStatus::TimedOut, _, _) => "timed out".to_string(),
-        (RunStatus::NotRun, _, _) => "was not run".to_string(),
-        (_, Some(code), _) => format!("exited with code {code}"),
-        (_, None, Some(signal)) => format!("was killed by signal {signal}"),
-        (_, None, None) => "did not finish".to_string(),
-    };
+    let status = run.outcome();
     let _ = writeln!(out);
     let _ = writeln!(
         out,

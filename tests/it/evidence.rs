@@ -228,7 +228,7 @@ fn verify_blocks_when_the_fresh_run_contradicts_the_note() {
         finding["message"]
             .as_str()
             .unwrap()
-            .contains("exited 0 when recorded but exited 1 now"),
+            .contains("passed when recorded but exited with code 1 now"),
         "{finding}"
     );
     let detail = finding["detail"].as_str().unwrap();
