@@ -12,6 +12,7 @@ mod hooks;
 mod init;
 mod install;
 mod ledger;
+mod properties;
 mod risk;
 mod support;
 mod trailers;
