@@ -95,7 +95,12 @@ impl Approval {
 /// Every approval block in a note, in order; a block that cannot be read is an `Err` saying why.
 pub fn parse_blocks(text: &str) -> Vec<Result<Approval, String>> {
     let mut out = Vec::new();
-    let mut lines = text.lines().enumerate().peekable();
+    // Every trailing CR goes, not just one of a CRLF: a block written back reads the same.
+    let mut lines = text
+        .lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .enumerate()
+        .peekable();
     while let Some((index, line)) = lines.next() {
         if line.trim().is_empty() {
             continue;
@@ -245,6 +250,26 @@ mod tests {
         assert!(parse_blocks(&reordered)[0]
             .as_ref()
             .is_err_and(|e| e.contains("expected `approver")));
+    }
+
+    #[test]
+    fn stray_carriage_returns_do_not_survive_a_round_trip() {
+        // A signature line "\r" before a CRLF was kept, written back as "\r\n" and then read
+        // as an empty line, so a block did not read back as itself.
+        let mut a = sample();
+        a.signature = format!("{SIG_BEGIN}\nAAAA\r\r\nBBBB\n{SIG_END}\n");
+        let text = a.to_block().replace('\n', "\r\r\n");
+        let parsed: Vec<Approval> = parse_blocks(&text).into_iter().flatten().collect();
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(
+            parsed[0].signature,
+            format!("{SIG_BEGIN}\nAAAA\nBBBB\n{SIG_END}\n")
+        );
+        let again: Vec<Approval> = parse_blocks(&parsed[0].to_block())
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(again, parsed);
     }
 
     #[test]

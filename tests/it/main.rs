@@ -13,6 +13,7 @@ mod hostile;
 mod init;
 mod install;
 mod ledger;
+mod properties;
 mod risk;
 mod support;
 mod trailers;
