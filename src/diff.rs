@@ -210,49 +210,62 @@ impl Change {
 
     /// The lines each text file gains, with their line numbers in the new file.
     pub fn added_lines(&self, repo: &Repo) -> Result<Vec<FileAdditions>, DiffError> {
-        let mut out = Vec::new();
-        for entry in &self.entries {
-            let Some(new) = &entry.new else { continue };
-            if new.is_symlink() || new.is_submodule() {
-                continue;
-            }
-            let new_blob = repo.blob(new.oid)?;
-            let path = new.display_path();
-            let old_blob = match &entry.old {
-                Some(old) if !old.is_symlink() && !old.is_submodule() => Some(repo.blob(old.oid)?),
-                _ => None,
-            };
-            if is_binary(&new_blob) {
-                out.push(FileAdditions {
-                    path,
-                    binary: true,
-                    lines: new_strings(old_blob.as_ref(), &new_blob),
-                });
-                continue;
-            }
-            let old_blob = match old_blob {
-                Some(old) if !is_binary(&old) => Some(old),
-                _ => None,
-            };
-            let lines = match old_blob {
-                None => String::from_utf8_lossy(new_blob.content())
-                    .lines()
-                    .enumerate()
-                    .map(|(i, text)| AddedLine {
-                        number: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                        text: text.to_string(),
-                    })
-                    .collect(),
-                Some(old_blob) => added_between(&old_blob, &new_blob)?,
-            };
-            out.push(FileAdditions {
-                path,
-                binary: false,
-                lines,
-            });
-        }
-        Ok(out)
+        self.additions(repo).collect()
     }
+
+    /// `added_lines` one file at a time, in entry order, read as the iterator is advanced: a
+    /// large change is never held whole.
+    pub fn additions<'c>(
+        &'c self,
+        repo: &'c Repo,
+    ) -> impl Iterator<Item = Result<FileAdditions, DiffError>> + 'c {
+        self.entries
+            .iter()
+            .filter_map(move |entry| file_additions(repo, entry).transpose())
+    }
+}
+
+/// The lines the new side of `entry` gains; `None` for deletions, symlinks and submodules.
+fn file_additions(repo: &Repo, entry: &Entry) -> Result<Option<FileAdditions>, DiffError> {
+    let Some(new) = &entry.new else {
+        return Ok(None);
+    };
+    if new.is_symlink() || new.is_submodule() {
+        return Ok(None);
+    }
+    let new_blob = repo.blob(new.oid)?;
+    let path = new.display_path();
+    let old_blob = match &entry.old {
+        Some(old) if !old.is_symlink() && !old.is_submodule() => Some(repo.blob(old.oid)?),
+        _ => None,
+    };
+    if is_binary(&new_blob) {
+        return Ok(Some(FileAdditions {
+            path,
+            binary: true,
+            lines: new_strings(old_blob.as_ref(), &new_blob),
+        }));
+    }
+    let old_blob = match old_blob {
+        Some(old) if !is_binary(&old) => Some(old),
+        _ => None,
+    };
+    let lines = match old_blob {
+        None => String::from_utf8_lossy(new_blob.content())
+            .lines()
+            .enumerate()
+            .map(|(i, text)| AddedLine {
+                number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                text: text.to_string(),
+            })
+            .collect(),
+        Some(old_blob) => added_between(&old_blob, &new_blob)?,
+    };
+    Ok(Some(FileAdditions {
+        path,
+        binary: false,
+        lines,
+    }))
 }
 
 /// Binary by git's sniffing (a NUL in the first 8000 bytes), unless the content is valid
@@ -422,6 +435,24 @@ fn diff_trees(
     opts.include_typechange(true)
         .ignore_submodules(false)
         .context_lines(0);
+    // libgit2 reads every entry of both trees; an exact list of the changed paths, found by
+    // descending only into subtrees whose ids differ, lets it skip the rest.
+    let mut paths = Vec::new();
+    changed_paths(git, old, Some(new), &mut Vec::new(), &mut paths)?;
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Tree entry names hold no NUL; were one to, the whole trees are diffed instead.
+    if let Ok(paths) = paths
+        .into_iter()
+        .map(std::ffi::CString::new)
+        .collect::<Result<Vec<_>, _>>()
+    {
+        opts.disable_pathspec_match(true);
+        for path in paths {
+            opts.pathspec(path);
+        }
+    }
     let mut diff = git.diff_tree_to_tree(old, Some(new), Some(&mut opts))?;
     let mut find = DiffFindOptions::new();
     // Fixed, not read from the user's config, so the fingerprint is the same everywhere.
@@ -496,6 +527,86 @@ fn diff_trees(
         });
     }
     Ok(entries)
+}
+
+/// Appends to `out` every path below `prefix` where `old` and `new` differ: each changed,
+/// added or deleted entry that is not a directory, and everything below a directory that is
+/// on one side only. Subtrees with the same id on both sides are never read.
+fn changed_paths(
+    git: &git2::Repository,
+    old: Option<&Tree<'_>>,
+    new: Option<&Tree<'_>>,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<Vec<u8>>,
+) -> Result<(), git2::Error> {
+    // Both sides in git's tree order, walked side by side. Should a malformed tree be out of
+    // order, entries go unpaired and are listed as changed: more paths, never fewer.
+    let mut old_entries = old.into_iter().flat_map(Tree::iter).peekable();
+    let mut new_entries = new.into_iter().flat_map(Tree::iter).peekable();
+    loop {
+        let order = match (old_entries.peek(), new_entries.peek()) {
+            (None, None) => return Ok(()),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(o), Some(n)) => tree_order(o, n),
+        };
+        let (before, after) = match order {
+            std::cmp::Ordering::Less => (old_entries.next(), None),
+            std::cmp::Ordering::Greater => (None, new_entries.next()),
+            std::cmp::Ordering::Equal => (old_entries.next(), new_entries.next()),
+        };
+        let name = after
+            .as_ref()
+            .or(before.as_ref())
+            .map_or(&[][..], |e| e.name_bytes());
+        changed_entry(git, name, before.as_ref(), after.as_ref(), prefix, out)?;
+    }
+}
+
+/// git's order of tree entries: by name, a directory's name as if it ended in `/`.
+fn tree_order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
+    let (x, y) = (a.name_bytes(), b.name_bytes());
+    let common = x.len().min(y.len());
+    x[..common].cmp(&y[..common]).then_with(|| {
+        let next = |name: &[u8], e: &git2::TreeEntry<'_>| {
+            name.get(common)
+                .copied()
+                .or((e.kind() == Some(git2::ObjectType::Tree)).then_some(b'/'))
+        };
+        next(x, a).cmp(&next(y, b))
+    })
+}
+
+/// One name of a directory on either side, for `changed_paths`.
+fn changed_entry(
+    git: &git2::Repository,
+    name: &[u8],
+    old: Option<&git2::TreeEntry<'_>>,
+    new: Option<&git2::TreeEntry<'_>>,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<Vec<u8>>,
+) -> Result<(), git2::Error> {
+    if let (Some(o), Some(n)) = (old, new) {
+        if o.id() == n.id() && o.filemode() == n.filemode() {
+            return Ok(());
+        }
+    }
+    let is_tree = |e: &&git2::TreeEntry<'_>| e.kind() == Some(git2::ObjectType::Tree);
+    let subtree = |e: Option<&git2::TreeEntry<'_>>| {
+        e.filter(is_tree).map(|e| git.find_tree(e.id())).transpose()
+    };
+    let (old_tree, new_tree) = (subtree(old)?, subtree(new)?);
+    let len = prefix.len();
+    prefix.extend_from_slice(name);
+    if old.is_some_and(|e| !is_tree(&e)) || new.is_some_and(|e| !is_tree(&e)) {
+        out.push(prefix.clone());
+    }
+    if old_tree.is_some() || new_tree.is_some() {
+        prefix.push(b'/');
+        changed_paths(git, old_tree.as_ref(), new_tree.as_ref(), prefix, out)?;
+    }
+    prefix.truncate(len);
+    Ok(())
 }
 
 /// The tree a clean merge of a merge commit's parents would give; conflicted paths keep the

@@ -12,6 +12,7 @@ use crate::risk::{self, RiskInput};
 use crate::task::{self, AgentTrailers, Task};
 use crate::trailers;
 use git2::Oid;
+use std::rc::Rc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -179,7 +180,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         Some(oid) => Some(repo.git().find_commit(oid)?),
         None => base.clone(),
     };
-    let policy = Policy::for_base(repo, policy_commit.as_ref())?;
+    let policy = policy_for(repo, policy_commit.as_ref())?;
     let mut agent_reasons = agent_reasons(&policy, &trailers, &branches, author_email.as_deref());
     if request.all_agent && agent_reasons.is_empty() {
         agent_reasons.push("--all-agent".to_string());
@@ -256,15 +257,17 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
             .rule(format!("requires_approval ({source})")),
         );
     }
-    let additions = change.added_lines(repo)?;
     let hooks_path = repo.hooks_path_in_work_tree();
-    findings.extend(risk::scan(&RiskInput {
-        change: &change,
-        additions: &additions,
-        acceptance: &task.acceptance,
-        policy: &policy,
-        hooks_path: hooks_path.as_deref(),
-    }));
+    findings.extend(scan_streamed(
+        repo,
+        &RiskInput {
+            change: &change,
+            additions: &[],
+            acceptance: &task.acceptance,
+            policy: &policy,
+            hooks_path: hooks_path.as_deref(),
+        },
+    )?);
     if request.run_acceptance && !task.acceptance.is_empty() {
         let outcome = acceptance::run(
             repo,
@@ -337,6 +340,43 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     report.findings = findings;
     report.task = task;
     Ok(report)
+}
+
+thread_local! {
+    /// The last policy read, by the commit it was read from: `verify` judges every commit of
+    /// a range against one base, and a commit id names its tree and so its policy exactly.
+    static LAST_POLICY: std::cell::RefCell<Option<(Option<Oid>, Rc<Policy>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn policy_for(repo: &Repo, base: Option<&git2::Commit<'_>>) -> Result<Rc<Policy>, PolicyError> {
+    let key = base.map(git2::Commit::id);
+    let cached = LAST_POLICY.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(id, _)| *id == key)
+            .map(|(_, policy)| Rc::clone(policy))
+    });
+    if let Some(policy) = cached {
+        return Ok(policy);
+    }
+    let policy = Rc::new(Policy::for_base(repo, base)?);
+    LAST_POLICY.set(Some((key, Rc::clone(&policy))));
+    Ok(policy)
+}
+
+/// The risk scan of the change, each file's added lines read just before they are scanned
+/// and dropped after, so memory stays bounded by the largest file, not the whole change.
+fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, EngineError> {
+    let mut failed = None;
+    let files = input
+        .change
+        .additions(repo)
+        .map_while(|file| file.map_err(|e| failed = Some(e)).ok());
+    let findings = risk::scan_files(input, files);
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(findings),
+    }
 }
 
 /// Verifies the approvals stored for this change and marks the findings they cover.

@@ -315,6 +315,30 @@ fn compile_trailer_globs(
     case: Case,
     findings: &mut Vec<Finding>,
 ) -> GlobList {
+    thread_local! {
+        /// Lists compiled whole, by case and patterns: the commits of an agent branch mostly
+        /// repeat their task's trailers, and `verify` judges them one after another.
+        static COMPILED: std::cell::RefCell<Vec<(Case, Vec<String>, GlobList)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let cached = COMPILED.with_borrow(|compiled| {
+        compiled
+            .iter()
+            .find(|(c, p, _)| *c == case && p.as_slice() == patterns)
+            .map(|(_, _, list)| list.clone())
+    });
+    if let Some(list) = cached {
+        return list;
+    }
+    if let Ok(list) = GlobList::with_case(patterns, case) {
+        COMPILED.with_borrow_mut(|compiled| {
+            if compiled.len() >= 4 {
+                compiled.remove(0);
+            }
+            compiled.push((case, patterns.to_vec(), list.clone()));
+        });
+        return list;
+    }
     let mut good: Vec<&str> = patterns.iter().map(String::as_str).collect();
     loop {
         match GlobList::with_case(&good, case) {

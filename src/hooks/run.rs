@@ -155,6 +155,12 @@ pub fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     let Some(commit) = repo.head_commit()? else {
         return Ok(run);
     };
+    // A human commit leaves nothing pending: done before the policy is read.
+    if evidence::peek_pending(repo, commit.tree_id())?.is_none()
+        && !approval::store::has_pending(repo)
+    {
+        return Ok(run);
+    }
     let parent = repo.first_parent(&commit).ok().flatten();
     let policy = Policy::for_base(repo, parent.as_ref()).map_err(EngineError::from)?;
     let notes_ref = policy.evidence.notes_ref.clone();

@@ -75,6 +75,15 @@ pub fn detached_change(entries: &[(Status, Option<&str>, Option<&str>)]) -> Chan
 
 /// Findings of kind `risk` for the change.
 pub fn scan(input: &RiskInput<'_>) -> Vec<Finding> {
+    scan_files(input, input.additions.iter())
+}
+
+/// `scan`, with the added lines coming one file at a time from `files` (in the change's entry
+/// order) instead of from `input.additions`, so they need not all be held at once.
+pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
+    input: &RiskInput<'_>,
+    files: impl IntoIterator<Item = F>,
+) -> Vec<Finding> {
     let risk = &input.policy.risk;
     let allowlist = &input.policy.allowlist;
     let matcher = match risk.matcher() {
@@ -105,7 +114,8 @@ pub fn scan(input: &RiskInput<'_>) -> Vec<Finding> {
     let guard_has_content = risk
         .get(GUARD_CONFIG)
         .is_some_and(|c| !c.content.is_empty());
-    for file in input.additions {
+    for file in files {
+        let file = file.borrow();
         if file.lines.is_empty()
             || (!guard_has_content && allowlist.paths.is_match(file.path.as_bytes()))
         {
