@@ -19,12 +19,12 @@ pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Outcome, Error> 
         .filter(|e| {
             args.task
                 .as_ref()
-                .map_or(true, |t| e.task.as_ref() == Some(t))
+                .is_none_or(|t| e.task.as_ref() == Some(t))
         })
         .filter(|e| {
             args.agent
                 .as_ref()
-                .map_or(true, |a| e.agent.as_ref() == Some(a))
+                .is_none_or(|a| e.agent.as_ref() == Some(a))
         })
         .filter(|e| match args.verdict {
             None => true,
@@ -32,7 +32,7 @@ pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Outcome, Error> 
             Some(VerdictFilter::Block) => e.verdict == Verdict::Block,
         })
         // A line whose time cannot be read is not known to be recent enough.
-        .filter(|e| since.map_or(true, |s| e.system_time().is_some_and(|t| t >= s)))
+        .filter(|e| since.is_none_or(|s| e.system_time().is_some_and(|t| t >= s)))
         .collect();
     let text = match args.format {
         LogFormat::Json => render::log_json(&entries),

@@ -563,7 +563,7 @@ impl<'t> SecretSearch<'_, 't> {
             if self.spans.overlaps(span.0, span.1) {
                 continue;
             }
-            let quoted = caps.name("quote").map_or(true, |q| !q.as_str().is_empty());
+            let quoted = caps.name("quote").is_none_or(|q| !q.as_str().is_empty());
             // `password: >-` in YAML: the value is the block on the next line.
             let block = (check == SecretCheck::Assigned && !quoted)
                 .then(|| block_scalar_value(lines, index, span.1, value.as_str()))
@@ -864,7 +864,7 @@ fn strip_sql_comments(segment: &str) -> String {
         let block = rest.find("/*");
         let line = rest.find("--");
         match (block, line) {
-            (Some(b), l) if l.map_or(true, |l| b < l) => {
+            (Some(b), l) if l.is_none_or(|l| b < l) => {
                 out.push_str(&rest[..b]);
                 match rest[b + 2..].find("*/") {
                     Some(close) => rest = &rest[b + 2 + close + 2..],
