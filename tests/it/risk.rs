@@ -903,7 +903,7 @@ fn padding_a_file_with_control_bytes_does_not_hide_its_content() {
     repo.write("tests/test_x.py", &valid);
     // Not UTF-8 and mostly control bytes: a binary to git, yet bash runs it.
     let mut script = b"#!/bin/bash\n#".to_vec();
-    script.extend(std::iter::repeat(0x01u8).take(64));
+    script.extend(std::iter::repeat_n(0x01u8, 64));
     script.extend_from_slice(b"\xff\x00\nrm -rf /srv/prod-data\n");
     repo.write_bytes("scripts/cleanup.sh", &script);
     repo.commit_all(&msg(&[TASK]));
