@@ -23,3 +23,14 @@ pub(crate) fn append_to_ledger(
         out.stderr(&format!("agentguard: warning: {e}\n"));
     }
 }
+
+/// Appends several runs at once (one lock, one write); failures warn as for one.
+pub(crate) fn append_all_to_ledger(
+    repo: &crate::repo::Repo,
+    out: &crate::output::Output,
+    entries: &[crate::ledger::Entry],
+) {
+    if let Err(e) = crate::ledger::append_all(repo.common_dir(), entries) {
+        out.stderr(&format!("agentguard: warning: {e}\n"));
+    }
+}

@@ -28,6 +28,8 @@ pub fn run(
         .and_then(|exclude| repo.merge_base(exclude, range.tip));
     let branches = range_branches(repo, range.tip);
     let mut reports: Vec<CommitReport> = Vec::with_capacity(commits.len());
+    // One ledger line per judged commit, written together at the end (or at the first error).
+    let mut entries: Vec<Entry> = Vec::with_capacity(commits.len().max(1));
     for commit in &commits {
         let request = CheckRequest {
             run_acceptance: !args.no_run,
@@ -39,23 +41,33 @@ pub fn run(
             ..CheckRequest::new(Target::Rev(commit.to_string()))
         };
         let started = std::time::Instant::now();
-        let report = engine::check(repo, &request);
-        let entry = match &report {
-            Ok(r) => Entry::from_report("verify", r, None, started.elapsed()),
-            Err(e) => {
-                Entry::error("verify", &e.to_string(), Some(*commit), None).took(started.elapsed())
+        match engine::check(repo, &request) {
+            Ok(report) => {
+                entries.push(Entry::from_report(
+                    "verify",
+                    &report,
+                    None,
+                    started.elapsed(),
+                ));
+                reports.push(report);
             }
-        };
-        super::append_to_ledger(repo, out, &entry);
-        reports.push(report?);
+            Err(e) => {
+                entries.push(
+                    Entry::error("verify", &e.to_string(), Some(*commit), None)
+                        .took(started.elapsed()),
+                );
+                super::append_all_to_ledger(repo, out, &entries);
+                return Err(e.into());
+            }
+        }
     }
     if commits.is_empty() {
-        let entry = Entry {
+        entries.push(Entry {
             verdict: crate::ledger::Verdict::Pass,
             ..Entry::new("verify")
-        };
-        super::append_to_ledger(repo, out, &entry);
+        });
     }
+    super::append_all_to_ledger(repo, out, &entries);
     let text = render(args.format, &reports, &range.text, out, verbosity)?;
     match &args.output {
         Some(path) => std::fs::write(path, text).map_err(|source| Error::Output {

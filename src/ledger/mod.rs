@@ -114,10 +114,18 @@ fn generation(dir: &Path, n: u32) -> PathBuf {
 
 /// Appends one entry as one line, atomically with respect to other agentguard processes.
 pub fn append(common_dir: &Path, entry: &Entry) -> Result<(), LedgerError> {
-    append_bounded(common_dir, entry, MAX_BYTES)
+    append_bounded(common_dir, std::slice::from_ref(entry), MAX_BYTES)
 }
 
-fn append_bounded(common_dir: &Path, entry: &Entry, max_bytes: u64) -> Result<(), LedgerError> {
+/// Appends several lines under one lock, in one write (a `verify` of many commits).
+pub fn append_all(common_dir: &Path, entries: &[Entry]) -> Result<(), LedgerError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    append_bounded(common_dir, entries, MAX_BYTES)
+}
+
+fn append_bounded(common_dir: &Path, entries: &[Entry], max_bytes: u64) -> Result<(), LedgerError> {
     let dir = dir(common_dir);
     if dir.exists() && !dir.is_dir() {
         return Err(LedgerError::NotADirectory { path: dir });
@@ -127,8 +135,11 @@ fn append_bounded(common_dir: &Path, entry: &Entry, max_bytes: u64) -> Result<()
         move |source| LedgerError::Write { path, source }
     };
     std::fs::create_dir_all(&dir).map_err(write_err(&dir))?;
-    let mut line = serde_json::to_string(entry)?;
-    line.push('\n');
+    let mut line = String::new();
+    for entry in entries {
+        line.push_str(&serde_json::to_string(entry)?);
+        line.push('\n');
+    }
 
     let lock_path = dir.join(LOCK_FILE);
     let _lock = crate::lock::Lock::exclusive(&lock_path).map_err(write_err(&lock_path))?;
@@ -311,7 +322,7 @@ mod tests {
         // Room for two lines per file.
         let bound = line_len * 2 + 1;
         for i in 0..11 {
-            append_bounded(dir.path(), &numbered(i), bound).unwrap();
+            append_bounded(dir.path(), std::slice::from_ref(&numbered(i)), bound).unwrap();
         }
         let ledger_dir = super::dir(dir.path());
         for n in 0..=GENERATIONS {
