@@ -365,14 +365,41 @@ fn policy_for(repo: &Repo, base: Option<&git2::Commit<'_>>) -> Result<Rc<Policy>
 }
 
 /// The risk scan of the change, each file's added lines read just before they are scanned
-/// and dropped after, so memory stays bounded by the largest file, not the whole change.
+/// and dropped after, so memory stays bounded by the largest file, not the whole change. On a
+/// large change a second thread, with its own handle on the repository, reads and diffs the
+/// files while this one scans them.
 fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, EngineError> {
+    const PIPELINE_FROM: usize = 64;
     let mut failed = None;
-    let files = input
-        .change
-        .additions(repo)
-        .map_while(|file| file.map_err(|e| failed = Some(e)).ok());
-    let findings = risk::scan_files(input, files);
+    if input.change.entries.len() < PIPELINE_FROM {
+        let files = input
+            .change
+            .additions(repo)
+            .map_while(|file| file.map_err(|e| failed = Some(e)).ok());
+        let findings = risk::scan_files(input, files);
+        return match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(findings),
+        };
+    }
+    let reader_repo = repo.open_again()?;
+    let change = input.change;
+    let findings = std::thread::scope(|scope| {
+        // A few files in flight: enough to keep both threads busy, little memory.
+        let (send, receive) = std::sync::mpsc::sync_channel(8);
+        scope.spawn(move || {
+            for file in change.additions(&reader_repo) {
+                let stop = file.is_err();
+                if send.send(file).is_err() || stop {
+                    break;
+                }
+            }
+        });
+        let files = receive
+            .into_iter()
+            .map_while(|file| file.map_err(|e| failed = Some(e)).ok());
+        risk::scan_files(input, files)
+    });
     match failed {
         Some(e) => Err(e.into()),
         None => Ok(findings),

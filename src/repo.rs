@@ -55,6 +55,8 @@ const INDEX_INTENT_TO_ADD: u16 = 1 << 13;
 
 pub struct Repo {
     git: Repository,
+    /// Where it was opened from, to open it again on another thread.
+    opened_from: PathBuf,
 }
 
 impl Repo {
@@ -83,7 +85,15 @@ impl Repo {
                 dir: git.path().to_path_buf(),
             });
         }
-        Ok(Self { git })
+        Ok(Self {
+            git,
+            opened_from: dir.to_path_buf(),
+        })
+    }
+
+    /// The same repository, opened again (a git2 repository is used by one thread at a time).
+    pub fn open_again(&self) -> Result<Self, RepoError> {
+        Self::open(&self.opened_from)
     }
 
     pub fn git(&self) -> &Repository {

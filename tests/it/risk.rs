@@ -917,3 +917,32 @@ fn padding_a_file_with_control_bytes_does_not_hide_its_content() {
     assert_eq!(deletion.len(), 1, "{report:#}");
     assert_eq!(deletion[0]["path"], "scripts/cleanup.sh");
 }
+
+#[test]
+fn a_large_change_read_and_scanned_on_two_threads_finds_every_secret_once() {
+    // Above the size where reading and scanning overlap on two threads.
+    let repo = crate::support::TestRepo::with_initial_commit();
+    let key = join_markers("AKIA%%Q7RISKFIXTUREK2M");
+    for i in 0..150 {
+        let body = if i % 10 == 3 {
+            format!("AWS_ACCESS_KEY_ID = \"{key}\"\n")
+        } else {
+            format!("value_{i} = {i}\n")
+        };
+        repo.write(&format!("src/m{i:03}.py"), &body);
+    }
+    repo.commit_all(&crate::support::msg(&[crate::support::TASK]));
+    let report = repo.check_json(&["--no-run"], 1);
+    let paths: Vec<String> = crate::support::finding_keys_of(&report, "risk")
+        .into_iter()
+        .filter(|(_, c, _)| c == "credentials")
+        .map(|(_, _, p)| p)
+        .collect();
+    let expected: Vec<String> = (0..150)
+        .filter(|i| i % 10 == 3)
+        .map(|i| format!("src/m{i:03}.py"))
+        .collect();
+    assert_eq!(paths, expected);
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains(&key), "the key is redacted everywhere");
+}
