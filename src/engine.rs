@@ -342,6 +342,67 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     Ok(report)
 }
 
+/// Judges several changes; without acceptance runs (which must not overlap) a large batch is
+/// shared among threads, each with its own handle on the repository. Results come back in
+/// the order of `requests`, each with the time it took.
+pub fn check_all(
+    repo: &Repo,
+    requests: &[CheckRequest],
+) -> Vec<(Result<CommitReport, EngineError>, std::time::Duration)> {
+    let timed = |repo: &Repo, request: &CheckRequest| {
+        let started = std::time::Instant::now();
+        let result = check(repo, request);
+        (result, started.elapsed())
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let parallel =
+        threads > 1 && requests.len() >= 16 && requests.iter().all(|r| !r.run_acceptance);
+    // Each extra thread needs its own handle; without one, fewer threads do the work.
+    let others: Vec<Repo> = if parallel {
+        (1..threads)
+            .filter_map(|_| repo.open_again().ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if others.is_empty() {
+        return requests.iter().map(|r| timed(repo, r)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = |repo: &Repo| {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(request) = requests.get(i) else {
+                return done;
+            };
+            done.push((i, timed(repo, request)));
+        }
+    };
+    let mut results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = others
+            .into_iter()
+            .map(|own| scope.spawn(move || work(&own)))
+            .collect();
+        let mut all = work(repo);
+        for handle in handles {
+            // A worker that panicked leaves its requests undone; they are judged below.
+            all.extend(handle.join().unwrap_or_default());
+        }
+        all
+    });
+    results.sort_by_key(|(i, _)| *i);
+    let mut ordered = Vec::with_capacity(requests.len());
+    let mut results = results.into_iter().peekable();
+    for (i, request) in requests.iter().enumerate() {
+        match results.next_if(|(j, _)| *j == i) {
+            Some((_, result)) => ordered.push(result),
+            None => ordered.push(timed(repo, request)),
+        }
+    }
+    ordered
+}
+
 thread_local! {
     /// The last policy read, by the commit it was read from: `verify` judges every commit of
     /// a range against one base, and a commit id names its tree and so its policy exactly.

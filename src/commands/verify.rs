@@ -30,8 +30,9 @@ pub fn run(
     let mut reports: Vec<CommitReport> = Vec::with_capacity(commits.len());
     // One ledger line per judged commit, written together at the end (or at the first error).
     let mut entries: Vec<Entry> = Vec::with_capacity(commits.len().max(1));
-    for commit in &commits {
-        let request = CheckRequest {
+    let requests: Vec<CheckRequest> = commits
+        .iter()
+        .map(|commit| CheckRequest {
             run_acceptance: !args.no_run,
             progress: out.progress && args.format == VerifyFormat::Human,
             policy_base,
@@ -39,23 +40,17 @@ pub fn run(
             require_evidence: true,
             branches: Some(branches.clone()),
             ..CheckRequest::new(Target::Rev(commit.to_string()))
-        };
-        let started = std::time::Instant::now();
-        match engine::check(repo, &request) {
+        })
+        .collect();
+    for (commit, (result, took)) in commits.iter().zip(engine::check_all(repo, &requests)) {
+        match result {
             Ok(report) => {
-                entries.push(Entry::from_report(
-                    "verify",
-                    &report,
-                    None,
-                    started.elapsed(),
-                ));
+                entries.push(Entry::from_report("verify", &report, None, took));
                 reports.push(report);
             }
             Err(e) => {
-                entries.push(
-                    Entry::error("verify", &e.to_string(), Some(*commit), None)
-                        .took(started.elapsed()),
-                );
+                entries
+                    .push(Entry::error("verify", &e.to_string(), Some(*commit), None).took(took));
                 super::append_all_to_ledger(repo, out, &entries);
                 return Err(e.into());
             }

@@ -47,6 +47,7 @@ pub fn parse(stdin: &str) -> Result<Vec<PushedRef>, HookRunError> {
 pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookRunError> {
     let mut run = HookRun::default();
     let mut seen = std::collections::HashSet::new();
+    let mut requests = Vec::new();
     for pushed in parse(stdin)? {
         if pushed.local.is_zero() {
             continue; // deleting a remote branch adds nothing
@@ -80,8 +81,11 @@ pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookR
                 branches: Some(branches.clone()),
                 ..CheckRequest::new(Target::Rev(commit.to_string()))
             };
-            run.reports.push(engine::check(repo, &request)?);
+            requests.push(request);
         }
+    }
+    for (result, _) in engine::check_all(repo, &requests) {
+        run.reports.push(result?);
     }
     if run.passed() && run.reports.iter().any(|r| r.agent) {
         run.notes.push(format!(

@@ -319,3 +319,50 @@ fn a_pull_request_merge_checkout_judges_the_agent_commits_and_tests_the_merge() 
         "the merged tree is tested"
     );
 }
+
+#[test]
+fn many_commits_judged_on_several_threads_come_back_in_order() {
+    let repo = TestRepo::new();
+    repo.write(".agentguard.toml", "[scope]\ndeny = [\"secrets/\"]\n");
+    repo.write("README.md", "hello\n");
+    repo.commit_all("base");
+    repo.checkout_new("agent/many");
+    let mut expected = Vec::new();
+    for i in 0..40 {
+        let stray = i % 7 == 2;
+        let path = if stray {
+            format!("secrets/s{i}")
+        } else {
+            format!("src/f{i}.py")
+        };
+        repo.write(&path, &format!("{i}\n"));
+        let commit = repo.commit_all(&msg(&[TASK]));
+        expected.push((commit, stray));
+    }
+    let output = repo.run(&["verify", "--base", "main", "--no-run", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let commits = report["commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 40);
+    for ((commit, stray), judged) in expected.iter().zip(commits) {
+        assert_eq!(judged["commit"].as_str(), Some(commit.as_str()));
+        let scope = judged["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "scope");
+        assert_eq!(scope, *stray, "{judged:#}");
+    }
+    let log = repo.run(&["log", "--format", "json"]);
+    let lines: Value = serde_json::from_slice(&log.stdout).unwrap();
+    let verified: Vec<&str> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["command"] == "verify")
+        .map(|e| e["commit"].as_str().unwrap())
+        .collect();
+    let mut newest_first: Vec<&str> = expected.iter().map(|(c, _)| c.as_str()).collect();
+    newest_first.reverse();
+    assert_eq!(verified, newest_first);
+}
