@@ -10,8 +10,6 @@ use std::sync::Arc;
 pub const MODE_SYMLINK: u32 = 0o120000;
 pub const MODE_GITLINK: u32 = 0o160000;
 pub const MODE_TREE: u32 = 0o040000;
-/// The stage bits of an index entry's flags (`GIT_INDEX_ENTRY_STAGEMASK`).
-const INDEX_STAGE_MASK: u16 = 0x3000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
@@ -642,12 +640,10 @@ fn merged_parents_tree(repo: &Repo, commit: Oid, parent_ids: &[Oid]) -> Result<O
                 else {
                     continue;
                 };
+                // No side stands as merged: whatever the merge commit has at a conflicted path
+                // is its own doing (a resolution that keeps one side drops the other's change),
+                // so the whole file is judged as added by the merge.
                 index.conflict_remove(std::path::Path::new(std::ffi::OsStr::from_bytes(&path)))?;
-                if let Some(mut ours) = conflict.our {
-                    // Back to stage 0: the first parent's side stands as merged.
-                    ours.flags &= !INDEX_STAGE_MASK;
-                    index.add(&ours)?;
-                }
             }
         }
         tree = git.find_tree(index.write_tree_to(git)?)?;

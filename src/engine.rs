@@ -55,6 +55,8 @@ pub struct CheckRequest {
     /// The branches the commit is judged as being on (the branch a range or push belongs to),
     /// instead of the branches whose tip it is.
     pub branches: Option<Vec<String>>,
+    /// Verify the stored approvals even when no finding needs one (`show`).
+    pub all_approvals: bool,
 }
 
 impl CheckRequest {
@@ -68,6 +70,7 @@ impl CheckRequest {
             all_agent: false,
             require_evidence: false,
             branches: None,
+            all_approvals: false,
         }
     }
 }
@@ -324,7 +327,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
             finding.category
         ));
     }
-    if findings.iter().any(|f| f.action == Action::Approve) {
+    if request.all_approvals || findings.iter().any(|f| f.action == Action::Approve) {
         report.approvals = check_approvals(
             repo,
             &policy,

@@ -536,6 +536,12 @@ impl Repo {
             .collect()
     }
 
+    /// The commit `oid` names, through annotated tags; `None` for a tree, a blob, or nothing.
+    pub fn peel_to_commit(&self, oid: Oid) -> Option<Oid> {
+        let object = self.git.find_object(oid, None).ok()?;
+        object.peel_to_commit().ok().map(|c| c.id())
+    }
+
     pub fn has_commit(&self, oid: Oid) -> bool {
         self.git.find_commit(oid).is_ok()
     }

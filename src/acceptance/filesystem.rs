@@ -16,6 +16,17 @@ use std::sync::{Arc, OnceLock};
 
 /// Every write right Landlock knows, up to the newest ABI this crate speaks.
 const NEWEST: ABI = ABI::V5;
+/// Below this ABI (Linux 6.2) truncating a file is not a right Landlock can withhold.
+const OLDEST_ENOUGH: i64 = 3;
+const DEVICES: [&str; 7] = [
+    "/dev/null",
+    "/dev/zero",
+    "/dev/full",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/tty",
+    "/dev/ptmx",
+];
 
 /// What the runs of one check actually got, as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +64,10 @@ impl WriteRules {
             .handle_access(write)
             .and_then(|r| r.create())
             .and_then(|r| r.add_rules(path_beneath_rules(writable, write)))
-            // /dev/null, /dev/tty, ...: writing to a device creates nothing on disk.
+            // Writing these devices stores nothing; /dev/shm and the rest of /dev stay closed.
             .and_then(|r| {
                 r.add_rules(path_beneath_rules(
-                    ["/dev"],
+                    DEVICES.iter().filter(|d| std::path::Path::new(d).exists()),
                     AccessFs::WriteFile | AccessFs::Truncate,
                 ))
             })
@@ -111,8 +122,14 @@ fn probe() -> Result<(), String> {
             1u32, // LANDLOCK_CREATE_RULESET_VERSION
         )
     };
-    if abi >= 1 {
+    if abi >= OLDEST_ENOUGH {
         return Ok(());
+    }
+    if abi >= 1 {
+        return Err(format!(
+            "this kernel's Landlock (ABI {abi}) cannot stop a command from truncating files; \
+             restricting writes needs ABI {OLDEST_ENOUGH} (Linux 6.2 or later)"
+        ));
     }
     let e = io::Error::last_os_error();
     Err(match e.raw_os_error() {

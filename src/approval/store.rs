@@ -117,14 +117,17 @@ pub fn attach_pending(
     fingerprint: &str,
 ) -> Result<usize, ApprovalError> {
     let path = pending_file(repo, fingerprint);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
+    // Claim the file first: an `approve --staged` appending meanwhile starts a new one.
+    let claimed = path.with_extension(format!("attaching-{}", std::process::id()));
+    match std::fs::rename(&path, &claimed) {
+        Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(io("read", &path)(e)),
-    };
+        Err(e) => return Err(io("claim", &path)(e)),
+    }
+    let text = std::fs::read_to_string(&claimed).map_err(io("read", &claimed))?;
     let count = parse_blocks(&text).iter().filter(|a| a.is_ok()).count();
     append_to_note(repo, notes_ref, commit, &text)?;
-    std::fs::remove_file(&path).map_err(io("remove", &path))?;
+    std::fs::remove_file(&claimed).map_err(io("remove", &claimed))?;
     Ok(count)
 }
 

@@ -195,16 +195,25 @@ fn check_one(
             })
         }
     };
-    if keygen.verify(
+    let verified = keygen.verify(
         &signers.path,
         &approval.approver,
         &payload,
         &approval.signature,
-    )? {
+    )?;
+    let listed_for = keygen.principals(&signers.path, &approval.signature);
+    // ssh-keygen matches the claimed identity against allowed_signers' name *patterns*; the
+    // approver is the signer's own text, so it must be listed for the key by name, literally:
+    // a key listed as `*@example.com` cannot sign as the lead.
+    let named = listed_for
+        .iter()
+        .flat_map(|names| names.split(','))
+        .any(|name| name.trim() == approval.approver && !name.contains(['*', '?', '!']));
+    if verified && named {
         Ok(Status::Verified)
     } else {
         Ok(Status::UnknownKey {
-            key_listed_for: keygen.principals(&signers.path, &approval.signature),
+            key_listed_for: listed_for,
         })
     }
 }

@@ -17,6 +17,7 @@ pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Outcome, Error>
     let request = CheckRequest {
         run_acceptance: false,
         all_agent: true,
+        all_approvals: true,
         ..CheckRequest::new(Target::Rev(spec))
     };
     let report = engine::check(repo, &request)?;

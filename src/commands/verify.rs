@@ -23,9 +23,11 @@ pub fn run(
     let commits = repo.commits_in(&range)?;
     // Policy and task files come from where the range leaves the target branch, so no commit
     // of the range can loosen the rules for a later one.
+    // A range that shares no history with its base (an orphan branch) is judged by the base's
+    // rules, never by what its own commits say.
     let policy_base = range
         .exclude
-        .and_then(|exclude| repo.merge_base(exclude, range.tip));
+        .map(|exclude| repo.merge_base(exclude, range.tip).unwrap_or(exclude));
     let branches = range_branches(repo, range.tip);
     let mut reports: Vec<CommitReport> = Vec::with_capacity(commits.len());
     // One ledger line per judged commit, written together at the end (or at the first error).

@@ -52,24 +52,28 @@ pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookR
         if pushed.local.is_zero() {
             continue; // deleting a remote branch adds nothing
         }
+        // A tag of a tree or blob carries no commit to judge.
+        let Some(local) = repo.peel_to_commit(pushed.local) else {
+            continue;
+        };
         let known_remote =
             (!pushed.remote.is_zero() && repo.has_commit(pushed.remote)).then_some(pushed.remote);
         let commits = match known_remote {
-            Some(remote_tip) => repo.commits_not_in(pushed.local, &[remote_tip], None)?,
+            Some(remote_tip) => repo.commits_not_in(local, &[remote_tip], None)?,
             // A new branch, or a remote tip this clone never saw: whatever the remote's
             // tracking refs already have is not new.
             None => {
                 repo.commits_not_in(pushed.local, &[], Some(&format!("refs/remotes/{remote}/*")))?
             }
         };
-        let policy_base = known_remote.and_then(|r| repo.merge_base(r, pushed.local));
+        let policy_base = known_remote.map(|r| repo.merge_base(r, local).unwrap_or(r));
         // Every commit pushed for a branch is judged as being on that branch.
-        let branches: Vec<String> = pushed
-            .local_ref
-            .strip_prefix("refs/heads/")
+        let mut branches: Vec<String> = [&pushed.local_ref, &pushed.remote_ref]
+            .iter()
+            .filter_map(|r| r.strip_prefix("refs/heads/"))
             .map(str::to_string)
-            .into_iter()
             .collect();
+        branches.dedup();
         for commit in commits {
             if !seen.insert(commit) {
                 continue;

@@ -810,12 +810,18 @@ fn a_restricted_command_writes_only_its_checkout_and_temporary_directory() {
         "Agent-Acceptance: echo t > \"$TMPDIR/t\" && cat \"$TMPDIR/t\"",
         &format!("Agent-Acceptance: echo out > {}", shell_path(&outside)),
         "Agent-Acceptance: git config --global user.name mallory",
+        "Agent-Acceptance: echo quiet > /dev/null && head -c 4 /dev/urandom > /dev/null",
+        "Agent-Acceptance: echo shared > /dev/shm/agentguard-test-$$",
     ]));
     let (output, report) = check(&repo, &["HEAD"]);
     expect(&output, 1);
     let runs = report["commits"][0]["acceptance"].as_array().unwrap();
     let passed: Vec<bool> = runs.iter().map(|r| r["exit_code"] == 0).collect();
-    assert_eq!(passed, vec![true, true, false, false], "{runs:#?}");
+    assert_eq!(
+        passed,
+        vec![true, true, false, false, true, false],
+        "{runs:#?}"
+    );
     for run in runs {
         assert_eq!(run["filesystem"], "restricted");
     }

@@ -457,3 +457,40 @@ fn a_key_held_by_ssh_agent_signs_through_its_public_half() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     repo.check_json(&["--no-run"], 0);
 }
+
+#[test]
+fn a_key_listed_by_a_name_pattern_cannot_sign_as_a_named_approver() {
+    let repo = signed_repo();
+    // A team key listed for anyone at the domain.
+    let mut signers =
+        std::fs::read_to_string(repo.path().join(".agentguard/allowed_signers")).unwrap();
+    signers.push_str(&repo.signer_line("*@example.com", "stranger"));
+    signers.push('\n');
+    repo.write(".agentguard/allowed_signers", &signers);
+    repo.commit_all("a team key");
+    migration_commit(&repo, false);
+    let output = approve(
+        &repo,
+        "lead@example.com",
+        "stranger",
+        &["--category", "migrations"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report = repo.check_json(&["--no-run"], 1);
+    let (_, approved, detail) = &approve_findings(&report)[0];
+    assert!(!approved);
+    assert!(detail.contains("*@example.com"), "{detail}");
+}
+
+#[test]
+fn show_lists_approvals_even_when_no_finding_needs_one() {
+    let repo = signed_repo();
+    repo.write("src/app.py", "x = 1\n");
+    repo.commit_all(&msg(&[TASK]));
+    let output = approve(&repo, "lead@example.com", "lead", &["--category", "auth"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let output = repo.run(&["show"]);
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(shown.contains("lead@example.com approved auth"), "{shown}");
+    assert!(shown.contains("signature verified"), "{shown}");
+}

@@ -1186,6 +1186,35 @@ fn conflict_resolution_counts_as_the_merge_change() {
     );
 }
 
+#[test]
+fn a_merge_that_keeps_one_side_of_a_conflict_is_judged_not_waved_through() {
+    // `-X ours` throws away the other side's change to the conflicted file: the merge is
+    // the agent's doing, not a clean merge that adds nothing.
+    let repo = merge_setup();
+    repo.write("docs/guide.md", "guide, agent version\n");
+    repo.commit_all(&msg(&[TASK, ALLOW_SRC]));
+    repo.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-X",
+        "ours",
+        "feature",
+        "-m",
+        "Merge branch 'feature'",
+    ]);
+    let report = check_head(&repo, 1);
+    let keys = finding_keys(&report);
+    assert!(
+        keys.contains(&("metadata".into(), "missing-task".into(), String::new())),
+        "{keys:?}"
+    );
+    assert_ne!(
+        report["commits"][0]["fingerprint"], EMPTY_SHA256,
+        "the resolution is a change"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // JSON shape of a block without errors
 
