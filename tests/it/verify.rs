@@ -366,3 +366,37 @@ fn many_commits_judged_on_several_threads_come_back_in_order() {
     newest_first.reverse();
     assert_eq!(verified, newest_first);
 }
+
+#[test]
+fn an_orphan_branch_is_judged_by_the_bases_policy() {
+    let repo = TestRepo::new();
+    repo.write(".agentguard.toml", "[scope]\ndeny = [\"secrets/\"]\n");
+    repo.write("README.md", "hello\n");
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "--orphan", "agent/x"]);
+    repo.git(&["rm", "-rq", "--cached", "."]);
+    std::fs::remove_file(repo.path().join(".agentguard.toml")).unwrap();
+    repo.write("secrets/x", "x\n");
+    repo.commit_all(&msg(&[TASK]));
+    let output = repo.run(&["check", "--record"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "alone, the defaults pass it: {}",
+        text(&output)
+    );
+    let output = repo.run(&["verify", "main..agent/x", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let commit = &report["commits"][0];
+    assert!(commit["policy"].as_str().unwrap().contains(&repo.git(&[
+        "rev-parse",
+        "--short=10",
+        "main"
+    ])));
+    assert!(commit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "scope" && f["path"] == "secrets/x"));
+}
