@@ -509,3 +509,27 @@ fn a_conflict_resolution_is_judged_as_the_merges_change() {
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("secrets/extra.txt"));
 }
+
+#[test]
+fn a_bypass_that_cannot_be_recorded_is_refused() {
+    let repo = hooked_repo();
+    // The ledger's directory is taken by a file: nothing can be appended.
+    let ledger_dir = repo.path().join(".git/agentguard");
+    std::fs::remove_dir_all(&ledger_dir).ok();
+    std::fs::write(&ledger_dir, "not a directory").unwrap();
+    repo.write("secrets/token.txt", "x\n");
+    repo.git(&["add", "-A"]);
+    let before = head(&repo);
+    let output = commit(
+        &repo,
+        &["-q", "-m", &msg(&[TASK])],
+        &[("AGENTGUARD_SKIP", "in a hurry")],
+    );
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("ledger"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(head(&repo), before);
+}
