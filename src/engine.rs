@@ -296,7 +296,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     // A clean merge carries nothing of the agent's to vouch for; its tree is still tested.
     if request.require_evidence && !adds_nothing {
         if let Some(commit) = report.commit {
-            let note = evidence::read_note(repo, &policy.evidence.notes_ref, commit)?;
+            let note = repo.note(&policy.evidence.notes_ref, commit)?;
             let tree = report.tree.to_string();
             findings.extend(evidence::compare::judge(
                 note.as_deref(),

@@ -41,6 +41,15 @@ pub enum ApprovalError {
 }
 
 impl ApprovalError {
+    /// An I/O error on `path`, for `map_err`.
+    pub(crate) fn io(
+        what: &'static str,
+        path: &std::path::Path,
+    ) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_path_buf();
+        move |source| ApprovalError::Io { what, path, source }
+    }
+
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             ApprovalError::NoSshKeygen => {

@@ -47,11 +47,6 @@ impl SigningKey {
     }
 }
 
-fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ApprovalError {
-    let path = path.to_path_buf();
-    move |source| ApprovalError::Io { what, path, source }
-}
-
 impl SshKeygen {
     pub fn find() -> Result<Self, ApprovalError> {
         which::which("ssh-keygen")
@@ -68,10 +63,9 @@ impl SshKeygen {
     /// Signs `payload`; returns the armored signature. The passphrase prompt, if any, goes to
     /// the terminal as with `git commit -S`.
     pub fn sign(&self, key: &SigningKey, payload: &str) -> Result<String, ApprovalError> {
-        let dir = tempfile::tempdir()
-            .map_err(io("create a temporary directory in", Path::new("$TMPDIR")))?;
+        let dir = scratch_dir()?;
         let message = dir.path().join("approval");
-        std::fs::write(&message, payload).map_err(io("write", &message))?;
+        std::fs::write(&message, payload).map_err(ApprovalError::io("write", &message))?;
         let mut command = self.command();
         command.args(["sign", "-n", NAMESPACE, "-f"]);
         match key {
@@ -80,7 +74,8 @@ impl SshKeygen {
             }
             SigningKey::Literal(literal) => {
                 let file = dir.path().join("key.pub");
-                std::fs::write(&file, format!("{literal}\n")).map_err(io("write", &file))?;
+                std::fs::write(&file, format!("{literal}\n"))
+                    .map_err(ApprovalError::io("write", &file))?;
                 command.arg(&file).arg("-U");
             }
         }
@@ -99,14 +94,13 @@ impl SshKeygen {
             });
         }
         let signature_path = dir.path().join("approval.sig");
-        std::fs::read_to_string(&signature_path).map_err(io("read", &signature_path))
+        std::fs::read_to_string(&signature_path).map_err(ApprovalError::io("read", &signature_path))
     }
 
     /// Whether `signature` is a valid signature of `payload` by the key embedded in it, for our
     /// namespace, whoever that key belongs to.
     pub fn signature_matches(&self, payload: &str, signature: &str) -> Result<bool, ApprovalError> {
-        let dir = tempfile::tempdir()
-            .map_err(io("create a temporary directory in", Path::new("$TMPDIR")))?;
+        let dir = scratch_dir()?;
         let sig = write_signature(dir.path(), signature)?;
         let mut command = self.command();
         command
@@ -124,8 +118,7 @@ impl SshKeygen {
         payload: &str,
         signature: &str,
     ) -> Result<bool, ApprovalError> {
-        let dir = tempfile::tempdir()
-            .map_err(io("create a temporary directory in", Path::new("$TMPDIR")))?;
+        let dir = scratch_dir()?;
         let sig = write_signature(dir.path(), signature)?;
         let mut command = self.command();
         command
@@ -186,9 +179,17 @@ impl SshKeygen {
     }
 }
 
+/// A private directory for the files ssh-keygen reads and writes, removed when dropped.
+fn scratch_dir() -> Result<tempfile::TempDir, ApprovalError> {
+    tempfile::tempdir().map_err(ApprovalError::io(
+        "create a temporary directory in",
+        Path::new("$TMPDIR"),
+    ))
+}
+
 fn write_signature(dir: &Path, signature: &str) -> Result<PathBuf, ApprovalError> {
     let path = dir.join("approval.sig");
-    std::fs::write(&path, signature).map_err(io("write", &path))?;
+    std::fs::write(&path, signature).map_err(ApprovalError::io("write", &path))?;
     Ok(path)
 }
 

@@ -5,7 +5,7 @@ use super::{parse_blocks, Approval, ApprovalError};
 use crate::repo::Repo;
 use git2::Oid;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Approvals sit beside the evidence: `refs/notes/agentguard` → `refs/notes/agentguard-approvals`.
 pub fn notes_ref(evidence_ref: &str) -> String {
@@ -20,11 +20,6 @@ pub fn pending_dir(repo: &Repo) -> PathBuf {
 
 fn pending_file(repo: &Repo, fingerprint: &str) -> PathBuf {
     pending_dir(repo).join(format!("{fingerprint}.txt"))
-}
-
-fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ApprovalError {
-    let path = path.to_path_buf();
-    move |source| ApprovalError::Io { what, path, source }
 }
 
 /// One stored approval block and where it came from.
@@ -62,16 +57,16 @@ pub fn append_pending(
     block: &str,
 ) -> Result<PathBuf, ApprovalError> {
     let dir = pending_dir(repo);
-    std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+    std::fs::create_dir_all(&dir).map_err(ApprovalError::io("create", &dir))?;
     crate::evidence::pending::prune_stale(&dir);
     let path = pending_file(repo, fingerprint);
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
-        .map_err(io("write", &path))?;
+        .map_err(ApprovalError::io("write", &path))?;
     file.write_all(block.as_bytes())
-        .map_err(io("write", &path))?;
+        .map_err(ApprovalError::io("write", &path))?;
     Ok(path)
 }
 
@@ -103,7 +98,7 @@ pub fn load(
             }));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io("read", &path)(e)),
+        Err(e) => return Err(ApprovalError::io("read", &path)(e)),
     }
     Ok(stored)
 }
@@ -122,12 +117,12 @@ pub fn attach_pending(
     match std::fs::rename(&path, &claimed) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(io("claim", &path)(e)),
+        Err(e) => return Err(ApprovalError::io("claim", &path)(e)),
     }
-    let text = std::fs::read_to_string(&claimed).map_err(io("read", &claimed))?;
+    let text = std::fs::read_to_string(&claimed).map_err(ApprovalError::io("read", &claimed))?;
     let count = parse_blocks(&text).iter().filter(|a| a.is_ok()).count();
     append_to_note(repo, notes_ref, commit, &text)?;
-    std::fs::remove_file(&claimed).map_err(io("remove", &claimed))?;
+    std::fs::remove_file(&claimed).map_err(ApprovalError::io("remove", &claimed))?;
     Ok(count)
 }
 

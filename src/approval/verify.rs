@@ -39,16 +39,10 @@ pub fn load_signers(
                 "[approvals] allowed_signers names `{path}`, which does not exist in the base commit"
             )));
         };
-        let mut file = tempfile::NamedTempFile::new().map_err(|source| ApprovalError::Io {
-            what: "write",
-            path: std::env::temp_dir(),
-            source,
-        })?;
-        file.write_all(&bytes).map_err(|source| ApprovalError::Io {
-            what: "write",
-            path: file.path().to_path_buf(),
-            source,
-        })?;
+        let mut file = tempfile::NamedTempFile::new()
+            .map_err(ApprovalError::io("write", &std::env::temp_dir()))?;
+        file.write_all(&bytes)
+            .map_err(ApprovalError::io("write", file.path()))?;
         let temp = file.into_temp_path();
         return Ok(Ok(Signers {
             path: temp.to_path_buf(),

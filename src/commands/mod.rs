@@ -19,9 +19,7 @@ pub(crate) fn append_to_ledger(
     out: &crate::output::Output,
     entry: &crate::ledger::Entry,
 ) {
-    if let Err(e) = crate::ledger::append(repo.common_dir(), entry) {
-        out.stderr(&format!("agentguard: warning: {e}\n"));
-    }
+    append_all_to_ledger(repo, out, std::slice::from_ref(entry));
 }
 
 /// Appends several runs at once (one lock, one write); failures warn as for one.

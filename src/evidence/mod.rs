@@ -158,8 +158,3 @@ pub fn attach_pending(
     remove_pending(repo, commit.tree_id())?;
     Ok(Some(evidence))
 }
-
-/// The evidence note on `commit`, as stored: `None` without one.
-pub fn read_note(repo: &Repo, notes_ref: &str, commit: Oid) -> Result<Option<Vec<u8>>, RepoError> {
-    repo.note(notes_ref, commit)
-}

@@ -8,14 +8,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The hooks agentguard installs, in the order git runs them.
-pub const HOOK_NAMES: [&str; 6] = [
-    "pre-commit",
-    "commit-msg",
-    "post-commit",
-    "post-merge",
-    "pre-push",
-    "post-rewrite",
-];
+pub fn hook_names() -> impl Iterator<Item = &'static str> {
+    run::HookName::ALL.into_iter().map(run::HookName::as_str)
+}
 
 /// The line every shim carries; a hook without it is someone else's.
 pub const SHIM_MARKER: &str = "# agentguard hook shim";
@@ -276,7 +271,7 @@ pub fn install(repo: &Repo, force: bool) -> Result<InstallReport, HooksError> {
     let binary = std::env::current_exe().ok();
 
     let mut plans = Vec::new();
-    for name in HOOK_NAMES {
+    for name in hook_names() {
         let path = dir.join(name);
         let wanted = shim(name, binary.as_deref()).unwrap_or_default();
         let plan = match std::fs::symlink_metadata(&path) {
@@ -387,7 +382,7 @@ fn write_executable(dir: &Path, path: &Path, content: &[u8]) -> Result<(), Hooks
 pub fn uninstall(repo: &Repo) -> Result<UninstallReport, HooksError> {
     let dir = hooks_dir(repo)?;
     let mut hooks = Vec::new();
-    for name in HOOK_NAMES {
+    for name in hook_names() {
         let path = dir.join(name);
         let kept = sibling(&path, CHAINED_SUFFIX);
         let backup = sibling(&path, BACKUP_SUFFIX);
@@ -500,7 +495,7 @@ mod tests {
 
     #[test]
     fn every_shim_is_marked_and_names_its_hook() {
-        for name in HOOK_NAMES {
+        for name in hook_names() {
             let text = shim(name, Some(Path::new("/opt/bin/agentguard"))).unwrap();
             assert!(text.starts_with("#!/bin/sh\n"), "{name}");
             assert!(is_shim(text.as_bytes()), "{name}");

@@ -10,6 +10,7 @@ use crate::policy::Policy;
 use crate::repo::{Repo, RepoError};
 use std::path::{Path, PathBuf};
 
+/// The hooks agentguard handles, in the order git runs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HookName {
     PreCommit,
