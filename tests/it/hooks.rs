@@ -441,20 +441,27 @@ fn commits_in_two_linked_worktrees_at_once_get_their_own_verdicts() {
     }
 }
 
+/// A hooked repository whose agent branch and main have each committed one file since they
+/// parted, through the hooks; left on the agent branch.
+fn diverged(agent: (&str, &str), human: (&str, &str)) -> TestRepo {
+    let repo = hooked_repo();
+    for ((path, content), branch, message) in [
+        (agent, "main", msg(&[TASK])),
+        (human, "agent/work", "human change".to_string()),
+    ] {
+        repo.write(path, content);
+        repo.git(&["add", "-A"]);
+        let output = commit(&repo, &["-q", "-m", &message], &[]);
+        assert!(output.status.success(), "{}", text(&output));
+        repo.git(&["checkout", "-q", branch]);
+    }
+    repo
+}
+
 #[test]
 fn merging_main_into_an_agent_branch_through_the_hooks_adds_nothing_of_the_agents() {
-    let repo = hooked_repo();
-    repo.write("src/app.py", "x = 1\n");
-    repo.git(&["add", "-A"]);
-    assert!(commit(&repo, &["-q", "-m", &msg(&[TASK])], &[])
-        .status
-        .success());
     // Meanwhile a human changes what the agent may not touch, on main.
-    repo.git(&["checkout", "-q", "main"]);
-    repo.write("secrets/rotated.txt", "new\n");
-    repo.git(&["add", "-A"]);
-    assert!(commit(&repo, &["-q", "-m", "rotate"], &[]).status.success());
-    repo.git(&["checkout", "-q", "agent/work"]);
+    let repo = diverged(("src/app.py", "x = 1\n"), ("secrets/rotated.txt", "new\n"));
     let tmp = repo.scratch().join("tmp");
     let mut merge = repo.git_command();
     merge
@@ -484,19 +491,7 @@ fn merging_main_into_an_agent_branch_through_the_hooks_adds_nothing_of_the_agent
 
 #[test]
 fn a_conflict_resolution_is_judged_as_the_merges_change() {
-    let repo = hooked_repo();
-    repo.write("README.md", "agent\n");
-    repo.git(&["add", "-A"]);
-    assert!(commit(&repo, &["-q", "-m", &msg(&[TASK])], &[])
-        .status
-        .success());
-    repo.git(&["checkout", "-q", "main"]);
-    repo.write("README.md", "human\n");
-    repo.git(&["add", "-A"]);
-    assert!(commit(&repo, &["-q", "-m", "human readme"], &[])
-        .status
-        .success());
-    repo.git(&["checkout", "-q", "agent/work"]);
+    let repo = diverged(("README.md", "agent\n"), ("README.md", "human\n"));
     assert!(
         !repo.git_output(&["merge", "-q", "main"]).status.success(),
         "a conflict"
