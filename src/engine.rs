@@ -434,21 +434,12 @@ fn policy_for(repo: &Repo, base: Option<&git2::Commit<'_>>) -> Result<Rc<Policy>
 /// files while this one scans them.
 fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, EngineError> {
     const PIPELINE_FROM: usize = 64;
-    let mut failed = None;
     if input.change.entries.len() < PIPELINE_FROM {
-        let files = input
-            .change
-            .additions(repo)
-            .map_while(|file| file.map_err(|e| failed = Some(e)).ok());
-        let findings = risk::scan_files(input, files);
-        return match failed {
-            Some(e) => Err(e.into()),
-            None => Ok(findings),
-        };
+        return scan_until_error(input, input.change.additions(repo));
     }
     let reader_repo = repo.open_again()?;
     let change = input.change;
-    let findings = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         // A few files in flight: enough to keep both threads busy, little memory.
         let (send, receive) = std::sync::mpsc::sync_channel(8);
         scope.spawn(move || {
@@ -459,11 +450,20 @@ fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, Eng
                 }
             }
         });
-        let files = receive
-            .into_iter()
-            .map_while(|file| file.map_err(|e| failed = Some(e)).ok());
-        risk::scan_files(input, files)
-    });
+        scan_until_error(input, receive)
+    })
+}
+
+/// Scans files as they come; the first file that could not be read is the error.
+fn scan_until_error(
+    input: &RiskInput<'_>,
+    files: impl IntoIterator<Item = Result<crate::diff::FileAdditions, DiffError>>,
+) -> Result<Vec<Finding>, EngineError> {
+    let mut failed = None;
+    let files = files
+        .into_iter()
+        .map_while(|file| file.map_err(|e| failed = Some(e)).ok());
+    let findings = risk::scan_files(input, files);
     match failed {
         Some(e) => Err(e.into()),
         None => Ok(findings),
