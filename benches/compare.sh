@@ -59,7 +59,8 @@ fi
 bin="$work/bin/agentguard"
 
 echo "== generating the repositories"
-python3 "$root/benches/gen_repo.py" "$work/stream" 20000 2000 500 30
+python3 "$root/benches/gen_repo.py" --out "$work/stream" --files 20000 --changed 2000 \
+  --branch-commits 500 --added-mb 30 >/dev/null
 git init -q "$work/repo"
 git -C "$work/repo" fast-import --quiet < "$work/stream"
 rm "$work/stream"

@@ -1,6 +1,10 @@
 """A git fast-import stream for benches/compare.sh.
 
-    python3 benches/gen_repo.py STREAM [FILES] [CHANGED] [BRANCH_COMMITS] [ADDED_MB]
+    python3 benches/gen_repo.py [--out STREAM] [--files N] [--changed N]
+                                [--branch-commits N] [--added-mb MB]
+
+Without --out the stream is written to a new temporary directory and its path printed, so a
+stray run never leaves a large file in the working tree.
 
 refs/heads/main      FILES source files (~1.5 KB each)
 refs/heads/human     main, for the human-commit runs
@@ -12,13 +16,23 @@ refs/heads/agent/long BRANCH_COMMITS agent commits with trailers, four files eac
 Secrets are assembled here at run time; no literal token lives in the source.
 """
 
-import sys
+import argparse
+import os
+import tempfile
 
-out = sys.argv[1]
-files = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
-changed = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
-branch_commits = int(sys.argv[4]) if len(sys.argv) > 4 else 500
-added_mb = float(sys.argv[5]) if len(sys.argv) > 5 else 30.0
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("--out", help="where to write the stream (default: a new temporary directory)")
+parser.add_argument("--files", type=int, default=20000, help="source files on main")
+parser.add_argument("--changed", type=int, default=2000, help="files the big agent commit touches")
+parser.add_argument("--branch-commits", type=int, default=500, help="commits on agent/long")
+parser.add_argument("--added-mb", type=float, default=30.0, help="MiB of lines the big commit adds")
+args = parser.parse_args()
+if min(args.files, args.changed, args.branch_commits) < 1 or args.added_mb <= 0:
+    parser.error("sizes must be positive")
+if args.changed > args.files:
+    parser.error("--changed cannot exceed --files")
+out = args.out or os.path.join(tempfile.mkdtemp(prefix="agentguard-bench-"), "stream")
+files, changed, branch_commits, added_mb = args.files, args.changed, args.branch_commits, args.added_mb
 
 POOL = [
     "    let token = lexer.next_token()?;",
@@ -156,3 +170,5 @@ with open(out, "wb") as f:
         )
         parent = "refs/heads/main" if c == 0 else None
         commit(f, "refs/heads/agent/long", msg, parent, changes, "Codex <agent@example.com>")
+
+print(out)
