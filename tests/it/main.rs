@@ -14,6 +14,7 @@ mod init;
 mod install;
 mod ledger;
 mod properties;
+mod readme;
 mod risk;
 mod support;
 mod trailers;
