@@ -7,6 +7,7 @@ mod acceptance;
 mod approve;
 mod check;
 mod check_bad_input;
+mod docs;
 mod evidence;
 mod hooks;
 mod hostile;
