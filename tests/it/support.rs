@@ -160,6 +160,14 @@ impl TestRepo {
         self.git(&["checkout", "-q", "-b", branch]);
     }
 
+    /// Any program, run in the work tree with the hermetic environment.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        hermetic(&mut cmd, &self.home);
+        cmd.current_dir(self.path());
+        cmd
+    }
+
     /// The built binary, run in the work tree with the hermetic environment.
     pub fn agentguard(&self) -> Command {
         let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("agentguard"));
