@@ -15,6 +15,7 @@ mod install;
 mod ledger;
 mod properties;
 mod risk;
+mod secrets_corpus;
 mod support;
 mod trailers;
 mod verify;
