@@ -7,6 +7,7 @@
 
 mod matcher;
 pub mod paths;
+pub mod providers;
 pub mod rules;
 pub mod secrets;
 pub mod tampering;

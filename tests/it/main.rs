@@ -17,6 +17,7 @@ mod ledger;
 mod properties;
 mod readme;
 mod risk;
+mod secrets_corpus;
 mod support;
 mod trailers;
 mod verify;
