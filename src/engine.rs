@@ -8,7 +8,7 @@ use crate::evidence::{self, Evidence, Verdict};
 use crate::finding::{Action, Finding, Kind};
 use crate::policy::{Policy, PolicyError};
 use crate::repo::{Repo, RepoError};
-use crate::risk::{self, RiskInput};
+use crate::risk::{self, CompiledPolicy, RiskInput};
 use crate::task::{self, AgentTrailers, Task};
 use crate::trailers;
 use git2::Oid;
@@ -183,8 +183,9 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         Some(oid) => Some(repo.git().find_commit(oid)?),
         None => base.clone(),
     };
-    let policy = policy_for(repo, policy_commit.as_ref())?;
-    let mut agent_reasons = agent_reasons(&policy, &trailers, &branches, author_email.as_deref());
+    let compiled = policy_for(repo, policy_commit.as_ref())?;
+    let policy = &compiled.policy;
+    let mut agent_reasons = agent_reasons(policy, &trailers, &branches, author_email.as_deref());
     if request.all_agent && agent_reasons.is_empty() {
         agent_reasons.push("--all-agent".to_string());
     }
@@ -233,7 +234,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     report.files_changed = change.entries.len();
 
     let (mut task, mut findings) =
-        task::assemble(repo, &policy, policy_commit.as_ref(), &trailers)?;
+        task::assemble(repo, policy, policy_commit.as_ref(), &trailers)?;
     if policy.agent.require_task && !trailers.has_task_trailer() && !adds_nothing {
         findings.push(
             Finding::new(
@@ -267,7 +268,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
             change: &change,
             additions: &[],
             acceptance: &task.acceptance,
-            policy: &policy,
+            compiled: &compiled,
             hooks_path: hooks_path.as_deref(),
         },
     )?);
@@ -286,11 +287,11 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     }
     // Nothing the change or its commands produced may show a secret in any output.
     for run in &mut report.acceptance {
-        run.command = risk::redact_secrets(&policy, &run.command);
-        run.output_tail = risk::redact_secrets(&policy, &run.output_tail);
+        run.command = risk::redact_secrets(&compiled, &run.command);
+        run.output_tail = risk::redact_secrets(&compiled, &run.output_tail);
     }
     for command in &mut task.acceptance {
-        command.command = risk::redact_secrets(&policy, &command.command);
+        command.command = risk::redact_secrets(&compiled, &command.command);
     }
     let short_commit = report.commit.map(|c| repo.short(c));
     // A clean merge carries nothing of the agent's to vouch for; its tree is still tested.
@@ -315,9 +316,9 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         }
     }
     for finding in &mut findings {
-        finding.message = risk::redact_secrets(&policy, &finding.message);
+        finding.message = risk::redact_secrets(&compiled, &finding.message);
         if let Some(detail) = &finding.detail {
-            finding.detail = Some(risk::redact_secrets(&policy, detail));
+            finding.detail = Some(risk::redact_secrets(&compiled, detail));
         }
     }
     let approve_target = short_commit.unwrap_or_else(|| "--staged".to_string());
@@ -330,7 +331,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     if request.all_approvals || findings.iter().any(|f| f.action == Action::Approve) {
         report.approvals = check_approvals(
             repo,
-            &policy,
+            policy,
             policy_commit.as_ref().map(|c| c.tree_id()),
             report.commit,
             &change.fingerprint,
@@ -409,11 +410,14 @@ pub fn check_all(
 thread_local! {
     /// The last policy read, by the commit it was read from: `verify` judges every commit of
     /// a range against one base, and a commit id names its tree and so its policy exactly.
-    static LAST_POLICY: std::cell::RefCell<Option<(Option<Oid>, Rc<Policy>)>> =
+    static LAST_POLICY: std::cell::RefCell<Option<(Option<Oid>, Rc<CompiledPolicy>)>> =
         const { std::cell::RefCell::new(None) };
 }
 
-fn policy_for(repo: &Repo, base: Option<&git2::Commit<'_>>) -> Result<Rc<Policy>, PolicyError> {
+fn policy_for(
+    repo: &Repo,
+    base: Option<&git2::Commit<'_>>,
+) -> Result<Rc<CompiledPolicy>, PolicyError> {
     let key = base.map(git2::Commit::id);
     let cached = LAST_POLICY.with_borrow(|last| {
         last.as_ref()
@@ -423,7 +427,7 @@ fn policy_for(repo: &Repo, base: Option<&git2::Commit<'_>>) -> Result<Rc<Policy>
     if let Some(policy) = cached {
         return Ok(policy);
     }
-    let policy = Rc::new(Policy::for_base(repo, base)?);
+    let policy = Rc::new(CompiledPolicy::new(Policy::for_base(repo, base)?));
     LAST_POLICY.set(Some((key, Rc::clone(&policy))));
     Ok(policy)
 }

@@ -5,18 +5,20 @@
 //! Secrets are redacted in every message; each finding carries a stable fingerprint that the
 //! policy's `[allowlist] findings` accepts.
 
+mod compiled;
 mod matcher;
 pub mod paths;
 pub mod rules;
 pub mod secrets;
 pub mod tampering;
 
+pub use compiled::CompiledPolicy;
 pub use matcher::{Matcher, MatcherError};
 
 use crate::diff::{display_path, Change, Entry, FileAdditions, Side, Status};
 use crate::finding::{Finding, Kind};
 use crate::policy::risk::RiskCategory;
-use crate::policy::{Allowlist, Policy};
+use crate::policy::Allowlist;
 use crate::task::AcceptanceCommand;
 use paths::FileContext;
 use rules::Check;
@@ -27,7 +29,8 @@ pub struct RiskInput<'a> {
     pub change: &'a Change,
     pub additions: &'a [FileAdditions],
     pub acceptance: &'a [AcceptanceCommand],
-    pub policy: &'a Policy,
+    /// The policy in force, with its rules compiled.
+    pub compiled: &'a CompiledPolicy,
     /// The repository's hooks directory (`core.hooksPath`) when it lies inside the work tree,
     /// relative to it: the hooks that run agentguard are guard-config wherever they live.
     pub hooks_path: Option<&'a str>,
@@ -84,9 +87,9 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
     input: &RiskInput<'_>,
     files: impl IntoIterator<Item = F>,
 ) -> Vec<Finding> {
-    let risk = &input.policy.risk;
-    let allowlist = &input.policy.allowlist;
-    let matcher = match risk.matcher() {
+    let risk = &input.compiled.policy.risk;
+    let allowlist = &input.compiled.policy.allowlist;
+    let matcher = match input.compiled.matcher() {
         Ok(matcher) => matcher,
         // Fail closed: without its rules the change cannot be cleared.
         Err(reason) => {
@@ -105,7 +108,7 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
         findings: Vec::new(),
     };
     for entry in &input.change.entries {
-        path_rules(&mut out, &matcher, entry);
+        path_rules(&mut out, matcher, entry);
     }
     guarded_files(&mut out, input);
     test_tampering(&mut out, input);
@@ -121,7 +124,7 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
         {
             continue;
         }
-        content_rules(&mut out, &matcher, file);
+        content_rules(&mut out, matcher, file);
     }
     out.findings
 }
@@ -216,8 +219,8 @@ pub fn secret_fingerprint(category: &str, path: &str, matched: &str) -> String {
 /// URL passwords, secret assignments, bearer and basic auth, JWTs) replaced by its redacted
 /// form, as in findings: `` `ghp_…` (40 chars, redacted) ``. For any text shown to people:
 /// messages, acceptance commands and their output.
-pub fn redact_secrets(policy: &Policy, text: &str) -> String {
-    match policy.risk.matcher() {
+pub fn redact_secrets(compiled: &CompiledPolicy, text: &str) -> String {
+    match compiled.matcher() {
         Ok(matcher) => matcher.redact(text),
         // Fail closed: text that cannot be checked is not shown.
         Err(_) => format!(
@@ -301,7 +304,7 @@ fn path_rules(out: &mut Collector<'_>, matcher: &Matcher, entry: &Entry) {
 /// (`[approvals] allowed_signers`: a key added there approves anything) and the hooks
 /// directory named by `core.hooksPath`.
 fn guarded_files(out: &mut Collector<'_>, input: &RiskInput<'_>) {
-    if let Some(signers) = input.policy.approvals.allowed_signers.as_deref() {
+    if let Some(signers) = input.compiled.policy.approvals.allowed_signers.as_deref() {
         guard(
             out,
             input,
@@ -390,6 +393,7 @@ fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
         .map(|c| (c.command.as_str(), "acceptance command"))
         .chain(
             input
+                .compiled
                 .policy
                 .acceptance
                 .setup
@@ -574,10 +578,12 @@ mod tests {
     use super::*;
     use crate::diff::AddedLine;
     use crate::finding::Action;
-    use crate::policy::{PolicySource, DEFAULT_POLICY};
+    use crate::policy::{Policy, PolicySource, DEFAULT_POLICY};
 
-    fn policy(text: &str) -> Policy {
-        Policy::parse(text, "test policy", PolicySource::DefaultNoBase).unwrap()
+    fn policy(text: &str) -> CompiledPolicy {
+        CompiledPolicy::new(
+            Policy::parse(text, "test policy", PolicySource::DefaultNoBase).unwrap(),
+        )
     }
 
     fn added(path: &str, text: &str) -> (Change, Vec<FileAdditions>) {
@@ -598,13 +604,13 @@ mod tests {
         (change, files)
     }
 
-    fn scan_text(policy: &Policy, path: &str, text: &str) -> Vec<Finding> {
+    fn scan_text(compiled: &CompiledPolicy, path: &str, text: &str) -> Vec<Finding> {
         let (change, files) = added(path, text);
         scan(&RiskInput {
             change: &change,
             additions: &files,
             acceptance: &[],
-            policy,
+            compiled,
             hooks_path: None,
         })
     }

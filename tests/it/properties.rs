@@ -364,7 +364,9 @@ fn surrounding() -> impl Strategy<Value = String> {
 
 #[test]
 fn redaction_never_shows_a_secret() {
-    let policy = Policy::parse(DEFAULT_POLICY, "default", PolicySource::DefaultNoBase).unwrap();
+    let policy = risk::CompiledPolicy::new(
+        Policy::parse(DEFAULT_POLICY, "default", PolicySource::DefaultNoBase).unwrap(),
+    );
     let strategy = (
         surrounding(),
         select(&[" ", "\n", "\t", " = ", ": "][..]),
