@@ -9,7 +9,7 @@ use crate::finding::{Action, Finding, Kind};
 use crate::policy::{Policy, PolicyError};
 use crate::repo::{Repo, RepoError};
 use crate::risk::{self, CompiledPolicy, RiskInput};
-use crate::task::{self, AgentTrailers, Task};
+use crate::task::{self, AgentTrailers, Task, TrailerGlobs};
 use crate::trailers;
 use git2::Oid;
 use std::rc::Rc;
@@ -146,7 +146,17 @@ impl CommitReport {
     }
 }
 
+/// Judges one change.
 pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, EngineError> {
+    check_with(repo, request, &mut Cache::default())
+}
+
+/// `check`, reusing what `cache` kept from the changes judged before.
+pub fn check_with(
+    repo: &Repo,
+    request: &CheckRequest,
+    cache: &mut Cache,
+) -> Result<CommitReport, EngineError> {
     let (commit, message, author_email, branches) = match &request.target {
         Target::Rev(spec) => {
             let commit = repo.resolve_commit(spec)?;
@@ -183,7 +193,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         Some(oid) => Some(repo.git().find_commit(oid)?),
         None => base.clone(),
     };
-    let compiled = policy_for(repo, policy_commit.as_ref())?;
+    let compiled = cache.policy(repo, policy_commit.as_ref())?;
     let policy = &compiled.policy;
     let mut agent_reasons = agent_reasons(policy, &trailers, &branches, author_email.as_deref());
     if request.all_agent && agent_reasons.is_empty() {
@@ -233,8 +243,13 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     report.fingerprint = Some(change.fingerprint.clone());
     report.files_changed = change.entries.len();
 
-    let (mut task, mut findings) =
-        task::assemble(repo, policy, policy_commit.as_ref(), &trailers)?;
+    let (mut task, mut findings) = task::assemble(
+        repo,
+        policy,
+        policy_commit.as_ref(),
+        &trailers,
+        &mut cache.trailer_globs,
+    )?;
     if policy.agent.require_task && !trailers.has_task_trailer() && !adds_nothing {
         findings.push(
             Finding::new(
@@ -353,9 +368,9 @@ pub fn check_all(
     repo: &Repo,
     requests: &[CheckRequest],
 ) -> Vec<(Result<CommitReport, EngineError>, std::time::Duration)> {
-    let timed = |repo: &Repo, request: &CheckRequest| {
+    let timed = |repo: &Repo, request: &CheckRequest, cache: &mut Cache| {
         let started = std::time::Instant::now();
-        let result = check(repo, request);
+        let result = check_with(repo, request, cache);
         (result, started.elapsed())
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
@@ -369,26 +384,30 @@ pub fn check_all(
     } else {
         Vec::new()
     };
+    let mut cache = Cache::default();
     if others.is_empty() {
-        return requests.iter().map(|r| timed(repo, r)).collect();
+        return requests
+            .iter()
+            .map(|r| timed(repo, r, &mut cache))
+            .collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = |repo: &Repo| {
+    let work = |repo: &Repo, cache: &mut Cache| {
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(request) = requests.get(i) else {
                 return done;
             };
-            done.push((i, timed(repo, request)));
+            done.push((i, timed(repo, request, cache)));
         }
     };
     let mut results: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = others
             .into_iter()
-            .map(|own| scope.spawn(move || work(&own)))
+            .map(|own| scope.spawn(move || work(&own, &mut Cache::default())))
             .collect();
-        let mut all = work(repo);
+        let mut all = work(repo, &mut cache);
         for handle in handles {
             // A worker that panicked leaves its requests undone; they are judged below.
             all.extend(handle.join().unwrap_or_default());
@@ -401,35 +420,37 @@ pub fn check_all(
     for (i, request) in requests.iter().enumerate() {
         match results.next_if(|(j, _)| *j == i) {
             Some((_, result)) => ordered.push(result),
-            None => ordered.push(timed(repo, request)),
+            None => ordered.push(timed(repo, request, &mut cache)),
         }
     }
     ordered
 }
 
-thread_local! {
-    /// The last policy read, by the commit it was read from: `verify` judges every commit of
-    /// a range against one base, and a commit id names its tree and so its policy exactly.
-    static LAST_POLICY: std::cell::RefCell<Option<(Option<Oid>, Rc<CompiledPolicy>)>> =
-        const { std::cell::RefCell::new(None) };
+/// What judging one change compiles that the next may reuse; each thread that judges keeps
+/// its own.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// The last policy read, with its rules compiled, by the commit it was read from:
+    /// `verify` judges every commit of a range against one base, and a commit id names its
+    /// tree and so its policy exactly.
+    policy: Option<(Option<Oid>, Rc<CompiledPolicy>)>,
+    trailer_globs: TrailerGlobs,
 }
 
-fn policy_for(
-    repo: &Repo,
-    base: Option<&git2::Commit<'_>>,
-) -> Result<Rc<CompiledPolicy>, PolicyError> {
-    let key = base.map(git2::Commit::id);
-    let cached = LAST_POLICY.with_borrow(|last| {
-        last.as_ref()
-            .filter(|(id, _)| *id == key)
-            .map(|(_, policy)| Rc::clone(policy))
-    });
-    if let Some(policy) = cached {
-        return Ok(policy);
+impl Cache {
+    fn policy(
+        &mut self,
+        repo: &Repo,
+        base: Option<&git2::Commit<'_>>,
+    ) -> Result<Rc<CompiledPolicy>, PolicyError> {
+        let key = base.map(git2::Commit::id);
+        if let Some((_, policy)) = self.policy.as_ref().filter(|(id, _)| *id == key) {
+            return Ok(Rc::clone(policy));
+        }
+        let policy = Rc::new(CompiledPolicy::new(Policy::for_base(repo, base)?));
+        self.policy = Some((key, Rc::clone(&policy)));
+        Ok(policy)
     }
-    let policy = Rc::new(CompiledPolicy::new(Policy::for_base(repo, base)?));
-    LAST_POLICY.set(Some((key, Rc::clone(&policy))));
-    Ok(policy)
 }
 
 /// The risk scan of the change, each file's added lines read just before they are scanned

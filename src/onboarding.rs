@@ -211,7 +211,13 @@ pub fn task_trailers(repo: &Repo, id: &str) -> Result<TaskTrailers, OnboardingEr
         tasks: vec![id.to_string()],
         ..AgentTrailers::default()
     };
-    let (task, findings) = crate::task::assemble(repo, &policy, head.as_ref(), &wanted)?;
+    let (task, findings) = crate::task::assemble(
+        repo,
+        &policy,
+        head.as_ref(),
+        &wanted,
+        &mut crate::task::TrailerGlobs::default(),
+    )?;
     let mut out = TaskTrailers {
         lines: vec![format!("Agent-Task: {id}")],
         notes: Vec::new(),
