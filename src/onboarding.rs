@@ -1,9 +1,10 @@
 //! Getting a repository started: `init` writes the policy and the tasks directory, `task new`
 //! a task file, `task trailers` the trailer block an agent ends its commit messages with.
 
+use crate::policy::task::is_valid_task_id;
 use crate::policy::{Policy, PolicyError, DEFAULT_POLICY, POLICY_FILE};
 use crate::repo::{Repo, RepoError};
-use crate::task::{is_valid_task_id, AgentTrailers, TASKS_DIR};
+use crate::task::{AgentTrailers, TASKS_DIR};
 use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@
 
 use crate::finding::{Action, Finding, Kind};
 use crate::glob::{Case, GlobList};
+use crate::policy::task::is_valid_task_id;
 use crate::policy::{Policy, PolicyError, RawTask, SourceText, TaskSpec};
 use crate::repo::Repo;
 use crate::trailers::Trailer;
@@ -11,16 +12,6 @@ pub const TASKS_DIR: &str = ".agentguard/tasks";
 
 const KNOWN_TRAILERS: &str =
     "Agent-Task, Agent-Name, Agent-Allow, Agent-Deny, Agent-Acceptance, Agent-Requires-Approval";
-
-/// A task id must be usable as a file name: letters, digits, `.`, `_`, `-`.
-pub fn is_valid_task_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && !id.starts_with('.')
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-}
 
 /// The `Agent-*` trailers of one commit message.
 #[derive(Debug, Clone, Default)]
