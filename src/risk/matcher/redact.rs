@@ -2,7 +2,8 @@
 //! also what keeps a credential out of another category's excerpt.
 
 use super::formats::key_body_spans;
-use super::{by_line, Matcher, SecretSearch, Spans};
+use super::scan::{by_line, SecretSearch, Spans};
+use super::Matcher;
 use crate::diff::AddedLine;
 use crate::risk::rules::Check;
 use crate::risk::secrets;
