@@ -6,6 +6,7 @@
 //! policy's `[allowlist] findings` accepts.
 
 mod compiled;
+mod guard_config;
 mod matcher;
 mod path_rules;
 pub mod paths;
@@ -16,7 +17,7 @@ pub mod tampering;
 pub use compiled::CompiledPolicy;
 pub use matcher::{Matcher, MatcherError};
 
-use crate::diff::{display_path, Change, Entry, FileAdditions, Side, Status};
+use crate::diff::{Change, Entry, FileAdditions, Side, Status};
 use crate::finding::{Finding, Kind};
 use crate::policy::risk::RiskCategory;
 use crate::policy::Allowlist;
@@ -111,7 +112,7 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
     for entry in &input.change.entries {
         path_rules::path_rules(&mut out, matcher, entry);
     }
-    guarded_files(&mut out, input);
+    guard_config::guarded_files(&mut out, input);
     tampering::test_tampering(&mut out, input);
     // Only guard-config survives the path allowlist; without content rules of its own there
     // is nothing to look for in an allowlisted file (vendored code, generated data).
@@ -228,88 +229,6 @@ pub fn redact_secrets(compiled: &CompiledPolicy, text: &str) -> String {
             "({} bytes withheld: the secret rules could not be compiled)",
             text.len()
         ),
-    }
-}
-
-/// Files that guard the rules wherever the repository puts them: the approvals' trust root
-/// (`[approvals] allowed_signers`: a key added there approves anything) and the hooks
-/// directory named by `core.hooksPath`.
-fn guarded_files(out: &mut Collector<'_>, input: &RiskInput<'_>) {
-    if let Some(signers) = input.compiled.policy.approvals.allowed_signers.as_deref() {
-        guard(
-            out,
-            input,
-            signers,
-            false,
-            "the `[approvals] allowed_signers` file: whoever is listed there can approve anything",
-            "path is `[approvals] allowed_signers`",
-        );
-    }
-    if let Some(hooks) = input.hooks_path {
-        guard(
-            out,
-            input,
-            hooks,
-            true,
-            "the hooks directory (`core.hooksPath`) whose hooks run agentguard",
-            "path is below `core.hooksPath`",
-        );
-    }
-}
-
-/// A guard-config finding for each entry touching `target` (a file, or a directory and what
-/// is below it), by its own paths or through a symlink.
-fn guard(
-    out: &mut Collector<'_>,
-    input: &RiskInput<'_>,
-    target: &str,
-    directory: bool,
-    what: &str,
-    rule: &str,
-) {
-    let target = target.trim().trim_start_matches("./").trim_end_matches('/');
-    let Some(index) = out.index(GUARD_CONFIG) else {
-        return;
-    };
-    if target.is_empty() {
-        return;
-    }
-    let hits = |p: &str| {
-        p == target || (directory && p.strip_prefix(target).is_some_and(|r| r.starts_with('/')))
-    };
-    for entry in &input.change.entries {
-        let touched = [&entry.old, &entry.new]
-            .into_iter()
-            .flatten()
-            .map(|side| side.display_path())
-            .chain(entry.symlink.iter().flat_map(|link| {
-                link.resolved
-                    .iter()
-                    .chain(link.exposes.iter())
-                    .map(|p| display_path(p))
-            }))
-            .find(|p| hits(p));
-        let Some(path) = touched else { continue };
-        let shown = entry
-            .new
-            .as_ref()
-            .or(entry.old.as_ref())
-            .map_or(path.clone(), |s| s.display_path());
-        let already = out
-            .findings
-            .iter()
-            .any(|f| f.category == GUARD_CONFIG && f.path.as_deref() == Some(shown.as_str()));
-        if already {
-            continue;
-        }
-        out.push(
-            index,
-            &shown,
-            None,
-            format!("changes `{path}`, {what}"),
-            rule,
-            &format!("path:{rule}"),
-        );
     }
 }
 
