@@ -7,6 +7,7 @@
 
 mod compiled;
 mod content_rules;
+mod fingerprints;
 mod guard_config;
 mod matcher;
 mod path_rules;
@@ -16,6 +17,7 @@ pub mod secrets;
 pub mod tampering;
 
 pub use compiled::CompiledPolicy;
+pub use fingerprints::{fingerprint, secret_fingerprint};
 pub use matcher::{Matcher, MatcherError};
 
 use crate::diff::{Change, Entry, FileAdditions, Side, Status};
@@ -23,7 +25,6 @@ use crate::finding::{Finding, Kind};
 use crate::policy::risk::RiskCategory;
 use crate::policy::Allowlist;
 use crate::task::AcceptanceCommand;
-use sha2::{Digest, Sha256};
 
 /// Everything the risk rules look at for one change.
 pub struct RiskInput<'a> {
@@ -40,10 +41,6 @@ pub struct RiskInput<'a> {
 pub const CREDENTIALS: &str = "credentials";
 pub const GUARD_CONFIG: &str = "guard-config";
 pub const TEST_TAMPERING: &str = "test-tampering";
-
-/// Rounds of sha256 behind a secret's fingerprint: the fingerprint is public, the secret may
-/// be a short password, so guessing it from the fingerprint must cost this much per guess.
-const SECRET_FINGERPRINT_ROUNDS: u32 = 10_000;
 
 /// A change built from paths alone, outside any repository: for scanning fixtures, corpora
 /// and benchmarks. Each entry is (status, old path, new path); blob ids are zero.
@@ -181,34 +178,6 @@ impl Collector<'_> {
     }
 }
 
-/// First 16 hex digits of sha256 over category, path and matched text: stable across line
-/// moves and rebases, different for a different secret or file.
-pub fn fingerprint(category: &str, path: &str, matched: &str) -> String {
-    let mut hasher = Sha256::new();
-    for part in [category, path, matched] {
-        hasher.update(part.as_bytes());
-        hasher.update([0u8]);
-    }
-    crate::diff::hex(&hasher.finalize()[..8])
-}
-
-/// The fingerprint of a secret: like `fingerprint`, but over a domain-separated input
-/// stretched through `SECRET_FINGERPRINT_ROUNDS` rounds of sha256, so that a published
-/// fingerprint does not give away a short password to a brute-force search.
-pub fn secret_fingerprint(category: &str, path: &str, matched: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(b"agentguard secret fingerprint v1\0");
-    for part in [category, path, matched] {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part.as_bytes());
-    }
-    let mut digest = hasher.finalize();
-    for _ in 0..SECRET_FINGERPRINT_ROUNDS {
-        digest = Sha256::digest(digest);
-    }
-    crate::diff::hex(&digest[..8])
-}
-
 /// `text` with every credential the policy's rules recognise (provider tokens, private keys,
 /// URL passwords, secret assignments, bearer and basic auth, JWTs) replaced by its redacted
 /// form, as in findings: `` `ghp_…` (40 chars, redacted) ``. For any text shown to people:
@@ -231,6 +200,7 @@ mod tests {
     use crate::diff::AddedLine;
     use crate::finding::Action;
     use crate::policy::{Policy, PolicySource, DEFAULT_POLICY};
+    use sha2::{Digest, Sha256};
 
     fn policy(text: &str) -> CompiledPolicy {
         CompiledPolicy::new(
