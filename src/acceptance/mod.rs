@@ -8,10 +8,10 @@
 
 mod capture;
 pub mod filesystem;
-mod network;
 mod process;
 mod program;
 mod progress;
+mod sandbox;
 mod signals;
 mod worktree;
 
@@ -20,13 +20,13 @@ use crate::policy::acceptance::WorktreeMode;
 use crate::policy::AcceptancePolicy;
 use crate::repo::Repo;
 use crate::task::AcceptanceCommand;
-use network::{Applied, Decision};
+use sandbox::{Applied, Decision};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use network::available as network_isolation_available;
+pub use sandbox::available as network_isolation_available;
 pub use worktree::REUSE_DIR;
 
 /// PATH for the commands when the allowlist does not pass the caller's.
@@ -178,7 +178,7 @@ pub fn run(
             source: "policy setup".into(),
         })
         .collect();
-    let applied = match network::decide(policy.network, network::available()) {
+    let applied = match sandbox::decide(policy.network, sandbox::available()) {
         Decision::Run(applied) => applied,
         Decision::Refuse(cause) => {
             outcome.findings.push(
@@ -231,7 +231,7 @@ pub fn run(
         );
     }
     if applied == Applied::Unrestricted {
-        let cause = network::available().err().unwrap_or_default();
+        let cause = sandbox::available().err().unwrap_or_default();
         outcome.findings.push(
             Finding::new(
                 Kind::Acceptance,
@@ -259,7 +259,7 @@ pub fn run(
     let work_trees = repo.work_trees();
     let mut protected: Vec<&Path> = vec![repo.common_dir(), repo.git().path()];
     protected.extend(work_trees.iter().map(PathBuf::as_path));
-    let mounts = network::Mounts::protecting(&protected, checkout.path());
+    let mounts = sandbox::Mounts::protecting(&protected, checkout.path());
     let mut env = environment(&policy.env);
     // Restricted commands get a temporary directory of their own, removed with the run.
     let private_tmp = match filesystem {
@@ -296,7 +296,7 @@ pub fn run(
             WorktreeMode::Reuse => "reuse",
         },
         interrupt: &interrupt,
-        sandbox: network::available().is_ok().then_some(&mounts),
+        sandbox: sandbox::available().is_ok().then_some(&mounts),
         write_rules: write_rules.as_ref(),
         filesystem,
     };
@@ -362,7 +362,7 @@ struct Context<'a> {
     worktree: &'static str,
     interrupt: &'a signals::Interrupt,
     /// The repository mounts, where the platform can sandbox.
-    sandbox: Option<&'a network::Mounts>,
+    sandbox: Option<&'a sandbox::Mounts>,
     write_rules: Option<&'a filesystem::WriteRules>,
     filesystem: filesystem::Applied,
 }

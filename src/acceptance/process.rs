@@ -4,7 +4,7 @@
 
 use super::capture::{self, Captured};
 use super::signals::Interrupt;
-use super::{filesystem, network};
+use super::{filesystem, sandbox};
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -22,7 +22,7 @@ pub struct Spec<'a> {
     pub env: &'a [(OsString, OsString)],
     pub timeout: Duration,
     /// `None` where the platform cannot sandbox; else whether the network is denied too.
-    pub sandbox: Option<(bool, &'a network::Mounts)>,
+    pub sandbox: Option<(bool, &'a sandbox::Mounts)>,
     /// Where the command may write, when the filesystem is restricted.
     pub write_rules: Option<&'a filesystem::WriteRules>,
     pub max_output: u64,
@@ -60,7 +60,7 @@ pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> 
         .process_group(0);
     match (spec.sandbox, spec.write_rules) {
         (Some((deny_network, mounts)), rules) => {
-            network::sandbox(
+            sandbox::sandbox(
                 &mut command,
                 deny_network,
                 mounts,
