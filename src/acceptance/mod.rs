@@ -8,6 +8,7 @@
 
 mod capture;
 pub mod filesystem;
+mod findings;
 mod process;
 mod program;
 mod progress;
@@ -312,7 +313,7 @@ pub fn run(
         )?;
         if !run.passed() {
             setup_failed = true;
-            let mut finding = failure_finding(&run, policy);
+            let mut finding = findings::failure_finding(&run, policy);
             if !commands.is_empty() {
                 finding.message.push_str(&format!(
                     "; the {} acceptance command{} did not run",
@@ -331,7 +332,9 @@ pub fn run(
     for command in commands.iter().filter(|_| !setup_failed) {
         let run = run_one(&context, command, Phase::Acceptance, applied, &mut progress)?;
         if !run.passed() {
-            outcome.findings.push(failure_finding(&run, policy));
+            outcome
+                .findings
+                .push(findings::failure_finding(&run, policy));
         }
         outcome.runs.push(run);
     }
@@ -481,70 +484,6 @@ fn summary(run: &AcceptanceRun) -> String {
     )
 }
 
-/// The finding for a command that did not pass.
-fn failure_finding(run: &AcceptanceRun, policy: &AcceptancePolicy) -> Finding {
-    let what = match run.phase {
-        Phase::Setup => "setup command",
-        Phase::Acceptance => "acceptance command",
-    };
-    let (category, message) = match run.status {
-        RunStatus::TimedOut => (
-            "timeout",
-            format!(
-                "{what} `{}` did not finish within {} and was killed with its process group",
-                run.command,
-                humantime::format_duration(policy.timeout)
-            ),
-        ),
-        RunStatus::NotRun if run.program.is_none() => (
-            "unknown-program",
-            format!(
-                "{what} `{}` was not run: {}",
-                run.command,
-                run.output_tail.lines().next().unwrap_or_default()
-            ),
-        ),
-        RunStatus::NotRun => (
-            "program-not-allowed",
-            format!(
-                "{what} `{}` was not run: its program ({}) is not in [acceptance] \
-                 allowed_programs ({})",
-                run.command,
-                run.program.as_deref().unwrap_or("?"),
-                policy.allowed_programs.join(", ")
-            ),
-        ),
-        _ => {
-            let how = match (run.exit_code, run.signal) {
-                (Some(code), _) => format!("exited with code {code}"),
-                (None, Some(signal)) => format!("was killed by signal {signal}"),
-                (None, None) => "did not finish".to_string(),
-            };
-            let last = run
-                .output_tail
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .map(|l| format!(": {}", truncate(l.trim(), 200)))
-                .unwrap_or_default();
-            let category = match run.phase {
-                Phase::Setup => "setup-failed",
-                Phase::Acceptance => "command-failed",
-            };
-            (category, format!("{what} `{}` {how}{last}", run.command))
-        }
-    };
-    Finding::new(Kind::Acceptance, category, Action::Block, message)
-        .rule(format!("acceptance command ({})", run.source))
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
-    }
-}
-
 /// The commands' environment: only the allowlisted variables (a trailing `*` matches a
 /// prefix), never git's repository variables, and a PATH even when none is passed.
 fn environment(allowlist: &[String]) -> Vec<(OsString, OsString)> {
@@ -577,11 +516,5 @@ mod tests {
         assert!(env.iter().any(|(k, _)| k == "PATH"));
         let env = environment(&[]);
         assert_eq!(env, vec![("PATH".into(), DEFAULT_PATH.into())]);
-    }
-
-    #[test]
-    fn truncates_on_char_boundaries() {
-        assert_eq!(truncate("héllo", 2), "hé…");
-        assert_eq!(truncate("hi", 5), "hi");
     }
 }
