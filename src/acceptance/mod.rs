@@ -16,7 +16,7 @@ mod sandbox;
 mod signals;
 mod worktree;
 
-use crate::finding::{Action, Finding, Kind};
+use crate::finding::Finding;
 use crate::policy::acceptance::WorktreeMode;
 use crate::policy::AcceptancePolicy;
 use crate::repo::Repo;
@@ -182,66 +182,28 @@ pub fn run(
     let applied = match sandbox::decide(policy.network, sandbox::available()) {
         Decision::Run(applied) => applied,
         Decision::Refuse(cause) => {
-            outcome.findings.push(
-                Finding::new(
-                    Kind::Acceptance,
-                    "network-isolation",
-                    Action::Block,
-                    format!(
-                        "network = \"deny\" but the network cannot be isolated here, so no \
-                         acceptance command was run: {cause}. Run where network namespaces are \
-                         available, or set network = \"auto\" (runs unisolated and records it) \
-                         or \"allow\" in the base commit's policy"
-                    ),
-                )
-                .rule("[acceptance] network = \"deny\""),
-            );
+            outcome.findings.push(findings::network_refused(&cause));
             return Ok(outcome);
         }
     };
     let filesystem = match filesystem::decide(policy.filesystem, filesystem::available()) {
         filesystem::Decision::Run(applied) => applied,
         filesystem::Decision::Refuse(cause) => {
-            outcome.findings.push(
-                Finding::new(
-                    Kind::Acceptance,
-                    "filesystem-isolation",
-                    Action::Block,
-                    format!(
-                        "filesystem = \"restrict\" but writes cannot be restricted here, so no \
-                         acceptance command was run: {cause}. Run where Landlock is available, or \
-                         set filesystem = \"auto\" (runs unrestricted and records it) or \
-                         \"allow\" in the base commit's policy"
-                    ),
-                )
-                .rule("[acceptance] filesystem = \"restrict\""),
-            );
+            outcome.findings.push(findings::filesystem_refused(&cause));
             return Ok(outcome);
         }
     };
     if filesystem == filesystem::Applied::Unrestricted {
         let cause = filesystem::available().err().unwrap_or_default();
-        outcome.findings.push(
-            Finding::new(
-                Kind::Acceptance,
-                "filesystem-isolation",
-                Action::Warn,
-                format!("the acceptance commands could write outside their checkout: {cause}"),
-            )
-            .rule("[acceptance] filesystem = \"auto\""),
-        );
+        outcome
+            .findings
+            .push(findings::filesystem_unrestricted(&cause));
     }
     if applied == Applied::Unrestricted {
         let cause = sandbox::available().err().unwrap_or_default();
-        outcome.findings.push(
-            Finding::new(
-                Kind::Acceptance,
-                "network-isolation",
-                Action::Warn,
-                format!("the acceptance commands ran with unrestricted network: {cause}"),
-            )
-            .rule("[acceptance] network = \"auto\""),
-        );
+        outcome
+            .findings
+            .push(findings::network_unrestricted(&cause));
     }
 
     let interrupt = signals::Interrupt::enter().map_err(AcceptanceError::Signals)?;
@@ -313,15 +275,9 @@ pub fn run(
         )?;
         if !run.passed() {
             setup_failed = true;
-            let mut finding = findings::failure_finding(&run, policy);
-            if !commands.is_empty() {
-                finding.message.push_str(&format!(
-                    "; the {} acceptance command{} did not run",
-                    commands.len(),
-                    if commands.len() == 1 { "" } else { "s" }
-                ));
-            }
-            outcome.findings.push(finding);
+            outcome
+                .findings
+                .push(findings::setup_failure(&run, policy, commands.len()));
         }
         outcome.runs.push(run);
         if setup_failed {
@@ -339,19 +295,7 @@ pub fn run(
         outcome.runs.push(run);
     }
     for run in outcome.runs.iter().filter(|r| !r.output_complete) {
-        outcome.findings.push(
-            Finding::new(
-                Kind::Acceptance,
-                "output-incomplete",
-                Action::Warn,
-                format!(
-                    "the output of `{}` was cut short: a process that left its process group \
-                     kept the output open after the command ended",
-                    run.command
-                ),
-            )
-            .rule(format!("acceptance command ({})", run.source)),
-        );
+        outcome.findings.push(findings::output_incomplete(run));
     }
     drop(checkout);
     Ok(outcome)
