@@ -7,6 +7,7 @@
 //! ([`program`]).
 
 mod capture;
+mod context;
 pub mod filesystem;
 mod findings;
 mod process;
@@ -21,17 +22,14 @@ use crate::policy::acceptance::WorktreeMode;
 use crate::policy::AcceptancePolicy;
 use crate::repo::Repo;
 use crate::task::AcceptanceCommand;
+use context::Context;
 use sandbox::{Applied, Decision};
 use serde::{Deserialize, Serialize};
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 pub use sandbox::available as network_isolation_available;
 pub use worktree::REUSE_DIR;
-
-/// PATH for the commands when the allowlist does not pass the caller's.
-const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptanceError {
@@ -219,50 +217,7 @@ pub fn run(
         });
     }
     let checkout = checkout?;
-    let work_trees = repo.work_trees();
-    let mut protected: Vec<&Path> = vec![repo.common_dir(), repo.git().path()];
-    protected.extend(work_trees.iter().map(PathBuf::as_path));
-    let mounts = sandbox::Mounts::protecting(&protected, checkout.path());
-    let mut env = environment(&policy.env);
-    // Restricted commands get a temporary directory of their own, removed with the run.
-    let private_tmp = match filesystem {
-        filesystem::Applied::Restricted => Some(
-            tempfile::Builder::new()
-                .prefix("agentguard-tmp-")
-                .tempdir()
-                .map_err(|e| AcceptanceError::io("create a private temporary directory", e))?,
-        ),
-        _ => None,
-    };
-    let write_rules = match &private_tmp {
-        Some(tmp) => {
-            env.retain(|(k, _)| k != "TMPDIR");
-            env.push(("TMPDIR".into(), tmp.path().as_os_str().to_os_string()));
-            let mut writable = vec![checkout.path().to_path_buf(), tmp.path().to_path_buf()];
-            writable.extend(policy.writable.iter().filter(|p| p.exists()).cloned());
-            Some(filesystem::WriteRules::new(&writable).map_err(AcceptanceError::Filesystem)?)
-        }
-        None => None,
-    };
-    let path_var = env
-        .iter()
-        .find(|(k, _)| k == "PATH")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let context = Context {
-        dir: checkout.path(),
-        env: &env,
-        path_var: &path_var,
-        policy,
-        worktree: match policy.worktree {
-            WorktreeMode::Fresh => "fresh",
-            WorktreeMode::Reuse => "reuse",
-        },
-        interrupt: &interrupt,
-        sandbox: sandbox::available().is_ok().then_some(&mounts),
-        write_rules: write_rules.as_ref(),
-        filesystem,
-    };
+    let context = Context::prepare(repo, checkout.path(), policy, &interrupt, filesystem)?;
     let mut progress = progress::Progress::new(options.progress, setup.len() + commands.len());
     let mut setup_failed = false;
     for command in &setup {
@@ -301,19 +256,6 @@ pub fn run(
     Ok(outcome)
 }
 
-struct Context<'a> {
-    dir: &'a Path,
-    env: &'a [(OsString, OsString)],
-    path_var: &'a OsString,
-    policy: &'a AcceptancePolicy,
-    worktree: &'static str,
-    interrupt: &'a signals::Interrupt,
-    /// The repository mounts, where the platform can sandbox.
-    sandbox: Option<&'a sandbox::Mounts>,
-    write_rules: Option<&'a filesystem::WriteRules>,
-    filesystem: filesystem::Applied,
-}
-
 fn run_one(
     cx: &Context<'_>,
     command: &AcceptanceCommand,
@@ -350,7 +292,7 @@ fn run_one(
         record.output_tail = "the command names no program".into();
         return Ok(record);
     };
-    let Some(resolved) = program::resolve(&word, cx.path_var, cx.dir) else {
+    let Some(resolved) = program::resolve(&word, &cx.path_var, cx.dir) else {
         record.output_tail = format!(
             "program `{}` was not found on the commands' PATH (is it installed, and is PATH in \
              [acceptance] env?)\nPATH={}",
@@ -372,12 +314,13 @@ fn run_one(
     let spec = process::Spec {
         command: &command.command,
         dir: cx.dir,
-        env: cx.env,
+        env: &cx.env,
         timeout: cx.policy.timeout,
         sandbox: cx
             .sandbox
+            .as_ref()
             .map(|mounts| (network == Applied::Denied, mounts)),
-        write_rules: cx.write_rules,
+        write_rules: cx.write_rules.as_ref(),
         max_output: cx.policy.max_output,
     };
     let finished = match process::run(&spec, cx.interrupt) {
@@ -426,39 +369,4 @@ fn summary(run: &AcceptanceRun) -> String {
         "{status} in {}",
         humantime::format_duration(Duration::from_millis(run.duration_ms))
     )
-}
-
-/// The commands' environment: only the allowlisted variables (a trailing `*` matches a
-/// prefix), never git's repository variables, and a PATH even when none is passed.
-fn environment(allowlist: &[String]) -> Vec<(OsString, OsString)> {
-    let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
-        .filter(|(key, _)| {
-            let Some(key) = key.to_str() else {
-                return false;
-            };
-            !worktree::LOCAL_GIT_VARS.contains(&key)
-                && allowlist.iter().any(|entry| match entry.strip_suffix('*') {
-                    Some(prefix) => key.starts_with(prefix),
-                    None => entry == key,
-                })
-        })
-        .collect();
-    if !env.iter().any(|(k, _)| k == "PATH") {
-        env.push(("PATH".into(), DEFAULT_PATH.into()));
-    }
-    env
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn environment_is_the_allowlist_without_git_variables() {
-        let env = environment(&["PATH".into(), "GIT_DIR".into(), "CARGO_*".into()]);
-        assert!(env.iter().all(|(k, _)| k != "GIT_DIR"));
-        assert!(env.iter().any(|(k, _)| k == "PATH"));
-        let env = environment(&[]);
-        assert_eq!(env, vec![("PATH".into(), DEFAULT_PATH.into())]);
-    }
 }
