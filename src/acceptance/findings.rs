@@ -124,11 +124,7 @@ pub(super) fn failure_finding(run: &AcceptanceRun, policy: &AcceptancePolicy) ->
             ),
         ),
         _ => {
-            let how = match (run.exit_code, run.signal) {
-                (Some(code), _) => format!("exited with code {code}"),
-                (None, Some(signal)) => format!("was killed by signal {signal}"),
-                (None, None) => "did not finish".to_string(),
-            };
+            let how = run.outcome();
             let last = run
                 .output_tail
                 .lines()
