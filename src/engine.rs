@@ -1,6 +1,7 @@
 //! The engine: gathers the change, the policy and the task, runs the checks, and returns
 //! one report per judged commit. It never prints.
 
+use crate::acceptance::progress::{Event, Progress, ProgressSink};
 use crate::acceptance::{self, AcceptanceError, AcceptanceRun, RunOptions};
 use crate::approval::{self, ApprovalError};
 use crate::diff::{Change, DiffError};
@@ -44,7 +45,8 @@ pub struct CheckRequest {
     /// Overrides the commit message (the commit-msg hook's message file).
     pub message: Option<String>,
     pub run_acceptance: bool,
-    pub progress: bool,
+    /// Told how the acceptance commands progress (a spinner on a terminal).
+    pub progress: Option<ProgressSink>,
     /// Read policy and task files from this commit instead of the change's own base
     /// (`verify`: the merge base, so an earlier commit of the branch cannot loosen them).
     pub policy_base: Option<Oid>,
@@ -65,7 +67,7 @@ impl CheckRequest {
             target,
             message: None,
             run_acceptance: true,
-            progress: false,
+            progress: None,
             policy_base: None,
             all_agent: false,
             require_evidence: false,
@@ -288,13 +290,17 @@ pub fn check_with(
         },
     )?);
     if request.run_acceptance && !task.acceptance.is_empty() {
+        let progress = request.progress.as_deref().map(|sink| RedactedProgress {
+            sink,
+            compiled: &compiled,
+        });
         let outcome = acceptance::run(
             repo,
             change.tree,
             &task.acceptance,
             &policy.acceptance,
             &RunOptions {
-                progress: request.progress,
+                progress: progress.as_ref().map(|p| p as &dyn Progress),
             },
         )?;
         report.acceptance = outcome.runs;
@@ -538,4 +544,34 @@ fn agent_reasons(
         }
     }
     reasons
+}
+
+/// Acceptance progress with secrets redacted from the commands and the lines they print, as
+/// everywhere else they are shown.
+struct RedactedProgress<'a> {
+    sink: &'a dyn Progress,
+    compiled: &'a CompiledPolicy,
+}
+
+impl Progress for RedactedProgress<'_> {
+    fn event(&self, event: &Event<'_>) {
+        let redact = |text| risk::redact_secrets(self.compiled, text);
+        match *event {
+            Event::Started {
+                number,
+                total,
+                phase,
+                command,
+            } => self.sink.event(&Event::Started {
+                number,
+                total,
+                phase,
+                command: &redact(command),
+            }),
+            Event::Output { line } => self.sink.event(&Event::Output {
+                line: &redact(line),
+            }),
+            other => self.sink.event(&other),
+        }
+    }
 }

@@ -12,7 +12,7 @@ pub mod filesystem;
 mod findings;
 mod process;
 mod program;
-mod progress;
+pub mod progress;
 mod record;
 mod sandbox;
 mod signals;
@@ -26,7 +26,6 @@ use crate::task::AcceptanceCommand;
 use context::Context;
 use sandbox::{Applied, Decision};
 use std::path::PathBuf;
-use std::time::Duration;
 
 pub use record::{AcceptanceRun, Phase, RunStatus};
 pub use sandbox::available as network_isolation_available;
@@ -75,9 +74,9 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
 }
 
-pub struct RunOptions {
-    /// Show a progress line per command (only when stderr is a terminal).
-    pub progress: bool,
+pub struct RunOptions<'a> {
+    /// Told as each command starts, prints and ends.
+    pub progress: Option<&'a dyn progress::Progress>,
 }
 
 /// Runs the setup and acceptance commands against `tree`.
@@ -86,7 +85,7 @@ pub fn run(
     tree: git2::Oid,
     commands: &[AcceptanceCommand],
     policy: &AcceptancePolicy,
-    options: &RunOptions,
+    options: &RunOptions<'_>,
 ) -> Result<Outcome, AcceptanceError> {
     let mut outcome = Outcome::default();
     let setup: Vec<AcceptanceCommand> = policy
@@ -139,7 +138,7 @@ pub fn run(
     }
     let checkout = checkout?;
     let context = Context::prepare(repo, checkout.path(), policy, &interrupt, filesystem)?;
-    let mut progress = progress::Progress::new(options.progress, setup.len() + commands.len());
+    let mut progress = progress::Reporter::new(options.progress, setup.len() + commands.len());
     let mut setup_failed = false;
     for command in &setup {
         let run = run_one(
@@ -182,7 +181,7 @@ fn run_one(
     command: &AcceptanceCommand,
     phase: Phase,
     network: Applied,
-    progress: &mut progress::Progress,
+    progress: &mut progress::Reporter<'_>,
 ) -> Result<AcceptanceRun, AcceptanceError> {
     let mut record = AcceptanceRun {
         phase,
@@ -231,7 +230,7 @@ fn run_one(
         return Ok(record);
     }
 
-    let line = progress.start(phase.as_str(), &command.command);
+    progress.started(phase, &command.command);
     let spec = process::Spec {
         command: &command.command,
         dir: cx.dir,
@@ -244,18 +243,19 @@ fn run_one(
         write_rules: cx.write_rules.as_ref(),
         max_output: cx.policy.max_output,
     };
-    let finished = match process::run(&spec, cx.interrupt) {
+    let finished = match process::run(&spec, cx.interrupt, &mut |line| progress.output(line)) {
         Ok(finished) => finished,
-        Err(process::Failure::Interrupted(signal)) => {
-            return Err(AcceptanceError::Interrupted {
-                signal: signals::name(signal),
-            })
-        }
-        Err(process::Failure::Spawn(source)) => {
-            return Err(AcceptanceError::Spawn {
-                command: command.command.clone(),
-                source,
-            })
+        Err(failure) => {
+            progress.abandoned();
+            return Err(match failure {
+                process::Failure::Interrupted(signal) => AcceptanceError::Interrupted {
+                    signal: signals::name(signal),
+                },
+                process::Failure::Spawn(source) => AcceptanceError::Spawn {
+                    command: command.command.clone(),
+                    source,
+                },
+            });
         }
     };
     record.exit_code = finished.exit_code;
@@ -274,20 +274,6 @@ fn run_one(
     } else {
         RunStatus::Failed
     };
-    line.finish(&summary(&record));
+    progress.finished(&record);
     Ok(record)
-}
-
-fn summary(run: &AcceptanceRun) -> String {
-    let status = match (run.status, run.exit_code, run.signal) {
-        (RunStatus::Passed, _, _) => "ok".to_string(),
-        (RunStatus::TimedOut, _, _) => "timed out".to_string(),
-        (_, Some(code), _) => format!("exit {code}"),
-        (_, None, Some(signal)) => format!("killed by signal {signal}"),
-        _ => "did not finish".to_string(),
-    };
-    format!(
-        "{status} in {}",
-        humantime::format_duration(Duration::from_millis(run.duration_ms))
-    )
 }

@@ -44,7 +44,12 @@ pub enum Failure {
     Interrupted(i32),
 }
 
-pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> {
+/// Runs the command; `on_line` hears each new last line of its output while it runs.
+pub fn run(
+    spec: &Spec<'_>,
+    interrupt: &Interrupt,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<Finished, Failure> {
     let (read, write) = capture::pipe().map_err(Failure::Spawn)?;
     let write_err = write.try_clone().map_err(Failure::Spawn)?;
     let mut command = Command::new(SHELL);
@@ -88,8 +93,12 @@ pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> 
     let mut timed_out = false;
     let mut interrupted = None;
     let mut pause = Duration::from_millis(2);
+    let mut lines_seen = 0;
     // An error from waitid means there is nothing left to wait for: stop polling.
     while let Ok(false) = has_exited(pgid) {
+        if let Some(line) = reader.last_line(&mut lines_seen) {
+            on_line(&line);
+        }
         if let Some(signal) = interrupt.received() {
             interrupted = Some(signal);
             break;
