@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -28,27 +28,11 @@ pub struct Captured {
     pub complete: bool,
 }
 
-/// A pipe whose read end stays with us and whose write end goes to the child.
+/// A pipe whose read end stays with us and whose write end goes to the child; both ends are
+/// close-on-exec, so no other child inherits them.
 pub fn pipe() -> io::Result<(File, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe writes.
-    #[cfg(any(target_os = "linux", target_os = "freebsd"))]
-    let created = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
-    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-    let created = unsafe { libc::pipe(fds.as_mut_ptr()) };
-    if created != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the pipe was created, so both descriptors are open and owned by nobody else.
-    let (read, write) = unsafe { (File::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-    for fd in fds {
-        // SAFETY: `fd` is open; without pipe2 close-on-exec is set right after creation.
-        if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok((read, write))
+    let (read, write) = io::pipe()?;
+    Ok((File::from(OwnedFd::from(read)), OwnedFd::from(write)))
 }
 
 /// Head and tail of a stream, plus its hash and length.

@@ -5,6 +5,7 @@
 use super::capture::{self, Captured};
 use super::signals::Interrupt;
 use super::{filesystem, sandbox};
+use rustix::process::{kill_process_group, waitid, Pid, Signal, WaitId, WaitIdOptions};
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -131,23 +132,15 @@ pub fn run(
 
 /// Whether the leader has exited, without reaping it.
 fn has_exited(pid: i32) -> io::Result<bool> {
-    // SAFETY: siginfo_t is plain data; waitid fills it in.
-    unsafe {
-        let mut info: libc::siginfo_t = std::mem::zeroed();
-        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
-        if libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(info.si_pid() != 0)
-    }
+    let pid = Pid::from_raw(pid).ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let flags = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+    Ok(waitid(WaitId::Pid(pid), flags)?.is_some())
 }
 
 /// SIGKILL to every process in the group.
 fn kill_group(pgid: i32) {
-    if pgid > 1 {
-        // SAFETY: kill has no memory-safety preconditions; ESRCH (group gone) is fine.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
+    if let Some(pgid) = Pid::from_raw(pgid).filter(|_| pgid > 1) {
+        // ESRCH (the group is gone) is fine.
+        let _ = kill_process_group(pgid, Signal::KILL);
     }
 }
