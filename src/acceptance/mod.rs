@@ -4,7 +4,9 @@
 //! policy's network mode. Each runs with `sh -c` in the checkout ([`worktree`]), in its own
 //! process group killed whole at the timeout ([`process`]), with only the `env` allowlist,
 //! its output capped and hashed ([`capture`]), and its program resolved beforehand
-//! ([`program`]).
+//! ([`program`]); where the platform allows, inside the sandbox ([`sandbox`], [`filesystem`])
+//! that [`context`] prepares once per run. Each run leaves a record ([`record`]), findings for
+//! what did not pass ([`findings`]), and progress events for a display ([`progress`]).
 
 mod capture;
 mod context;
