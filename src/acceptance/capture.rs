@@ -44,6 +44,8 @@ pub struct Accumulator {
     tail: Vec<u8>,
     bytes: u64,
     hasher: Sha256,
+    /// Whether to keep the last line (for progress, when someone watches).
+    lines: bool,
     /// The line being printed, up to `LINE_MAX` bytes.
     partial: Vec<u8>,
     /// The last complete line that is not blank, and how often it changed.
@@ -63,16 +65,27 @@ impl Accumulator {
             tail: Vec::new(),
             bytes: 0,
             hasher: Sha256::new(),
+            lines: false,
             partial: Vec::new(),
             last_line: String::new(),
             lines_seen: 0,
         }
     }
 
+    /// Also keeps the last line printed.
+    pub fn with_lines(self) -> Self {
+        Self {
+            lines: true,
+            ..self
+        }
+    }
+
     pub fn push(&mut self, mut data: &[u8]) {
         self.hasher.update(data);
         self.bytes += data.len() as u64;
-        self.note_lines(data);
+        if self.lines {
+            self.note_lines(data);
+        }
         if self.head.len() < self.head_limit {
             let take = data.len().min(self.head_limit - self.head.len());
             self.head.extend_from_slice(&data[..take]);
@@ -94,16 +107,13 @@ impl Accumulator {
     /// Keeps the last complete line of `data` that is not blank (looking back no further than
     /// needed), and the start of the line it leaves unfinished.
     fn note_lines(&mut self, data: &[u8]) {
-        let Some(last_newline) = data.iter().rposition(|&b| b == b'\n') else {
+        let Some(last_newline) = memchr::memrchr(b'\n', data) else {
             self.extend_partial(data);
             return;
         };
         let mut end = last_newline;
         loop {
-            let start = data[..end]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |i| i + 1);
+            let start = memchr::memrchr(b'\n', &data[..end]).map_or(0, |i| i + 1);
             let line = &data[start..end];
             // The first line of the chunk began in an earlier one.
             let first = start == 0;
@@ -169,8 +179,15 @@ pub struct Reader {
     done: mpsc::Receiver<()>,
 }
 
-pub fn spawn_reader(mut source: File, limit: u64) -> io::Result<Reader> {
-    let state = Arc::new(Mutex::new(Accumulator::new(limit)));
+/// Reads `source` to its end on a thread of its own; with `lines`, it also keeps the last line.
+pub fn spawn_reader(mut source: File, limit: u64, lines: bool) -> io::Result<Reader> {
+    let accumulator = Accumulator::new(limit);
+    let accumulator = if lines {
+        accumulator.with_lines()
+    } else {
+        accumulator
+    };
+    let state = Arc::new(Mutex::new(accumulator));
     let (tx, done) = mpsc::channel();
     let shared = Arc::clone(&state);
     thread::Builder::new()
@@ -264,7 +281,7 @@ mod tests {
     }
 
     fn last_line(chunks: &[&[u8]]) -> (String, u64) {
-        let mut acc = Accumulator::new(0);
+        let mut acc = Accumulator::new(0).with_lines();
         for chunk in chunks {
             acc.push(chunk);
         }

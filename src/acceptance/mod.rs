@@ -245,7 +245,11 @@ fn run_one(
         write_rules: cx.write_rules.as_ref(),
         max_output: cx.policy.max_output,
     };
-    let finished = match process::run(&spec, cx.interrupt, &mut |line| progress.output(line)) {
+    let mut on_line = |line: &str| progress.output(line);
+    let on_line = progress
+        .listening()
+        .then_some(&mut on_line as &mut dyn FnMut(&str));
+    let finished = match process::run(&spec, cx.interrupt, on_line) {
         Ok(finished) => finished,
         Err(failure) => {
             progress.abandoned();

@@ -45,11 +45,11 @@ pub enum Failure {
     Interrupted(i32),
 }
 
-/// Runs the command; `on_line` hears each new last line of its output while it runs.
+/// Runs the command; `on_line`, if given, hears each new last line of its output while it runs.
 pub fn run(
     spec: &Spec<'_>,
     interrupt: &Interrupt,
-    on_line: &mut dyn FnMut(&str),
+    mut on_line: Option<&mut dyn FnMut(&str)>,
 ) -> Result<Finished, Failure> {
     let (read, write) = capture::pipe().map_err(Failure::Spawn)?;
     let write_err = write.try_clone().map_err(Failure::Spawn)?;
@@ -82,7 +82,7 @@ pub fn run(
     drop(command);
     let mut child = spawned.map_err(Failure::Spawn)?;
     let pgid = i32::try_from(child.id()).unwrap_or(i32::MAX);
-    let reader = match capture::spawn_reader(read, spec.max_output) {
+    let reader = match capture::spawn_reader(read, spec.max_output, on_line.is_some()) {
         Ok(reader) => reader,
         Err(e) => {
             kill_group(pgid);
@@ -97,8 +97,10 @@ pub fn run(
     let mut lines_seen = 0;
     // An error from waitid means there is nothing left to wait for: stop polling.
     while let Ok(false) = has_exited(pgid) {
-        if let Some(line) = reader.last_line(&mut lines_seen) {
-            on_line(&line);
+        if let Some(on_line) = on_line.as_mut() {
+            if let Some(line) = reader.last_line(&mut lines_seen) {
+                on_line(&line);
+            }
         }
         if let Some(signal) = interrupt.received() {
             interrupted = Some(signal);

@@ -75,6 +75,11 @@ impl<'a> Reporter<'a> {
         self.send(&Event::Abandoned);
     }
 
+    /// Whether anyone listens: output lines are looked for only then.
+    pub(super) fn listening(&self) -> bool {
+        self.sink.is_some()
+    }
+
     fn send(&self, event: &Event<'_>) {
         if let Some(sink) = self.sink {
             sink.event(event);
