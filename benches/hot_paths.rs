@@ -9,7 +9,7 @@
 use agentguard::diff::{fingerprint, AddedLine, Entry, FileAdditions, Side, Status};
 use agentguard::glob::{Case, GlobList};
 use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
-use agentguard::risk::{detached_change, scan, RiskInput};
+use agentguard::risk::{detached_change, scan, CompiledPolicy, RiskInput};
 use agentguard::scope;
 use agentguard::task::ScopeLayer;
 use agentguard::trailers;
@@ -209,7 +209,7 @@ fn big_change() -> (agentguard::diff::Change, Vec<FileAdditions>, usize) {
 
 fn bench_risk(c: &mut Criterion) {
     let policy = match Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase) {
-        Ok(policy) => policy,
+        Ok(policy) => CompiledPolicy::new(policy),
         Err(e) => panic!("default policy: {e}"),
     };
     let (change, additions, bytes) = big_change();
@@ -224,7 +224,7 @@ fn bench_risk(c: &mut Criterion) {
                     change: &change,
                     additions: &additions,
                     acceptance: &[],
-                    policy: &policy,
+                    compiled: &policy,
                     hooks_path: None,
                 })
                 .len()

@@ -8,7 +8,7 @@
 
 use agentguard::diff::{AddedLine, Change, FileAdditions, Status};
 use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
-use agentguard::risk::{detached_change, redact_secrets, scan, RiskInput};
+use agentguard::risk::{detached_change, redact_secrets, scan, CompiledPolicy, RiskInput};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -111,7 +111,7 @@ fn synthetic_change() -> (Change, Vec<FileAdditions>, usize) {
 
 fn bench_scan(c: &mut Criterion) {
     let policy = match Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase) {
-        Ok(policy) => policy,
+        Ok(policy) => CompiledPolicy::new(policy),
         Err(e) => panic!("default policy: {e}"),
     };
     let (change, additions, bytes) = synthetic_change();
@@ -129,7 +129,7 @@ fn bench_scan(c: &mut Criterion) {
                 change: &change,
                 additions: &additions,
                 acceptance: &[],
-                policy: &policy,
+                compiled: &policy,
                 hooks_path: None,
             });
             black_box(findings.len())
@@ -155,7 +155,7 @@ fn bench_scan(c: &mut Criterion) {
                 change: &long_change,
                 additions: &long_file,
                 acceptance: &[],
-                policy: &policy,
+                compiled: &policy,
                 hooks_path: None,
             });
             black_box(findings.len())
@@ -188,7 +188,7 @@ fn bench_scan(c: &mut Criterion) {
                 "built-in",
                 PolicySource::DefaultNoBase,
             )
-            .is_ok_and(|policy| policy.risk.matcher().is_ok())
+            .is_ok_and(|policy| CompiledPolicy::new(policy).matcher().is_ok())
         })
     });
     compile.finish();

@@ -1,6 +1,7 @@
 //! The engine: gathers the change, the policy and the task, runs the checks, and returns
 //! one report per judged commit. It never prints.
 
+use crate::acceptance::progress::{Event, Progress, ProgressSink};
 use crate::acceptance::{self, AcceptanceError, AcceptanceRun, RunOptions};
 use crate::approval::{self, ApprovalError};
 use crate::diff::{Change, DiffError};
@@ -8,8 +9,8 @@ use crate::evidence::{self, Evidence, Verdict};
 use crate::finding::{Action, Finding, Kind};
 use crate::policy::{Policy, PolicyError};
 use crate::repo::{Repo, RepoError};
-use crate::risk::{self, RiskInput};
-use crate::task::{self, AgentTrailers, Task};
+use crate::risk::{self, CompiledPolicy, RiskInput};
+use crate::task::{self, AgentTrailers, Task, TrailerGlobs};
 use crate::trailers;
 use git2::Oid;
 use std::rc::Rc;
@@ -44,7 +45,8 @@ pub struct CheckRequest {
     /// Overrides the commit message (the commit-msg hook's message file).
     pub message: Option<String>,
     pub run_acceptance: bool,
-    pub progress: bool,
+    /// Told how the acceptance commands progress (a spinner on a terminal).
+    pub progress: Option<ProgressSink>,
     /// Read policy and task files from this commit instead of the change's own base
     /// (`verify`: the merge base, so an earlier commit of the branch cannot loosen them).
     pub policy_base: Option<Oid>,
@@ -65,7 +67,7 @@ impl CheckRequest {
             target,
             message: None,
             run_acceptance: true,
-            progress: false,
+            progress: None,
             policy_base: None,
             all_agent: false,
             require_evidence: false,
@@ -146,7 +148,17 @@ impl CommitReport {
     }
 }
 
+/// Judges one change.
 pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, EngineError> {
+    check_with(repo, request, &mut Cache::default())
+}
+
+/// `check`, reusing what `cache` kept from the changes judged before.
+pub fn check_with(
+    repo: &Repo,
+    request: &CheckRequest,
+    cache: &mut Cache,
+) -> Result<CommitReport, EngineError> {
     let (commit, message, author_email, branches) = match &request.target {
         Target::Rev(spec) => {
             let commit = repo.resolve_commit(spec)?;
@@ -183,8 +195,9 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         Some(oid) => Some(repo.git().find_commit(oid)?),
         None => base.clone(),
     };
-    let policy = policy_for(repo, policy_commit.as_ref())?;
-    let mut agent_reasons = agent_reasons(&policy, &trailers, &branches, author_email.as_deref());
+    let compiled = cache.policy(repo, policy_commit.as_ref())?;
+    let policy = &compiled.policy;
+    let mut agent_reasons = agent_reasons(policy, &trailers, &branches, author_email.as_deref());
     if request.all_agent && agent_reasons.is_empty() {
         agent_reasons.push("--all-agent".to_string());
     }
@@ -232,8 +245,13 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     report.fingerprint = Some(change.fingerprint.clone());
     report.files_changed = change.entries.len();
 
-    let (mut task, mut findings) =
-        task::assemble(repo, &policy, policy_commit.as_ref(), &trailers)?;
+    let (mut task, mut findings) = task::assemble(
+        repo,
+        policy,
+        policy_commit.as_ref(),
+        &trailers,
+        &mut cache.trailer_globs,
+    )?;
     if policy.agent.require_task && !trailers.has_task_trailer() && !adds_nothing {
         findings.push(
             Finding::new(
@@ -267,18 +285,22 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
             change: &change,
             additions: &[],
             acceptance: &task.acceptance,
-            policy: &policy,
+            compiled: &compiled,
             hooks_path: hooks_path.as_deref(),
         },
     )?);
     if request.run_acceptance && !task.acceptance.is_empty() {
+        let progress = request.progress.as_deref().map(|sink| RedactedProgress {
+            sink,
+            compiled: &compiled,
+        });
         let outcome = acceptance::run(
             repo,
             change.tree,
             &task.acceptance,
             &policy.acceptance,
             &RunOptions {
-                progress: request.progress,
+                progress: progress.as_ref().map(|p| p as &dyn Progress),
             },
         )?;
         report.acceptance = outcome.runs;
@@ -286,11 +308,11 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     }
     // Nothing the change or its commands produced may show a secret in any output.
     for run in &mut report.acceptance {
-        run.command = risk::redact_secrets(&policy, &run.command);
-        run.output_tail = risk::redact_secrets(&policy, &run.output_tail);
+        run.command = risk::redact_secrets(&compiled, &run.command);
+        run.output_tail = risk::redact_secrets(&compiled, &run.output_tail);
     }
     for command in &mut task.acceptance {
-        command.command = risk::redact_secrets(&policy, &command.command);
+        command.command = risk::redact_secrets(&compiled, &command.command);
     }
     let short_commit = report.commit.map(|c| repo.short(c));
     // A clean merge carries nothing of the agent's to vouch for; its tree is still tested.
@@ -315,9 +337,9 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         }
     }
     for finding in &mut findings {
-        finding.message = risk::redact_secrets(&policy, &finding.message);
+        finding.message = risk::redact_secrets(&compiled, &finding.message);
         if let Some(detail) = &finding.detail {
-            finding.detail = Some(risk::redact_secrets(&policy, detail));
+            finding.detail = Some(risk::redact_secrets(&compiled, detail));
         }
     }
     let approve_target = short_commit.unwrap_or_else(|| "--staged".to_string());
@@ -330,7 +352,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     if request.all_approvals || findings.iter().any(|f| f.action == Action::Approve) {
         report.approvals = check_approvals(
             repo,
-            &policy,
+            policy,
             policy_commit.as_ref().map(|c| c.tree_id()),
             report.commit,
             &change.fingerprint,
@@ -352,9 +374,9 @@ pub fn check_all(
     repo: &Repo,
     requests: &[CheckRequest],
 ) -> Vec<(Result<CommitReport, EngineError>, std::time::Duration)> {
-    let timed = |repo: &Repo, request: &CheckRequest| {
+    let timed = |repo: &Repo, request: &CheckRequest, cache: &mut Cache| {
         let started = std::time::Instant::now();
-        let result = check(repo, request);
+        let result = check_with(repo, request, cache);
         (result, started.elapsed())
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
@@ -368,26 +390,30 @@ pub fn check_all(
     } else {
         Vec::new()
     };
+    let mut cache = Cache::default();
     if others.is_empty() {
-        return requests.iter().map(|r| timed(repo, r)).collect();
+        return requests
+            .iter()
+            .map(|r| timed(repo, r, &mut cache))
+            .collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = |repo: &Repo| {
+    let work = |repo: &Repo, cache: &mut Cache| {
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(request) = requests.get(i) else {
                 return done;
             };
-            done.push((i, timed(repo, request)));
+            done.push((i, timed(repo, request, cache)));
         }
     };
     let mut results: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = others
             .into_iter()
-            .map(|own| scope.spawn(move || work(&own)))
+            .map(|own| scope.spawn(move || work(&own, &mut Cache::default())))
             .collect();
-        let mut all = work(repo);
+        let mut all = work(repo, &mut cache);
         for handle in handles {
             // A worker that panicked leaves its requests undone; they are judged below.
             all.extend(handle.join().unwrap_or_default());
@@ -400,32 +426,37 @@ pub fn check_all(
     for (i, request) in requests.iter().enumerate() {
         match results.next_if(|(j, _)| *j == i) {
             Some((_, result)) => ordered.push(result),
-            None => ordered.push(timed(repo, request)),
+            None => ordered.push(timed(repo, request, &mut cache)),
         }
     }
     ordered
 }
 
-thread_local! {
-    /// The last policy read, by the commit it was read from: `verify` judges every commit of
-    /// a range against one base, and a commit id names its tree and so its policy exactly.
-    static LAST_POLICY: std::cell::RefCell<Option<(Option<Oid>, Rc<Policy>)>> =
-        const { std::cell::RefCell::new(None) };
+/// What judging one change compiles that the next may reuse; each thread that judges keeps
+/// its own.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// The last policy read, with its rules compiled, by the commit it was read from:
+    /// `verify` judges every commit of a range against one base, and a commit id names its
+    /// tree and so its policy exactly.
+    policy: Option<(Option<Oid>, Rc<CompiledPolicy>)>,
+    trailer_globs: TrailerGlobs,
 }
 
-fn policy_for(repo: &Repo, base: Option<&git2::Commit<'_>>) -> Result<Rc<Policy>, PolicyError> {
-    let key = base.map(git2::Commit::id);
-    let cached = LAST_POLICY.with_borrow(|last| {
-        last.as_ref()
-            .filter(|(id, _)| *id == key)
-            .map(|(_, policy)| Rc::clone(policy))
-    });
-    if let Some(policy) = cached {
-        return Ok(policy);
+impl Cache {
+    fn policy(
+        &mut self,
+        repo: &Repo,
+        base: Option<&git2::Commit<'_>>,
+    ) -> Result<Rc<CompiledPolicy>, PolicyError> {
+        let key = base.map(git2::Commit::id);
+        if let Some((_, policy)) = self.policy.as_ref().filter(|(id, _)| *id == key) {
+            return Ok(Rc::clone(policy));
+        }
+        let policy = Rc::new(CompiledPolicy::new(Policy::for_base(repo, base)?));
+        self.policy = Some((key, Rc::clone(&policy)));
+        Ok(policy)
     }
-    let policy = Rc::new(Policy::for_base(repo, base)?);
-    LAST_POLICY.set(Some((key, Rc::clone(&policy))));
-    Ok(policy)
 }
 
 /// The risk scan of the change, each file's added lines read just before they are scanned
@@ -513,4 +544,34 @@ fn agent_reasons(
         }
     }
     reasons
+}
+
+/// Acceptance progress with secrets redacted from the commands and the lines they print, as
+/// everywhere else they are shown.
+struct RedactedProgress<'a> {
+    sink: &'a dyn Progress,
+    compiled: &'a CompiledPolicy,
+}
+
+impl Progress for RedactedProgress<'_> {
+    fn event(&self, event: &Event<'_>) {
+        let redact = |text| risk::redact_secrets(self.compiled, text);
+        match *event {
+            Event::Started {
+                number,
+                total,
+                phase,
+                command,
+            } => self.sink.event(&Event::Started {
+                number,
+                total,
+                phase,
+                command: &redact(command),
+            }),
+            Event::Output { line } => self.sink.event(&Event::Output {
+                line: &redact(line),
+            }),
+            other => self.sink.event(&other),
+        }
+    }
 }

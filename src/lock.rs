@@ -1,8 +1,9 @@
 //! An advisory lock (`flock`) on a file of its own: the ledger's appends and rotation, and
 //! the read-modify-write of notes refs, each serialise on one.
 
+use rustix::fs::{flock, FlockOperation};
+use rustix::io::Errno;
 use std::fs::{File, OpenOptions};
-use std::os::fd::AsRawFd;
 use std::path::Path;
 
 /// Held until dropped (closing the file releases the lock).
@@ -12,23 +13,20 @@ pub struct Lock {
 
 impl Lock {
     pub fn exclusive(path: &Path) -> std::io::Result<Self> {
-        Self::take(path, libc::LOCK_EX)
+        Self::take(path, FlockOperation::LockExclusive)
     }
 
     pub fn shared(path: &Path) -> std::io::Result<Self> {
-        Self::take(path, libc::LOCK_SH)
+        Self::take(path, FlockOperation::LockShared)
     }
 
-    fn take(path: &Path, operation: libc::c_int) -> std::io::Result<Self> {
+    fn take(path: &Path, operation: FlockOperation) -> std::io::Result<Self> {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         loop {
-            // SAFETY: the descriptor is open and owned by `file` for the whole call.
-            if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
-                return Ok(Self { _file: file });
-            }
-            let error = std::io::Error::last_os_error();
-            if error.kind() != std::io::ErrorKind::Interrupted {
-                return Err(error);
+            match flock(&file, operation) {
+                Ok(()) => return Ok(Self { _file: file }),
+                Err(Errno::INTR) => {}
+                Err(error) => return Err(error.into()),
             }
         }
     }
@@ -39,7 +37,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::Lock;
-    use std::os::fd::AsRawFd;
+    use rustix::fs::{flock, FlockOperation};
 
     #[test]
     fn exclusive_lock_excludes_others_until_dropped() {
@@ -47,9 +45,9 @@ mod tests {
         let path = dir.path().join("l");
         let held = Lock::exclusive(&path).unwrap();
         let other = std::fs::File::open(&path).unwrap();
-        let try_lock = || unsafe { libc::flock(other.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        assert_ne!(try_lock(), 0);
+        let try_lock = || flock(&other, FlockOperation::NonBlockingLockExclusive);
+        assert!(try_lock().is_err());
         drop(held);
-        assert_eq!(try_lock(), 0);
+        assert!(try_lock().is_ok());
     }
 }

@@ -1,9 +1,10 @@
 //! Getting a repository started: `init` writes the policy and the tasks directory, `task new`
 //! a task file, `task trailers` the trailer block an agent ends its commit messages with.
 
+use crate::policy::task::is_valid_task_id;
 use crate::policy::{Policy, PolicyError, DEFAULT_POLICY, POLICY_FILE};
 use crate::repo::{Repo, RepoError};
-use crate::task::{is_valid_task_id, AgentTrailers, TASKS_DIR};
+use crate::task::{AgentTrailers, TASKS_DIR};
 use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -211,7 +212,13 @@ pub fn task_trailers(repo: &Repo, id: &str) -> Result<TaskTrailers, OnboardingEr
         tasks: vec![id.to_string()],
         ..AgentTrailers::default()
     };
-    let (task, findings) = crate::task::assemble(repo, &policy, head.as_ref(), &wanted)?;
+    let (task, findings) = crate::task::assemble(
+        repo,
+        &policy,
+        head.as_ref(),
+        &wanted,
+        &mut crate::task::TrailerGlobs::default(),
+    )?;
     let mut out = TaskTrailers {
         lines: vec![format!("Agent-Task: {id}")],
         notes: Vec::new(),

@@ -3,6 +3,7 @@
 
 use crate::finding::{Action, Finding, Kind};
 use crate::glob::{Case, GlobList};
+use crate::policy::task::is_valid_task_id;
 use crate::policy::{Policy, PolicyError, RawTask, SourceText, TaskSpec};
 use crate::repo::Repo;
 use crate::trailers::Trailer;
@@ -11,16 +12,6 @@ pub const TASKS_DIR: &str = ".agentguard/tasks";
 
 const KNOWN_TRAILERS: &str =
     "Agent-Task, Agent-Name, Agent-Allow, Agent-Deny, Agent-Acceptance, Agent-Requires-Approval";
-
-/// A task id must be usable as a file name: letters, digits, `.`, `_`, `-`.
-pub fn is_valid_task_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && !id.starts_with('.')
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-}
 
 /// The `Agent-*` trailers of one commit message.
 #[derive(Debug, Clone, Default)]
@@ -88,6 +79,33 @@ pub struct Task {
     pub sources: Vec<String>,
 }
 
+/// Trailer glob lists compiled whole, by case and patterns, kept by whoever judges several
+/// changes: the commits of an agent branch mostly repeat their task's trailers, and `verify`
+/// judges them one after another.
+#[derive(Debug, Default)]
+pub struct TrailerGlobs {
+    compiled: Vec<(Case, Vec<String>, GlobList)>,
+}
+
+impl TrailerGlobs {
+    /// Lists kept: the last few, enough for the tasks of one range.
+    const KEPT: usize = 4;
+
+    fn get(&self, case: Case, patterns: &[String]) -> Option<GlobList> {
+        self.compiled
+            .iter()
+            .find(|(c, p, _)| *c == case && p.as_slice() == patterns)
+            .map(|(_, _, list)| list.clone())
+    }
+
+    fn keep(&mut self, case: Case, patterns: &[String], list: &GlobList) {
+        if self.compiled.len() >= Self::KEPT {
+            self.compiled.remove(0);
+        }
+        self.compiled.push((case, patterns.to_vec(), list.clone()));
+    }
+}
+
 /// Assembles the task of a change from the policy, the base tree and the trailers. Problems
 /// with the trailers are findings (the change is bad); a malformed task file is an error.
 pub fn assemble(
@@ -95,6 +113,7 @@ pub fn assemble(
     policy: &Policy,
     base: Option<&git2::Commit<'_>>,
     trailers: &AgentTrailers,
+    globs: &mut TrailerGlobs,
 ) -> Result<(Task, Vec<Finding>), PolicyError> {
     let mut findings = Vec::new();
     let mut task = Task {
@@ -171,12 +190,14 @@ pub fn assemble(
     }
 
     let trailer_allow = compile_trailer_globs(
+        globs,
         &trailers.allow,
         "Agent-Allow",
         Case::Sensitive,
         &mut findings,
     );
     let trailer_deny = compile_trailer_globs(
+        globs,
         &trailers.deny,
         "Agent-Deny",
         Case::Insensitive,
@@ -310,33 +331,17 @@ fn read_task_file(
 /// Compiles trailer globs; each bad one is a finding and left out (an allow list of only bad
 /// globs then allows nothing, so the change fails closed).
 fn compile_trailer_globs(
+    globs: &mut TrailerGlobs,
     patterns: &[String],
     key: &str,
     case: Case,
     findings: &mut Vec<Finding>,
 ) -> GlobList {
-    thread_local! {
-        /// Lists compiled whole, by case and patterns: the commits of an agent branch mostly
-        /// repeat their task's trailers, and `verify` judges them one after another.
-        static COMPILED: std::cell::RefCell<Vec<(Case, Vec<String>, GlobList)>> =
-            const { std::cell::RefCell::new(Vec::new()) };
-    }
-    let cached = COMPILED.with_borrow(|compiled| {
-        compiled
-            .iter()
-            .find(|(c, p, _)| *c == case && p.as_slice() == patterns)
-            .map(|(_, _, list)| list.clone())
-    });
-    if let Some(list) = cached {
+    if let Some(list) = globs.get(case, patterns) {
         return list;
     }
     if let Ok(list) = GlobList::with_case(patterns, case) {
-        COMPILED.with_borrow_mut(|compiled| {
-            if compiled.len() >= 4 {
-                compiled.remove(0);
-            }
-            compiled.push((case, patterns.to_vec(), list.clone()));
-        });
+        globs.keep(case, patterns, &list);
         return list;
     }
     let mut good: Vec<&str> = patterns.iter().map(String::as_str).collect();

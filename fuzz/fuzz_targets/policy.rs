@@ -3,6 +3,7 @@
 #![no_main]
 
 use agentguard::policy::{Policy, PolicyError, PolicySource};
+use agentguard::risk::CompiledPolicy;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -11,8 +12,9 @@ fuzz_target!(|data: &[u8]| {
     };
     match Policy::parse(text, ".agentguard.toml", PolicySource::DefaultNoBase) {
         Ok(policy) => {
-            let _ = policy.risk.matcher();
-            let _ = agentguard::risk::redact_secrets(&policy, text);
+            let compiled = CompiledPolicy::new(policy);
+            let _ = compiled.matcher();
+            let _ = agentguard::risk::redact_secrets(&compiled, text);
         }
         Err(PolicyError::Parse { line, column, .. }) => {
             let lines = text.split('\n').count();

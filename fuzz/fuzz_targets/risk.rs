@@ -8,14 +8,17 @@
 use agentguard::diff::AddedLine;
 use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
 use agentguard::risk::paths::FileContext;
+use agentguard::risk::CompiledPolicy;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-fn policy() -> &'static Policy {
-    static POLICY: OnceLock<Policy> = OnceLock::new();
+fn policy() -> &'static CompiledPolicy {
+    static POLICY: OnceLock<CompiledPolicy> = OnceLock::new();
     POLICY.get_or_init(|| {
-        Policy::parse(DEFAULT_POLICY, "default", PolicySource::DefaultNoBase)
-            .expect("the default policy parses")
+        CompiledPolicy::new(
+            Policy::parse(DEFAULT_POLICY, "default", PolicySource::DefaultNoBase)
+                .expect("the default policy parses"),
+        )
     })
 }
 
@@ -26,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     let text = text.replace("%%", "");
     let (path, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
     let policy = policy();
-    let matcher = policy.risk.matcher().expect("the default rules compile");
+    let matcher = policy.matcher().expect("the default rules compile");
     let lines: Vec<AddedLine> = body
         .split('\n')
         .enumerate()
@@ -37,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let scan = matcher.scan_lines(path, &lines, FileContext::of(path), 1_000);
     let credentials = policy
+        .policy
         .risk
         .categories
         .iter()

@@ -5,13 +5,15 @@
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
 const CHUNK: usize = 64 * 1024;
+/// Bytes of a line kept for progress: its start is what a person reads.
+const LINE_MAX: usize = 512;
 
 /// What was kept of one command's output.
 #[derive(Debug, Clone, Default)]
@@ -26,27 +28,11 @@ pub struct Captured {
     pub complete: bool,
 }
 
-/// A pipe whose read end stays with us and whose write end goes to the child.
+/// A pipe whose read end stays with us and whose write end goes to the child; both ends are
+/// close-on-exec, so no other child inherits them.
 pub fn pipe() -> io::Result<(File, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe writes.
-    #[cfg(any(target_os = "linux", target_os = "freebsd"))]
-    let created = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
-    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-    let created = unsafe { libc::pipe(fds.as_mut_ptr()) };
-    if created != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the pipe was created, so both descriptors are open and owned by nobody else.
-    let (read, write) = unsafe { (File::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-    for fd in fds {
-        // SAFETY: `fd` is open; without pipe2 close-on-exec is set right after creation.
-        if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok((read, write))
+    let (read, write) = io::pipe()?;
+    Ok((File::from(OwnedFd::from(read)), OwnedFd::from(write)))
 }
 
 /// Head and tail of a stream, plus its hash and length.
@@ -58,6 +44,13 @@ pub struct Accumulator {
     tail: Vec<u8>,
     bytes: u64,
     hasher: Sha256,
+    /// Whether to keep the last line (for progress, when someone watches).
+    lines: bool,
+    /// The line being printed, up to `LINE_MAX` bytes.
+    partial: Vec<u8>,
+    /// The last complete line that is not blank, and how often it changed.
+    last_line: String,
+    lines_seen: u64,
 }
 
 impl Accumulator {
@@ -72,12 +65,27 @@ impl Accumulator {
             tail: Vec::new(),
             bytes: 0,
             hasher: Sha256::new(),
+            lines: false,
+            partial: Vec::new(),
+            last_line: String::new(),
+            lines_seen: 0,
+        }
+    }
+
+    /// Also keeps the last line printed.
+    pub fn with_lines(self) -> Self {
+        Self {
+            lines: true,
+            ..self
         }
     }
 
     pub fn push(&mut self, mut data: &[u8]) {
         self.hasher.update(data);
         self.bytes += data.len() as u64;
+        if self.lines {
+            self.note_lines(data);
+        }
         if self.head.len() < self.head_limit {
             let take = data.len().min(self.head_limit - self.head.len());
             self.head.extend_from_slice(&data[..take]);
@@ -94,6 +102,49 @@ impl Accumulator {
                 self.tail.drain(..cut);
             }
         }
+    }
+
+    /// Keeps the last complete line of `data` that is not blank (looking back no further than
+    /// needed), and the start of the line it leaves unfinished.
+    fn note_lines(&mut self, data: &[u8]) {
+        let Some(last_newline) = memchr::memrchr(b'\n', data) else {
+            self.extend_partial(data);
+            return;
+        };
+        let mut end = last_newline;
+        loop {
+            let start = memchr::memrchr(b'\n', &data[..end]).map_or(0, |i| i + 1);
+            let line = &data[start..end];
+            // The first line of the chunk began in an earlier one.
+            let first = start == 0;
+            let blank = line.iter().all(u8::is_ascii_whitespace)
+                && (!first || self.partial.iter().all(u8::is_ascii_whitespace));
+            if !blank {
+                let mut text = if first {
+                    std::mem::take(&mut self.partial)
+                } else {
+                    Vec::new()
+                };
+                text.extend_from_slice(
+                    &line[..line.len().min(LINE_MAX.saturating_sub(text.len()))],
+                );
+                self.last_line = String::from_utf8_lossy(&text).trim_end().to_string();
+                self.lines_seen += 1;
+                break;
+            }
+            if first {
+                break;
+            }
+            end = start - 1;
+        }
+        self.partial.clear();
+        self.extend_partial(&data[last_newline + 1..]);
+    }
+
+    fn extend_partial(&mut self, data: &[u8]) {
+        let room = LINE_MAX.saturating_sub(self.partial.len());
+        self.partial
+            .extend_from_slice(&data[..data.len().min(room)]);
     }
 
     pub fn snapshot(&self, complete: bool) -> Captured {
@@ -128,8 +179,15 @@ pub struct Reader {
     done: mpsc::Receiver<()>,
 }
 
-pub fn spawn_reader(mut source: File, limit: u64) -> io::Result<Reader> {
-    let state = Arc::new(Mutex::new(Accumulator::new(limit)));
+/// Reads `source` to its end on a thread of its own; with `lines`, it also keeps the last line.
+pub fn spawn_reader(mut source: File, limit: u64, lines: bool) -> io::Result<Reader> {
+    let accumulator = Accumulator::new(limit);
+    let accumulator = if lines {
+        accumulator.with_lines()
+    } else {
+        accumulator
+    };
+    let state = Arc::new(Mutex::new(accumulator));
     let (tx, done) = mpsc::channel();
     let shared = Arc::clone(&state);
     thread::Builder::new()
@@ -153,6 +211,17 @@ pub fn spawn_reader(mut source: File, limit: u64) -> io::Result<Reader> {
 }
 
 impl Reader {
+    /// The last complete line printed that is not blank, if it changed since `seen` last
+    /// was updated.
+    pub fn last_line(&self, seen: &mut u64) -> Option<String> {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.lines_seen == *seen {
+            return None;
+        }
+        *seen = state.lines_seen;
+        Some(state.last_line.clone())
+    }
+
     /// Waits up to `grace` for the end of the stream, then takes what was read.
     pub fn finish(self, grace: Duration) -> Captured {
         let complete = self.done.recv_timeout(grace).is_ok();
@@ -209,6 +278,28 @@ mod tests {
         let data = vec![b'x'; 10_000];
         let c = run(8, &[&data]);
         assert_eq!(c.text, "xx\n[… 9992 bytes elided …]\nxxxxxx");
+    }
+
+    fn last_line(chunks: &[&[u8]]) -> (String, u64) {
+        let mut acc = Accumulator::new(0).with_lines();
+        for chunk in chunks {
+            acc.push(chunk);
+        }
+        (acc.last_line, acc.lines_seen)
+    }
+
+    #[test]
+    fn last_line_is_the_last_complete_one_that_is_not_blank() {
+        assert_eq!(last_line(&[b"one\ntwo\nthr"]), ("two".to_string(), 1));
+        assert_eq!(last_line(&[b"one\ntw", b"o\r\n\n  \nthree"]).0, "two");
+        assert_eq!(last_line(&[b"a\n", b"\n", b"\n"]), ("a".to_string(), 1));
+        assert_eq!(last_line(&[b"no newline yet"]), (String::new(), 0));
+        let long = vec![b'x'; 3 * LINE_MAX];
+        assert_eq!(last_line(&[&long, b"\n"]).0.len(), LINE_MAX);
+        assert_eq!(
+            last_line(&[b"x\n", &long[..LINE_MAX - 1], b"yz\n"]).0.len(),
+            LINE_MAX
+        );
     }
 
     #[test]

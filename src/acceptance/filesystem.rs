@@ -85,14 +85,11 @@ impl WriteRules {
 /// In the child, after fork and before exec: no new privileges, then the rules. Both are
 /// plain system calls (async-signal-safe).
 pub fn restrict_self(fd: RawFd) -> io::Result<()> {
-    // SAFETY: prctl and syscall with integer arguments; `fd` is open in this process.
-    unsafe {
-        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32) != 0 {
-            return Err(io::Error::last_os_error());
-        }
+    rustix::thread::set_no_new_privs(true)?;
+    // SAFETY: a system call with integer arguments; `fd` is open in this process. (Neither
+    // rustix nor the landlock crate enforces a ruleset given by its descriptor.)
+    if unsafe { libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32) } != 0 {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }

@@ -4,7 +4,8 @@
 
 use super::capture::{self, Captured};
 use super::signals::Interrupt;
-use super::{filesystem, network};
+use super::{filesystem, sandbox};
+use rustix::process::{kill_process_group, waitid, Pid, Signal, WaitId, WaitIdOptions};
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -22,7 +23,7 @@ pub struct Spec<'a> {
     pub env: &'a [(OsString, OsString)],
     pub timeout: Duration,
     /// `None` where the platform cannot sandbox; else whether the network is denied too.
-    pub sandbox: Option<(bool, &'a network::Mounts)>,
+    pub sandbox: Option<(bool, &'a sandbox::Mounts)>,
     /// Where the command may write, when the filesystem is restricted.
     pub write_rules: Option<&'a filesystem::WriteRules>,
     pub max_output: u64,
@@ -44,7 +45,12 @@ pub enum Failure {
     Interrupted(i32),
 }
 
-pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> {
+/// Runs the command; `on_line`, if given, hears each new last line of its output while it runs.
+pub fn run(
+    spec: &Spec<'_>,
+    interrupt: &Interrupt,
+    mut on_line: Option<&mut dyn FnMut(&str)>,
+) -> Result<Finished, Failure> {
     let (read, write) = capture::pipe().map_err(Failure::Spawn)?;
     let write_err = write.try_clone().map_err(Failure::Spawn)?;
     let mut command = Command::new(SHELL);
@@ -60,7 +66,7 @@ pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> 
         .process_group(0);
     match (spec.sandbox, spec.write_rules) {
         (Some((deny_network, mounts)), rules) => {
-            network::sandbox(
+            sandbox::sandbox(
                 &mut command,
                 deny_network,
                 mounts,
@@ -76,7 +82,7 @@ pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> 
     drop(command);
     let mut child = spawned.map_err(Failure::Spawn)?;
     let pgid = i32::try_from(child.id()).unwrap_or(i32::MAX);
-    let reader = match capture::spawn_reader(read, spec.max_output) {
+    let reader = match capture::spawn_reader(read, spec.max_output, on_line.is_some()) {
         Ok(reader) => reader,
         Err(e) => {
             kill_group(pgid);
@@ -88,8 +94,14 @@ pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> 
     let mut timed_out = false;
     let mut interrupted = None;
     let mut pause = Duration::from_millis(2);
+    let mut lines_seen = 0;
     // An error from waitid means there is nothing left to wait for: stop polling.
     while let Ok(false) = has_exited(pgid) {
+        if let Some(on_line) = on_line.as_mut() {
+            if let Some(line) = reader.last_line(&mut lines_seen) {
+                on_line(&line);
+            }
+        }
         if let Some(signal) = interrupt.received() {
             interrupted = Some(signal);
             break;
@@ -122,23 +134,15 @@ pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> 
 
 /// Whether the leader has exited, without reaping it.
 fn has_exited(pid: i32) -> io::Result<bool> {
-    // SAFETY: siginfo_t is plain data; waitid fills it in.
-    unsafe {
-        let mut info: libc::siginfo_t = std::mem::zeroed();
-        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
-        if libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(info.si_pid() != 0)
-    }
+    let pid = Pid::from_raw(pid).ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let flags = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+    Ok(waitid(WaitId::Pid(pid), flags)?.is_some())
 }
 
 /// SIGKILL to every process in the group.
 fn kill_group(pgid: i32) {
-    if pgid > 1 {
-        // SAFETY: kill has no memory-safety preconditions; ESRCH (group gone) is fine.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
+    if let Some(pgid) = Pid::from_raw(pgid).filter(|_| pgid > 1) {
+        // ESRCH (the group is gone) is fine.
+        let _ = kill_process_group(pgid, Signal::KILL);
     }
 }

@@ -1,66 +1,88 @@
-//! One spinner line per command on stderr with the elapsed time; silent when not asked for.
+//! A run's progress as events, for whoever shows it: the acceptance layer never prints.
 
-use indicatif::{ProgressBar, ProgressStyle};
-use std::time::Duration;
+use super::{AcceptanceRun, Phase};
+use std::fmt;
+use std::sync::Arc;
 
-pub struct Progress {
-    enabled: bool,
+/// One step of a run, reported from the thread that runs the commands.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// A command starts: the `number`th of at most `total` this run may start.
+    Started {
+        number: usize,
+        total: usize,
+        phase: Phase,
+        command: &'a str,
+    },
+    /// The running command printed `line`, its last complete line that is not blank.
+    Output { line: &'a str },
+    /// The running command ended; `run` says how and how long it took.
+    Finished { run: &'a AcceptanceRun },
+    /// The running command was cut off (interrupted, or it could not start): the run ends with
+    /// an error instead.
+    Abandoned,
+}
+
+/// What receives a run's events.
+pub trait Progress {
+    fn event(&self, event: &Event<'_>);
+}
+
+/// A receiver that requests can carry across threads.
+pub type ProgressSink = Arc<dyn Progress + Send + Sync>;
+
+impl fmt::Debug for dyn Progress + Send + Sync {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+/// Numbers the commands of one run as they start and passes the events on, if anyone listens.
+pub(super) struct Reporter<'a> {
+    sink: Option<&'a dyn Progress>,
     total: usize,
-    done: usize,
+    started: usize,
 }
 
-pub struct Line(Option<(ProgressBar, String)>);
-
-impl Progress {
-    pub fn new(enabled: bool, total: usize) -> Self {
+impl<'a> Reporter<'a> {
+    pub(super) fn new(sink: Option<&'a dyn Progress>, total: usize) -> Self {
         Self {
-            enabled,
+            sink,
             total,
-            done: 0,
+            started: 0,
         }
     }
 
-    pub fn start(&mut self, phase: &str, command: &str) -> Line {
-        self.done += 1;
-        if !self.enabled {
-            return Line(None);
-        }
-        let style = ProgressStyle::with_template("{spinner} {prefix} {elapsed:.dim}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        let bar = ProgressBar::new_spinner().with_style(style);
-        let prefix = format!("[{}/{}] {phase}: {}", self.done, self.total, short(command));
-        bar.set_prefix(prefix.clone());
-        bar.enable_steady_tick(Duration::from_millis(100));
-        Line(Some((bar, prefix)))
+    pub(super) fn started(&mut self, phase: Phase, command: &str) {
+        self.started += 1;
+        self.send(&Event::Started {
+            number: self.started,
+            total: self.total,
+            phase,
+            command,
+        });
     }
-}
 
-/// The command as one short line: a spinner line must not wrap.
-fn short(command: &str) -> String {
-    let first = command.lines().next().unwrap_or_default();
-    match first.char_indices().nth(48) {
-        Some((at, _)) => format!("{}…", &first[..at]),
-        None if first.len() < command.len() => format!("{first}…"),
-        None => first.to_string(),
+    pub(super) fn output(&self, line: &str) {
+        self.send(&Event::Output { line });
     }
-}
 
-impl Line {
-    /// Replaces the spinner with a final line: the command, then `result`.
-    pub fn finish(mut self, result: &str) {
-        if let Some((bar, prefix)) = self.0.take() {
-            // Printed above the bar, then the bar is cleared: the line ends cleanly whatever
-            // the terminal's width.
-            bar.println(format!("  {prefix} — {result}"));
-            bar.finish_and_clear();
-        }
+    pub(super) fn finished(&self, run: &AcceptanceRun) {
+        self.send(&Event::Finished { run });
     }
-}
 
-impl Drop for Line {
-    fn drop(&mut self) {
-        if let Some((bar, _)) = &self.0 {
-            bar.finish_and_clear();
+    pub(super) fn abandoned(&self) {
+        self.send(&Event::Abandoned);
+    }
+
+    /// Whether anyone listens: output lines are looked for only then.
+    pub(super) fn listening(&self) -> bool {
+        self.sink.is_some()
+    }
+
+    fn send(&self, event: &Event<'_>) {
+        if let Some(sink) = self.sink {
+            sink.event(event);
         }
     }
 }

@@ -13,7 +13,6 @@ use crate::repo::Repo;
 use git2::Oid;
 use std::fs::{self, File};
 use std::io;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -128,13 +127,15 @@ fn lock(path: &Path, interrupt: &Interrupt) -> Result<File, AcceptanceError> {
         .open(path)
         .map_err(|source| AcceptanceError::io(format!("open {}", path.display()), source))?;
     loop {
-        // SAFETY: the descriptor is open for the lifetime of `file`.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            return Ok(file);
-        }
-        let err = io::Error::last_os_error();
-        if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
-            return Err(AcceptanceError::io(format!("lock {}", path.display()), err));
+        match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(file),
+            Err(rustix::io::Errno::WOULDBLOCK) => {}
+            Err(err) => {
+                return Err(AcceptanceError::io(
+                    format!("lock {}", path.display()),
+                    err.into(),
+                ))
+            }
         }
         if let Some(signal) = interrupt.received() {
             return Err(AcceptanceError::Interrupted {

@@ -29,7 +29,9 @@ pub fn run(
     let request = CheckRequest {
         message,
         run_acceptance: !args.no_run,
-        progress: out.progress && args.format == Format::Human,
+        progress: (args.format == Format::Human)
+            .then(|| out.progress_sink())
+            .flatten(),
         ..CheckRequest::new(target)
     };
     let report = engine::check(repo, &request);

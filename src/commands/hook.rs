@@ -35,7 +35,7 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error>
     let result = match name {
         HookName::PreCommit => run::pre_commit(repo),
         HookName::CommitMsg => match arg(0) {
-            Some(file) => run::commit_msg(repo, &file, out.progress),
+            Some(file) => run::commit_msg(repo, &file, out.progress_sink()),
             None => Err(run::HookRunError::MessageFile {
                 path: "(none given)".into(),
                 source: std::io::Error::new(

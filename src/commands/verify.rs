@@ -32,11 +32,14 @@ pub fn run(
     let mut reports: Vec<CommitReport> = Vec::with_capacity(commits.len());
     // One ledger line per judged commit, written together at the end (or at the first error).
     let mut entries: Vec<Entry> = Vec::with_capacity(commits.len().max(1));
+    let progress = (args.format == VerifyFormat::Human)
+        .then(|| out.progress_sink())
+        .flatten();
     let requests: Vec<CheckRequest> = commits
         .iter()
         .map(|commit| CheckRequest {
             run_acceptance: !args.no_run,
-            progress: out.progress && args.format == VerifyFormat::Human,
+            progress: progress.clone(),
             policy_base,
             all_agent: args.all_agent,
             require_evidence: true,

@@ -1,6 +1,7 @@
 //! What each installed hook does when git runs it. Every hook that can stop git fails closed:
 //! an error is returned and becomes a non-zero exit.
 
+use crate::acceptance::progress::ProgressSink;
 use crate::approval;
 use crate::diff::Change;
 use crate::engine::{self, CheckRequest, CommitReport, EngineError, Target};
@@ -119,7 +120,7 @@ pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
 pub fn commit_msg(
     repo: &Repo,
     message_file: &Path,
-    progress: bool,
+    progress: Option<ProgressSink>,
 ) -> Result<HookRun, HookRunError> {
     let bytes = std::fs::read(message_file).map_err(|source| HookRunError::MessageFile {
         path: message_file.to_path_buf(),

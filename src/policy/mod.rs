@@ -3,6 +3,7 @@
 
 pub mod acceptance;
 pub mod risk;
+pub mod task;
 
 use crate::glob::{Case, GlobList};
 use crate::repo::{Repo, RepoError};
@@ -14,6 +15,7 @@ use toml::Spanned;
 
 pub use acceptance::AcceptancePolicy;
 pub use risk::RiskPolicy;
+pub use task::{RawTask, TaskSpec};
 
 pub const POLICY_FILE: &str = ".agentguard.toml";
 /// The example shipped with agentguard is the built-in default policy, byte for byte.
@@ -266,65 +268,6 @@ struct RawAllowlist {
     findings: Vec<String>,
 }
 
-/// A human-written task: `[tasks."<id>"]` in the policy or `.agentguard/tasks/<id>.toml`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawTask {
-    pub goal: Option<String>,
-    pub allow: Option<Vec<Spanned<String>>>,
-    #[serde(default)]
-    pub deny: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub acceptance: Vec<String>,
-    #[serde(default)]
-    pub requires_approval: Vec<Spanned<String>>,
-}
-
-/// A task definition with its globs compiled.
-#[derive(Debug, Clone)]
-pub struct TaskSpec {
-    /// Where it was defined, e.g. ".agentguard/tasks/T-1.toml at base 1a2b3c".
-    pub source: String,
-    pub goal: Option<String>,
-    pub allow: Option<GlobList>,
-    pub deny: GlobList,
-    pub acceptance: Vec<String>,
-    pub requires_approval: Vec<String>,
-}
-
-impl TaskSpec {
-    pub fn compile(
-        raw: RawTask,
-        text: &SourceText<'_>,
-        categories: &BTreeSet<String>,
-    ) -> Result<Self, PolicyError> {
-        for category in &raw.requires_approval {
-            if !categories.contains(category.get_ref()) {
-                return Err(text.error_at(
-                    category.span(),
-                    format!(
-                        "unknown risk category `{}` in requires_approval (known: {})",
-                        category.get_ref(),
-                        categories.iter().cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-            }
-        }
-        Ok(Self {
-            source: text.file.clone(),
-            goal: raw.goal,
-            allow: raw.allow.as_deref().map(|a| text.globs(a)).transpose()?,
-            deny: text.globs_ignoring_case(&raw.deny)?,
-            acceptance: raw.acceptance,
-            requires_approval: raw
-                .requires_approval
-                .into_iter()
-                .map(Spanned::into_inner)
-                .collect(),
-        })
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct AgentRules {
     pub branches: GlobList,
@@ -410,7 +353,7 @@ impl Policy {
         let mut tasks = BTreeMap::new();
         for (id, spec) in raw.tasks {
             let span = spec.span();
-            if !crate::task::is_valid_task_id(&id) {
+            if !task::is_valid_task_id(&id) {
                 return Err(text.error_at(span, format!("invalid task id `{id}`")));
             }
             let task_text = SourceText {

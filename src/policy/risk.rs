@@ -3,10 +3,8 @@
 use super::{PolicyError, SourceText};
 use crate::finding::Action;
 use crate::glob::GlobList;
-use crate::risk::Matcher;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, OnceLock};
 use toml::Spanned;
 
 /// Built-in categories and their default actions.
@@ -70,33 +68,13 @@ pub struct RiskCategory {
     pub content: Vec<String>,
 }
 
+/// The categories in force; the built-in ones come first, in `BUILTIN_CATEGORIES` order.
 #[derive(Debug, Clone)]
 pub struct RiskPolicy {
     pub categories: Vec<RiskCategory>,
-    /// Every path glob and content rule, compiled once for this policy, on first use: a human
-    /// commit, which is never scanned, does not pay for it.
-    matcher: OnceLock<Result<Arc<Matcher>, String>>,
 }
 
 impl RiskPolicy {
-    pub fn new(categories: Vec<RiskCategory>) -> Self {
-        Self {
-            categories,
-            matcher: OnceLock::new(),
-        }
-    }
-
-    /// The compiled rules (each policy regex was already validated when the policy was read).
-    pub fn matcher(&self) -> Result<Arc<Matcher>, String> {
-        self.matcher
-            .get_or_init(|| {
-                Matcher::build(&self.categories)
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string())
-            })
-            .clone()
-    }
-
     pub fn category_names(&self) -> BTreeSet<String> {
         self.categories.iter().map(|c| c.name.clone()).collect()
     }
@@ -184,7 +162,7 @@ pub(super) fn compile(
             }
         }
     }
-    Ok(RiskPolicy::new(categories))
+    Ok(RiskPolicy { categories })
 }
 
 fn is_valid_category_name(name: &str) -> bool {

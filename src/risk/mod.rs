@@ -5,30 +5,35 @@
 //! Secrets are redacted in every message; each finding carries a stable fingerprint that the
 //! policy's `[allowlist] findings` accepts.
 
+mod compiled;
+mod content_rules;
+mod fingerprints;
+mod guard_config;
 mod matcher;
+mod path_rules;
 pub mod paths;
 pub mod providers;
 pub mod rules;
 pub mod secrets;
 pub mod tampering;
 
+pub use compiled::CompiledPolicy;
+pub use fingerprints::{fingerprint, secret_fingerprint};
 pub use matcher::{Matcher, MatcherError};
 
-use crate::diff::{display_path, Change, Entry, FileAdditions, Side, Status};
+use crate::diff::{Change, Entry, FileAdditions, Side, Status};
 use crate::finding::{Finding, Kind};
 use crate::policy::risk::RiskCategory;
-use crate::policy::{Allowlist, Policy};
+use crate::policy::Allowlist;
 use crate::task::AcceptanceCommand;
-use paths::FileContext;
-use rules::Check;
-use sha2::{Digest, Sha256};
 
 /// Everything the risk rules look at for one change.
 pub struct RiskInput<'a> {
     pub change: &'a Change,
     pub additions: &'a [FileAdditions],
     pub acceptance: &'a [AcceptanceCommand],
-    pub policy: &'a Policy,
+    /// The policy in force, with its rules compiled.
+    pub compiled: &'a CompiledPolicy,
     /// The repository's hooks directory (`core.hooksPath`) when it lies inside the work tree,
     /// relative to it: the hooks that run agentguard are guard-config wherever they live.
     pub hooks_path: Option<&'a str>,
@@ -37,17 +42,6 @@ pub struct RiskInput<'a> {
 pub const CREDENTIALS: &str = "credentials";
 pub const GUARD_CONFIG: &str = "guard-config";
 pub const TEST_TAMPERING: &str = "test-tampering";
-
-/// Content findings kept per file and category; the rest are counted in one summary finding.
-const MAX_LINE_FINDINGS: usize = 25;
-
-/// Hits validated per file and category; past this the summary says "at least", so a file of
-/// a million matching lines costs no more than one of a thousand.
-const MAX_COUNTED_HITS: usize = 1_000;
-
-/// Rounds of sha256 behind a secret's fingerprint: the fingerprint is public, the secret may
-/// be a short password, so guessing it from the fingerprint must cost this much per guess.
-const SECRET_FINGERPRINT_ROUNDS: u32 = 10_000;
 
 /// A change built from paths alone, outside any repository: for scanning fixtures, corpora
 /// and benchmarks. Each entry is (status, old path, new path); blob ids are zero.
@@ -85,9 +79,9 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
     input: &RiskInput<'_>,
     files: impl IntoIterator<Item = F>,
 ) -> Vec<Finding> {
-    let risk = &input.policy.risk;
-    let allowlist = &input.policy.allowlist;
-    let matcher = match risk.matcher() {
+    let risk = &input.compiled.policy.risk;
+    let allowlist = &input.compiled.policy.allowlist;
+    let matcher = match input.compiled.matcher() {
         Ok(matcher) => matcher,
         // Fail closed: without its rules the change cannot be cleared.
         Err(reason) => {
@@ -106,10 +100,10 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
         findings: Vec::new(),
     };
     for entry in &input.change.entries {
-        path_rules(&mut out, &matcher, entry);
+        path_rules::path_rules(&mut out, matcher, entry);
     }
-    guarded_files(&mut out, input);
-    test_tampering(&mut out, input);
+    guard_config::guarded_files(&mut out, input);
+    tampering::test_tampering(&mut out, input);
     // Only guard-config survives the path allowlist; without content rules of its own there
     // is nothing to look for in an allowlisted file (vendored code, generated data).
     let guard_has_content = risk
@@ -122,7 +116,7 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
         {
             continue;
         }
-        content_rules(&mut out, &matcher, file);
+        content_rules::content_rules(&mut out, matcher, file);
     }
     out.findings
 }
@@ -185,40 +179,12 @@ impl Collector<'_> {
     }
 }
 
-/// First 16 hex digits of sha256 over category, path and matched text: stable across line
-/// moves and rebases, different for a different secret or file.
-pub fn fingerprint(category: &str, path: &str, matched: &str) -> String {
-    let mut hasher = Sha256::new();
-    for part in [category, path, matched] {
-        hasher.update(part.as_bytes());
-        hasher.update([0u8]);
-    }
-    crate::diff::hex(&hasher.finalize()[..8])
-}
-
-/// The fingerprint of a secret: like `fingerprint`, but over a domain-separated input
-/// stretched through `SECRET_FINGERPRINT_ROUNDS` rounds of sha256, so that a published
-/// fingerprint does not give away a short password to a brute-force search.
-pub fn secret_fingerprint(category: &str, path: &str, matched: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(b"agentguard secret fingerprint v1\0");
-    for part in [category, path, matched] {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part.as_bytes());
-    }
-    let mut digest = hasher.finalize();
-    for _ in 0..SECRET_FINGERPRINT_ROUNDS {
-        digest = Sha256::digest(digest);
-    }
-    crate::diff::hex(&digest[..8])
-}
-
 /// `text` with every credential the policy's rules recognise (provider tokens, private keys,
 /// URL passwords, secret assignments, bearer and basic auth, JWTs) replaced by its redacted
 /// form, as in findings: `` `ghp_…` (40 chars, redacted) ``. For any text shown to people:
 /// messages, acceptance commands and their output.
-pub fn redact_secrets(policy: &Policy, text: &str) -> String {
-    match policy.risk.matcher() {
+pub fn redact_secrets(compiled: &CompiledPolicy, text: &str) -> String {
+    match compiled.matcher() {
         Ok(matcher) => matcher.redact(text),
         // Fail closed: text that cannot be checked is not shown.
         Err(_) => format!(
@@ -228,357 +194,19 @@ pub fn redact_secrets(policy: &Policy, text: &str) -> String {
     }
 }
 
-fn path_rules(out: &mut Collector<'_>, matcher: &Matcher, entry: &Entry) {
-    let mut touched: Vec<(String, bool, Option<String>)> = Vec::new();
-    if let Some(old) = &entry.old {
-        touched.push((old.display_path(), false, None));
-    }
-    if let Some(new) = &entry.new {
-        let path = new.display_path();
-        touched.retain(|(p, _, _)| *p != path);
-        touched.push((path.clone(), true, None));
-        if let Some(link) = &entry.symlink {
-            // A link to a directory exposes every file below it.
-            for target in link.resolved.iter().chain(link.exposes.iter()) {
-                touched.push((display_path(target), true, Some(path.clone())));
-            }
-        }
-    }
-    for index in 0..out.categories.len() {
-        let category = &out.categories[index];
-        let builtin = matcher.paths(index);
-        for (path, new_side, link) in &touched {
-            // A deleted secret file is no leak; every other category cares about removals too.
-            if category.name == CREDENTIALS && !new_side {
-                continue;
-            }
-            let bytes = path.as_bytes();
-            let (glob, source) = if let Some(glob) = category.paths.first_match(bytes) {
-                (
-                    glob.to_string(),
-                    format!("policy [risk.{}] paths", category.name),
-                )
-            } else if let Some(glob) = builtin.include.first_match(bytes) {
-                if builtin.exclude.is_match(bytes) {
-                    continue;
-                }
-                (glob.to_string(), "built-in path rule".to_string())
-            } else if let Some(word) = paths::builtin_word(&category.name, path) {
-                (format!("word:{word}"), "built-in path rule".to_string())
-            } else {
-                continue;
-            };
-            let verb = match (entry.status, new_side) {
-                (Status::Added, _) => "adds",
-                (Status::Deleted, _) => "deletes",
-                (Status::Renamed, false) => "renames away",
-                (Status::Renamed, true) => "renames into",
-                _ => "modifies",
-            };
-            let (shown, message) = match link {
-                Some(link) => (
-                    link.clone(),
-                    format!(
-                        "symlink to `{path}`, a file covered by `{}` ({})",
-                        category.name, category.description
-                    ),
-                ),
-                None => (
-                    path.clone(),
-                    format!(
-                        "{verb} a file covered by `{}` ({})",
-                        category.name, category.description
-                    ),
-                ),
-            };
-            let rule = format!("path matches `{glob}` ({source})");
-            out.push(index, &shown, None, message, &rule, &format!("path:{glob}"));
-            break;
-        }
-    }
-}
-
-/// Files that guard the rules wherever the repository puts them: the approvals' trust root
-/// (`[approvals] allowed_signers`: a key added there approves anything) and the hooks
-/// directory named by `core.hooksPath`.
-fn guarded_files(out: &mut Collector<'_>, input: &RiskInput<'_>) {
-    if let Some(signers) = input.policy.approvals.allowed_signers.as_deref() {
-        guard(
-            out,
-            input,
-            signers,
-            false,
-            "the `[approvals] allowed_signers` file: whoever is listed there can approve anything",
-            "path is `[approvals] allowed_signers`",
-        );
-    }
-    if let Some(hooks) = input.hooks_path {
-        guard(
-            out,
-            input,
-            hooks,
-            true,
-            "the hooks directory (`core.hooksPath`) whose hooks run agentguard",
-            "path is below `core.hooksPath`",
-        );
-    }
-}
-
-/// A guard-config finding for each entry touching `target` (a file, or a directory and what
-/// is below it), by its own paths or through a symlink.
-fn guard(
-    out: &mut Collector<'_>,
-    input: &RiskInput<'_>,
-    target: &str,
-    directory: bool,
-    what: &str,
-    rule: &str,
-) {
-    let target = target.trim().trim_start_matches("./").trim_end_matches('/');
-    let Some(index) = out.index(GUARD_CONFIG) else {
-        return;
-    };
-    if target.is_empty() {
-        return;
-    }
-    let hits = |p: &str| {
-        p == target || (directory && p.strip_prefix(target).is_some_and(|r| r.starts_with('/')))
-    };
-    for entry in &input.change.entries {
-        let touched = [&entry.old, &entry.new]
-            .into_iter()
-            .flatten()
-            .map(|side| side.display_path())
-            .chain(entry.symlink.iter().flat_map(|link| {
-                link.resolved
-                    .iter()
-                    .chain(link.exposes.iter())
-                    .map(|p| display_path(p))
-            }))
-            .find(|p| hits(p));
-        let Some(path) = touched else { continue };
-        let shown = entry
-            .new
-            .as_ref()
-            .or(entry.old.as_ref())
-            .map_or(path.clone(), |s| s.display_path());
-        let already = out
-            .findings
-            .iter()
-            .any(|f| f.category == GUARD_CONFIG && f.path.as_deref() == Some(shown.as_str()));
-        if already {
-            continue;
-        }
-        out.push(
-            index,
-            &shown,
-            None,
-            format!("changes `{path}`, {what}"),
-            rule,
-            &format!("path:{rule}"),
-        );
-    }
-}
-
-fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
-    let Some(index) = out.index(TEST_TAMPERING) else {
-        return;
-    };
-    // Setup commands run first, in the same checkout: what they run shapes the tests too.
-    let commands = input
-        .acceptance
-        .iter()
-        .map(|c| (c.command.as_str(), "acceptance command"))
-        .chain(
-            input
-                .policy
-                .acceptance
-                .setup
-                .iter()
-                .map(|c| (c.as_str(), "acceptance setup command")),
-        );
-    let scripts: Vec<(String, (&str, &str))> = commands
-        .flat_map(|c| {
-            tampering::files_run_by(c.0)
-                .into_iter()
-                .map(move |f| (f, c))
-        })
-        .collect();
-    let named: Vec<String> = scripts.iter().map(|(f, _)| f.clone()).collect();
-    for entry in &input.change.entries {
-        let old = entry.old.as_ref().map(|s| display_path(&s.path));
-        let new = entry.new.as_ref().map(|s| display_path(&s.path));
-        let gone = match (&old, &new) {
-            (Some(old), None) if paths::is_test_path(old) => Some((
-                old,
-                "deletes a test file".to_string(),
-                "deleted test file",
-                "deleted".to_string(),
-            )),
-            // Test-ness by the runners' conventions as well as by directory:
-            // `tests/test_a.py` -> `tests/test_a.py.disabled` stays in the tree, unrun.
-            (Some(old), Some(new))
-                if entry.status == Status::Renamed
-                    && ((paths::is_test_path(old) && !paths::is_test_path(new))
-                        || (paths::is_runnable_test(old) && !paths::is_runnable_test(new))) =>
-            {
-                Some((
-                    old,
-                    format!("renames test file away to `{new}`, where it no longer runs as a test"),
-                    "test file renamed out of the test tree",
-                    format!("renamed:{new}"),
-                ))
-            }
-            _ => None,
-        };
-        if let Some((path, message, rule, matched)) = gone {
-            out.push(index, path, None, message, rule, &matched);
-        }
-        for path in old
-            .iter()
-            .chain(new.iter().filter(|n| Some(*n) != old.as_ref()))
-        {
-            if !tampering::runs(&named, path) {
-                continue;
-            }
-            let mut commands: Vec<(&str, &str)> = scripts
-                .iter()
-                .filter(|(f, _)| tampering::runs(std::slice::from_ref(f), path))
-                .map(|(_, c)| *c)
-                .collect();
-            commands.dedup();
-            let kind = commands.first().map_or("acceptance command", |c| c.1);
-            let listed: Vec<&str> = commands.iter().map(|c| c.0).collect();
-            out.push(
-                index,
-                path,
-                None,
-                format!(
-                    "edits `{path}`, which the {kind} `{}` runs or reads",
-                    listed.join("`, `")
-                ),
-                "file run by an acceptance command",
-                "acceptance-script",
-            );
-        }
-    }
-}
-
-fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &FileAdditions) {
-    let ctx = FileContext::of(&file.path);
-    let scan = matcher.scan_lines(&file.path, &file.lines, ctx, MAX_COUNTED_HITS);
-    let hits = scan.hits;
-    let mut per_category = vec![0usize; out.categories.len()];
-    let mut more = vec![0usize; out.categories.len()];
-    // Secret fingerprints are slow on purpose: one per distinct secret and rule in the file.
-    let mut prints: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    let mut print_of = |secret: bool, category: &str, matched: &str| -> String {
-        if !secret {
-            return fingerprint(category, &file.path, matched);
-        }
-        prints
-            .entry(matched.to_string())
-            .or_insert_with(|| secret_fingerprint(category, &file.path, matched))
-            .clone()
-    };
-    for hit in hits {
-        let rule = matcher.rule(hit.rule);
-        let category = &out.categories[rule.category].name;
-        let secret = category == CREDENTIALS || matches!(rule.check, Check::Secret(_));
-        let matched = format!("{}\0{}", rule.id, hit.matched);
-        if per_category[rule.category] >= MAX_LINE_FINDINGS {
-            // Only an allowlisted finding is left out of the count; with no fingerprints
-            // listed there is nothing to compute.
-            let listed = !out.allowlist.findings.is_empty()
-                && out.allowlisted(
-                    rule.category,
-                    &file.path,
-                    &print_of(secret, category, &matched),
-                );
-            if !listed && !out.allowlisted(rule.category, &file.path, "") {
-                more[rule.category] += 1;
-            }
-            continue;
-        }
-        let message = if secret {
-            match &hit.name {
-                Some(name) => format!(
-                    "{} `{}`: {}",
-                    rule.label,
-                    snippet(name),
-                    secrets::redact(&hit.matched)
-                ),
-                None => format!("{}: {}", rule.label, secrets::redact(&hit.matched)),
-            }
-        } else {
-            format!("{}: `{}`", rule.label, snippet(&hit.matched))
-        };
-        let source = if rule.builtin {
-            format!("content rule `{}` (built-in)", rule.id)
-        } else {
-            format!(
-                "content rule `{}` (policy [risk.{category}] content)",
-                rule.id
-            )
-        };
-        let print = print_of(secret, category, &matched);
-        if out.push_printed(
-            rule.category,
-            &file.path,
-            (!file.binary).then_some(hit.line),
-            message,
-            &source,
-            print,
-        ) {
-            per_category[rule.category] += 1;
-        }
-    }
-    for (index, count) in more.into_iter().enumerate() {
-        if count > 0 {
-            let name = out.categories[index].name.clone();
-            let at_least = if scan.truncated.get(index).copied().unwrap_or(false) {
-                "at least "
-            } else {
-                ""
-            };
-            out.push(
-                index,
-                &file.path,
-                None,
-                format!(
-                    "{at_least}{count} more added lines match {name} rules (the first {MAX_LINE_FINDINGS} are listed)"
-                ),
-                "content rules",
-                "more",
-            );
-        }
-    }
-}
-
-/// A short, single-line excerpt of non-secret matched text.
-fn snippet(text: &str) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let trimmed = flat.trim();
-    if trimmed.chars().count() > 60 {
-        let cut: String = trimmed.chars().take(57).collect();
-        format!("{cut}...")
-    } else {
-        trimmed.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::content_rules::MAX_LINE_FINDINGS;
     use super::*;
     use crate::diff::AddedLine;
     use crate::finding::Action;
-    use crate::policy::{PolicySource, DEFAULT_POLICY};
+    use crate::policy::{Policy, PolicySource, DEFAULT_POLICY};
+    use sha2::{Digest, Sha256};
 
-    fn policy(text: &str) -> Policy {
-        Policy::parse(text, "test policy", PolicySource::DefaultNoBase).unwrap()
+    fn policy(text: &str) -> CompiledPolicy {
+        CompiledPolicy::new(
+            Policy::parse(text, "test policy", PolicySource::DefaultNoBase).unwrap(),
+        )
     }
 
     fn added(path: &str, text: &str) -> (Change, Vec<FileAdditions>) {
@@ -599,13 +227,13 @@ mod tests {
         (change, files)
     }
 
-    fn scan_text(policy: &Policy, path: &str, text: &str) -> Vec<Finding> {
+    fn scan_text(compiled: &CompiledPolicy, path: &str, text: &str) -> Vec<Finding> {
         let (change, files) = added(path, text);
         scan(&RiskInput {
             change: &change,
             additions: &files,
             acceptance: &[],
-            policy,
+            compiled,
             hooks_path: None,
         })
     }

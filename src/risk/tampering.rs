@@ -1,6 +1,9 @@
 //! Which repository files an acceptance command runs: editing them changes what "the tests
 //! pass" means, so the change that edits them cannot also be the change they judge.
 
+use super::{paths, Collector, RiskInput, TEST_TAMPERING};
+use crate::diff::{display_path, Status};
+
 /// Extensions of files a command line typically executes or reads as configuration.
 const SCRIPT_EXTENSIONS: [&str; 16] = [
     "sh", "bash", "zsh", "py", "js", "mjs", "cjs", "ts", "rb", "pl", "ps1", "php", "lua", "mk",
@@ -182,6 +185,87 @@ fn matches_file(pattern: &str, path: &str) -> bool {
         return false;
     }
     same(&parts[parts.len() - depth..].join("/"))
+}
+
+pub(super) fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
+    let Some(index) = out.index(TEST_TAMPERING) else {
+        return;
+    };
+    // Setup commands run first, in the same checkout: what they run shapes the tests too.
+    let commands = input
+        .acceptance
+        .iter()
+        .map(|c| (c.command.as_str(), "acceptance command"))
+        .chain(
+            input
+                .compiled
+                .policy
+                .acceptance
+                .setup
+                .iter()
+                .map(|c| (c.as_str(), "acceptance setup command")),
+        );
+    let scripts: Vec<(String, (&str, &str))> = commands
+        .flat_map(|c| files_run_by(c.0).into_iter().map(move |f| (f, c)))
+        .collect();
+    let named: Vec<String> = scripts.iter().map(|(f, _)| f.clone()).collect();
+    for entry in &input.change.entries {
+        let old = entry.old.as_ref().map(|s| display_path(&s.path));
+        let new = entry.new.as_ref().map(|s| display_path(&s.path));
+        let gone = match (&old, &new) {
+            (Some(old), None) if paths::is_test_path(old) => Some((
+                old,
+                "deletes a test file".to_string(),
+                "deleted test file",
+                "deleted".to_string(),
+            )),
+            // Test-ness by the runners' conventions as well as by directory:
+            // `tests/test_a.py` -> `tests/test_a.py.disabled` stays in the tree, unrun.
+            (Some(old), Some(new))
+                if entry.status == Status::Renamed
+                    && ((paths::is_test_path(old) && !paths::is_test_path(new))
+                        || (paths::is_runnable_test(old) && !paths::is_runnable_test(new))) =>
+            {
+                Some((
+                    old,
+                    format!("renames test file away to `{new}`, where it no longer runs as a test"),
+                    "test file renamed out of the test tree",
+                    format!("renamed:{new}"),
+                ))
+            }
+            _ => None,
+        };
+        if let Some((path, message, rule, matched)) = gone {
+            out.push(index, path, None, message, rule, &matched);
+        }
+        for path in old
+            .iter()
+            .chain(new.iter().filter(|n| Some(*n) != old.as_ref()))
+        {
+            if !runs(&named, path) {
+                continue;
+            }
+            let mut commands: Vec<(&str, &str)> = scripts
+                .iter()
+                .filter(|(f, _)| runs(std::slice::from_ref(f), path))
+                .map(|(_, c)| *c)
+                .collect();
+            commands.dedup();
+            let kind = commands.first().map_or("acceptance command", |c| c.1);
+            let listed: Vec<&str> = commands.iter().map(|c| c.0).collect();
+            out.push(
+                index,
+                path,
+                None,
+                format!(
+                    "edits `{path}`, which the {kind} `{}` runs or reads",
+                    listed.join("`, `")
+                ),
+                "file run by an acceptance command",
+                "acceptance-script",
+            );
+        }
+    }
 }
 
 #[cfg(test)]

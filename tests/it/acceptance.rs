@@ -894,3 +894,67 @@ fn a_relative_writable_path_is_a_policy_error() {
     );
     assert!(stderr.contains(":2:13:"), "{stderr}");
 }
+
+/// Records progress events as lines of text.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl agentguard::acceptance::progress::Progress for Recorder {
+    fn event(&self, event: &agentguard::acceptance::progress::Event<'_>) {
+        use agentguard::acceptance::progress::Event;
+        let line = match *event {
+            Event::Started {
+                number,
+                total,
+                phase,
+                command,
+            } => format!("started {number}/{total} {}: {command}", phase.as_str()),
+            Event::Output { line } => format!("output {line}"),
+            Event::Finished { run } => format!("finished {}", run.outcome()),
+            Event::Abandoned => "abandoned".to_string(),
+        };
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+#[test]
+fn progress_is_reported_as_events_with_secrets_redacted() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("b.txt", "b\n");
+    let token = format!("gh{}_{}", "p", "UnitFixtureQ7z2Lp9Xw4Rt8Kd3Mv6Hs1NbY");
+    // The first command's text holds no token; the shell joins one in what it prints.
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Acceptance: echo first; sleep 0.5; echo \"key gh\"\"p_UnitFixtureQ7z2Lp9Xw4Rt8Kd3Mv6Hs1NbY\"; sleep 0.5",
+        &format!("Agent-Acceptance: test {token} = x || exit 3"),
+    ]));
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let request = agentguard::engine::CheckRequest {
+        progress: Some(recorder.clone()),
+        ..agentguard::engine::CheckRequest::new(agentguard::engine::Target::Rev("HEAD".into()))
+    };
+    let opened = agentguard::repo::Repo::open(&repo.path()).unwrap();
+    let report = agentguard::engine::check(&opened, &request).unwrap();
+    assert_eq!(report.acceptance.len(), 2);
+    let events = recorder.0.lock().unwrap().clone();
+    let first =
+        "echo first; sleep 0.5; echo \"key gh\"\"p_UnitFixtureQ7z2Lp9Xw4Rt8Kd3Mv6Hs1NbY\"; sleep 0.5";
+    assert_eq!(events[0], format!("started 1/2 acceptance: {first}"));
+    assert!(events.contains(&"output first".to_string()), "{events:#?}");
+    let finished = events.iter().position(|e| e == "finished passed").unwrap();
+    // The line the shell printed carries the whole token: it reaches the display redacted.
+    assert_eq!(
+        events[finished - 1],
+        "output key `ghp_…` (40 chars, redacted)",
+        "{events:#?}"
+    );
+    assert_eq!(
+        &events[finished + 1..],
+        [
+            "started 2/2 acceptance: test `ghp_…` (40 chars, redacted) = x || exit 3".to_string(),
+            "finished exited with code 3".to_string(),
+        ],
+        "{events:#?}"
+    );
+    assert!(events.iter().all(|e| !e.contains(&token)), "{events:#?}");
+}

@@ -130,8 +130,10 @@ fn trailer_layers_never_unblock_a_path() {
                     fingerprint: diff::fingerprint(&entries),
                     entries,
                 };
-                let (plain, _) = task::assemble(&repo, &policy, None, &AgentTrailers::default())
-                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let mut globs = task::TrailerGlobs::default();
+                let (plain, _) =
+                    task::assemble(&repo, &policy, None, &AgentTrailers::default(), &mut globs)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 // The trailers go through the real parser, as a commit message carries them.
                 let mut message = String::from("Work\n\nAgent-Task: T-1\n");
                 for glob in &trailer_allow {
@@ -141,7 +143,7 @@ fn trailer_layers_never_unblock_a_path() {
                     message.push_str(&format!("Agent-Deny: {glob}\n"));
                 }
                 let trailers = AgentTrailers::from_trailers(&trailers::parse(&message, "#"));
-                let (narrowed, _) = task::assemble(&repo, &policy, None, &trailers)
+                let (narrowed, _) = task::assemble(&repo, &policy, None, &trailers, &mut globs)
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 let before = blocked_paths(&change, &plain);
                 let after = blocked_paths(&change, &narrowed);
@@ -364,7 +366,9 @@ fn surrounding() -> impl Strategy<Value = String> {
 
 #[test]
 fn redaction_never_shows_a_secret() {
-    let policy = Policy::parse(DEFAULT_POLICY, "default", PolicySource::DefaultNoBase).unwrap();
+    let policy = risk::CompiledPolicy::new(
+        Policy::parse(DEFAULT_POLICY, "default", PolicySource::DefaultNoBase).unwrap(),
+    );
     let strategy = (
         surrounding(),
         select(&[" ", "\n", "\t", " = ", ": "][..]),

@@ -6,7 +6,7 @@ use crate::support::{findings, msg, TestRepo, TASK};
 use agentguard::diff::{AddedLine, FileAdditions, Status};
 use agentguard::finding::Finding;
 use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
-use agentguard::risk::{detached_change, scan, RiskInput};
+use agentguard::risk::{detached_change, scan, CompiledPolicy, RiskInput};
 use agentguard::task::AcceptanceCommand;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -33,12 +33,18 @@ struct Case {
     acceptance: Vec<String>,
 }
 
+fn default_policy() -> CompiledPolicy {
+    CompiledPolicy::new(
+        Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase).unwrap(),
+    )
+}
+
 /// Joins the `%%` split markers that keep provider-format tokens out of the repository.
 fn join_markers(text: &str) -> String {
     text.replace("%%", "")
 }
 
-fn scan_case(policy: &Policy, case: &Case) -> Vec<Finding> {
+fn scan_case(compiled: &CompiledPolicy, case: &Case) -> Vec<Finding> {
     let content = join_markers(&case.content);
     let (status, old, new) = match case.status.as_deref() {
         Some("deleted") => (Status::Deleted, Some(case.path.as_str()), None),
@@ -78,7 +84,7 @@ fn scan_case(policy: &Policy, case: &Case) -> Vec<Finding> {
         change: &change,
         additions: &additions,
         acceptance: &acceptance,
-        policy,
+        compiled,
         hooks_path: None,
     })
 }
@@ -105,7 +111,7 @@ fn secretish_windows(line: &str) -> Vec<String> {
 
 #[test]
 fn corpus_precision_and_recall() {
-    let policy = Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase).unwrap();
+    let policy = default_policy();
     let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
     let mut report = Vec::new();
     for (file, cases) in [
@@ -171,7 +177,7 @@ fn corpus_precision_and_recall() {
 
 #[test]
 fn every_finding_has_a_stable_fingerprint() {
-    let policy = Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase).unwrap();
+    let policy = default_policy();
     for case in load("true_positives.toml") {
         let first = scan_case(&policy, &case);
         let second = scan_case(&policy, &case);
@@ -682,7 +688,7 @@ fn credentials_in_other_categories_snippets_are_masked() {
 
 #[test]
 fn redact_secrets_is_public_and_exact() {
-    let policy = Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase).unwrap();
+    let policy = default_policy();
     let github = fake_github_token();
     let output = format!("fatal: push to origin with {github} failed\ntest result: ok\n");
     assert_eq!(
@@ -832,7 +838,7 @@ fn climbing_out_of_temp_and_commented_where_are_caught() {
 
 #[test]
 fn one_long_line_of_secrets_is_scanned_in_bounded_work() {
-    let policy = Policy::parse(DEFAULT_POLICY, "built-in", PolicySource::DefaultNoBase).unwrap();
+    let policy = default_policy();
     // 160,000 assignments on one 4.6 MB line: every hit used to rescan the line and every
     // earlier hit. The summary says counting stopped, so the work done was bounded.
     let line = "a_token=\"Zq8LmR2vXw9KpT4nB7\";".repeat(160_000);
@@ -849,7 +855,7 @@ fn one_long_line_of_secrets_is_scanned_in_bounded_work() {
         change: &change,
         additions: &additions,
         acceptance: &[],
-        policy: &policy,
+        compiled: &policy,
         hooks_path: None,
     });
     assert_eq!(found.len(), 26);

@@ -4,6 +4,10 @@
 //! is denied, a new, empty network namespace (only a loopback interface that is down), so
 //! neither the internet nor the host's loopback servers are reachable.
 
+#[cfg(target_os = "linux")]
+use rustix::mount::{MountFlags, MountPropagationFlags};
+#[cfg(target_os = "linux")]
+use std::ffi::CStr;
 use std::ffi::CString;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
@@ -39,8 +43,14 @@ pub struct Mounts {
     writable: Option<CString>,
     /// Each made read-only, with the flags its mount already has (a user namespace may not
     /// drop `nosuid`, `nodev`, ... from a mount it inherited).
-    read_only: Vec<(CString, libc::c_ulong)>,
+    read_only: Vec<(CString, Locked)>,
 }
+
+/// The flags of a mount that a remount must keep.
+#[cfg(target_os = "linux")]
+type Locked = MountFlags;
+#[cfg(not(target_os = "linux"))]
+type Locked = ();
 
 impl Mounts {
     /// Protects `paths` (the user's work tree and git directories), leaving `checkout`
@@ -81,31 +91,27 @@ fn c_path(path: &Path) -> Option<CString> {
 
 /// The flags of the mount holding `path` that a remount must keep.
 #[cfg(target_os = "linux")]
-fn locked_flags(path: &Path) -> libc::c_ulong {
-    let Some(c) = c_path(path) else { return 0 };
-    // SAFETY: `c` is NUL-terminated; `stat` is a plain out-parameter.
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut stat) } != 0 {
-        return 0;
-    }
+fn locked_flags(path: &Path) -> Locked {
+    use rustix::fs::StatVfsMountFlags as St;
+    let Ok(stat) = rustix::fs::statvfs(path) else {
+        return MountFlags::empty();
+    };
     let pairs = [
-        (libc::ST_NOSUID, libc::MS_NOSUID),
-        (libc::ST_NODEV, libc::MS_NODEV),
-        (libc::ST_NOEXEC, libc::MS_NOEXEC),
-        (libc::ST_NOATIME, libc::MS_NOATIME),
-        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
-        (libc::ST_RELATIME, libc::MS_RELATIME),
+        (St::NOSUID, MountFlags::NOSUID),
+        (St::NODEV, MountFlags::NODEV),
+        (St::NOEXEC, MountFlags::NOEXEC),
+        (St::NOATIME, MountFlags::NOATIME),
+        (St::NODIRATIME, MountFlags::NODIRATIME),
+        (St::RELATIME, MountFlags::RELATIME),
     ];
     pairs
         .iter()
-        .filter(|(st, _)| stat.f_flag & *st != 0)
-        .fold(0, |flags, (_, ms)| flags | ms)
+        .filter(|(st, _)| stat.f_flag.contains(*st))
+        .fold(MountFlags::empty(), |flags, (_, ms)| flags | *ms)
 }
 
 #[cfg(not(target_os = "linux"))]
-fn locked_flags(_: &Path) -> u64 {
-    0
-}
+fn locked_flags(_: &Path) -> Locked {}
 
 /// `uid_map`/`gid_map` lines, formatted before fork.
 #[cfg(target_os = "linux")]
@@ -118,8 +124,8 @@ struct Maps {
 #[cfg(target_os = "linux")]
 impl Maps {
     fn current() -> Self {
-        // SAFETY: getuid/getgid cannot fail.
-        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        let uid = rustix::process::getuid().as_raw();
+        let gid = rustix::process::getgid().as_raw();
         Self {
             uid: format!("{uid} {uid} 1\n").into_bytes(),
             gid: format!("{gid} {gid} 1\n").into_bytes(),
@@ -138,7 +144,8 @@ pub fn sandbox(
     let maps = Maps::current();
     let mounts = mounts.clone();
     // SAFETY: `enter` and `restrict_self` make only async-signal-safe calls (unshare, open,
-    // write, close, mount, prctl, landlock_restrict_self) on data prepared before fork.
+    // write, close, mount, mount_setattr, fork, prctl, landlock_restrict_self) on data
+    // prepared before fork, through rustix's raw system calls or libc's.
     unsafe {
         command.pre_exec(move || {
             enter(&maps, network, &mounts)?;
@@ -167,29 +174,34 @@ pub fn sandbox(
 
 #[cfg(target_os = "linux")]
 fn enter(maps: &Maps, network: bool, mounts: &Mounts) -> io::Result<()> {
-    let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS;
+    use rustix::thread::UnshareFlags;
+    let mut flags = UnshareFlags::NEWUSER | UnshareFlags::NEWNS;
     if network {
-        flags |= libc::CLONE_NEWNET;
+        flags |= UnshareFlags::NEWNET;
     }
     unshare(flags)?;
     // Map the process's own ids (root stays root, but only inside the new namespace).
     maps.write()?;
     // Nothing mounted here may propagate back to the host.
-    mount(None, c"/", None, libc::MS_REC | libc::MS_PRIVATE)?;
+    rustix::mount::mount_change(
+        c"/",
+        MountPropagationFlags::REC | MountPropagationFlags::PRIVATE,
+    )?;
     for (path, locked) in &mounts.read_only {
-        mount(Some(path), path, None, libc::MS_BIND | libc::MS_REC)?;
+        rustix::mount::mount_bind_recursive(path.as_c_str(), path.as_c_str())?;
         set_read_only(path, true, *locked)?;
     }
     if let Some(path) = &mounts.writable {
-        mount(Some(path), path, None, libc::MS_BIND | libc::MS_REC)?;
-        set_read_only(path, false, 0)?;
+        rustix::mount::mount_bind_recursive(path.as_c_str(), path.as_c_str())?;
+        set_read_only(path, false, MountFlags::empty())?;
     }
     // Lock the mounts: copied into a namespace of a new user namespace, they can no longer be
     // unmounted or made writable, even by root inside it. The new PID namespace makes the
     // command's shell an init whose end ends every process it left behind, `setsid` or not.
-    unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID)?;
+    unshare(UnshareFlags::NEWUSER | UnshareFlags::NEWNS | UnshareFlags::NEWPID)?;
     maps.write()?;
-    // SAFETY: fork is async-signal-safe; this process has a single thread.
+    // SAFETY: fork is async-signal-safe; this process has a single thread. (rustix offers
+    // fork only to runtimes.)
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(io::Error::last_os_error());
@@ -198,11 +210,12 @@ fn enter(maps: &Maps, network: bool, mounts: &Mounts) -> io::Result<()> {
         stand_in_for(pid);
     }
     // A /proc of the new PID namespace: the host's processes are not the command's business.
-    let _ = mount(
-        Some(c"proc"),
+    let _ = rustix::mount::mount(
+        c"proc",
         c"/proc",
-        Some(c"proc"),
-        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        c"proc",
+        MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
+        None,
     );
     Ok(())
 }
@@ -211,32 +224,44 @@ fn enter(maps: &Maps, network: bool, mounts: &Mounts) -> io::Result<()> {
 /// open, waits for the init, and ends the way the init ended.
 #[cfg(target_os = "linux")]
 fn stand_in_for(init: libc::pid_t) -> ! {
-    // SAFETY: plain syscalls; `status` is a valid out-parameter; this never returns.
+    use rustix::process::{waitpid, Pid, WaitOptions};
+    // Release the spawn pipes and the output pipe, so the caller sees the exec and EOF.
+    // SAFETY: plain system calls; no descriptor is used again in this process. (rustix has no
+    // close_range.)
     unsafe {
-        // Release the spawn pipes and the output pipe, so the caller sees the exec and EOF.
         if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) != 0 {
             for fd in 0..1024 {
                 libc::close(fd);
             }
         }
-        let mut status = 0;
-        loop {
-            let waited = libc::waitpid(init, &mut status, 0);
-            if waited == init {
-                break;
-            }
-            if waited < 0 && *libc::__errno_location() != libc::EINTR {
-                libc::_exit(127);
-            }
+    }
+    let Some(init) = Pid::from_raw(init) else {
+        exit(127)
+    };
+    let status = loop {
+        match waitpid(Some(init), WaitOptions::empty()) {
+            Ok(Some((_, status))) => break status,
+            Ok(None) | Err(rustix::io::Errno::INTR) => {}
+            Err(_) => exit(127),
         }
-        if libc::WIFSIGNALED(status) {
-            let signal = libc::WTERMSIG(status);
+    };
+    if let Some(signal) = status.terminating_signal() {
+        // End the same way. SAFETY: plain system calls with integer arguments. (rustix raises
+        // only the signals it names.)
+        unsafe {
             libc::signal(signal, libc::SIG_DFL);
             libc::kill(libc::getpid(), signal);
-            libc::_exit(128 + signal);
         }
-        libc::_exit(libc::WEXITSTATUS(status))
+        exit(128 + signal);
     }
+    exit(status.exit_status().unwrap_or(127))
+}
+
+/// Ends a forked child at once: no exit handlers, no unwinding, nothing of the parent's.
+#[cfg(target_os = "linux")]
+fn exit(code: i32) -> ! {
+    // SAFETY: `_exit` is async-signal-safe and runs nothing of this process's.
+    unsafe { libc::_exit(code) }
 }
 
 #[cfg(target_os = "linux")]
@@ -252,12 +277,10 @@ impl Maps {
 }
 
 #[cfg(target_os = "linux")]
-fn unshare(flags: libc::c_int) -> io::Result<()> {
-    // SAFETY: a plain syscall.
-    if unsafe { libc::unshare(flags) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+fn unshare(flags: rustix::thread::UnshareFlags) -> io::Result<()> {
+    // SAFETY: the descriptor table (`FILES`) is never unshared, which is what could leave
+    // another thread with descriptors it cannot use; this process has a single thread anyway.
+    Ok(unsafe { rustix::thread::unshare_unsafe(flags) }?)
 }
 
 /// `struct mount_attr` of mount_setattr(2).
@@ -276,14 +299,15 @@ const MOUNT_ATTR_RDONLY: u64 = 0x1;
 /// Makes the mount at `path` and every mount below it read-only (or writable again).
 /// Kernels before 5.12 lack mount_setattr: there the top mount alone is remounted.
 #[cfg(target_os = "linux")]
-fn set_read_only(path: &std::ffi::CStr, read_only: bool, locked: libc::c_ulong) -> io::Result<()> {
+fn set_read_only(path: &CStr, read_only: bool, locked: Locked) -> io::Result<()> {
     let attr = MountAttr {
         attr_set: if read_only { MOUNT_ATTR_RDONLY } else { 0 },
         attr_clr: if read_only { 0 } else { MOUNT_ATTR_RDONLY },
         propagation: 0,
         userns_fd: 0,
     };
-    // SAFETY: `path` is NUL-terminated and `attr` lives across the call.
+    // SAFETY: `path` is NUL-terminated and `attr` lives across the call. (rustix has no
+    // mount_setattr.)
     let done = unsafe {
         libc::syscall(
             libc::SYS_mount_setattr,
@@ -301,48 +325,27 @@ fn set_read_only(path: &std::ffi::CStr, read_only: bool, locked: libc::c_ulong) 
     if error.raw_os_error() != Some(libc::ENOSYS) {
         return Err(error);
     }
-    let rdonly = if read_only { libc::MS_RDONLY } else { 0 };
-    mount(
-        None,
+    let rdonly = if read_only {
+        MountFlags::RDONLY
+    } else {
+        MountFlags::empty()
+    };
+    // A bind remount reads no options.
+    Ok(rustix::mount::mount_remount(
         path,
-        None,
-        libc::MS_BIND | libc::MS_REMOUNT | rdonly | locked,
-    )
+        MountFlags::BIND | rdonly | locked,
+        c"",
+    )?)
 }
 
 #[cfg(target_os = "linux")]
-fn mount(
-    source: Option<&std::ffi::CStr>,
-    target: &std::ffi::CStr,
-    kind: Option<&std::ffi::CStr>,
-    flags: libc::c_ulong,
-) -> io::Result<()> {
-    let source = source.map_or(std::ptr::null(), |s| s.as_ptr());
-    let kind = kind.map_or(std::ptr::null(), |k| k.as_ptr());
-    // SAFETY: NUL-terminated strings or null, as mount(2) takes them.
-    if unsafe { libc::mount(source, target.as_ptr(), kind, flags, std::ptr::null()) } != 0 {
-        return Err(io::Error::last_os_error());
+fn write_file(path: &CStr, data: &[u8]) -> io::Result<()> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
+    if rustix::io::write(&fd, data)? != data.len() {
+        return Err(io::ErrorKind::WriteZero.into());
     }
     Ok(())
-}
-
-#[cfg(target_os = "linux")]
-fn write_file(path: &std::ffi::CStr, data: &[u8]) -> io::Result<()> {
-    // SAFETY: `path` is NUL-terminated and `data` is a valid buffer.
-    unsafe {
-        let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let written = libc::write(fd, data.as_ptr().cast(), data.len());
-        let result = if written == data.len() as isize {
-            Ok(())
-        } else {
-            Err(io::Error::last_os_error())
-        };
-        libc::close(fd);
-        result
-    }
 }
 
 /// Whether this platform can sandbox commands (and so isolate the network); `Err` names the

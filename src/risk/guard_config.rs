@@ -1,0 +1,87 @@
+//! The files that guard the rules wherever the repository keeps them: the approvals' trust
+//! root and the hooks directory. Changing either is `guard-config`, which nothing silences.
+
+use super::{Collector, RiskInput, GUARD_CONFIG};
+use crate::diff::display_path;
+
+/// Files that guard the rules wherever the repository puts them: the approvals' trust root
+/// (`[approvals] allowed_signers`: a key added there approves anything) and the hooks
+/// directory named by `core.hooksPath`.
+pub(super) fn guarded_files(out: &mut Collector<'_>, input: &RiskInput<'_>) {
+    if let Some(signers) = input.compiled.policy.approvals.allowed_signers.as_deref() {
+        guard(
+            out,
+            input,
+            signers,
+            false,
+            "the `[approvals] allowed_signers` file: whoever is listed there can approve anything",
+            "path is `[approvals] allowed_signers`",
+        );
+    }
+    if let Some(hooks) = input.hooks_path {
+        guard(
+            out,
+            input,
+            hooks,
+            true,
+            "the hooks directory (`core.hooksPath`) whose hooks run agentguard",
+            "path is below `core.hooksPath`",
+        );
+    }
+}
+
+/// A guard-config finding for each entry touching `target` (a file, or a directory and what
+/// is below it), by its own paths or through a symlink.
+fn guard(
+    out: &mut Collector<'_>,
+    input: &RiskInput<'_>,
+    target: &str,
+    directory: bool,
+    what: &str,
+    rule: &str,
+) {
+    let target = target.trim().trim_start_matches("./").trim_end_matches('/');
+    let Some(index) = out.index(GUARD_CONFIG) else {
+        return;
+    };
+    if target.is_empty() {
+        return;
+    }
+    let hits = |p: &str| {
+        p == target || (directory && p.strip_prefix(target).is_some_and(|r| r.starts_with('/')))
+    };
+    for entry in &input.change.entries {
+        let touched = [&entry.old, &entry.new]
+            .into_iter()
+            .flatten()
+            .map(|side| side.display_path())
+            .chain(entry.symlink.iter().flat_map(|link| {
+                link.resolved
+                    .iter()
+                    .chain(link.exposes.iter())
+                    .map(|p| display_path(p))
+            }))
+            .find(|p| hits(p));
+        let Some(path) = touched else { continue };
+        let shown = entry
+            .new
+            .as_ref()
+            .or(entry.old.as_ref())
+            .map_or(path.clone(), |s| s.display_path());
+        let already = out
+            .findings
+            .iter()
+            .any(|f| f.category == GUARD_CONFIG && f.path.as_deref() == Some(shown.as_str()));
+        if already {
+            continue;
+        }
+        out.push(
+            index,
+            &shown,
+            None,
+            format!("changes `{path}`, {what}"),
+            rule,
+            &format!("path:{rule}"),
+        );
+    }
+}
