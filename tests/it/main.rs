@@ -15,6 +15,7 @@ mod install;
 mod ledger;
 mod properties;
 mod risk;
+mod snapshots;
 mod support;
 mod trailers;
 mod verify;
