@@ -4,13 +4,14 @@
 use crate::acceptance::{self, AcceptanceError, AcceptanceRun, RunOptions};
 use crate::approval::{self, ApprovalError};
 use crate::diff::{Change, DiffError};
-use crate::evidence::{self, Evidence, Verdict};
+use crate::evidence::{self, Evidence};
 use crate::finding::{Action, Finding, Kind};
 use crate::policy::{Policy, PolicyError};
 use crate::repo::{Repo, RepoError};
 use crate::risk::{self, RiskInput};
 use crate::task::{self, AgentTrailers, Task};
 use crate::trailers;
+use crate::verdict::Verdict;
 use git2::Oid;
 use std::rc::Rc;
 
@@ -98,8 +99,8 @@ pub struct CommitReport {
 }
 
 impl CommitReport {
-    pub fn passed(&self) -> bool {
-        !self.findings.iter().any(Finding::blocks)
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of(&self.findings)
     }
 
     /// Evidence of this agent change; `None` for a human commit, which is never diffed.
@@ -114,11 +115,7 @@ impl CommitReport {
             task: self.task.id.clone(),
             agent: self.task.agent_name.clone(),
             policy: self.policy_source.clone(),
-            verdict: if self.passed() {
-                Verdict::Pass
-            } else {
-                Verdict::Block
-            },
+            verdict: self.verdict(),
             acceptance_ran: acceptance_ran || self.task.acceptance.is_empty(),
             tool: format!("agentguard {}", env!("CARGO_PKG_VERSION")),
             time: evidence::now_rfc3339(),

@@ -50,6 +50,13 @@ pub enum Action {
 }
 
 impl Action {
+    /// The spelling read back from a stored record.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Action::Warn, Action::Approve, Action::Block]
+            .into_iter()
+            .find(|a| a.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Warn => "warn",
@@ -131,10 +138,6 @@ impl Finding {
 
     /// Whether this finding, as it stands, keeps the change from passing.
     pub fn blocks(&self) -> bool {
-        match self.action {
-            Action::Block => true,
-            Action::Approve => !self.approved,
-            Action::Warn => false,
-        }
+        crate::verdict::blocks(self.action, self.approved)
     }
 }

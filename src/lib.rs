@@ -26,16 +26,12 @@ pub mod scope;
 pub mod symlink;
 pub mod task;
 pub mod trailers;
+pub mod verdict;
 
 use clap::Parser;
 use std::ffi::OsString;
 
-/// The result of a command that could evaluate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Pass,
-    Block,
-}
+pub use verdict::Verdict;
 
 pub const EXIT_PASS: u8 = 0;
 pub const EXIT_BLOCK: u8 = 1;
@@ -60,8 +56,8 @@ where
     };
     let out = output::Output::new(cli.color);
     match run(&cli, &out) {
-        Ok(Outcome::Pass) => EXIT_PASS,
-        Ok(Outcome::Block) => EXIT_BLOCK,
+        Ok(Verdict::Pass) => EXIT_PASS,
+        Ok(Verdict::Block) => EXIT_BLOCK,
         Err(e) => {
             let mut text = format!("agentguard: error: {e}\n");
             if let Some(hint) = e.hint() {
@@ -73,7 +69,7 @@ where
     }
 }
 
-fn run(cli: &cli::Cli, out: &output::Output) -> Result<Outcome, error::Error> {
+fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
     if let Some(dir) = &cli.directory {
         std::env::set_current_dir(dir).map_err(|source| error::Error::Directory {
             path: dir.clone(),

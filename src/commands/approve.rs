@@ -9,9 +9,9 @@ use crate::output::Output;
 use crate::policy::Policy;
 use crate::repo::Repo;
 use crate::report::printable;
-use crate::Outcome;
+use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdict, Error> {
     let keygen = SshKeygen::find()?;
     let target = if args.staged {
         Target::Staged
@@ -99,7 +99,7 @@ pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Outcome, Err
 }
 
 /// Says what the approval now covers and what still waits, and whether it counts at all.
-fn summarize(report: &CommitReport, approval: &Approval, policy: &Policy, out: &Output) -> Outcome {
+fn summarize(report: &CommitReport, approval: &Approval, policy: &Policy, out: &Output) -> Verdict {
     let mine = report.approvals.iter().rev().find(|c| {
         c.approval
             .as_ref()
@@ -155,8 +155,8 @@ fn summarize(report: &CommitReport, approval: &Approval, policy: &Policy, out: &
     }
     out.stdout(&text);
     if counts {
-        Outcome::Pass
+        Verdict::Pass
     } else {
-        Outcome::Block
+        Verdict::Block
     }
 }

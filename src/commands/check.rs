@@ -8,14 +8,14 @@ use crate::ledger;
 use crate::output::Output;
 use crate::repo::Repo;
 use crate::report::{self, human};
-use crate::Outcome;
+use crate::Verdict;
 
 pub fn run(
     repo: &Repo,
     args: &CheckArgs,
     out: &Output,
     verbosity: human::Verbosity,
-) -> Result<Outcome, Error> {
+) -> Result<Verdict, Error> {
     let started = std::time::Instant::now();
     let message = match &args.message_file {
         Some(path) => Some(read_message(path)?),
@@ -48,11 +48,9 @@ pub fn run(
         Format::Human => human::render(&reports, &human::Styles::new(out.color), verbosity),
     };
     out.stdout(&text);
-    Ok(if reports.iter().all(|r| r.passed()) {
-        Outcome::Pass
-    } else {
-        Outcome::Block
-    })
+    Ok(Verdict::all(
+        reports.iter().map(engine::CommitReport::verdict),
+    ))
 }
 
 /// Writes the evidence and says where to stderr, so stdout stays the report.

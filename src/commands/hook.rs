@@ -9,11 +9,11 @@ use crate::ledger::Entry;
 use crate::output::Output;
 use crate::repo::Repo;
 use crate::report::human;
-use crate::Outcome;
+use crate::Verdict;
 use std::io::Read;
 use std::time::Instant;
 
-pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict, Error> {
     let started = Instant::now();
     let name = HookName::parse(&args.name).ok_or_else(|| Error::UnknownHook(args.name.clone()))?;
     let command = format!("hook {}", name.as_str());
@@ -28,7 +28,7 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error>
                 "agentguard: {} skipped by AGENTGUARD_SKIP ({reason}); recorded in the ledger as a bypass by {who}\n",
                 name.as_str()
             ));
-            return Ok(Outcome::Pass);
+            return Ok(Verdict::Pass);
         }
     }
     let arg = |i: usize| args.args.get(i).map(std::path::PathBuf::from);
@@ -79,7 +79,7 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error>
                 "agentguard: warning: {} failed: {e}\n",
                 name.as_str()
             ));
-            return Ok(Outcome::Pass);
+            return Ok(Verdict::Pass);
         }
     };
     let rewrite_kind = args
@@ -89,11 +89,7 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error>
         .unwrap_or_default();
     record(repo, out, &command, (name, &rewrite_kind), &hook_run, took);
     render(&hook_run, name, out);
-    Ok(if hook_run.passed() {
-        Outcome::Pass
-    } else {
-        Outcome::Block
-    })
+    Ok(hook_run.verdict())
 }
 
 fn record(
@@ -144,7 +140,7 @@ fn record(
 fn render(hook_run: &HookRun, name: HookName, out: &Output) {
     let styles = human::Styles::new(out.color);
     let mut text = String::new();
-    if hook_run.passed() {
+    if hook_run.verdict().passed() {
         for report in hook_run.reports.iter().filter(|r| r.agent) {
             text.push_str(&format!(
                 "agentguard {}: {}\n",
@@ -162,7 +158,7 @@ fn render(hook_run: &HookRun, name: HookName, out: &Output) {
     for note in &hook_run.notes {
         text.push_str(&format!("agentguard: {note}\n"));
     }
-    if !hook_run.passed() && name.can_block() {
+    if !hook_run.verdict().passed() && name.can_block() {
         text.push_str("agentguard: blocked; a person can skip the hooks deliberately with AGENTGUARD_SKIP=\"<reason>\" (recorded in the ledger)\n");
     }
     if !text.is_empty() {

@@ -2,13 +2,13 @@
 
 use crate::cli::{LogArgs, LogFormat, VerdictFilter};
 use crate::error::Error;
-use crate::ledger::{self, render, Entry, Verdict};
+use crate::ledger::{self, render, Entry, LineVerdict};
 use crate::output::Output;
 use crate::repo::Repo;
 use crate::report::human::Styles;
-use crate::Outcome;
+use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Verdict, Error> {
     let since = args.since.as_deref().map(ledger::parse_since).transpose()?;
     let ledger = ledger::read(repo.common_dir())?;
     warn_skipped(&ledger, out);
@@ -28,8 +28,8 @@ pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Outcome, Error> 
         })
         .filter(|e| match args.verdict {
             None => true,
-            Some(VerdictFilter::Pass) => e.verdict == Verdict::Pass,
-            Some(VerdictFilter::Block) => e.verdict == Verdict::Block,
+            Some(VerdictFilter::Pass) => e.verdict == LineVerdict::Judged(Verdict::Pass),
+            Some(VerdictFilter::Block) => e.verdict == LineVerdict::Judged(Verdict::Block),
         })
         // A line whose time cannot be read is not known to be recent enough.
         .filter(|e| since.is_none_or(|s| e.system_time().is_some_and(|t| t >= s)))
@@ -44,7 +44,7 @@ pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Outcome, Error> 
         LogFormat::Human => render::log_human(&entries, &Styles::new(out.color)),
     };
     out.stdout(&text);
-    Ok(Outcome::Pass)
+    Ok(Verdict::Pass)
 }
 
 /// Unreadable lines are reported on stderr, so the output itself stays parseable.

@@ -6,9 +6,9 @@ use crate::ledger::{self, render, Summary};
 use crate::output::Output;
 use crate::repo::Repo;
 use crate::report::human::Styles;
-use crate::Outcome;
+use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &ReportArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &ReportArgs, out: &Output) -> Result<Verdict, Error> {
     let ledger = ledger::read(repo.common_dir())?;
     super::log::warn_skipped(&ledger, out);
     let rollbacks = ledger::rolled_back(repo, &ledger);
@@ -19,5 +19,5 @@ pub fn run(repo: &Repo, args: &ReportArgs, out: &Output) -> Result<Outcome, Erro
         ReportFormat::Markdown => render::report_markdown(&summary),
     };
     out.stdout(&text);
-    Ok(Outcome::Pass)
+    Ok(Verdict::Pass)
 }

@@ -8,9 +8,9 @@ use crate::output::Output;
 use crate::repo::Repo;
 use crate::report::human::Styles;
 use crate::report::show::{self, Shown};
-use crate::Outcome;
+use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Verdict, Error> {
     let spec = args.rev.clone().unwrap_or_else(|| "HEAD".to_string());
     // The change as it is now (fingerprint, approvals verified against the base policy);
     // acceptance is not re-run: `show` reports what was recorded.
@@ -55,7 +55,7 @@ pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Outcome, Error>
             notes_ref: report.notes_ref.clone(),
             reason,
         }),
-        (Some(_), None) => Ok(Outcome::Pass),
-        (None, None) => Ok(Outcome::Block),
+        (Some(_), None) => Ok(Verdict::Pass),
+        (None, None) => Ok(Verdict::Block),
     }
 }

@@ -4,9 +4,9 @@ use crate::cli::TaskCommand;
 use crate::error::Error;
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::Outcome;
+use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &TaskCommand, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &TaskCommand, out: &Output) -> Result<Verdict, Error> {
     match args {
         TaskCommand::New { id, force } => {
             let file = crate::onboarding::new_task(repo, id, *force)?;
@@ -34,5 +34,5 @@ pub fn run(repo: &Repo, args: &TaskCommand, out: &Output) -> Result<Outcome, Err
             }
         }
     }
-    Ok(Outcome::Pass)
+    Ok(Verdict::Pass)
 }

@@ -7,14 +7,14 @@ use crate::ledger::Entry;
 use crate::output::Output;
 use crate::repo::Repo;
 use crate::report::{self, human};
-use crate::Outcome;
+use crate::Verdict;
 
 pub fn run(
     repo: &Repo,
     args: &VerifyArgs,
     out: &Output,
     verbosity: human::Verbosity,
-) -> Result<Outcome, Error> {
+) -> Result<Verdict, Error> {
     let range = match (&args.range, &args.base) {
         (Some(range), _) => repo.resolve_range(range)?,
         (None, Some(base)) => repo.resolve_range(&format!("{base}..HEAD"))?,
@@ -60,7 +60,7 @@ pub fn run(
     }
     if commits.is_empty() {
         entries.push(Entry {
-            verdict: crate::ledger::Verdict::Pass,
+            verdict: crate::ledger::LineVerdict::Judged(Verdict::Pass),
             ..Entry::new("verify")
         });
     }
@@ -73,11 +73,7 @@ pub fn run(
         })?,
         None => out.stdout(&text),
     }
-    Ok(if reports.iter().all(CommitReport::passed) {
-        Outcome::Pass
-    } else {
-        Outcome::Block
-    })
+    Ok(Verdict::all(reports.iter().map(CommitReport::verdict)))
 }
 
 /// Every commit of the range is judged as being on the branch the range belongs to. CI

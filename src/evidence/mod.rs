@@ -8,6 +8,7 @@ mod side_by_side;
 use crate::acceptance::AcceptanceRun;
 use crate::finding::Finding;
 use crate::repo::{Repo, RepoError};
+use crate::verdict::Verdict;
 use git2::Oid;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -28,22 +29,6 @@ pub enum EvidenceError {
         path: PathBuf,
         source: std::io::Error,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Pass,
-    Block,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Block => "block",
-        }
-    }
 }
 
 /// One evidence note (SPEC §5). Unknown keys are ignored so newer notes stay readable.

@@ -8,6 +8,7 @@ use crate::evidence::{self, Evidence, EvidenceError};
 use crate::finding::Kind;
 use crate::policy::Policy;
 use crate::repo::{Repo, RepoError};
+use crate::verdict::Verdict;
 use std::path::{Path, PathBuf};
 
 /// The hooks agentguard handles, in the order git runs them.
@@ -92,8 +93,8 @@ pub struct HookRun {
 }
 
 impl HookRun {
-    pub fn passed(&self) -> bool {
-        self.reports.iter().all(CommitReport::passed)
+    pub fn verdict(&self) -> Verdict {
+        Verdict::all(self.reports.iter().map(CommitReport::verdict))
     }
 }
 
@@ -132,7 +133,7 @@ pub fn commit_msg(
     };
     let report = engine::check(repo, &request)?;
     let mut run = HookRun::default();
-    if report.passed() {
+    if report.verdict().passed() {
         if let Some(evidence) = report.to_evidence(true) {
             evidence::record(repo, &report.notes_ref, &evidence)?;
             run.notes
@@ -240,7 +241,7 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
                     repo.short(oid),
                     verdict.as_str()
                 ));
-                if verdict == evidence::Verdict::Block {
+                if verdict == Verdict::Block {
                     // The amend is made; say loudly that it would not pass.
                     run.reports.push(report);
                 }

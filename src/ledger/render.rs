@@ -1,9 +1,10 @@
 //! Text for `log` and `report`: human, JSON and Markdown. Renderers only format.
 
 use super::summary::{Group, Rollback, RollbackCause, Summary};
-use super::{Entry, EntryFinding, Verdict};
+use super::{Entry, EntryFinding, LineVerdict};
 use crate::report::human::Styles;
 use crate::report::printable;
+use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -61,9 +62,11 @@ pub fn log_human(entries: &[&Entry], styles: &Styles) -> String {
         // Padded before styling: escape codes would count as width.
         let verdict = format!("{:<7}", printable(entry.verdict.as_str()));
         let verdict = match entry.verdict {
-            Verdict::Pass => styles.green.apply_to(verdict),
-            Verdict::Block | Verdict::Error => styles.red.apply_to(verdict),
-            Verdict::Bypass => styles.yellow.apply_to(verdict),
+            LineVerdict::Judged(Verdict::Pass) => styles.green.apply_to(verdict),
+            LineVerdict::Judged(Verdict::Block) | LineVerdict::Error => {
+                styles.red.apply_to(verdict)
+            }
+            LineVerdict::Bypass => styles.yellow.apply_to(verdict),
             _ => styles.dim.apply_to(verdict),
         };
         let _ = write!(

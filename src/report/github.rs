@@ -23,7 +23,7 @@ pub fn render(reports: &[CommitReport]) -> (String, String) {
         }
     }
     let agent = reports.iter().filter(|r| r.agent).count();
-    let blocked = reports.iter().filter(|r| !r.passed()).count();
+    let blocked = reports.iter().filter(|r| !r.verdict().passed()).count();
     let _ = writeln!(
         commands,
         "agentguard: {} — {blocked} of {agent} agent commit{} blocked, {} human commit{} passed untouched",

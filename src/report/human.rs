@@ -5,6 +5,7 @@ use super::plural;
 use super::printable;
 use crate::engine::CommitReport;
 use crate::finding::{Action, Finding, Kind};
+use crate::verdict::Verdict;
 use console::Style;
 use std::fmt::Write;
 
@@ -41,12 +42,12 @@ pub enum Verbosity {
 pub fn render(reports: &[CommitReport], styles: &Styles, verbosity: Verbosity) -> String {
     let mut out = String::new();
     for report in reports {
-        if verbosity == Verbosity::Quiet && report.passed() {
+        if verbosity == Verbosity::Quiet && report.verdict().passed() {
             continue;
         }
         render_one(&mut out, report, styles, verbosity);
     }
-    if verbosity != Verbosity::Quiet || !reports.iter().all(CommitReport::passed) {
+    if verbosity != Verbosity::Quiet || !super::verdict(reports).passed() {
         render_verdict(&mut out, reports, styles);
     }
     out
@@ -258,13 +259,13 @@ fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
         .filter(|f| f.action == Action::Approve && !f.approved)
         .count();
     let warnings = findings.iter().filter(|f| f.action == Action::Warn).count();
-    if blocking + pending == 0 {
+    if super::verdict(reports).passed() {
         let extra = if warnings > 0 {
             format!(" ({warnings} warning{})", plural(warnings))
         } else {
             String::new()
         };
-        let _ = writeln!(out, "verdict: {}{extra}", st.green.apply_to("pass"));
+        let _ = writeln!(out, "verdict: {}{extra}", st.green.apply_to(Verdict::Pass));
     } else {
         let mut parts = Vec::new();
         if blocking > 0 {
@@ -279,7 +280,7 @@ fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
         let _ = writeln!(
             out,
             "verdict: {} — {}",
-            st.red.apply_to("block"),
+            st.red.apply_to(Verdict::Block),
             parts.join(", ")
         );
     }

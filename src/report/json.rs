@@ -5,12 +5,13 @@ use crate::acceptance::AcceptanceRun;
 use crate::approval::verify::Checked;
 use crate::engine::CommitReport;
 use crate::finding::Finding;
+use crate::verdict::Verdict;
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Report<'a> {
     schema: &'static str,
-    verdict: &'static str,
+    verdict: Verdict,
     commits: Vec<Commit<'a>>,
 }
 
@@ -25,7 +26,7 @@ struct Commit<'a> {
     agent_name: Option<&'a str>,
     fingerprint: Option<&'a str>,
     policy: &'a str,
-    verdict: &'static str,
+    verdict: Verdict,
     findings: &'a [Finding],
     acceptance: &'a [AcceptanceRun],
     approvals: &'a [Checked],
@@ -47,7 +48,7 @@ pub fn render(reports: &[CommitReport]) -> String {
                 agent_name: r.task.agent_name.as_deref(),
                 fingerprint: r.fingerprint.as_deref(),
                 policy: &r.policy_source,
-                verdict: if r.passed() { "pass" } else { "block" },
+                verdict: r.verdict(),
                 findings: &r.findings,
                 acceptance: &r.acceptance,
                 approvals: &r.approvals,

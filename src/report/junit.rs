@@ -17,7 +17,7 @@ use std::io;
 /// Output lines of a failed command kept in its failure text.
 const TAIL_LINES: usize = 40;
 
-enum Outcome {
+enum CaseResult {
     Passed,
     Failed {
         message: String,
@@ -30,7 +30,7 @@ enum Outcome {
 struct Case {
     name: String,
     time_ms: u64,
-    outcome: Outcome,
+    outcome: CaseResult,
     /// Lines for `<system-out>`: warnings and approved findings.
     out: Vec<String>,
 }
@@ -44,7 +44,7 @@ struct Suite {
 }
 
 impl Suite {
-    fn count(&self, pick: impl Fn(&Outcome) -> bool) -> usize {
+    fn count(&self, pick: impl Fn(&CaseResult) -> bool) -> usize {
         self.cases.iter().filter(|c| pick(&c.outcome)).count()
     }
 
@@ -53,12 +53,12 @@ impl Suite {
     }
 }
 
-fn failed(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::Failed { .. })
+fn failed(outcome: &CaseResult) -> bool {
+    matches!(outcome, CaseResult::Failed { .. })
 }
 
-fn skipped(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::Skipped(_))
+fn skipped(outcome: &CaseResult) -> bool {
+    matches!(outcome, CaseResult::Skipped(_))
 }
 
 pub fn render(reports: &[CommitReport]) -> String {
@@ -129,14 +129,14 @@ fn write_case(writer: &mut Writer<Vec<u8>>, short: &str, case: &Case) -> io::Res
         .with_attribute(("name", attr(&case.name).as_str()))
         .with_attribute(("classname", attr(&format!("agentguard.{short}")).as_str()))
         .with_attribute(("time", seconds(case.time_ms).as_str()));
-    if matches!(case.outcome, Outcome::Passed) && case.out.is_empty() {
+    if matches!(case.outcome, CaseResult::Passed) && case.out.is_empty() {
         element.write_empty()?;
         return Ok(());
     }
     element.write_inner_content(|w| {
         match &case.outcome {
-            Outcome::Passed => {}
-            Outcome::Failed {
+            CaseResult::Passed => {}
+            CaseResult::Failed {
                 message,
                 kind,
                 text: body,
@@ -146,7 +146,7 @@ fn write_case(writer: &mut Writer<Vec<u8>>, short: &str, case: &Case) -> io::Res
                     .with_attribute(("type", attr(kind).as_str()))
                     .write_text_content(BytesText::new(&text(body)))?;
             }
-            Outcome::Skipped(message) => {
+            CaseResult::Skipped(message) => {
                 w.create_element("skipped")
                     .with_attribute(("message", attr(message).as_str()))
                     .write_empty()?;
@@ -175,7 +175,7 @@ fn suite(report: &CommitReport) -> Suite {
             cases: vec![Case {
                 name: "agent checks".to_string(),
                 time_ms: 0,
-                outcome: Outcome::Skipped(
+                outcome: CaseResult::Skipped(
                     "human commit: not agent work, passes untouched".to_string(),
                 ),
                 out: Vec::new(),
@@ -191,10 +191,7 @@ fn suite(report: &CommitReport) -> Suite {
         properties.push(("fingerprint", fingerprint.clone()));
     }
     properties.push(("policy", report.policy_source.clone()));
-    properties.push((
-        "verdict",
-        if report.passed() { "pass" } else { "block" }.to_string(),
-    ));
+    properties.push(("verdict", report.verdict().to_string()));
 
     let of_kind = |kind: Kind| -> Vec<&Finding> {
         report.findings.iter().filter(|f| f.kind == kind).collect()
@@ -223,7 +220,7 @@ fn check_case(name: &str, findings: &[&Finding]) -> Case {
     Case {
         name: name.to_string(),
         time_ms: 0,
-        outcome: outcome(findings, None),
+        outcome: case_result(findings, None),
         out: findings
             .iter()
             .filter(|f| !f.blocks())
@@ -249,8 +246,8 @@ fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> 
                 Phase::Setup => "setup",
                 Phase::Acceptance => "acceptance",
             };
-            let outcome = match outcome(&own, Some(run)) {
-                Outcome::Passed if !run.passed() => Outcome::Failed {
+            let outcome = match case_result(&own, Some(run)) {
+                CaseResult::Passed if !run.passed() => CaseResult::Failed {
                     message: format!("`{}` {}", run.command, run.outcome()),
                     kind: "agentguard/acceptance/command-failed".to_string(),
                     text: tail(run),
@@ -278,7 +275,7 @@ fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> 
         cases.push(Case {
             name: "acceptance".to_string(),
             time_ms: 0,
-            outcome: Outcome::Skipped("no acceptance command ran".to_string()),
+            outcome: CaseResult::Skipped("no acceptance command ran".to_string()),
             out: Vec::new(),
         });
     } else if !unmatched.is_empty() {
@@ -287,10 +284,10 @@ fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> 
     cases
 }
 
-fn outcome(findings: &[&Finding], run: Option<&AcceptanceRun>) -> Outcome {
+fn case_result(findings: &[&Finding], run: Option<&AcceptanceRun>) -> CaseResult {
     let blocking: Vec<&&Finding> = findings.iter().filter(|f| f.blocks()).collect();
     let Some(first) = blocking.first() else {
-        return Outcome::Passed;
+        return CaseResult::Passed;
     };
     let mut message = first.message.lines().next().unwrap_or_default().to_string();
     if blocking.len() > 1 {
@@ -300,7 +297,7 @@ fn outcome(findings: &[&Finding], run: Option<&AcceptanceRun>) -> Outcome {
     if let Some(run) = run {
         text.push(tail(run));
     }
-    Outcome::Failed {
+    CaseResult::Failed {
         message,
         kind: format!("agentguard/{}/{}", first.kind, first.category),
         text: text.join("\n"),

@@ -22,13 +22,14 @@ const TAIL_LINES: usize = 30;
 pub fn render(reports: &[CommitReport]) -> String {
     let mut out = String::new();
     let agent: Vec<&CommitReport> = reports.iter().filter(|r| r.agent).collect();
-    let blocked = agent.iter().filter(|r| !r.passed()).count();
+    let blocked = agent.iter().filter(|r| !r.verdict().passed()).count();
     let human = reports.len() - agent.len();
-    if verdict(reports) == "pass" {
-        let _ = writeln!(out, "## agentguard: ✅ pass");
+    let mark = if verdict(reports).passed() {
+        "✅"
     } else {
-        let _ = writeln!(out, "## agentguard: ❌ block");
-    }
+        "❌"
+    };
+    let _ = writeln!(out, "## agentguard: {mark} {}", verdict(reports));
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -54,7 +55,7 @@ pub fn render(reports: &[CommitReport]) -> String {
                     .agent_name
                     .as_deref()
                     .map_or("—".to_string(), inline),
-                if report.passed() {
+                if report.verdict().passed() {
                     "✅ pass"
                 } else {
                     "❌ block"
@@ -112,7 +113,11 @@ fn render_commit(out: &mut String, report: &CommitReport) {
     let _ = writeln!(
         out,
         "### {} `{}` — {}",
-        if report.passed() { "✅" } else { "❌" },
+        if report.verdict().passed() {
+            "✅"
+        } else {
+            "❌"
+        },
         short_commit(report),
         report
             .task

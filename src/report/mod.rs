@@ -12,6 +12,7 @@ pub mod show;
 pub(crate) mod test_support;
 
 use crate::engine::CommitReport;
+use crate::verdict::Verdict;
 
 pub const SCHEMA: &str = "agentguard.report/v1";
 
@@ -57,12 +58,8 @@ pub(crate) fn plural(n: usize) -> &'static str {
 }
 
 /// The overall verdict over every judged commit.
-pub fn verdict(reports: &[CommitReport]) -> &'static str {
-    if reports.iter().all(CommitReport::passed) {
-        "pass"
-    } else {
-        "block"
-    }
+pub fn verdict(reports: &[CommitReport]) -> Verdict {
+    Verdict::all(reports.iter().map(CommitReport::verdict))
 }
 
 /// The commit a report is about, shortened for display: ten hex digits, or `staged` for a

@@ -43,7 +43,7 @@ struct Run {
 
 #[derive(Serialize)]
 struct RunProperties {
-    verdict: &'static str,
+    verdict: crate::verdict::Verdict,
 }
 
 #[derive(Serialize)]

@@ -3,8 +3,9 @@
 use super::human::Styles;
 use super::{printable, runs};
 use crate::approval::verify::Checked;
-use crate::evidence::{Evidence, Verdict};
+use crate::evidence::Evidence;
 use crate::finding::Action;
+use crate::verdict::Verdict;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -95,8 +96,8 @@ fn render_evidence(out: &mut String, shown: &Shown<'_>, evidence: &Evidence, st:
     );
     let _ = writeln!(out, "  policy: {}", printable(&evidence.policy));
     let verdict = match evidence.verdict {
-        Verdict::Pass => st.green.apply_to("pass"),
-        Verdict::Block => st.red.apply_to("block"),
+        Verdict::Pass => st.green.apply_to(Verdict::Pass),
+        Verdict::Block => st.red.apply_to(Verdict::Block),
     };
     let _ = writeln!(out, "  recorded verdict: {verdict}");
     if evidence.findings.is_empty() {

@@ -28,7 +28,11 @@ fn scenario() -> Scenario {
     )
     .unwrap();
     // Kept outside the tree, so the commits (and their ids) do not depend on the fresh key.
-    repo.git(&["config", "gpg.ssh.allowedSignersFile", signers.to_str().unwrap()]);
+    repo.git(&[
+        "config",
+        "gpg.ssh.allowedSignersFile",
+        signers.to_str().unwrap(),
+    ]);
     repo.write(
         ".agentguard.toml",
         "[approvals]\napprovers = { \"*\" = [\"lead@example.com\"] }\n",
@@ -108,9 +112,7 @@ impl Scenario {
     }
 
     fn verify(&self, format: &str) -> String {
-        let output = self
-            .repo
-            .run(&["verify", "main..HEAD", "--format", format]);
+        let output = self.repo.run(&["verify", "main..HEAD", "--format", format]);
         ok(&output, 1);
         self.named(&String::from_utf8_lossy(&output.stdout))
     }
