@@ -54,7 +54,14 @@ where
             };
         }
     };
-    let out = output::Output::new(cli.color);
+    let verbosity = if cli.quiet {
+        output::Verbosity::Quiet
+    } else if cli.verbose {
+        output::Verbosity::Verbose
+    } else {
+        output::Verbosity::Normal
+    };
+    let out = output::Output::new(cli.color, verbosity);
     match run(&cli, &out) {
         Ok(Verdict::Pass) => EXIT_PASS,
         Ok(Verdict::Block) => EXIT_BLOCK,
@@ -76,13 +83,6 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
             source,
         })?;
     }
-    let verbosity = if cli.quiet {
-        report::human::Verbosity::Quiet
-    } else if cli.verbose {
-        report::human::Verbosity::Verbose
-    } else {
-        report::human::Verbosity::Normal
-    };
     let cwd = std::env::current_dir().map_err(|source| error::Error::Directory {
         path: ".".into(),
         source,
@@ -91,8 +91,8 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
     match &cli.command {
         cli::Command::Init(args) => commands::init::run(&repo, args, out),
         cli::Command::Task(args) => commands::task::run(&repo, args, out),
-        cli::Command::Check(args) => commands::check::run(&repo, args, out, verbosity),
-        cli::Command::Verify(args) => commands::verify::run(&repo, args, out, verbosity),
+        cli::Command::Check(args) => commands::check::run(&repo, args, out),
+        cli::Command::Verify(args) => commands::verify::run(&repo, args, out),
         cli::Command::Approve(args) => commands::approve::run(&repo, args, out),
         cli::Command::Show(args) => commands::show::run(&repo, args, out),
         cli::Command::Install(args) => commands::install::run(&repo, args, out),

@@ -3,13 +3,22 @@
 use crate::cli::ColorChoice;
 use std::io::{IsTerminal, Write};
 
+/// How much the human output says: `-q` only what blocks, `-v` the task's layers and commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
 pub struct Output {
     pub color: bool,
     pub progress: bool,
+    pub verbosity: Verbosity,
 }
 
 impl Output {
-    pub fn new(choice: ColorChoice) -> Self {
+    pub fn new(choice: ColorChoice, verbosity: Verbosity) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match choice {
             ColorChoice::Always => true,
@@ -19,6 +28,7 @@ impl Output {
         Self {
             color,
             progress: std::io::stderr().is_terminal(),
+            verbosity,
         }
     }
 

@@ -7,15 +7,10 @@ use crate::evidence;
 use crate::ledger;
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::report::{self, human};
+use crate::report::{self, human, Styles};
 use crate::Verdict;
 
-pub fn run(
-    repo: &Repo,
-    args: &CheckArgs,
-    out: &Output,
-    verbosity: human::Verbosity,
-) -> Result<Verdict, Error> {
+pub fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict, Error> {
     let started = std::time::Instant::now();
     let message = match &args.message_file {
         Some(path) => Some(read_message(path)?),
@@ -45,7 +40,7 @@ pub fn run(
     let reports = [report];
     let text = match args.format {
         Format::Json => report::json::render(&reports),
-        Format::Human => human::render(&reports, &human::Styles::new(out.color), verbosity),
+        Format::Human => human::render(&reports, &Styles::new(out.color), out.verbosity),
     };
     out.stdout(&text);
     Ok(Verdict::all(

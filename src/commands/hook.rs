@@ -7,8 +7,9 @@ use crate::hooks::push;
 use crate::hooks::run::{self, HookName, HookRun};
 use crate::ledger::Entry;
 use crate::output::Output;
+use crate::output::Verbosity;
 use crate::repo::Repo;
-use crate::report::human;
+use crate::report::{human, Styles};
 use crate::Verdict;
 use std::io::Read;
 use std::time::Instant;
@@ -138,7 +139,7 @@ fn record(
 
 /// Hooks talk on stderr; git shows it to the person committing or pushing.
 fn render(hook_run: &HookRun, name: HookName, out: &Output) {
-    let styles = human::Styles::new(out.color);
+    let styles = Styles::new(out.color);
     let mut text = String::new();
     if hook_run.verdict().passed() {
         for report in hook_run.reports.iter().filter(|r| r.agent) {
@@ -152,7 +153,7 @@ fn render(hook_run: &HookRun, name: HookName, out: &Output) {
         text.push_str(&human::render(
             &hook_run.reports,
             &styles,
-            human::Verbosity::Normal,
+            Verbosity::Normal,
         ));
     }
     for note in &hook_run.notes {

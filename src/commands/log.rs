@@ -2,10 +2,11 @@
 
 use crate::cli::{LogArgs, LogFormat, VerdictFilter};
 use crate::error::Error;
-use crate::ledger::{self, render, Entry, LineVerdict};
+use crate::ledger::{self, Entry, LineVerdict};
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::report::human::Styles;
+use crate::report::Styles;
+use crate::report::{self, ledger as render};
 use crate::Verdict;
 
 pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Verdict, Error> {
@@ -36,7 +37,7 @@ pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Verdict, Error> 
         .collect();
     let text = match args.format {
         LogFormat::Json => render::log_json(&entries),
-        LogFormat::Otel => ledger::otel::render(&entries),
+        LogFormat::Otel => report::otel::render(&entries),
         LogFormat::Human if ledger.entries.is_empty() => format!(
             "the ledger is empty: nothing recorded in {} yet\n",
             ledger::path(repo.common_dir()).display()

@@ -2,10 +2,11 @@
 
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::error::Error;
-use crate::ledger::{self, render, Summary};
+use crate::ledger::{self, Summary};
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::report::human::Styles;
+use crate::report::ledger as render;
+use crate::report::Styles;
 use crate::Verdict;
 
 pub fn run(repo: &Repo, args: &ReportArgs, out: &Output) -> Result<Verdict, Error> {

@@ -6,8 +6,8 @@ use crate::error::Error;
 use crate::evidence::Evidence;
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::report::human::Styles;
 use crate::report::show::{self, Shown};
+use crate::report::Styles;
 use crate::Verdict;
 
 pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Verdict, Error> {

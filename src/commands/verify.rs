@@ -6,15 +6,10 @@ use crate::error::Error;
 use crate::ledger::Entry;
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::report::{self, human};
+use crate::report::{self, human, Styles};
 use crate::Verdict;
 
-pub fn run(
-    repo: &Repo,
-    args: &VerifyArgs,
-    out: &Output,
-    verbosity: human::Verbosity,
-) -> Result<Verdict, Error> {
+pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdict, Error> {
     let range = match (&args.range, &args.base) {
         (Some(range), _) => repo.resolve_range(range)?,
         (None, Some(base)) => repo.resolve_range(&format!("{base}..HEAD"))?,
@@ -65,7 +60,7 @@ pub fn run(
         });
     }
     super::append_all_to_ledger(repo, out, &entries);
-    let text = render(args.format, &reports, &range.text, out, verbosity)?;
+    let text = render(args.format, &reports, &range.text, out)?;
     match &args.output {
         Some(path) => std::fs::write(path, text).map_err(|source| Error::Output {
             path: path.clone(),
@@ -99,7 +94,6 @@ fn render(
     reports: &[CommitReport],
     range: &str,
     out: &Output,
-    verbosity: human::Verbosity,
 ) -> Result<String, Error> {
     Ok(match format {
         VerifyFormat::Json => report::json::render(reports),
@@ -111,8 +105,8 @@ fn render(
             };
             text.push_str(&human::render(
                 reports,
-                &human::Styles::new(out.color),
-                verbosity,
+                &Styles::new(out.color),
+                out.verbosity,
             ));
             text
         }

@@ -7,8 +7,6 @@
 //! fatal, so older and newer versions of agentguard share one ledger.
 
 mod entry;
-pub mod otel;
-pub mod render;
 pub mod summary;
 
 pub use entry::{Bypass, Entry, EntryFinding, EntryRun, LineVerdict, Rewrite};

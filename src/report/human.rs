@@ -1,43 +1,12 @@
 //! Human output: findings grouped by kind, each with its path and the rule that fired, and a
 //! last line with the verdict.
 
-use super::plural;
-use super::printable;
+use super::{plural, printable, Styles};
 use crate::engine::CommitReport;
 use crate::finding::{Action, Finding, Kind};
+use crate::output::Verbosity;
 use crate::verdict::Verdict;
-use console::Style;
 use std::fmt::Write;
-
-pub struct Styles {
-    pub bold: Style,
-    pub dim: Style,
-    pub red: Style,
-    pub yellow: Style,
-    pub green: Style,
-    pub cyan: Style,
-}
-
-impl Styles {
-    pub fn new(color: bool) -> Self {
-        let s = |style: Style| style.force_styling(color);
-        Self {
-            bold: s(Style::new().bold()),
-            dim: s(Style::new().dim()),
-            red: s(Style::new().red().bold()),
-            yellow: s(Style::new().yellow().bold()),
-            green: s(Style::new().green().bold()),
-            cyan: s(Style::new().cyan()),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
-    Quiet,
-    Normal,
-    Verbose,
-}
 
 pub fn render(reports: &[CommitReport], styles: &Styles, verbosity: Verbosity) -> String {
     let mut out = String::new();

@@ -4,12 +4,17 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod ledger;
 pub mod markdown;
+pub mod otel;
 pub mod runs;
 pub mod sarif;
 pub mod show;
+mod style;
 #[cfg(test)]
 pub(crate) mod test_support;
+
+pub use style::Styles;
 
 use crate::engine::CommitReport;
 use crate::verdict::Verdict;

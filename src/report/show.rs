@@ -1,7 +1,6 @@
 //! `agentguard show`: the evidence and approvals of one commit, for a reviewer.
 
-use super::human::Styles;
-use super::{printable, runs};
+use super::{printable, runs, Styles};
 use crate::approval::verify::Checked;
 use crate::evidence::Evidence;
 use crate::finding::Action;

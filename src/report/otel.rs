@@ -2,7 +2,7 @@
 //! encoding (64-bit integers as strings, attributes as key/value lists), one per line, for a
 //! collector's file log receiver or any JSON log pipeline.
 
-use super::{Entry, LineVerdict};
+use crate::ledger::{Entry, LineVerdict};
 use crate::verdict::Verdict;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

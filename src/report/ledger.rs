@@ -1,9 +1,8 @@
-//! Text for `log` and `report`: human, JSON and Markdown. Renderers only format.
+//! The ledger as text, for `log` and `report`: human, JSON and Markdown.
 
-use super::summary::{Group, Rollback, RollbackCause, Summary};
-use super::{Entry, EntryFinding, LineVerdict};
-use crate::report::human::Styles;
-use crate::report::printable;
+use super::{printable, Styles};
+use crate::ledger::summary::{Group, Rollback, RollbackCause, Summary, NONE};
+use crate::ledger::{Entry, EntryFinding, LineVerdict};
 use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -261,8 +260,8 @@ pub fn report_human(summary: &Summary, styles: &Styles) -> String {
             out,
             "  {}  task {}  agent {}  {}",
             styles.yellow.apply_to(printable(short(&rollback.commit))),
-            printable(rollback.task.as_deref().unwrap_or(super::summary::NONE)),
-            printable(rollback.agent.as_deref().unwrap_or(super::summary::NONE)),
+            printable(rollback.task.as_deref().unwrap_or(NONE)),
+            printable(rollback.agent.as_deref().unwrap_or(NONE)),
             cause(rollback)
         );
         let _ = writeln!(out, "      {}", why(rollback));
@@ -354,8 +353,8 @@ pub fn report_markdown(summary: &Summary) -> String {
             out,
             "- `{}` task {}, agent {}: {}; {}",
             cell(short(&r.commit)),
-            cell(r.task.as_deref().unwrap_or(super::summary::NONE)),
-            cell(r.agent.as_deref().unwrap_or(super::summary::NONE)),
+            cell(r.task.as_deref().unwrap_or(NONE)),
+            cell(r.agent.as_deref().unwrap_or(NONE)),
             cell(&cause(r)),
             cell(&why(r))
         );
