@@ -4,7 +4,7 @@
 use crate::acceptance::{self, AcceptanceError, AcceptanceRun, RunOptions};
 use crate::approval::{self, ApprovalError};
 use crate::diff::{Change, DiffError};
-use crate::evidence::{self, Evidence};
+use crate::evidence::{self, Evidence, NoteFinding, NoteRun};
 use crate::finding::{Action, Finding, Kind};
 use crate::policy::{Policy, PolicyError};
 use crate::repo::{Repo, RepoError};
@@ -119,8 +119,12 @@ impl CommitReport {
             acceptance_ran: acceptance_ran || self.task.acceptance.is_empty(),
             tool: format!("agentguard {}", env!("CARGO_PKG_VERSION")),
             time: evidence::now_rfc3339(),
-            findings: self.findings.clone(),
-            acceptance: self.acceptance.clone(),
+            findings: self
+                .findings
+                .iter()
+                .map(|f| NoteFinding::new(f, f.message.clone()))
+                .collect(),
+            acceptance: self.acceptance.iter().map(NoteRun::from).collect(),
         })
     }
 

@@ -112,7 +112,8 @@ fn contradictions(
         let recorded = evidence
             .acceptance
             .iter()
-            .find(|r| r.phase == run.phase && r.command == run.command);
+            .find(|r| r.phase == run.phase && r.command == run.command)
+            .map(AcceptanceRun::from);
         let Some(recorded) = recorded else {
             findings.push(finding(
                 "uncovered",

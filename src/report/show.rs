@@ -1,6 +1,7 @@
 //! `agentguard show`: the evidence and approvals of one commit, for a reviewer.
 
 use super::{printable, runs, Styles};
+use crate::acceptance::AcceptanceRun;
 use crate::approval::verify::Checked;
 use crate::evidence::Evidence;
 use crate::finding::Action;
@@ -133,7 +134,8 @@ fn render_evidence(out: &mut String, shown: &Shown<'_>, evidence: &Evidence, st:
         let _ = writeln!(out, "  acceptance: no commands");
     } else {
         let _ = writeln!(out, "  acceptance:");
-        runs::render_all_tails(out, &evidence.acceptance, st);
+        let recorded: Vec<AcceptanceRun> = evidence.acceptance.iter().map(Into::into).collect();
+        runs::render_all_tails(out, &recorded, st);
     }
 }
 
