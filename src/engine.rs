@@ -4,7 +4,7 @@
 use crate::acceptance::{self, AcceptanceError, AcceptanceRun, RunOptions};
 use crate::approval::{self, ApprovalError};
 use crate::diff::{Change, DiffError};
-use crate::evidence::{self, Evidence, NoteFinding, NoteRun};
+use crate::evidence;
 use crate::finding::{Action, Finding, Kind};
 use crate::policy::{Policy, PolicyError};
 use crate::repo::{Repo, RepoError};
@@ -88,6 +88,8 @@ pub struct CommitReport {
     pub task: Task,
     /// `None` for human commits, which are not diffed.
     pub fingerprint: Option<String>,
+    /// The commit as git abbreviates it in this repository; `None` for a staged change.
+    pub abbrev: Option<String>,
     pub policy_source: String,
     /// Where evidence notes live (`[evidence] notes_ref` of the base policy).
     pub notes_ref: String,
@@ -101,49 +103,6 @@ pub struct CommitReport {
 impl CommitReport {
     pub fn verdict(&self) -> Verdict {
         Verdict::of(&self.findings)
-    }
-
-    /// Evidence of this agent change; `None` for a human commit, which is never diffed.
-    pub fn to_evidence(&self, acceptance_ran: bool) -> Option<Evidence> {
-        let fingerprint = self.fingerprint.clone()?;
-        Some(Evidence {
-            schema: evidence::SCHEMA.to_string(),
-            commit: self.commit.map(|c| c.to_string()),
-            tree: self.tree.to_string(),
-            base: self.base.map(|b| b.to_string()),
-            fingerprint,
-            task: self.task.id.clone(),
-            agent: self.task.agent_name.clone(),
-            policy: self.policy_source.clone(),
-            verdict: self.verdict(),
-            acceptance_ran: acceptance_ran || self.task.acceptance.is_empty(),
-            tool: format!("agentguard {}", env!("CARGO_PKG_VERSION")),
-            time: evidence::now_rfc3339(),
-            findings: self
-                .findings
-                .iter()
-                .map(|f| NoteFinding::new(f, f.message.clone()))
-                .collect(),
-            acceptance: self.acceptance.iter().map(NoteRun::from).collect(),
-        })
-    }
-
-    /// Evidence of this change, judged without running acceptance (after an amend), carrying
-    /// the runs `recorded` for the same tree: acceptance depends on the tree alone.
-    pub fn to_evidence_with_runs_of(&self, recorded: &Evidence) -> Option<Evidence> {
-        let mut evidence = self.to_evidence(recorded.acceptance_ran)?;
-        evidence.acceptance = recorded.acceptance.clone();
-        if recorded.verdict == Verdict::Block {
-            evidence.verdict = Verdict::Block;
-        }
-        evidence.findings.extend(
-            recorded
-                .findings
-                .iter()
-                .filter(|f| f.kind == Kind::Acceptance)
-                .cloned(),
-        );
-        Some(evidence)
     }
 }
 
@@ -206,6 +165,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         agent_reasons,
         task: Task::default(),
         fingerprint: None,
+        abbrev: commit.as_ref().map(|c| repo.short(c.id())),
         policy_source: policy.source.to_string(),
         notes_ref: policy.evidence.notes_ref.clone(),
         files_changed: 0,
@@ -293,7 +253,6 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     for command in &mut task.acceptance {
         command.command = risk::redact_secrets(&policy, &command.command);
     }
-    let short_commit = report.commit.map(|c| repo.short(c));
     // A clean merge carries nothing of the agent's to vouch for; its tree is still tested.
     if request.require_evidence && !adds_nothing {
         if let Some(commit) = report.commit {
@@ -302,7 +261,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
             findings.extend(evidence::compare::judge(
                 note.as_deref(),
                 &evidence::compare::Expected {
-                    commit: short_commit.as_deref().unwrap_or_default(),
+                    commit: report.abbrev.as_deref().unwrap_or_default(),
                     tree: &tree,
                     fingerprint: &change.fingerprint,
                     notes_ref: &policy.evidence.notes_ref,
@@ -320,13 +279,6 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
         if let Some(detail) = &finding.detail {
             finding.detail = Some(risk::redact_secrets(&policy, detail));
         }
-    }
-    let approve_target = short_commit.unwrap_or_else(|| "--staged".to_string());
-    for finding in findings.iter_mut().filter(|f| f.action == Action::Approve) {
-        finding.message.push_str(&format!(
-            "; sign off with `agentguard approve {approve_target} --category {}`",
-            finding.category
-        ));
     }
     if request.all_approvals || findings.iter().any(|f| f.action == Action::Approve) {
         report.approvals = check_approvals(

@@ -77,7 +77,10 @@ mod tests {
         let mut approve = Finding::new(Kind::Risk, "auth", Action::Approve, "a");
         assert_eq!(Verdict::of([&warn]), Verdict::Pass);
         assert_eq!(Verdict::of([&warn, &approve]), Verdict::Block);
-        approve.approved = true;
+        approve.approved_by = Some(crate::finding::SignOff {
+            approver: "lead@example.com".into(),
+            time: "2026-01-01T00:00:00Z".into(),
+        });
         assert_eq!(Verdict::of([&warn, &approve]), Verdict::Pass);
         assert_eq!(Verdict::of([]), Verdict::Pass);
         assert_eq!(Verdict::all([]), Verdict::Pass);

@@ -4,7 +4,7 @@
 
 use super::store::Stored;
 use super::{Approval, ApprovalError, SshKeygen};
-use crate::finding::{Action, Finding};
+use crate::finding::{Action, Finding, SignOff};
 use crate::policy::Policy;
 use crate::repo::Repo;
 use git2::Oid;
@@ -246,13 +246,10 @@ pub fn apply(
             _ => None,
         });
         if let Some(approval) = accepted {
-            finding.approved = true;
-            finding.message = format!(
-                "{} — approved by {} at {}",
-                strip_sign_off(&finding.message),
-                approval.approver,
-                approval.time
-            );
+            finding.approved_by = Some(SignOff {
+                approver: approval.approver.clone(),
+                time: approval.time.clone(),
+            });
             continue;
         }
         let refused: Vec<String> = covering
@@ -272,13 +269,6 @@ pub fn apply(
             finding.detail = Some(refused.join("\n"));
         }
     }
-}
-
-/// The hint to run `agentguard approve` is moot once approved.
-fn strip_sign_off(message: &str) -> &str {
-    message
-        .split_once("; sign off with `agentguard approve")
-        .map_or(message, |(before, _)| before)
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ fn summarize(report: &CommitReport, approval: &Approval, policy: &Policy, out: &
         .filter(|f| f.action == Action::Approve)
     {
         let place = finding.path.as_deref().map(printable).unwrap_or_default();
-        if finding.approved {
+        if finding.approved() {
             text.push_str(&format!("  ✓ {} {place}\n", finding.category));
         } else {
             text.push_str(&format!(

@@ -55,7 +55,7 @@ fn record(
     acceptance_ran: bool,
     out: &Output,
 ) -> Result<(), Error> {
-    match report.to_evidence(acceptance_ran) {
+    match report::note::evidence(report, acceptance_ran) {
         Some(evidence) => {
             let place = evidence::record(repo, &report.notes_ref, &evidence)?;
             out.stderr(&format!("agentguard: evidence recorded: {place}\n"));

@@ -89,7 +89,7 @@ impl NoteFinding {
             action: finding.action,
             message,
             rule: finding.rule.clone(),
-            approved: finding.approved,
+            approved: finding.approved(),
             detail: finding.detail.clone(),
             fingerprint: finding.fingerprint.clone(),
         }

@@ -134,7 +134,7 @@ pub fn commit_msg(
     let report = engine::check(repo, &request)?;
     let mut run = HookRun::default();
     if report.verdict().passed() {
-        if let Some(evidence) = report.to_evidence(true) {
+        if let Some(evidence) = crate::report::note::evidence(&report, true) {
             evidence::record(repo, &report.notes_ref, &evidence)?;
             run.notes
                 .push("evidence recorded; it is attached to the commit when it is made".into());
@@ -225,7 +225,7 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
             continue;
         }
         if let Some(recorded) = pending.filter(|_| kind == "amend") {
-            if let Some(evidence) = report.to_evidence_with_runs_of(&recorded) {
+            if let Some(evidence) = crate::report::note::evidence_with_runs_of(&report, &recorded) {
                 let verdict = evidence.verdict;
                 evidence::record(
                     repo,

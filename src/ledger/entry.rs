@@ -96,7 +96,7 @@ impl From<&Finding> for EntryFinding {
             path: f.path.clone(),
             line: f.line,
             action: f.action.as_str().to_string(),
-            approved: f.approved,
+            approved: f.approved(),
             message: f.message.clone(),
         }
     }

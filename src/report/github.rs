@@ -57,7 +57,7 @@ fn command(report: &CommitReport, finding: &Finding) -> String {
         short_commit(report)
     );
     properties.push(format!("title={}", escape_property(&printable(&title))));
-    let state = match (finding.action, finding.approved) {
+    let state = match (finding.action, finding.approved()) {
         (Action::Approve, false) => " (awaiting approval)",
         (Action::Approve, true) => " (approved)",
         _ => "",
@@ -68,7 +68,7 @@ fn command(report: &CommitReport, finding: &Finding) -> String {
         .as_deref()
         .map(|t| format!(" [task {t}]"))
         .unwrap_or_default();
-    let message = format!("{}{state}{task}", finding.message);
+    let message = format!("{}{state}{task}", super::message(report, finding));
     format!(
         "::{name} {}::{}",
         properties.join(","),

@@ -42,7 +42,7 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
     if verbosity == Verbosity::Quiet {
         // Only what keeps the change from passing.
         for finding in report.findings.iter().filter(|f| f.blocks()) {
-            render_finding(out, finding, st);
+            render_finding(out, report, finding, st);
         }
         let _ = writeln!(out);
         return;
@@ -138,14 +138,14 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
             group.len()
         );
         for finding in group {
-            render_finding(out, finding, st);
+            render_finding(out, report, finding, st);
         }
     }
     let _ = writeln!(out);
 }
 
-fn render_finding(out: &mut String, finding: &Finding, st: &Styles) {
-    let label = match (finding.action, finding.approved) {
+fn render_finding(out: &mut String, report: &CommitReport, finding: &Finding, st: &Styles) {
+    let label = match (finding.action, finding.approved()) {
         (Action::Block, _) => st.red.apply_to("✗ block  ".to_string()),
         (Action::Approve, false) => st.yellow.apply_to("◆ approve".to_string()),
         (Action::Approve, true) => st.green.apply_to("✓ approved".to_string()),
@@ -163,7 +163,7 @@ fn render_finding(out: &mut String, finding: &Finding, st: &Styles) {
         out,
         "    {label} {location}[{}] {}",
         finding.category,
-        printable(&finding.message)
+        printable(&super::message(report, finding))
     );
     if !finding.rule.is_empty() {
         let _ = writeln!(
@@ -194,7 +194,7 @@ pub fn summary_line(report: &CommitReport) -> String {
     } else {
         format!("acceptance {passed}/{} passed", runs.len())
     };
-    let approved = report.findings.iter().filter(|f| f.approved).count();
+    let approved = report.findings.iter().filter(|f| f.approved()).count();
     let approvals = if approved > 0 {
         format!(", {approved} approved")
     } else {
@@ -225,7 +225,7 @@ fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
         .count();
     let pending = findings
         .iter()
-        .filter(|f| f.action == Action::Approve && !f.approved)
+        .filter(|f| f.action == Action::Approve && !f.approved())
         .count();
     let warnings = findings.iter().filter(|f| f.action == Action::Warn).count();
     if super::verdict(reports).passed() {

@@ -60,7 +60,7 @@ impl<'a> JsonFinding<'a> {
             action: finding.action,
             message,
             rule: &finding.rule,
-            approved: finding.approved,
+            approved: finding.approved(),
             detail: finding.detail.as_deref(),
             fingerprint: finding.fingerprint.as_deref(),
         }
@@ -188,7 +188,7 @@ pub fn render(reports: &[CommitReport]) -> String {
                 findings: r
                     .findings
                     .iter()
-                    .map(|f| JsonFinding::new(f, f.message.clone()))
+                    .map(|f| JsonFinding::new(f, super::message(r, f)))
                     .collect(),
                 acceptance: r.acceptance.iter().map(JsonRun::from).collect(),
                 approvals: r.approvals.iter().map(JsonApproval::from).collect(),

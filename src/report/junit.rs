@@ -197,15 +197,16 @@ fn suite(report: &CommitReport) -> Suite {
         report.findings.iter().filter(|f| f.kind == kind).collect()
     };
     let mut cases = vec![
-        check_case(Kind::Scope.as_str(), &of_kind(Kind::Scope)),
-        check_case(Kind::Risk.as_str(), &of_kind(Kind::Risk)),
+        check_case(report, Kind::Scope.as_str(), &of_kind(Kind::Scope)),
+        check_case(report, Kind::Risk.as_str(), &of_kind(Kind::Risk)),
     ];
     cases.extend(acceptance_cases(
+        report,
         &report.acceptance,
         &of_kind(Kind::Acceptance),
     ));
     for kind in [Kind::Evidence, Kind::Approval, Kind::Metadata] {
-        cases.push(check_case(kind.as_str(), &of_kind(kind)));
+        cases.push(check_case(report, kind.as_str(), &of_kind(kind)));
     }
     Suite {
         name: format!("{short} {task}"),
@@ -216,22 +217,26 @@ fn suite(report: &CommitReport) -> Suite {
 }
 
 /// One check: fails when one of its findings blocks.
-fn check_case(name: &str, findings: &[&Finding]) -> Case {
+fn check_case(report: &CommitReport, name: &str, findings: &[&Finding]) -> Case {
     Case {
         name: name.to_string(),
         time_ms: 0,
-        outcome: case_result(findings, None),
+        outcome: case_result(report, findings, None),
         out: findings
             .iter()
             .filter(|f| !f.blocks())
-            .map(|f| describe(f))
+            .map(|f| describe(report, f))
             .collect(),
     }
 }
 
 /// One case per acceptance run, carrying the acceptance findings that name its command; the
 /// findings that name no run (network isolation, for one) get a case of their own.
-fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> {
+fn acceptance_cases(
+    report: &CommitReport,
+    runs: &[AcceptanceRun],
+    findings: &[&Finding],
+) -> Vec<Case> {
     let names_run =
         |f: &Finding, run: &AcceptanceRun| f.message.contains(&format!("`{}`", run.command));
     let mut cases: Vec<Case> = runs
@@ -246,7 +251,7 @@ fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> 
                 Phase::Setup => "setup",
                 Phase::Acceptance => "acceptance",
             };
-            let outcome = match case_result(&own, Some(run)) {
+            let outcome = match case_result(report, &own, Some(run)) {
                 CaseResult::Passed if !run.passed() => CaseResult::Failed {
                     message: format!("`{}` {}", run.command, run.outcome()),
                     kind: "agentguard/acceptance/command-failed".to_string(),
@@ -261,7 +266,7 @@ fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> 
                 out: own
                     .iter()
                     .filter(|f| !f.blocks())
-                    .map(|f| describe(f))
+                    .map(|f| describe(report, f))
                     .collect(),
             }
         })
@@ -279,21 +284,29 @@ fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> 
             out: Vec::new(),
         });
     } else if !unmatched.is_empty() {
-        cases.push(check_case("acceptance", &unmatched));
+        cases.push(check_case(report, "acceptance", &unmatched));
     }
     cases
 }
 
-fn case_result(findings: &[&Finding], run: Option<&AcceptanceRun>) -> CaseResult {
+fn case_result(
+    report: &CommitReport,
+    findings: &[&Finding],
+    run: Option<&AcceptanceRun>,
+) -> CaseResult {
     let blocking: Vec<&&Finding> = findings.iter().filter(|f| f.blocks()).collect();
     let Some(first) = blocking.first() else {
         return CaseResult::Passed;
     };
-    let mut message = first.message.lines().next().unwrap_or_default().to_string();
+    let mut message = super::message(report, first)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     if blocking.len() > 1 {
         message.push_str(&format!(" (and {} more)", blocking.len() - 1));
     }
-    let mut text: Vec<String> = blocking.iter().map(|f| describe(f)).collect();
+    let mut text: Vec<String> = blocking.iter().map(|f| describe(report, f)).collect();
     if let Some(run) = run {
         text.push(tail(run));
     }
@@ -304,7 +317,7 @@ fn case_result(findings: &[&Finding], run: Option<&AcceptanceRun>) -> CaseResult
     }
 }
 
-fn describe(finding: &Finding) -> String {
+fn describe(report: &CommitReport, finding: &Finding) -> String {
     let state = finding.state();
     let location = match (&finding.path, finding.line) {
         (Some(path), Some(line)) if line > 0 => format!("{path}:{line}: "),
@@ -318,7 +331,9 @@ fn describe(finding: &Finding) -> String {
     };
     format!(
         "{state} [{}/{}] {location}{}{rule}",
-        finding.kind, finding.category, finding.message
+        finding.kind,
+        finding.category,
+        super::message(report, finding)
     )
 }
 

@@ -130,7 +130,7 @@ fn render_commit(out: &mut String, report: &CommitReport) {
         let _ = writeln!(out, "**Blocking findings**");
         let _ = writeln!(out);
         for finding in blocking {
-            let _ = writeln!(out, "{}", item(finding));
+            let _ = writeln!(out, "{}", item(report, finding));
         }
     }
     if !failed.is_empty() {
@@ -154,14 +154,14 @@ fn render_commit(out: &mut String, report: &CommitReport) {
         let _ = writeln!(out, "<details><summary>{}</summary>", label.join(", "));
         let _ = writeln!(out);
         for finding in others {
-            let _ = writeln!(out, "{}", item(finding));
+            let _ = writeln!(out, "{}", item(report, finding));
         }
         let _ = writeln!(out);
         let _ = writeln!(out, "</details>");
     }
 }
 
-fn item(finding: &Finding) -> String {
+fn item(report: &CommitReport, finding: &Finding) -> String {
     let state = finding.state();
     let location = match (&finding.path, finding.line) {
         (Some(path), Some(line)) if line > 0 => format!(" {}:{line}", inline(path)),
@@ -172,7 +172,7 @@ fn item(finding: &Finding) -> String {
         "- {state} **{}/{}**{location} — {}",
         finding.kind,
         inline(&finding.category),
-        inline(&finding.message)
+        inline(&super::message(report, finding))
     )
 }
 

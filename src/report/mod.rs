@@ -6,6 +6,7 @@ pub mod json;
 pub mod junit;
 pub mod ledger;
 pub mod markdown;
+pub mod note;
 pub mod otel;
 pub mod runs;
 pub mod sarif;
@@ -17,6 +18,7 @@ pub(crate) mod test_support;
 pub use style::Styles;
 
 use crate::engine::CommitReport;
+use crate::finding::{Action, Finding};
 use crate::verdict::Verdict;
 
 pub const SCHEMA: &str = "agentguard.report/v1";
@@ -67,6 +69,30 @@ pub fn verdict(reports: &[CommitReport]) -> Verdict {
     Verdict::all(reports.iter().map(CommitReport::verdict))
 }
 
+/// What `agentguard approve` names for this change: the commit as git abbreviates it, or
+/// `--staged`.
+pub(crate) fn approve_target(report: &CommitReport) -> &str {
+    report.abbrev.as_deref().unwrap_or("--staged")
+}
+
+/// A finding's message as a reader sees it: the fact, then who approved it or, while an
+/// approval is missing, the command that gives it.
+pub fn message(report: &CommitReport, finding: &Finding) -> String {
+    match (&finding.approved_by, finding.action) {
+        (Some(sign_off), _) => format!(
+            "{} — approved by {} at {}",
+            finding.message, sign_off.approver, sign_off.time
+        ),
+        (None, Action::Approve) => format!(
+            "{}; sign off with `agentguard approve {} --category {}`",
+            finding.message,
+            approve_target(report),
+            finding.category
+        ),
+        (None, _) => finding.message.clone(),
+    }
+}
+
 /// The commit a report is about, shortened for display: ten hex digits, or `staged` for a
 /// staged change.
 pub(crate) fn short_commit(report: &CommitReport) -> String {
@@ -88,7 +114,40 @@ pub(crate) fn full_commit(report: &CommitReport) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{message, printable, test_support};
+    use crate::finding::{Action, Kind};
+
+    #[test]
+    fn the_hint_is_composed_from_the_findings_data() {
+        let mut report = test_support::blocked();
+        let pending = report
+            .findings
+            .iter()
+            .find(|f| f.category == "auth")
+            .unwrap()
+            .clone();
+        assert_eq!(pending.message, "the login flow changed");
+        assert_eq!(
+            message(&report, &pending),
+            "the login flow changed; sign off with `agentguard approve bbbbbbbbbb --category auth`"
+        );
+        let approved = report
+            .findings
+            .iter()
+            .find(|f| f.category == "migrations")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            message(&report, &approved),
+            "a migration was added — approved by dba@example.com at 2026-01-01T00:00:00Z"
+        );
+        report.abbrev = None;
+        assert!(
+            message(&report, &pending).contains("`agentguard approve --staged --category auth`")
+        );
+        let block = test_support::finding(Kind::Scope, "denied", Action::Block, "no");
+        assert_eq!(message(&report, &block), "no");
+    }
 
     #[test]
     fn escapes_control_characters_only() {

@@ -301,7 +301,7 @@ fn result(report: &CommitReport, finding: &Finding, rule_index: usize) -> SarifR
         rule_index,
         level: level(finding),
         message: Text {
-            text: finding.message.clone(),
+            text: super::message(report, finding),
         },
         locations: vec![location],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
@@ -312,7 +312,7 @@ fn result(report: &CommitReport, finding: &Finding, rule_index: usize) -> SarifR
             kind: finding.kind,
             category: finding.category.clone(),
             action: finding.action,
-            approved: finding.approved,
+            approved: finding.approved(),
             rule: finding.rule.clone(),
             path: finding.path.clone(),
         },
