@@ -106,7 +106,124 @@ impl CommitReport {
     }
 }
 
-pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, EngineError> {
+/// What one run of agentguard keeps between the changes it judges. `verify` judges every
+/// commit of a range against one base, and a commit id names its tree and so its policy
+/// exactly: the policy last read is kept by the commit it was read from.
+#[derive(Default)]
+pub struct Cache {
+    policy: Option<(Option<Oid>, Rc<Policy>)>,
+}
+
+impl Cache {
+    fn policy(
+        &mut self,
+        repo: &Repo,
+        base: Option<&git2::Commit<'_>>,
+    ) -> Result<Rc<Policy>, PolicyError> {
+        let key = base.map(git2::Commit::id);
+        if let Some((_, policy)) = self.policy.as_ref().filter(|(id, _)| *id == key) {
+            return Ok(Rc::clone(policy));
+        }
+        let policy = Rc::new(Policy::for_base(repo, base)?);
+        self.policy = Some((key, Rc::clone(&policy)));
+        Ok(policy)
+    }
+}
+
+/// The judged change as git names it, before anything is diffed.
+struct Subject<'r> {
+    /// `None` for the staged index.
+    commit: Option<git2::Commit<'r>>,
+    base: Option<git2::Commit<'r>>,
+    trailers: AgentTrailers,
+    author_email: Option<String>,
+    branches: Vec<String>,
+    /// Parents of a merge being committed (`MERGE_HEAD`).
+    merge_heads: Vec<Oid>,
+}
+
+/// Judges one change, stage by stage: gather the change, load the rules, the static checks,
+/// acceptance, evidence, approvals, and the verdict.
+pub fn check(
+    repo: &Repo,
+    cache: &mut Cache,
+    request: &CheckRequest,
+) -> Result<CommitReport, EngineError> {
+    let subject = gather_subject(repo, request)?;
+    let policy_commit = match request.policy_base {
+        Some(oid) => Some(repo.git().find_commit(oid)?),
+        None => subject.base.clone(),
+    };
+    let policy = cache.policy(repo, policy_commit.as_ref())?;
+    let mut report = start_report(repo, request, &subject, &policy)?;
+    if !report.agent {
+        return Ok(report);
+    }
+    let change = gather_change(repo, &subject, report.tree)?;
+    // A clean merge (of the main branch into an agent branch, say) adds nothing of the
+    // agent's: it needs no task of its own, and carries nothing to vouch for.
+    let is_merge = subject
+        .commit
+        .as_ref()
+        .is_some_and(|c| c.parent_count() > 1)
+        || !subject.merge_heads.is_empty();
+    let adds_nothing = is_merge && change.entries.is_empty();
+    report.fingerprint = Some(change.fingerprint.clone());
+    report.files_changed = change.entries.len();
+
+    let (mut task, mut findings) =
+        task::assemble(repo, &policy, policy_commit.as_ref(), &subject.trailers)?;
+    findings.extend(static_checks(
+        repo,
+        &policy,
+        &report,
+        &subject.trailers,
+        &task,
+        &change,
+        adds_nothing,
+    )?);
+    if request.run_acceptance && !task.acceptance.is_empty() {
+        let outcome = acceptance::run(
+            repo,
+            change.tree,
+            &task.acceptance,
+            &policy.acceptance,
+            &RunOptions {
+                progress: request.progress,
+            },
+        )?;
+        report.acceptance = outcome.runs;
+        findings.extend(outcome.findings);
+    }
+    redact_runs(&policy, &mut report, &mut task);
+    if request.require_evidence && !adds_nothing {
+        findings.extend(evidence_findings(
+            repo, &policy, request, &report, &task, &change,
+        )?);
+    }
+    if request.all_approvals || findings.iter().any(|f| f.action == Action::Approve) {
+        report.approvals = check_approvals(
+            repo,
+            &policy,
+            policy_commit.as_ref().map(|c| c.tree_id()),
+            report.commit,
+            &change.fingerprint,
+            &mut findings,
+        )?;
+    }
+    // The verdict: findings redacted and in a stable order; `CommitReport::verdict` decides.
+    redact_findings(&policy, &mut findings);
+    findings.sort_by(|a, b| {
+        (a.kind, &a.category, &a.path, a.line).cmp(&(b.kind, &b.category, &b.path, b.line))
+    });
+    report.findings = findings;
+    report.task = task;
+    Ok(report)
+}
+
+/// Gathers the change: the commit (or the staged index), its message, author and branches,
+/// and its base.
+fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<'r>, EngineError> {
     let (commit, message, author_email, branches) = match &request.target {
         Target::Rev(spec) => {
             let commit = repo.resolve_commit(spec)?;
@@ -134,67 +251,86 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     };
     let message = request.message.clone().unwrap_or(message);
     let trailers = AgentTrailers::from_trailers(&trailers::parse(&message, &repo.comment_string()));
-
     let base = match &commit {
         Some(c) => repo.first_parent(c)?,
         None => repo.head_commit()?,
     };
-    let policy_commit = match request.policy_base {
-        Some(oid) => Some(repo.git().find_commit(oid)?),
-        None => base.clone(),
+    let merge_heads = if commit.is_none() {
+        repo.merge_heads()
+    } else {
+        Vec::new()
     };
-    let policy = policy_for(repo, policy_commit.as_ref())?;
-    let mut agent_reasons = agent_reasons(&policy, &trailers, &branches, author_email.as_deref());
+    Ok(Subject {
+        commit,
+        base,
+        trailers,
+        author_email,
+        branches,
+        merge_heads,
+    })
+}
+
+/// The report before any check: whether the change is agent work, and why.
+fn start_report(
+    repo: &Repo,
+    request: &CheckRequest,
+    subject: &Subject<'_>,
+    policy: &Policy,
+) -> Result<CommitReport, EngineError> {
+    let mut agent_reasons = agent_reasons(
+        policy,
+        &subject.trailers,
+        &subject.branches,
+        subject.author_email.as_deref(),
+    );
     if request.all_agent && agent_reasons.is_empty() {
         agent_reasons.push("--all-agent".to_string());
     }
-
     let agent = !agent_reasons.is_empty();
     // Writing the index as a tree costs time on big repositories; a human staged change, which
     // passes untouched, never needs it (its report shows the zero id).
-    let tree = match &commit {
+    let tree = match &subject.commit {
         Some(c) => c.tree_id(),
         None if agent => repo.staged_tree()?,
         None => Oid::zero(),
     };
-    let mut report = CommitReport {
-        commit: commit.as_ref().map(|c| c.id()),
+    Ok(CommitReport {
+        commit: subject.commit.as_ref().map(|c| c.id()),
         tree,
-        base: base.as_ref().map(|b| b.id()),
+        base: subject.base.as_ref().map(|b| b.id()),
         agent,
         agent_reasons,
         task: Task::default(),
         fingerprint: None,
-        abbrev: commit.as_ref().map(|c| repo.short(c.id())),
+        abbrev: subject.commit.as_ref().map(|c| repo.short(c.id())),
         policy_source: policy.source.to_string(),
         notes_ref: policy.evidence.notes_ref.clone(),
         files_changed: 0,
         findings: Vec::new(),
         acceptance: Vec::new(),
         approvals: Vec::new(),
-    };
-    if !report.agent {
-        return Ok(report);
-    }
+    })
+}
 
-    let merge_heads = if commit.is_none() {
-        repo.merge_heads()
-    } else {
-        Vec::new()
-    };
-    let change = match &commit {
-        Some(c) => Change::of_commit(repo, c, base.as_ref())?,
-        None => Change::of_index(repo, base.as_ref(), tree, &merge_heads)?,
-    };
-    // A clean merge (of the main branch into an agent branch, say) adds nothing of the
-    // agent's: it needs no task of its own.
-    let is_merge = commit.as_ref().is_some_and(|c| c.parent_count() > 1) || !merge_heads.is_empty();
-    let adds_nothing = is_merge && change.entries.is_empty();
-    report.fingerprint = Some(change.fingerprint.clone());
-    report.files_changed = change.entries.len();
+/// What the change adds over its base.
+fn gather_change(repo: &Repo, subject: &Subject<'_>, tree: Oid) -> Result<Change, EngineError> {
+    Ok(match &subject.commit {
+        Some(c) => Change::of_commit(repo, c, subject.base.as_ref())?,
+        None => Change::of_index(repo, subject.base.as_ref(), tree, &subject.merge_heads)?,
+    })
+}
 
-    let (mut task, mut findings) =
-        task::assemble(repo, &policy, policy_commit.as_ref(), &trailers)?;
+/// The checks that read only the change: task metadata, scope, required approvals, risk.
+fn static_checks(
+    repo: &Repo,
+    policy: &Policy,
+    report: &CommitReport,
+    trailers: &AgentTrailers,
+    task: &Task,
+    change: &Change,
+    adds_nothing: bool,
+) -> Result<Vec<Finding>, EngineError> {
+    let mut findings = Vec::new();
     if policy.agent.require_task && !trailers.has_task_trailer() && !adds_nothing {
         findings.push(
             Finding::new(
@@ -209,7 +345,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
             .rule("[agent] require_task = true"),
         );
     }
-    findings.extend(crate::scope::check(&change, &task.layers));
+    findings.extend(crate::scope::check(change, &task.layers));
     for (category, source) in &task.requires_approval {
         findings.push(
             Finding::new(
@@ -225,89 +361,77 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
     findings.extend(scan_streamed(
         repo,
         &RiskInput {
-            change: &change,
+            change,
             additions: &[],
             acceptance: &task.acceptance,
-            policy: &policy,
+            policy,
             hooks_path: hooks_path.as_deref(),
         },
     )?);
-    if request.run_acceptance && !task.acceptance.is_empty() {
-        let outcome = acceptance::run(
-            repo,
-            change.tree,
-            &task.acceptance,
-            &policy.acceptance,
-            &RunOptions {
-                progress: request.progress,
-            },
-        )?;
-        report.acceptance = outcome.runs;
-        findings.extend(outcome.findings);
-    }
-    // Nothing the change or its commands produced may show a secret in any output.
+    Ok(findings)
+}
+
+/// `verify`'s judgement of the commit's evidence note.
+fn evidence_findings(
+    repo: &Repo,
+    policy: &Policy,
+    request: &CheckRequest,
+    report: &CommitReport,
+    task: &Task,
+    change: &Change,
+) -> Result<Vec<Finding>, EngineError> {
+    let Some(commit) = report.commit else {
+        return Ok(Vec::new());
+    };
+    let note = repo.note(&policy.evidence.notes_ref, commit)?;
+    let tree = report.tree.to_string();
+    Ok(evidence::compare::judge(
+        note.as_deref(),
+        &evidence::compare::Expected {
+            commit: report.abbrev.as_deref().unwrap_or_default(),
+            tree: &tree,
+            fingerprint: &change.fingerprint,
+            notes_ref: &policy.evidence.notes_ref,
+            fresh: request
+                .run_acceptance
+                .then_some(report.acceptance.as_slice()),
+            has_commands: !task.acceptance.is_empty(),
+            require: policy.evidence.require,
+        },
+    ))
+}
+
+/// Nothing the change or its commands produced may show a secret in any output; runs are
+/// redacted before they are compared with recorded (redacted) ones.
+fn redact_runs(policy: &Policy, report: &mut CommitReport, task: &mut Task) {
     for run in &mut report.acceptance {
-        run.command = risk::redact_secrets(&policy, &run.command);
-        run.output_tail = risk::redact_secrets(&policy, &run.output_tail);
+        run.command = risk::redact_secrets(policy, &run.command);
+        run.output_tail = risk::redact_secrets(policy, &run.output_tail);
     }
     for command in &mut task.acceptance {
-        command.command = risk::redact_secrets(&policy, &command.command);
+        command.command = risk::redact_secrets(policy, &command.command);
     }
-    // A clean merge carries nothing of the agent's to vouch for; its tree is still tested.
-    if request.require_evidence && !adds_nothing {
-        if let Some(commit) = report.commit {
-            let note = repo.note(&policy.evidence.notes_ref, commit)?;
-            let tree = report.tree.to_string();
-            findings.extend(evidence::compare::judge(
-                note.as_deref(),
-                &evidence::compare::Expected {
-                    commit: report.abbrev.as_deref().unwrap_or_default(),
-                    tree: &tree,
-                    fingerprint: &change.fingerprint,
-                    notes_ref: &policy.evidence.notes_ref,
-                    fresh: request
-                        .run_acceptance
-                        .then_some(report.acceptance.as_slice()),
-                    has_commands: !task.acceptance.is_empty(),
-                    require: policy.evidence.require,
-                },
-            ));
-        }
-    }
-    for finding in &mut findings {
-        finding.message = risk::redact_secrets(&policy, &finding.message);
+}
+
+fn redact_findings(policy: &Policy, findings: &mut [Finding]) {
+    for finding in findings {
+        finding.message = risk::redact_secrets(policy, &finding.message);
         if let Some(detail) = &finding.detail {
-            finding.detail = Some(risk::redact_secrets(&policy, detail));
+            finding.detail = Some(risk::redact_secrets(policy, detail));
         }
     }
-    if request.all_approvals || findings.iter().any(|f| f.action == Action::Approve) {
-        report.approvals = check_approvals(
-            repo,
-            &policy,
-            policy_commit.as_ref().map(|c| c.tree_id()),
-            report.commit,
-            &change.fingerprint,
-            &mut findings,
-        )?;
-    }
-    findings.sort_by(|a, b| {
-        (a.kind, &a.category, &a.path, a.line).cmp(&(b.kind, &b.category, &b.path, b.line))
-    });
-    report.findings = findings;
-    report.task = task;
-    Ok(report)
 }
 
 /// Judges several changes; without acceptance runs (which must not overlap) a large batch is
 /// shared among threads, each with its own handle on the repository. Results come back in
-/// the order of `requests`, each with the time it took.
+/// the order of `requests`, each with the time it took. Each thread keeps its own cache.
 pub fn check_all(
     repo: &Repo,
     requests: &[CheckRequest],
 ) -> Vec<(Result<CommitReport, EngineError>, std::time::Duration)> {
-    let timed = |repo: &Repo, request: &CheckRequest| {
+    let timed = |repo: &Repo, cache: &mut Cache, request: &CheckRequest| {
         let started = std::time::Instant::now();
-        let result = check(repo, request);
+        let result = check(repo, cache, request);
         (result, started.elapsed())
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
@@ -321,26 +445,30 @@ pub fn check_all(
     } else {
         Vec::new()
     };
+    let mut cache = Cache::default();
     if others.is_empty() {
-        return requests.iter().map(|r| timed(repo, r)).collect();
+        return requests
+            .iter()
+            .map(|r| timed(repo, &mut cache, r))
+            .collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = |repo: &Repo| {
+    let work = |repo: &Repo, cache: &mut Cache| {
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(request) = requests.get(i) else {
                 return done;
             };
-            done.push((i, timed(repo, request)));
+            done.push((i, timed(repo, cache, request)));
         }
     };
     let mut results: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = others
             .into_iter()
-            .map(|own| scope.spawn(move || work(&own)))
+            .map(|own| scope.spawn(move || work(&own, &mut Cache::default())))
             .collect();
-        let mut all = work(repo);
+        let mut all = work(repo, &mut cache);
         for handle in handles {
             // A worker that panicked leaves its requests undone; they are judged below.
             all.extend(handle.join().unwrap_or_default());
@@ -353,32 +481,10 @@ pub fn check_all(
     for (i, request) in requests.iter().enumerate() {
         match results.next_if(|(j, _)| *j == i) {
             Some((_, result)) => ordered.push(result),
-            None => ordered.push(timed(repo, request)),
+            None => ordered.push(timed(repo, &mut cache, request)),
         }
     }
     ordered
-}
-
-thread_local! {
-    /// The last policy read, by the commit it was read from: `verify` judges every commit of
-    /// a range against one base, and a commit id names its tree and so its policy exactly.
-    static LAST_POLICY: std::cell::RefCell<Option<(Option<Oid>, Rc<Policy>)>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-fn policy_for(repo: &Repo, base: Option<&git2::Commit<'_>>) -> Result<Rc<Policy>, PolicyError> {
-    let key = base.map(git2::Commit::id);
-    let cached = LAST_POLICY.with_borrow(|last| {
-        last.as_ref()
-            .filter(|(id, _)| *id == key)
-            .map(|(_, policy)| Rc::clone(policy))
-    });
-    if let Some(policy) = cached {
-        return Ok(policy);
-    }
-    let policy = Rc::new(Policy::for_base(repo, base)?);
-    LAST_POLICY.set(Some((key, Rc::clone(&policy))));
-    Ok(policy)
 }
 
 /// The risk scan of the change, each file's added lines read just before they are scanned

@@ -23,7 +23,8 @@ pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdict, Err
         all_agent: true,
         ..CheckRequest::new(target)
     };
-    let before = engine::check(repo, &request)?;
+    let mut cache = engine::Cache::default();
+    let before = engine::check(repo, &mut cache, &request)?;
     let Some(fingerprint) = before.fingerprint.clone() else {
         return Err(Error::NothingToApprove);
     };
@@ -94,7 +95,7 @@ pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdict, Err
         &fingerprint[..fingerprint.len().min(12)],
     ));
 
-    let after = engine::check(repo, &request)?;
+    let after = engine::check(repo, &mut cache, &request)?;
     Ok(summarize(&after, &approval, &policy, out))
 }
 

@@ -27,7 +27,7 @@ pub fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict, Error
         progress: out.progress && args.format == Format::Human,
         ..CheckRequest::new(target)
     };
-    let report = engine::check(repo, &request);
+    let report = engine::check(repo, &mut engine::Cache::default(), &request);
     let entry = match &report {
         Ok(r) => ledger::Entry::from_report("check", r, repo.current_branch(), started.elapsed()),
         Err(e) => ledger::Entry::error("check", &e.to_string(), None, None).took(started.elapsed()),

@@ -20,7 +20,7 @@ pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Verdict, Error>
         all_approvals: true,
         ..CheckRequest::new(Target::Rev(spec))
     };
-    let report = engine::check(repo, &request)?;
+    let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
     let commit = report.commit.ok_or(Error::NothingToApprove)?;
     let note = repo.note(&report.notes_ref, commit)?;
     let (evidence, evidence_error) = match note.as_deref().map(Evidence::parse) {

@@ -106,7 +106,7 @@ pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
         run_acceptance: false,
         ..CheckRequest::new(Target::Staged)
     };
-    let mut report = engine::check(repo, &request)?;
+    let mut report = engine::check(repo, &mut engine::Cache::default(), &request)?;
     // Task metadata lives in the message, which commit-msg judges.
     report.findings.retain(|f| f.kind != Kind::Metadata);
     Ok(HookRun {
@@ -131,7 +131,7 @@ pub fn commit_msg(
         progress,
         ..CheckRequest::new(Target::Staged)
     };
-    let report = engine::check(repo, &request)?;
+    let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
     let mut run = HookRun::default();
     if report.verdict().passed() {
         if let Some(evidence) = crate::report::note::evidence(&report, true) {
@@ -210,6 +210,7 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
         ..HookRun::default()
     };
     let mut stale = Vec::new();
+    let mut cache = engine::Cache::default();
     for (_, new) in &run.rewritten {
         let Ok(oid) = git2::Oid::from_str(new) else {
             continue;
@@ -220,7 +221,7 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
             run_acceptance: false,
             ..CheckRequest::new(Target::Rev(new.clone()))
         };
-        let report = engine::check(repo, &request)?;
+        let report = engine::check(repo, &mut cache, &request)?;
         if !report.agent {
             continue;
         }
