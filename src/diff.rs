@@ -23,6 +23,19 @@ pub enum DiffError {
     Git(#[from] git2::Error),
 }
 
+impl DiffError {
+    /// What the user can do next.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            DiffError::Repo(e) => e.hint(),
+            DiffError::ConflictedIndex => {
+                Some("resolve the conflicts and `git add` the files, then check again")
+            }
+            DiffError::Git(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Added,

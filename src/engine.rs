@@ -31,6 +31,19 @@ pub enum EngineError {
     Git(#[from] git2::Error),
 }
 
+impl EngineError {
+    /// What the user can do next, from the error that was made.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            EngineError::Repo(e) => e.hint(),
+            EngineError::Policy(e) => e.hint(),
+            EngineError::Diff(e) => e.hint(),
+            EngineError::Approval(e) => e.hint(),
+            EngineError::Acceptance(_) | EngineError::Git(_) => None,
+        }
+    }
+}
+
 /// What to judge.
 #[derive(Debug, Clone)]
 pub enum Target {

@@ -66,11 +66,7 @@ where
         Ok(Verdict::Pass) => EXIT_PASS,
         Ok(Verdict::Block) => EXIT_BLOCK,
         Err(e) => {
-            let mut text = format!("agentguard: error: {e}\n");
-            if let Some(hint) = e.hint() {
-                text.push_str(&format!("  hint: {hint}\n"));
-            }
-            out.stderr(&text);
+            out.stderr(&error::CommandError::from(e).render());
             EXIT_ERROR
         }
     }

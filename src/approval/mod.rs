@@ -61,6 +61,7 @@ impl ApprovalError {
             ApprovalError::Sign { .. } => {
                 Some("check the key path and passphrase, or that ssh-agent holds the key")
             }
+            ApprovalError::Repo(e) => e.hint(),
             _ => None,
         }
     }

@@ -31,6 +31,15 @@ pub enum EvidenceError {
     },
 }
 
+impl EvidenceError {
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            EvidenceError::Repo(e) => e.hint(),
+            EvidenceError::Serialize(_) | EvidenceError::Io { .. } => None,
+        }
+    }
+}
+
 /// One evidence note, `agentguard.evidence/v1`: the note's own wire format, so a change to the
 /// engine's types never changes a note. Unknown keys are ignored so newer notes stay readable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -67,11 +67,9 @@ impl HooksError {
             HooksError::Taken { .. } => Some(
                 "move that file away (an earlier install kept a hook there), or run `agentguard install --force` to back the current hook up instead of chaining it",
             ),
-            HooksError::Policy(_) => Some(
-                "fix .agentguard.toml in HEAD; agentguard never falls back to defaults when a policy file is broken",
-            ),
+            HooksError::Policy(e) => e.hint(),
             HooksError::Config(_) => Some("check that `git config --local --list` works here"),
-            HooksError::Repo(_) => None,
+            HooksError::Repo(e) => e.hint(),
         }
     }
 }

@@ -76,6 +76,23 @@ pub enum HookRunError {
     PushInput(String),
 }
 
+impl HookRunError {
+    /// What the user can do next: the hint of the error that was made, so a hook says what
+    /// `check` says about the same problem.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            HookRunError::Engine(e) => e.hint(),
+            HookRunError::Evidence(e) => e.hint(),
+            HookRunError::Approval(e) => e.hint(),
+            HookRunError::Repo(e) => e.hint(),
+            HookRunError::MessageFile { .. } => {
+                Some("git passes the message file itself; run the hook through git")
+            }
+            HookRunError::PushInput(_) => None,
+        }
+    }
+}
+
 impl From<crate::diff::DiffError> for HookRunError {
     fn from(e: crate::diff::DiffError) -> Self {
         HookRunError::Engine(EngineError::Diff(e))

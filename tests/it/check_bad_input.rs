@@ -44,7 +44,9 @@ impl Run {
     fn error(&self, needles: &[&str]) -> &Self {
         self.code(2);
         assert!(
-            self.stderr.starts_with("agentguard: error: "),
+            ["error", "config error", "internal error"]
+                .iter()
+                .any(|kind| self.stderr.starts_with(&format!("agentguard: {kind}: "))),
             "not an agentguard error:\n{self}"
         );
         assert_eq!(
@@ -195,6 +197,38 @@ fn malformed_policy_toml_names_file_line_and_column() {
         "{run}"
     );
     policy_error("[scope\nallow = 1\n").error(&[".agentguard.toml", ":1:7"]);
+}
+
+#[test]
+fn a_broken_policy_reads_the_same_from_check_and_from_a_hook() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(".agentguard.toml", "[scope\n");
+    repo.commit_all("human: broken policy");
+    repo.write("a.txt", "a\n");
+    repo.git(&["add", "a.txt"]);
+    let message = repo.scratch().join("COMMIT_EDITMSG");
+    std::fs::write(&message, msg(&[TASK])).unwrap();
+    let check = ag(&repo, &["check", "--staged"]);
+    let hook = ag(&repo, &["hook", "commit-msg", message.to_str().unwrap()]);
+    for run in [&check, &hook] {
+        run.error(&[".agentguard.toml", ":1:"]);
+        assert!(
+            run.stderr.starts_with("agentguard: config error: "),
+            "{run}"
+        );
+    }
+    let hints = |run: &Run| -> Vec<String> {
+        run.stderr
+            .lines()
+            .filter(|l| l.contains("hint: "))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(hints(&check), hints(&hook));
+    assert!(
+        hints(&hook)[0].contains("fix the file in the base commit"),
+        "{hook}"
+    );
 }
 
 #[test]
