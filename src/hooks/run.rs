@@ -180,7 +180,8 @@ pub fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     {
         return Ok(run);
     }
-    let parent = repo.first_parent(&commit).ok().flatten();
+    // A parent that cannot be read is an error, never the default policy.
+    let parent = repo.first_parent(&commit)?;
     let policy = Policy::for_base(repo, parent.as_ref()).map_err(EngineError::from)?;
     let notes_ref = policy.evidence.notes_ref.clone();
     let attached = evidence::attach_pending(repo, &commit, &notes_ref)?;
