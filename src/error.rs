@@ -55,6 +55,10 @@ pub enum Error {
     Onboarding(#[from] OnboardingError),
     #[error("`agentguard {0}` is not built yet")]
     NotBuilt(&'static str),
+    #[error(transparent)]
+    Render(#[from] crate::report::RenderError),
+    #[error(transparent)]
+    Stdout(#[from] crate::output::WriteError),
     #[error("cannot change to directory {}: {source}", .path.display())]
     Directory {
         path: PathBuf,
@@ -88,7 +92,11 @@ impl Error {
             ),
             Error::UnknownHook(_) => Some("reinstall the hooks with `agentguard install`"),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
-            Error::Output { .. } | Error::NothingToApprove | Error::NotBuilt(_) => None,
+            Error::Output { .. }
+            | Error::NothingToApprove
+            | Error::NotBuilt(_)
+            | Error::Render(_) => None,
+            Error::Stdout(_) => Some("check the file or device standard output goes to"),
         }
     }
 
@@ -121,11 +129,12 @@ impl Error {
                 _ => ErrorKind::User,
             },
             Error::UnknownHook(_) => ErrorKind::Config,
-            Error::NotBuilt(_) => ErrorKind::Internal,
+            Error::NotBuilt(_) | Error::Render(_) => ErrorKind::Internal,
             Error::MessageFile { .. }
             | Error::UnknownCategory { .. }
             | Error::CorruptNote { .. }
             | Error::Output { .. }
+            | Error::Stdout(_)
             | Error::NothingToApprove
             | Error::Directory { .. } => ErrorKind::User,
         }

@@ -11,6 +11,10 @@ pub enum Verbosity {
     Verbose,
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write to standard output: {0}")]
+pub struct WriteError(std::io::Error);
+
 pub struct Output {
     pub color: bool,
     pub progress: bool,
@@ -32,11 +36,14 @@ impl Output {
         }
     }
 
-    /// Writes the report to stdout; a closed pipe is not an error worth reporting.
-    pub fn stdout(&self, text: &str) {
+    /// Writes the report to stdout. A closed pipe (`| head`) is the reader's choice; any
+    /// other failure (a full disk) is an error, so a report is never lost quietly.
+    pub fn stdout(&self, text: &str) -> Result<(), WriteError> {
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
+        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(WriteError(e)),
+            _ => Ok(()),
+        }
     }
 
     pub fn stderr(&self, text: &str) {

@@ -93,14 +93,19 @@ pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdict, Err
         categories.join(", "),
         printable(&approval.approver),
         &fingerprint[..fingerprint.len().min(12)],
-    ));
+    ))?;
 
     let after = engine::check(repo, &mut cache, &request)?;
-    Ok(summarize(&after, &approval, &policy, out))
+    summarize(&after, &approval, &policy, out)
 }
 
 /// Says what the approval now covers and what still waits, and whether it counts at all.
-fn summarize(report: &CommitReport, approval: &Approval, policy: &Policy, out: &Output) -> Verdict {
+fn summarize(
+    report: &CommitReport,
+    approval: &Approval,
+    policy: &Policy,
+    out: &Output,
+) -> Result<Verdict, Error> {
     let mine = report.approvals.iter().rev().find(|c| {
         c.approval
             .as_ref()
@@ -154,10 +159,10 @@ fn summarize(report: &CommitReport, approval: &Approval, policy: &Policy, out: &
             ));
         }
     }
-    out.stdout(&text);
-    if counts {
+    out.stdout(&text)?;
+    Ok(if counts {
         Verdict::Pass
     } else {
         Verdict::Block
-    }
+    })
 }

@@ -39,10 +39,10 @@ pub fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict, Error
     }
     let reports = [report];
     let text = match args.format {
-        Format::Json => report::json::render(&reports),
+        Format::Json => report::json::render(&reports)?,
         Format::Human => human::render(&reports, &Styles::new(out.color), out.verbosity),
     };
-    out.stdout(&text);
+    out.stdout(&text)?;
     Ok(Verdict::all(
         reports.iter().map(engine::CommitReport::verdict),
     ))

@@ -23,6 +23,6 @@ pub fn run(repo: &Repo, args: &crate::cli::InitArgs, out: &Output) -> Result<Ver
          2. install the hooks: agentguard install\n  \
          3. define a task for your agent: agentguard task new <id>\n",
     );
-    out.stdout(&text);
+    out.stdout(&text)?;
     Ok(Verdict::Pass)
 }

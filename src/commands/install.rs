@@ -55,7 +55,7 @@ pub fn run(repo: &Repo, args: &crate::cli::InstallArgs, out: &Output) -> Result<
     if report.changed_nothing() {
         text.push_str("nothing changed: agentguard's hooks were already installed\n");
     }
-    out.stdout(&text);
+    out.stdout(&text)?;
     Ok(Verdict::Pass)
 }
 

@@ -36,7 +36,7 @@ pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Verdict, Error> 
         .filter(|e| since.is_none_or(|s| e.system_time().is_some_and(|t| t >= s)))
         .collect();
     let text = match args.format {
-        LogFormat::Json => render::log_json(&entries),
+        LogFormat::Json => render::log_json(&entries)?,
         LogFormat::Otel => report::otel::render(&entries),
         LogFormat::Human if ledger.entries.is_empty() => format!(
             "the ledger is empty: nothing recorded in {} yet\n",
@@ -44,7 +44,7 @@ pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Verdict, Error> 
         ),
         LogFormat::Human => render::log_human(&entries, &Styles::new(out.color)),
     };
-    out.stdout(&text);
+    out.stdout(&text)?;
     Ok(Verdict::Pass)
 }
 

@@ -16,9 +16,9 @@ pub fn run(repo: &Repo, args: &ReportArgs, out: &Output) -> Result<Verdict, Erro
     let summary = Summary::new(&ledger, rollbacks);
     let text = match args.format {
         ReportFormat::Human => render::report_human(&summary, &Styles::new(out.color)),
-        ReportFormat::Json => render::report_json(&summary),
+        ReportFormat::Json => render::report_json(&summary)?,
         ReportFormat::Markdown => render::report_markdown(&summary),
     };
-    out.stdout(&text);
+    out.stdout(&text)?;
     Ok(Verdict::Pass)
 }

@@ -45,10 +45,10 @@ pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Verdict, Error>
         approvals: &report.approvals,
     };
     let text = match args.format {
-        Format::Json => show::render_json(&shown),
+        Format::Json => show::render_json(&shown)?,
         Format::Human => show::render_human(&shown, &Styles::new(out.color)),
     };
-    out.stdout(&text);
+    out.stdout(&text)?;
     match (&evidence, evidence_error) {
         (_, Some(reason)) => Err(Error::CorruptNote {
             commit: repo.short(commit),

@@ -41,6 +41,6 @@ pub fn run(repo: &Repo, out: &Output) -> Result<Verdict, Error> {
     if !changed {
         text.push_str("nothing changed: agentguard's hooks were not installed\n");
     }
-    out.stdout(&text);
+    out.stdout(&text)?;
     Ok(Verdict::Pass)
 }

@@ -66,7 +66,7 @@ pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdict, Erro
             path: path.clone(),
             source,
         })?,
-        None => out.stdout(&text),
+        None => out.stdout(&text)?,
     }
     Ok(Verdict::all(reports.iter().map(CommitReport::verdict)))
 }
@@ -96,7 +96,7 @@ fn render(
     out: &Output,
 ) -> Result<String, Error> {
     Ok(match format {
-        VerifyFormat::Json => report::json::render(reports),
+        VerifyFormat::Json => report::json::render(reports)?,
         VerifyFormat::Human => {
             let mut text = if reports.is_empty() {
                 format!("agentguard: no commits in {range}\n")
@@ -110,8 +110,8 @@ fn render(
             ));
             text
         }
-        VerifyFormat::Junit => report::junit::render(reports),
-        VerifyFormat::Sarif => report::sarif::render(reports),
+        VerifyFormat::Junit => report::junit::render(reports)?,
+        VerifyFormat::Sarif => report::sarif::render(reports)?,
         VerifyFormat::Markdown => report::markdown::render(reports),
         VerifyFormat::Github => {
             let (commands, summary) = report::github::render(reports);

@@ -2,7 +2,7 @@
 //! format, kept apart from the engine's types so that changing those never changes a byte of
 //! the report.
 
-use super::{verdict, SCHEMA};
+use super::{verdict, RenderError, SCHEMA};
 use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
 use crate::approval::verify::{Checked, Status};
 use crate::engine::CommitReport;
@@ -168,7 +168,7 @@ impl<'a> From<&'a Checked> for JsonApproval<'a> {
     }
 }
 
-pub fn render(reports: &[CommitReport]) -> String {
+pub fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
     let report = Report {
         schema: SCHEMA,
         verdict: verdict(reports),
@@ -195,8 +195,5 @@ pub fn render(reports: &[CommitReport]) -> String {
             })
             .collect(),
     };
-    // Serialising plain data with string keys cannot fail.
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
-    text
+    super::pretty_json(&report)
 }

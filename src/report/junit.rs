@@ -61,16 +61,14 @@ fn skipped(outcome: &CaseResult) -> bool {
     matches!(outcome, CaseResult::Skipped(_))
 }
 
-pub fn render(reports: &[CommitReport]) -> String {
+pub fn render(reports: &[CommitReport]) -> Result<String, super::RenderError> {
     let suites: Vec<Suite> = reports.iter().map(suite).collect();
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
-    // Writing to memory cannot fail.
-    if write_document(&mut writer, &suites).is_err() {
-        return String::new();
-    }
-    let mut text = String::from_utf8(writer.into_inner()).unwrap_or_default();
+    write_document(&mut writer, &suites).map_err(|e| super::RenderError::Xml(e.to_string()))?;
+    let mut text = String::from_utf8(writer.into_inner())
+        .map_err(|e| super::RenderError::Xml(e.to_string()))?;
     text.push('\n');
-    text
+    Ok(text)
 }
 
 fn write_document(writer: &mut Writer<Vec<u8>>, suites: &[Suite]) -> io::Result<()> {
@@ -453,7 +451,7 @@ mod tests {
 
     #[test]
     fn one_suite_per_commit_one_case_per_check() {
-        let xml = render(&test_support::sample_reports());
+        let xml = render(&test_support::sample_reports()).unwrap();
         let elements = parse(&xml);
         assert_eq!(count(&elements, "testsuites"), 1);
         assert_eq!(count(&elements, "testsuite"), 4);
@@ -472,7 +470,7 @@ mod tests {
 
     #[test]
     fn suites_name_commit_and_task_and_count_their_cases() {
-        let elements = parse(&render(&test_support::sample_reports()));
+        let elements = parse(&render(&test_support::sample_reports()).unwrap());
         let suites: Vec<_> = elements.iter().filter(|e| e.0 == "testsuite").collect();
         assert_eq!(suites[0].1["name"], "aaaaaaaaaa T-1");
         assert_eq!(suites[0].1["failures"], "0");
@@ -486,7 +484,7 @@ mod tests {
 
     #[test]
     fn acceptance_cases_carry_time_failure_and_output() {
-        let elements = parse(&render(&[test_support::blocked()]));
+        let elements = parse(&render(&[test_support::blocked()]).unwrap());
         let cases: Vec<_> = elements.iter().filter(|e| e.0 == "testcase").collect();
         let names: Vec<&str> = cases.iter().map(|c| c.1["name"].as_str()).collect();
         assert_eq!(
@@ -532,7 +530,7 @@ mod tests {
 
     #[test]
     fn human_commit_is_one_skipped_case() {
-        let elements = parse(&render(&[test_support::human()]));
+        let elements = parse(&render(&[test_support::human()]).unwrap());
         assert_eq!(count(&elements, "testcase"), 1);
         assert_eq!(count(&elements, "skipped"), 1);
         assert_eq!(count(&elements, "failure"), 0);
@@ -540,14 +538,14 @@ mod tests {
 
     #[test]
     fn passing_commit_has_no_failures() {
-        let elements = parse(&render(&[test_support::passing()]));
+        let elements = parse(&render(&[test_support::passing()]).unwrap());
         assert_eq!(count(&elements, "failure"), 0);
         assert_eq!(elements[0].1["tests"], "6");
     }
 
     #[test]
     fn hostile_text_is_escaped_and_survives_a_round_trip() {
-        let xml = render(&[test_support::hostile()]);
+        let xml = render(&[test_support::hostile()]).unwrap();
         // Nothing XML 1.0 forbids, even as a character reference.
         for c in xml.chars() {
             assert!(

@@ -143,11 +143,8 @@ pub fn log_human(entries: &[&Entry], styles: &Styles) -> String {
 }
 
 /// `log --format json`: one array, newest first.
-pub fn log_json(entries: &[&Entry]) -> String {
-    // Plain data with string keys always serialises.
-    let mut text = serde_json::to_string_pretty(entries).unwrap_or_default();
-    text.push('\n');
-    text
+pub fn log_json(entries: &[&Entry]) -> Result<String, super::RenderError> {
+    super::pretty_json(&entries)
 }
 
 fn percent(rate: f64) -> String {
@@ -270,10 +267,8 @@ pub fn report_human(summary: &Summary, styles: &Styles) -> String {
 }
 
 /// `report --format json`.
-pub fn report_json(summary: &Summary) -> String {
-    let mut text = serde_json::to_string_pretty(summary).unwrap_or_default();
-    text.push('\n');
-    text
+pub fn report_json(summary: &Summary) -> Result<String, super::RenderError> {
+    super::pretty_json(summary)
 }
 
 /// Table cells: no pipes or line breaks from user text.

@@ -23,6 +23,22 @@ use crate::verdict::Verdict;
 
 pub const SCHEMA: &str = "agentguard.report/v1";
 
+/// A report that could not be written: an error, never an empty or partial output.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot write the report as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write the report as XML: {0}")]
+    Xml(String),
+}
+
+/// Pretty JSON with a final newline.
+pub(crate) fn pretty_json(value: &impl serde::Serialize) -> Result<String, RenderError> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// Text from the change or from a command, made safe for a terminal: control characters
 /// (escape sequences could rewrite what the reviewer sees) and invisible formatting characters
 /// (bidirectional overrides, zero-width characters could hide or reorder it) are shown escaped.
@@ -147,6 +163,14 @@ mod tests {
         );
         let block = test_support::finding(Kind::Scope, "denied", Action::Block, "no");
         assert_eq!(message(&report, &block), "no");
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_serialised_is_an_error_not_an_empty_report() {
+        // JSON object keys must be strings.
+        let map = std::collections::BTreeMap::from([((1, 2), "x")]);
+        assert!(super::pretty_json(&map).is_err());
+        assert_eq!(super::pretty_json(&[1]).unwrap(), "[\n  1\n]\n");
     }
 
     #[test]

@@ -27,10 +27,8 @@ pub struct Shown<'a> {
     pub approvals: &'a [Checked],
 }
 
-pub fn render_json(shown: &Shown<'_>) -> String {
-    let mut text = serde_json::to_string_pretty(shown).unwrap_or_default();
-    text.push('\n');
-    text
+pub fn render_json(shown: &Shown<'_>) -> Result<String, super::RenderError> {
+    super::pretty_json(shown)
 }
 
 pub fn render_human(shown: &Shown<'_>, st: &Styles) -> String {

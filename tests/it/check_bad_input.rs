@@ -1564,3 +1564,27 @@ fn merge_reads_the_policy_from_its_first_parent() {
         keys(&[("scope", "denied", "docs/evil.md")])
     );
 }
+
+#[test]
+fn a_report_that_cannot_be_written_is_an_error() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[TASK]));
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = repo
+        .agentguard_std()
+        .args(["check", "--no-run", "--format", "json"])
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("agentguard: error: cannot write to standard output"),
+        "{stderr}"
+    );
+}

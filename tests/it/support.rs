@@ -162,10 +162,15 @@ impl TestRepo {
 
     /// The built binary, run in the work tree with the hermetic environment.
     pub fn agentguard(&self) -> Command {
+        Command::from_std(self.agentguard_std())
+    }
+
+    /// The same as a plain `std::process::Command`, for a test that sets its own stdio.
+    pub fn agentguard_std(&self) -> std::process::Command {
         let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("agentguard"));
         hermetic(&mut std_cmd, &self.home);
         std_cmd.current_dir(self.path());
-        Command::from_std(std_cmd)
+        std_cmd
     }
 
     /// `agentguard check --format json <args>`, parsed; asserts the exit code.
