@@ -483,21 +483,21 @@ pub fn check_all(
             .collect();
         let mut all = work(repo, &mut cache);
         for handle in handles {
-            // A worker that panicked leaves its requests undone; they are judged below.
-            all.extend(handle.join().unwrap_or_default());
+            all.extend(joined(handle));
         }
         all
     });
+    // Every request was taken by exactly one thread, and every thread was joined.
     results.sort_by_key(|(i, _)| *i);
-    let mut ordered = Vec::with_capacity(requests.len());
-    let mut results = results.into_iter().peekable();
-    for (i, request) in requests.iter().enumerate() {
-        match results.next_if(|(j, _)| *j == i) {
-            Some((_, result)) => ordered.push(result),
-            None => ordered.push(timed(repo, &mut cache, request)),
-        }
-    }
-    ordered
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// A worker's result; a worker that panicked makes this thread panic with its payload, so a
+/// panic is never swallowed (and nothing half-judged is reported as judged).
+fn joined<R>(handle: std::thread::ScopedJoinHandle<'_, R>) -> R {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The risk scan of the change, each file's added lines read just before they are scanned
@@ -514,7 +514,7 @@ fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, Eng
     std::thread::scope(|scope| {
         // A few files in flight: enough to keep both threads busy, little memory.
         let (send, receive) = std::sync::mpsc::sync_channel(8);
-        scope.spawn(move || {
+        let reader = scope.spawn(move || {
             for file in change.additions(&reader_repo) {
                 let stop = file.is_err();
                 if send.send(file).is_err() || stop {
@@ -522,7 +522,10 @@ fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, Eng
                 }
             }
         });
-        scan_until_error(input, receive)
+        // A reader that panicked ends the channel early: its panic, not a partial scan.
+        let scanned = scan_until_error(input, receive);
+        joined(reader);
+        scanned
     })
 }
 
@@ -585,4 +588,24 @@ fn agent_reasons(
         }
     }
     reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::joined;
+
+    #[test]
+    fn a_panicked_worker_is_not_swallowed() {
+        let caught = std::panic::catch_unwind(|| {
+            std::thread::scope(|scope| {
+                let fine = scope.spawn(|| vec![1]);
+                let failed = scope.spawn(|| -> Vec<i32> { panic!("worker failed") });
+                let mut all = joined(fine);
+                all.extend(joined(failed));
+                all
+            })
+        });
+        let panic = caught.expect_err("the worker's panic reaches the caller");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"worker failed"));
+    }
 }

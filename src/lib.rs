@@ -62,7 +62,15 @@ where
         output::Verbosity::Normal
     };
     let out = output::Output::new(cli.color, verbosity);
-    match run(&cli, &out) {
+    // A panic (a bug) is an error like any other: the hooks fail closed with exit 2.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli, &out)));
+    let Ok(result) = result else {
+        out.stderr(
+            "agentguard: internal error: agentguard stopped at the panic reported above; nothing was judged\n  hint: this is not a problem with your input; if it persists, report it with the command that failed\n",
+        );
+        return EXIT_ERROR;
+    };
+    match result {
         Ok(Verdict::Pass) => EXIT_PASS,
         Ok(Verdict::Block) => EXIT_BLOCK,
         Err(e) => {
