@@ -7,6 +7,7 @@
 //! files are committed; a mismatch fails `cargo test` (insta writes a `.snap.new` beside it to
 //! compare; with `CI` set it writes nothing). `INSTA_UPDATE=always cargo test` rewrites them.
 
+use crate::require_user_namespaces;
 use crate::support::{msg, text, TestRepo, TASK};
 
 struct Scenario {
@@ -149,6 +150,8 @@ macro_rules! assert_normalised_snapshot {
 
 #[test]
 fn outputs_of_a_blocked_approved_and_passing_range() {
+    // The acceptance commands run in the sandbox.
+    require_user_namespaces!();
     let scenario = scenario();
     assert_normalised_snapshot!("verify_json", scenario.verify("json"));
     assert_normalised_snapshot!("verify_human", scenario.verify("human"));
