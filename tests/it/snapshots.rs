@@ -118,6 +118,13 @@ impl Scenario {
         self.named(&String::from_utf8_lossy(&output.stdout))
     }
 
+    fn show_json(&self, name: &str) -> String {
+        let (id, _) = self.names.iter().find(|(_, n)| n == name).unwrap();
+        let output = self.repo.run(&["show", id, "--format", "json"]);
+        ok(&output, 0);
+        self.named(&String::from_utf8_lossy(&output.stdout))
+    }
+
     fn note(&self, name: &str) -> String {
         let (id, _) = self.names.iter().find(|(_, n)| n == name).unwrap();
         let note = self.repo.git(&["notes", "--ref", "agentguard", "show", id]);
@@ -159,4 +166,5 @@ fn outputs_of_a_blocked_approved_and_passing_range() {
     assert_normalised_snapshot!("verify_junit", scenario.verify("junit"));
     assert_normalised_snapshot!("evidence_note_approved", scenario.note("APPROVED"));
     assert_normalised_snapshot!("evidence_note_blocked", scenario.note("BLOCKED"));
+    assert_normalised_snapshot!("show_json_approved", scenario.show_json("APPROVED"));
 }
