@@ -68,7 +68,7 @@ impl ApprovalError {
 }
 
 /// One signed approval.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
     pub fingerprint: String,
     pub categories: Vec<String>,
@@ -76,7 +76,6 @@ pub struct Approval {
     pub time: String,
     pub reason: String,
     /// The armored SSH signature over [`Approval::payload`].
-    #[serde(skip)]
     pub signature: String,
 }
 

@@ -8,7 +8,6 @@ use crate::finding::{Action, Finding, SignOff};
 use crate::policy::Policy;
 use crate::repo::Repo;
 use git2::Oid;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,8 +66,7 @@ pub fn load_signers(
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     /// The signature verifies for the approver and the change is the approved one.
     Verified,
@@ -90,12 +88,10 @@ pub enum Status {
     },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Checked {
     pub source: &'static str,
-    #[serde(flatten)]
     pub approval: Option<Approval>,
-    #[serde(flatten)]
     pub status: Status,
 }
 

@@ -168,6 +168,14 @@ impl<'a> From<&'a Checked> for JsonApproval<'a> {
     }
 }
 
+/// Approvals as this format writes them, for the other JSON outputs (`show`).
+pub(crate) fn approvals<S: serde::Serializer>(
+    checked: &[Checked],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(checked.iter().map(JsonApproval::from))
+}
+
 pub fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
     let report = Report {
         schema: SCHEMA,

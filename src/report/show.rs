@@ -24,6 +24,7 @@ pub struct Shown<'a> {
     pub evidence_error: Option<String>,
     /// Whether the note speaks of this commit's exact tree and change.
     pub evidence_matches: bool,
+    #[serde(serialize_with = "super::json::approvals")]
     pub approvals: &'a [Checked],
 }
 
