@@ -138,16 +138,6 @@ impl Finding {
         self.approved_by.is_some()
     }
 
-    /// Its state in words: "block", "awaiting approval", "approved" or "warning".
-    pub fn state(&self) -> &'static str {
-        match (self.action, self.approved()) {
-            (Action::Block, _) => "block",
-            (Action::Approve, false) => "awaiting approval",
-            (Action::Approve, true) => "approved",
-            (Action::Warn, _) => "warning",
-        }
-    }
-
     /// Whether this finding, as it stands, keeps the change from passing.
     pub fn blocks(&self) -> bool {
         crate::verdict::blocks(self.action, self.approved())

@@ -316,7 +316,7 @@ fn case_result(
 }
 
 fn describe(report: &CommitReport, finding: &Finding) -> String {
-    let state = finding.state();
+    let state = super::state(finding);
     let location = match (&finding.path, finding.line) {
         (Some(path), Some(line)) if line > 0 => format!("{path}:{line}: "),
         (Some(path), _) => format!("{path}: "),

@@ -162,7 +162,7 @@ fn render_commit(out: &mut String, report: &CommitReport) {
 }
 
 fn item(report: &CommitReport, finding: &Finding) -> String {
-    let state = finding.state();
+    let state = super::state(finding);
     let location = match (&finding.path, finding.line) {
         (Some(path), Some(line)) if line > 0 => format!(" {}:{line}", inline(path)),
         (Some(path), _) => format!(" {}", inline(path)),

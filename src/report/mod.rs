@@ -109,6 +109,16 @@ pub fn message(report: &CommitReport, finding: &Finding) -> String {
     }
 }
 
+/// A finding's state in words: "block", "awaiting approval", "approved" or "warning".
+pub(crate) fn state(finding: &Finding) -> &'static str {
+    match (finding.action, finding.approved()) {
+        (Action::Block, _) => "block",
+        (Action::Approve, false) => "awaiting approval",
+        (Action::Approve, true) => "approved",
+        (Action::Warn, _) => "warning",
+    }
+}
+
 /// The commit a report is about, shortened for display: ten hex digits, or `staged` for a
 /// staged change.
 pub(crate) fn short_commit(report: &CommitReport) -> String {
