@@ -1,5 +1,6 @@
 //! The engine: gathers the change, the policy and the task, runs the checks, and returns
-//! one report per judged commit. It never prints.
+//! one report per judged commit, whose findings decide its verdict. It never prints and
+//! never renders: the report carries facts, the renderers in `report` make sentences.
 
 use crate::acceptance::{self, AcceptanceError, AcceptanceRun, RunOptions};
 use crate::approval::{self, ApprovalError};
@@ -163,11 +164,7 @@ pub fn check(
     request: &CheckRequest,
 ) -> Result<CommitReport, EngineError> {
     let subject = gather_subject(repo, request)?;
-    let policy_commit = match request.policy_base {
-        Some(oid) => Some(repo.git().find_commit(oid)?),
-        None => subject.base.clone(),
-    };
-    let policy = cache.policy(repo, policy_commit.as_ref())?;
+    let (policy_commit, policy) = load_rules(repo, cache, request, &subject)?;
     let mut report = start_report(repo, request, &subject, &policy)?;
     if !report.agent {
         return Ok(report);
@@ -196,17 +193,9 @@ pub fn check(
         adds_nothing,
     )?);
     if request.run_acceptance && !task.acceptance.is_empty() {
-        let outcome = acceptance::run(
-            repo,
-            change.tree,
-            &task.acceptance,
-            &policy.acceptance,
-            &RunOptions {
-                progress: request.progress,
-            },
-        )?;
-        report.acceptance = outcome.runs;
-        findings.extend(outcome.findings);
+        let (runs, failures) = run_acceptance(repo, request, &policy, &task, &change)?;
+        report.acceptance = runs;
+        findings.extend(failures);
     }
     redact_runs(&policy, &mut report, &mut task);
     if request.require_evidence && !adds_nothing {
@@ -224,14 +213,55 @@ pub fn check(
             &mut findings,
         )?;
     }
-    // The verdict: findings redacted and in a stable order; `CommitReport::verdict` decides.
-    redact_findings(&policy, &mut findings);
+    report.findings = verdict_findings(&policy, findings);
+    report.task = task;
+    Ok(report)
+}
+
+/// Loads the rules: the policy of the base (or of `policy_base`), from the cache when the
+/// same commit was read before.
+fn load_rules<'r>(
+    repo: &'r Repo,
+    cache: &mut Cache,
+    request: &CheckRequest,
+    subject: &Subject<'r>,
+) -> Result<(Option<git2::Commit<'r>>, Rc<Policy>), EngineError> {
+    let policy_commit = match request.policy_base {
+        Some(oid) => Some(repo.git().find_commit(oid)?),
+        None => subject.base.clone(),
+    };
+    let policy = cache.policy(repo, policy_commit.as_ref())?;
+    Ok((policy_commit, policy))
+}
+
+/// Runs the task's acceptance commands on the change's tree: the runs and their failures.
+fn run_acceptance(
+    repo: &Repo,
+    request: &CheckRequest,
+    policy: &Policy,
+    task: &Task,
+    change: &Change,
+) -> Result<(Vec<AcceptanceRun>, Vec<Finding>), EngineError> {
+    let outcome = acceptance::run(
+        repo,
+        change.tree,
+        &task.acceptance,
+        &policy.acceptance,
+        &RunOptions {
+            progress: request.progress,
+        },
+    )?;
+    Ok((outcome.runs, outcome.findings))
+}
+
+/// The findings the verdict is decided from (`CommitReport::verdict`): redacted, in a stable
+/// order.
+fn verdict_findings(policy: &Policy, mut findings: Vec<Finding>) -> Vec<Finding> {
+    redact_findings(policy, &mut findings);
     findings.sort_by(|a, b| {
         (a.kind, &a.category, &a.path, a.line).cmp(&(b.kind, &b.category, &b.path, b.line))
     });
-    report.findings = findings;
-    report.task = task;
-    Ok(report)
+    findings
 }
 
 /// Gathers the change: the commit (or the staged index), its message, author and branches,
