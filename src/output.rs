@@ -46,6 +46,7 @@ impl Output {
         }
     }
 
+    /// Writes a message to stderr. If stderr itself fails there is nowhere left to say so.
     pub fn stderr(&self, text: &str) {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(text.as_bytes());

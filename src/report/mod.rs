@@ -1,4 +1,6 @@
-//! Renderers: each turns reports into text in one format; none decides anything.
+//! Renderers: each turns reports into text in one format (the evidence note included); none
+//! decides anything. The sentences findings need (what to do next, who approved) are made
+//! here from the findings' facts, the same for every format.
 
 pub mod github;
 pub mod human;
