@@ -214,6 +214,17 @@ for setup in plain agentguard lefthook precommit; do
 done
 [ -z "$detect" ] || peak detect-secrets "$work/ds" "$detect" scan --all-files corpus
 [ -z "$gitsecrets" ] || peak git-secrets "$work/gs" git secrets --scan --no-index
+# An acceptance command that prints 200 MB: the output is counted and hashed whole but kept
+# capped, so agentguard's memory stays flat (the limit lives here, not in the tests).
+flood="$work/flood"
+git init -q -b main "$flood"
+printf '[acceptance]\nmax_output = "4KiB"\n' > "$flood/.agentguard.toml"
+git -C "$flood" add -A
+git -C "$flood" -c user.name=b -c user.email=b@example.com commit -q -m policy
+git -C "$flood" -c user.name=b -c user.email=b@example.com commit -q --allow-empty \
+  -m "flood" -m "Agent-Task: T-1
+Agent-Acceptance: head -c 200000000 /dev/zero"
+peak flood "$flood" "$bin" check --format json
 
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -256,6 +267,7 @@ row(f"secret scan ({MB})", f"detect-secrets scan (1/10: {sample / 1048576:.1f} M
     rate(median("detect-secrets"), sample), slower("detect-secrets", sample))
 row(f"secret scan ({MB})", "git-secrets --scan (AWS + 1 pattern)", "git-secrets", None,
     rate(median("git-secrets")), slower("git-secrets", added))
+row("200 MB of command output", "agentguard check (acceptance run)", "flood")
 head = ("workload", "command", "median", "ratio", "throughput", "peak RSS")
 widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
 line = lambda r: "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |"
@@ -290,4 +302,6 @@ bound = 2 * largest + 64 * 1048576
 for name, label in (("check", "check"), ("verify", "verify")):
     p = rss(name)
     target(None if p is None else p <= bound, f"peak memory of {label} <= 2x largest changed file + 64 MiB ({mb(p)} vs {mb(bound)})")
+p = rss("flood")
+target(None if p is None else p <= 64 * 1048576, f"peak memory of a check whose command prints 200 MB <= 64 MiB ({mb(p)})")
 PY

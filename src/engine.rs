@@ -1,17 +1,19 @@
 //! The engine: gathers the change, the policy and the task, runs the checks, and returns
-//! one report per judged commit. It never prints.
+//! one report per judged commit, whose findings decide its verdict. It never prints and
+//! never renders: the report carries facts, the renderers in `report` make sentences.
 
 use crate::acceptance::progress::{Event, Progress, ProgressSink};
 use crate::acceptance::{self, AcceptanceError, AcceptanceRun, RunOptions};
 use crate::approval::{self, ApprovalError};
 use crate::diff::{Change, DiffError};
-use crate::evidence::{self, Evidence, Verdict};
+use crate::evidence;
 use crate::finding::{Action, Finding, Kind};
 use crate::policy::{Policy, PolicyError};
 use crate::repo::{Repo, RepoError};
 use crate::risk::{self, CompiledPolicy, RiskInput};
 use crate::task::{self, AgentTrailers, Task, TrailerGlobs};
 use crate::trailers;
+use crate::verdict::Verdict;
 use git2::Oid;
 use std::rc::Rc;
 
@@ -29,6 +31,19 @@ pub enum EngineError {
     Approval(#[from] ApprovalError),
     #[error("git error: {}", .0.message())]
     Git(#[from] git2::Error),
+}
+
+impl EngineError {
+    /// What the user can do next, from the error that was made.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            EngineError::Repo(e) => e.hint(),
+            EngineError::Policy(e) => e.hint(),
+            EngineError::Diff(e) => e.hint(),
+            EngineError::Approval(e) => e.hint(),
+            EngineError::Acceptance(_) | EngineError::Git(_) => None,
+        }
+    }
 }
 
 /// What to judge.
@@ -89,6 +104,8 @@ pub struct CommitReport {
     pub task: Task,
     /// `None` for human commits, which are not diffed.
     pub fingerprint: Option<String>,
+    /// The commit as git abbreviates it in this repository; `None` for a staged change.
+    pub abbrev: Option<String>,
     pub policy_source: String,
     /// Where evidence notes live (`[evidence] notes_ref` of the base policy).
     pub notes_ref: String,
@@ -100,65 +117,170 @@ pub struct CommitReport {
 }
 
 impl CommitReport {
-    pub fn passed(&self) -> bool {
-        !self.findings.iter().any(Finding::blocks)
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of(&self.findings)
     }
+}
 
-    /// Evidence of this agent change; `None` for a human commit, which is never diffed.
-    pub fn to_evidence(&self, acceptance_ran: bool) -> Option<Evidence> {
-        let fingerprint = self.fingerprint.clone()?;
-        Some(Evidence {
-            schema: evidence::SCHEMA.to_string(),
-            commit: self.commit.map(|c| c.to_string()),
-            tree: self.tree.to_string(),
-            base: self.base.map(|b| b.to_string()),
-            fingerprint,
-            task: self.task.id.clone(),
-            agent: self.task.agent_name.clone(),
-            policy: self.policy_source.clone(),
-            verdict: if self.passed() {
-                Verdict::Pass
-            } else {
-                Verdict::Block
-            },
-            acceptance_ran: acceptance_ran || self.task.acceptance.is_empty(),
-            tool: format!("agentguard {}", env!("CARGO_PKG_VERSION")),
-            time: evidence::now_rfc3339(),
-            findings: self.findings.clone(),
-            acceptance: self.acceptance.clone(),
-        })
-    }
+/// What one run of agentguard keeps between the changes it judges; each thread that judges
+/// keeps its own. `verify` judges every commit of a range against one base, and a commit id
+/// names its tree and so its policy exactly: the policy last read, with its rules compiled, is
+/// kept by the commit it was read from.
+#[derive(Debug, Default)]
+pub struct Cache {
+    policy: Option<(Option<Oid>, Rc<CompiledPolicy>)>,
+    trailer_globs: TrailerGlobs,
+}
 
-    /// Evidence of this change, judged without running acceptance (after an amend), carrying
-    /// the runs `recorded` for the same tree: acceptance depends on the tree alone.
-    pub fn to_evidence_with_runs_of(&self, recorded: &Evidence) -> Option<Evidence> {
-        let mut evidence = self.to_evidence(recorded.acceptance_ran)?;
-        evidence.acceptance = recorded.acceptance.clone();
-        if recorded.verdict == Verdict::Block {
-            evidence.verdict = Verdict::Block;
+impl Cache {
+    fn policy(
+        &mut self,
+        repo: &Repo,
+        base: Option<&git2::Commit<'_>>,
+    ) -> Result<Rc<CompiledPolicy>, PolicyError> {
+        let key = base.map(git2::Commit::id);
+        if let Some((_, policy)) = self.policy.as_ref().filter(|(id, _)| *id == key) {
+            return Ok(Rc::clone(policy));
         }
-        evidence.findings.extend(
-            recorded
-                .findings
-                .iter()
-                .filter(|f| f.kind == Kind::Acceptance)
-                .cloned(),
-        );
-        Some(evidence)
+        let policy = Rc::new(CompiledPolicy::new(Policy::for_base(repo, base)?));
+        self.policy = Some((key, Rc::clone(&policy)));
+        Ok(policy)
     }
 }
 
-/// Judges one change.
-pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, EngineError> {
-    check_with(repo, request, &mut Cache::default())
+/// The judged change as git names it, before anything is diffed.
+struct Subject<'r> {
+    /// `None` for the staged index.
+    commit: Option<git2::Commit<'r>>,
+    base: Option<git2::Commit<'r>>,
+    trailers: AgentTrailers,
+    author_email: Option<String>,
+    branches: Vec<String>,
+    /// Parents of a merge being committed (`MERGE_HEAD`).
+    merge_heads: Vec<Oid>,
 }
 
-/// `check`, reusing what `cache` kept from the changes judged before.
-pub fn check_with(
+/// Judges one change, stage by stage: gather the change, load the rules, the static checks,
+/// acceptance, evidence, approvals, and the verdict.
+pub fn check(
+    repo: &Repo,
+    cache: &mut Cache,
+    request: &CheckRequest,
+) -> Result<CommitReport, EngineError> {
+    let subject = gather_subject(repo, request)?;
+    let (policy_commit, compiled) = load_rules(repo, cache, request, &subject)?;
+    let policy = &compiled.policy;
+    let mut report = start_report(repo, request, &subject, policy)?;
+    if !report.agent {
+        return Ok(report);
+    }
+    let change = gather_change(repo, &subject, report.tree)?;
+    // A clean merge (of the main branch into an agent branch, say) adds nothing of the
+    // agent's: it needs no task of its own, and carries nothing to vouch for.
+    let is_merge = subject
+        .commit
+        .as_ref()
+        .is_some_and(|c| c.parent_count() > 1)
+        || !subject.merge_heads.is_empty();
+    let adds_nothing = is_merge && change.entries.is_empty();
+    report.fingerprint = Some(change.fingerprint.clone());
+    report.files_changed = change.entries.len();
+
+    let (mut task, mut findings) = task::assemble(
+        repo,
+        policy,
+        policy_commit.as_ref(),
+        &subject.trailers,
+        &mut cache.trailer_globs,
+    )?;
+    findings.extend(static_checks(
+        repo,
+        &compiled,
+        &report,
+        &subject.trailers,
+        &task,
+        &change,
+        adds_nothing,
+    )?);
+    if request.run_acceptance && !task.acceptance.is_empty() {
+        let (runs, failures) = run_acceptance(repo, request, &compiled, &task, &change)?;
+        report.acceptance = runs;
+        findings.extend(failures);
+    }
+    redact_runs(&compiled, &mut report, &mut task);
+    if request.require_evidence && !adds_nothing {
+        findings.extend(evidence_findings(
+            repo, policy, request, &report, &task, &change,
+        )?);
+    }
+    if request.all_approvals || findings.iter().any(|f| f.action == Action::Approve) {
+        report.approvals = check_approvals(
+            repo,
+            policy,
+            policy_commit.as_ref().map(|c| c.tree_id()),
+            report.commit,
+            &change.fingerprint,
+            &mut findings,
+        )?;
+    }
+    report.findings = verdict_findings(&compiled, findings);
+    report.task = task;
+    Ok(report)
+}
+
+/// Loads the rules: the policy of the base (or of `policy_base`), from the cache when the
+/// same commit was read before.
+fn load_rules<'r>(
+    repo: &'r Repo,
+    cache: &mut Cache,
+    request: &CheckRequest,
+    subject: &Subject<'r>,
+) -> Result<(Option<git2::Commit<'r>>, Rc<CompiledPolicy>), EngineError> {
+    let policy_commit = match request.policy_base {
+        Some(oid) => Some(repo.git().find_commit(oid)?),
+        None => subject.base.clone(),
+    };
+    let policy = cache.policy(repo, policy_commit.as_ref())?;
+    Ok((policy_commit, policy))
+}
+
+/// Runs the task's acceptance commands on the change's tree: the runs and their failures.
+fn run_acceptance(
     repo: &Repo,
     request: &CheckRequest,
-    cache: &mut Cache,
-) -> Result<CommitReport, EngineError> {
+    compiled: &CompiledPolicy,
+    task: &Task,
+    change: &Change,
+) -> Result<(Vec<AcceptanceRun>, Vec<Finding>), EngineError> {
+    let progress = request
+        .progress
+        .as_deref()
+        .map(|sink| RedactedProgress { sink, compiled });
+    let outcome = acceptance::run(
+        repo,
+        change.tree,
+        &task.acceptance,
+        &compiled.policy.acceptance,
+        &RunOptions {
+            progress: progress.as_ref().map(|p| p as &dyn Progress),
+        },
+    )?;
+    Ok((outcome.runs, outcome.findings))
+}
+
+/// The findings the verdict is decided from (`CommitReport::verdict`): redacted, in a stable
+/// order.
+fn verdict_findings(compiled: &CompiledPolicy, mut findings: Vec<Finding>) -> Vec<Finding> {
+    redact_findings(compiled, &mut findings);
+    findings.sort_by(|a, b| {
+        (a.kind, &a.category, &a.path, a.line).cmp(&(b.kind, &b.category, &b.path, b.line))
+    });
+    findings
+}
+
+/// Gathers the change: the commit (or the staged index), its message, author and branches,
+/// and its base.
+fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<'r>, EngineError> {
     let (commit, message, author_email, branches) = match &request.target {
         Target::Rev(spec) => {
             let commit = repo.resolve_commit(spec)?;
@@ -186,72 +308,87 @@ pub fn check_with(
     };
     let message = request.message.clone().unwrap_or(message);
     let trailers = AgentTrailers::from_trailers(&trailers::parse(&message, &repo.comment_string()));
-
     let base = match &commit {
         Some(c) => repo.first_parent(c)?,
         None => repo.head_commit()?,
     };
-    let policy_commit = match request.policy_base {
-        Some(oid) => Some(repo.git().find_commit(oid)?),
-        None => base.clone(),
+    let merge_heads = if commit.is_none() {
+        repo.merge_heads()
+    } else {
+        Vec::new()
     };
-    let compiled = cache.policy(repo, policy_commit.as_ref())?;
-    let policy = &compiled.policy;
-    let mut agent_reasons = agent_reasons(policy, &trailers, &branches, author_email.as_deref());
+    Ok(Subject {
+        commit,
+        base,
+        trailers,
+        author_email,
+        branches,
+        merge_heads,
+    })
+}
+
+/// The report before any check: whether the change is agent work, and why.
+fn start_report(
+    repo: &Repo,
+    request: &CheckRequest,
+    subject: &Subject<'_>,
+    policy: &Policy,
+) -> Result<CommitReport, EngineError> {
+    let mut agent_reasons = agent_reasons(
+        policy,
+        &subject.trailers,
+        &subject.branches,
+        subject.author_email.as_deref(),
+    );
     if request.all_agent && agent_reasons.is_empty() {
         agent_reasons.push("--all-agent".to_string());
     }
-
     let agent = !agent_reasons.is_empty();
     // Writing the index as a tree costs time on big repositories; a human staged change, which
     // passes untouched, never needs it (its report shows the zero id).
-    let tree = match &commit {
+    let tree = match &subject.commit {
         Some(c) => c.tree_id(),
         None if agent => repo.staged_tree()?,
         None => Oid::zero(),
     };
-    let mut report = CommitReport {
-        commit: commit.as_ref().map(|c| c.id()),
+    Ok(CommitReport {
+        commit: subject.commit.as_ref().map(|c| c.id()),
         tree,
-        base: base.as_ref().map(|b| b.id()),
+        base: subject.base.as_ref().map(|b| b.id()),
         agent,
         agent_reasons,
         task: Task::default(),
         fingerprint: None,
+        abbrev: subject.commit.as_ref().map(|c| repo.short(c.id())),
         policy_source: policy.source.to_string(),
         notes_ref: policy.evidence.notes_ref.clone(),
         files_changed: 0,
         findings: Vec::new(),
         acceptance: Vec::new(),
         approvals: Vec::new(),
-    };
-    if !report.agent {
-        return Ok(report);
-    }
+    })
+}
 
-    let merge_heads = if commit.is_none() {
-        repo.merge_heads()
-    } else {
-        Vec::new()
-    };
-    let change = match &commit {
-        Some(c) => Change::of_commit(repo, c, base.as_ref())?,
-        None => Change::of_index(repo, base.as_ref(), tree, &merge_heads)?,
-    };
-    // A clean merge (of the main branch into an agent branch, say) adds nothing of the
-    // agent's: it needs no task of its own.
-    let is_merge = commit.as_ref().is_some_and(|c| c.parent_count() > 1) || !merge_heads.is_empty();
-    let adds_nothing = is_merge && change.entries.is_empty();
-    report.fingerprint = Some(change.fingerprint.clone());
-    report.files_changed = change.entries.len();
+/// What the change adds over its base.
+fn gather_change(repo: &Repo, subject: &Subject<'_>, tree: Oid) -> Result<Change, EngineError> {
+    Ok(match &subject.commit {
+        Some(c) => Change::of_commit(repo, c, subject.base.as_ref())?,
+        None => Change::of_index(repo, subject.base.as_ref(), tree, &subject.merge_heads)?,
+    })
+}
 
-    let (mut task, mut findings) = task::assemble(
-        repo,
-        policy,
-        policy_commit.as_ref(),
-        &trailers,
-        &mut cache.trailer_globs,
-    )?;
+/// The checks that read only the change: task metadata, scope, required approvals, risk.
+fn static_checks(
+    repo: &Repo,
+    compiled: &CompiledPolicy,
+    report: &CommitReport,
+    trailers: &AgentTrailers,
+    task: &Task,
+    change: &Change,
+    adds_nothing: bool,
+) -> Result<Vec<Finding>, EngineError> {
+    let policy = &compiled.policy;
+    let mut findings = Vec::new();
     if policy.agent.require_task && !trailers.has_task_trailer() && !adds_nothing {
         findings.push(
             Finding::new(
@@ -266,7 +403,7 @@ pub fn check_with(
             .rule("[agent] require_task = true"),
         );
     }
-    findings.extend(crate::scope::check(&change, &task.layers));
+    findings.extend(crate::scope::check(change, &task.layers));
     for (category, source) in &task.requires_approval {
         findings.push(
             Finding::new(
@@ -282,101 +419,77 @@ pub fn check_with(
     findings.extend(scan_streamed(
         repo,
         &RiskInput {
-            change: &change,
+            change,
             additions: &[],
             acceptance: &task.acceptance,
-            compiled: &compiled,
+            compiled,
             hooks_path: hooks_path.as_deref(),
         },
     )?);
-    if request.run_acceptance && !task.acceptance.is_empty() {
-        let progress = request.progress.as_deref().map(|sink| RedactedProgress {
-            sink,
-            compiled: &compiled,
-        });
-        let outcome = acceptance::run(
-            repo,
-            change.tree,
-            &task.acceptance,
-            &policy.acceptance,
-            &RunOptions {
-                progress: progress.as_ref().map(|p| p as &dyn Progress),
-            },
-        )?;
-        report.acceptance = outcome.runs;
-        findings.extend(outcome.findings);
-    }
-    // Nothing the change or its commands produced may show a secret in any output.
+    Ok(findings)
+}
+
+/// `verify`'s judgement of the commit's evidence note.
+fn evidence_findings(
+    repo: &Repo,
+    policy: &Policy,
+    request: &CheckRequest,
+    report: &CommitReport,
+    task: &Task,
+    change: &Change,
+) -> Result<Vec<Finding>, EngineError> {
+    let Some(commit) = report.commit else {
+        return Ok(Vec::new());
+    };
+    let note = repo.note(&policy.evidence.notes_ref, commit)?;
+    let tree = report.tree.to_string();
+    Ok(evidence::compare::judge(
+        note.as_deref(),
+        &evidence::compare::Expected {
+            commit: report.abbrev.as_deref().unwrap_or_default(),
+            tree: &tree,
+            fingerprint: &change.fingerprint,
+            notes_ref: &policy.evidence.notes_ref,
+            fresh: request
+                .run_acceptance
+                .then_some(report.acceptance.as_slice()),
+            has_commands: !task.acceptance.is_empty(),
+            require: policy.evidence.require,
+        },
+    ))
+}
+
+/// Nothing the change or its commands produced may show a secret in any output; runs are
+/// redacted before they are compared with recorded (redacted) ones.
+fn redact_runs(compiled: &CompiledPolicy, report: &mut CommitReport, task: &mut Task) {
     for run in &mut report.acceptance {
-        run.command = risk::redact_secrets(&compiled, &run.command);
-        run.output_tail = risk::redact_secrets(&compiled, &run.output_tail);
+        run.command = risk::redact_secrets(compiled, &run.command);
+        run.output_tail = risk::redact_secrets(compiled, &run.output_tail);
     }
     for command in &mut task.acceptance {
-        command.command = risk::redact_secrets(&compiled, &command.command);
+        command.command = risk::redact_secrets(compiled, &command.command);
     }
-    let short_commit = report.commit.map(|c| repo.short(c));
-    // A clean merge carries nothing of the agent's to vouch for; its tree is still tested.
-    if request.require_evidence && !adds_nothing {
-        if let Some(commit) = report.commit {
-            let note = repo.note(&policy.evidence.notes_ref, commit)?;
-            let tree = report.tree.to_string();
-            findings.extend(evidence::compare::judge(
-                note.as_deref(),
-                &evidence::compare::Expected {
-                    commit: short_commit.as_deref().unwrap_or_default(),
-                    tree: &tree,
-                    fingerprint: &change.fingerprint,
-                    notes_ref: &policy.evidence.notes_ref,
-                    fresh: request
-                        .run_acceptance
-                        .then_some(report.acceptance.as_slice()),
-                    has_commands: !task.acceptance.is_empty(),
-                    require: policy.evidence.require,
-                },
-            ));
-        }
-    }
-    for finding in &mut findings {
-        finding.message = risk::redact_secrets(&compiled, &finding.message);
+}
+
+fn redact_findings(compiled: &CompiledPolicy, findings: &mut [Finding]) {
+    for finding in findings {
+        finding.message = risk::redact_secrets(compiled, &finding.message);
         if let Some(detail) = &finding.detail {
-            finding.detail = Some(risk::redact_secrets(&compiled, detail));
+            finding.detail = Some(risk::redact_secrets(compiled, detail));
         }
     }
-    let approve_target = short_commit.unwrap_or_else(|| "--staged".to_string());
-    for finding in findings.iter_mut().filter(|f| f.action == Action::Approve) {
-        finding.message.push_str(&format!(
-            "; sign off with `agentguard approve {approve_target} --category {}`",
-            finding.category
-        ));
-    }
-    if request.all_approvals || findings.iter().any(|f| f.action == Action::Approve) {
-        report.approvals = check_approvals(
-            repo,
-            policy,
-            policy_commit.as_ref().map(|c| c.tree_id()),
-            report.commit,
-            &change.fingerprint,
-            &mut findings,
-        )?;
-    }
-    findings.sort_by(|a, b| {
-        (a.kind, &a.category, &a.path, a.line).cmp(&(b.kind, &b.category, &b.path, b.line))
-    });
-    report.findings = findings;
-    report.task = task;
-    Ok(report)
 }
 
 /// Judges several changes; without acceptance runs (which must not overlap) a large batch is
 /// shared among threads, each with its own handle on the repository. Results come back in
-/// the order of `requests`, each with the time it took.
+/// the order of `requests`, each with the time it took. Each thread keeps its own cache.
 pub fn check_all(
     repo: &Repo,
     requests: &[CheckRequest],
 ) -> Vec<(Result<CommitReport, EngineError>, std::time::Duration)> {
-    let timed = |repo: &Repo, request: &CheckRequest, cache: &mut Cache| {
+    let timed = |repo: &Repo, cache: &mut Cache, request: &CheckRequest| {
         let started = std::time::Instant::now();
-        let result = check_with(repo, request, cache);
+        let result = check(repo, cache, request);
         (result, started.elapsed())
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
@@ -394,7 +507,7 @@ pub fn check_all(
     if others.is_empty() {
         return requests
             .iter()
-            .map(|r| timed(repo, r, &mut cache))
+            .map(|r| timed(repo, &mut cache, r))
             .collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -405,7 +518,7 @@ pub fn check_all(
             let Some(request) = requests.get(i) else {
                 return done;
             };
-            done.push((i, timed(repo, request, cache)));
+            done.push((i, timed(repo, cache, request)));
         }
     };
     let mut results: Vec<_> = std::thread::scope(|scope| {
@@ -415,48 +528,21 @@ pub fn check_all(
             .collect();
         let mut all = work(repo, &mut cache);
         for handle in handles {
-            // A worker that panicked leaves its requests undone; they are judged below.
-            all.extend(handle.join().unwrap_or_default());
+            all.extend(joined(handle));
         }
         all
     });
+    // Every request was taken by exactly one thread, and every thread was joined.
     results.sort_by_key(|(i, _)| *i);
-    let mut ordered = Vec::with_capacity(requests.len());
-    let mut results = results.into_iter().peekable();
-    for (i, request) in requests.iter().enumerate() {
-        match results.next_if(|(j, _)| *j == i) {
-            Some((_, result)) => ordered.push(result),
-            None => ordered.push(timed(repo, request, &mut cache)),
-        }
-    }
-    ordered
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// What judging one change compiles that the next may reuse; each thread that judges keeps
-/// its own.
-#[derive(Debug, Default)]
-pub struct Cache {
-    /// The last policy read, with its rules compiled, by the commit it was read from:
-    /// `verify` judges every commit of a range against one base, and a commit id names its
-    /// tree and so its policy exactly.
-    policy: Option<(Option<Oid>, Rc<CompiledPolicy>)>,
-    trailer_globs: TrailerGlobs,
-}
-
-impl Cache {
-    fn policy(
-        &mut self,
-        repo: &Repo,
-        base: Option<&git2::Commit<'_>>,
-    ) -> Result<Rc<CompiledPolicy>, PolicyError> {
-        let key = base.map(git2::Commit::id);
-        if let Some((_, policy)) = self.policy.as_ref().filter(|(id, _)| *id == key) {
-            return Ok(Rc::clone(policy));
-        }
-        let policy = Rc::new(CompiledPolicy::new(Policy::for_base(repo, base)?));
-        self.policy = Some((key, Rc::clone(&policy)));
-        Ok(policy)
-    }
+/// A worker's result; a worker that panicked makes this thread panic with its payload, so a
+/// panic is never swallowed (and nothing half-judged is reported as judged).
+fn joined<R>(handle: std::thread::ScopedJoinHandle<'_, R>) -> R {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The risk scan of the change, each file's added lines read just before they are scanned
@@ -473,7 +559,7 @@ fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, Eng
     std::thread::scope(|scope| {
         // A few files in flight: enough to keep both threads busy, little memory.
         let (send, receive) = std::sync::mpsc::sync_channel(8);
-        scope.spawn(move || {
+        let reader = scope.spawn(move || {
             for file in change.additions(&reader_repo) {
                 let stop = file.is_err();
                 if send.send(file).is_err() || stop {
@@ -481,7 +567,10 @@ fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, Eng
                 }
             }
         });
-        scan_until_error(input, receive)
+        // A reader that panicked ends the channel early: its panic, not a partial scan.
+        let scanned = scan_until_error(input, receive);
+        joined(reader);
+        scanned
     })
 }
 
@@ -573,5 +662,25 @@ impl Progress for RedactedProgress<'_> {
             }),
             other => self.sink.event(&other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::joined;
+
+    #[test]
+    fn a_panicked_worker_is_not_swallowed() {
+        let caught = std::panic::catch_unwind(|| {
+            std::thread::scope(|scope| {
+                let fine = scope.spawn(|| vec![1]);
+                let failed = scope.spawn(|| -> Vec<i32> { panic!("worker failed") });
+                let mut all = joined(fine);
+                all.extend(joined(failed));
+                all
+            })
+        });
+        let panic = caught.expect_err("the worker's panic reaches the caller");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"worker failed"));
     }
 }

@@ -1,7 +1,16 @@
-//! One error type at the edge: every module error becomes one clear message with a hint.
+//! Errors at the edge. Modules keep their own error enums, each with the hint made where the
+//! error is made; here every error is classified (the user's input, the configuration, or
+//! agentguard and its surroundings) and becomes one `CommandError`: one message, its hints.
 
+use crate::acceptance::AcceptanceError;
+use crate::approval::ApprovalError;
 use crate::diff::DiffError;
 use crate::engine::EngineError;
+use crate::evidence::EvidenceError;
+use crate::hooks::run::HookRunError;
+use crate::hooks::HooksError;
+use crate::ledger::LedgerError;
+use crate::onboarding::OnboardingError;
 use crate::policy::PolicyError;
 use crate::repo::RepoError;
 use std::path::PathBuf;
@@ -16,13 +25,13 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Evidence(#[from] crate::evidence::EvidenceError),
+    Evidence(#[from] EvidenceError),
     #[error(transparent)]
-    Approval(#[from] crate::approval::ApprovalError),
+    Approval(#[from] ApprovalError),
     #[error(transparent)]
-    Ledger(#[from] crate::ledger::LedgerError),
+    Ledger(#[from] LedgerError),
     #[error(transparent)]
-    Hooks(#[from] crate::hooks::HooksError),
+    Hooks(#[from] HooksError),
     #[error("unknown risk category `{category}` (known: {known})")]
     UnknownCategory { category: String, known: String },
     #[error("the evidence note on {commit} under {notes_ref} is corrupt: {reason}")]
@@ -37,15 +46,19 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Hook(#[from] crate::hooks::run::HookRunError),
+    Hook(#[from] HookRunError),
     #[error("unknown hook `{0}` (agentguard handles pre-commit, commit-msg, post-commit, pre-push and post-rewrite)")]
     UnknownHook(String),
     #[error("there is no change to approve")]
     NothingToApprove,
     #[error(transparent)]
-    Onboarding(#[from] crate::onboarding::OnboardingError),
+    Onboarding(#[from] OnboardingError),
     #[error("`agentguard {0}` is not built yet")]
     NotBuilt(&'static str),
+    #[error(transparent)]
+    Render(#[from] crate::report::RenderError),
+    #[error(transparent)]
+    Stdout(#[from] crate::output::WriteError),
     #[error("cannot change to directory {}: {source}", .path.display())]
     Directory {
         path: PathBuf,
@@ -60,67 +73,177 @@ impl From<RepoError> for Error {
 }
 
 impl Error {
-    /// What the user can do next.
+    /// What the user can do next: the hint made with the error, whichever way it came.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Error::Engine(EngineError::Repo(e))
-            | Error::Engine(EngineError::Diff(DiffError::Repo(e)))
-            | Error::Engine(EngineError::Policy(PolicyError::Repo(e))) => repo_hint(e),
-            Error::Engine(EngineError::Policy(_)) => Some(
-                "fix the file in the base commit; agentguard never falls back to defaults when a policy or task file is broken",
-            ),
+            Error::Engine(e) => e.hint(),
+            Error::Evidence(e) => e.hint(),
+            Error::Approval(e) => e.hint(),
+            Error::Ledger(e) => e.hint(),
+            Error::Hooks(e) => e.hint(),
+            Error::Hook(e) => e.hint(),
+            Error::Onboarding(e) => e.hint(),
             Error::MessageFile { .. } => Some("pass the path of an existing commit message file"),
-            Error::Engine(EngineError::Approval(e)) | Error::Approval(e) => e.hint(),
             Error::UnknownCategory { .. } => {
                 Some("name a category of the base policy's [risk] tables, as the finding shows it")
             }
             Error::CorruptNote { .. } => Some(
                 "record it again with `agentguard check <commit> --record` (it replaces the note), or remove it with `git notes --ref <ref> remove <commit>`",
             ),
-            Error::Hook(crate::hooks::run::HookRunError::Engine(EngineError::Repo(e))) => repo_hint(e),
             Error::UnknownHook(_) => Some("reinstall the hooks with `agentguard install`"),
-            Error::Ledger(e) => e.hint(),
-            Error::Hooks(e) => e.hint(),
-            Error::Onboarding(e) => e.hint(),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
-            _ => None,
+            Error::Output { .. }
+            | Error::NothingToApprove
+            | Error::NotBuilt(_)
+            | Error::Render(_) => None,
+            Error::Stdout(_) => Some("check the file or device standard output goes to"),
+        }
+    }
+
+    /// Whose move it is: the person's input, the configuration, or agentguard's own.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Engine(e) => engine_kind(e),
+            Error::Evidence(e) => evidence_kind(e),
+            Error::Approval(e) => approval_kind(e),
+            Error::Ledger(e) => match e {
+                LedgerError::Encode(_) => ErrorKind::Internal,
+                _ => ErrorKind::User,
+            },
+            Error::Hooks(e) => match e {
+                HooksError::Policy(e) => policy_kind(e),
+                HooksError::Repo(e) => repo_kind(e),
+                HooksError::Config(_) => ErrorKind::Config,
+                _ => ErrorKind::User,
+            },
+            Error::Hook(e) => match e {
+                HookRunError::Engine(e) => engine_kind(e),
+                HookRunError::Evidence(e) => evidence_kind(e),
+                HookRunError::Approval(e) => approval_kind(e),
+                HookRunError::Repo(e) => repo_kind(e),
+                HookRunError::MessageFile { .. } | HookRunError::PushInput(_) => ErrorKind::User,
+            },
+            Error::Onboarding(e) => match e {
+                OnboardingError::Policy(e) => policy_kind(e),
+                OnboardingError::Repo(e) => repo_kind(e),
+                _ => ErrorKind::User,
+            },
+            Error::UnknownHook(_) => ErrorKind::Config,
+            Error::NotBuilt(_) | Error::Render(_) => ErrorKind::Internal,
+            Error::MessageFile { .. }
+            | Error::UnknownCategory { .. }
+            | Error::CorruptNote { .. }
+            | Error::Output { .. }
+            | Error::Stdout(_)
+            | Error::NothingToApprove
+            | Error::Directory { .. } => ErrorKind::User,
         }
     }
 }
 
-fn repo_hint(error: &RepoError) -> Option<&'static str> {
+/// Who can fix an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The command, its arguments, or the repository's state.
+    User,
+    /// The policy, a task file, the hooks or git's configuration.
+    Config,
+    /// agentguard itself, or git or the system failing under it.
+    Internal,
+}
+
+/// An error as the person reads it: its kind, one message, and what to do next.
+#[derive(Debug)]
+pub struct CommandError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub hints: Vec<String>,
+}
+
+impl From<Error> for CommandError {
+    fn from(error: Error) -> Self {
+        let kind = error.kind();
+        let mut hints: Vec<String> = error.hint().map(str::to_string).into_iter().collect();
+        if kind == ErrorKind::Internal {
+            hints.push(
+                "this is not a problem with your input; if it persists, report it with the command that failed"
+                    .to_string(),
+            );
+        }
+        Self {
+            kind,
+            message: error.to_string(),
+            hints,
+        }
+    }
+}
+
+impl CommandError {
+    /// The paragraph printed on stderr.
+    pub fn render(&self) -> String {
+        let label = match self.kind {
+            ErrorKind::User => "error",
+            ErrorKind::Config => "config error",
+            ErrorKind::Internal => "internal error",
+        };
+        let mut text = format!("agentguard: {label}: {}\n", self.message);
+        for hint in &self.hints {
+            text.push_str(&format!("  hint: {hint}\n"));
+        }
+        text
+    }
+}
+
+fn engine_kind(error: &EngineError) -> ErrorKind {
     match error {
-        RepoError::NotARepository { .. } => {
-            Some("run agentguard inside a git work tree, or pass -C <dir>")
+        EngineError::Repo(e) => repo_kind(e),
+        EngineError::Policy(e) => policy_kind(e),
+        EngineError::Diff(e) => match e {
+            DiffError::Repo(e) => repo_kind(e),
+            DiffError::ConflictedIndex => ErrorKind::User,
+            DiffError::Git(_) => ErrorKind::Internal,
+        },
+        EngineError::Acceptance(e) => match e {
+            AcceptanceError::Interrupted { .. } => ErrorKind::User,
+            AcceptanceError::Filesystem(_) => ErrorKind::Config,
+            _ => ErrorKind::Internal,
+        },
+        EngineError::Approval(e) => approval_kind(e),
+        EngineError::Git(_) => ErrorKind::Internal,
+    }
+}
+
+fn policy_kind(error: &PolicyError) -> ErrorKind {
+    match error {
+        PolicyError::Repo(e) => repo_kind(e),
+        PolicyError::Parse { .. } | PolicyError::Invalid { .. } => ErrorKind::Config,
+    }
+}
+
+fn evidence_kind(error: &EvidenceError) -> ErrorKind {
+    match error {
+        EvidenceError::Repo(e) => repo_kind(e),
+        EvidenceError::Io { .. } => ErrorKind::User,
+        EvidenceError::Serialize(_) => ErrorKind::Internal,
+    }
+}
+
+fn approval_kind(error: &ApprovalError) -> ErrorKind {
+    match error {
+        ApprovalError::Repo(e) => repo_kind(e),
+        ApprovalError::NoKey | ApprovalError::NoIdentity => ErrorKind::Config,
+        ApprovalError::NoSshKeygen | ApprovalError::Sign { .. } | ApprovalError::Io { .. } => {
+            ErrorKind::User
         }
-        RepoError::Bare { .. } => {
-            Some("run it in a clone with a work tree (git clone <bare> <dir>)")
-        }
-        RepoError::BadRevision { .. } | RepoError::NotACommit { .. } => {
-            Some("name a commit, e.g. HEAD, a branch, or a commit id (see `git rev-parse`)")
-        }
-        RepoError::UnbornHead => {
-            Some("make a first commit, or judge what is staged with `agentguard check --staged`")
-        }
-        RepoError::MissingParent { .. } => {
-            Some("fetch more history (git fetch --deepen=1, or --unshallow) and run again")
-        }
-        RepoError::ConflictedIndex => {
-            Some("resolve the conflicts and `git add` the files, then check again")
-        }
-        RepoError::NotARegularFile { .. } => {
-            Some("replace it with a regular file in a human commit; agentguard does not follow links for its rules")
-        }
-        RepoError::Lock { .. } => {
-            Some("check that the git directory is writable; another agentguard may hold the lock")
-        }
-        RepoError::NoUpstream { .. } => Some(
-            "pass a range (agentguard verify origin/main..HEAD) or --base origin/main, or set one with `git branch --set-upstream-to`",
-        ),
-        RepoError::Walk { .. } => Some(
-            "in a shallow clone, fetch the whole range (git fetch --unshallow, or actions/checkout with fetch-depth: 0)",
-        ),
-        RepoError::WriteTree { .. } => Some("check that `git write-tree` works in this repository"),
-        RepoError::Git(_) => None,
+        ApprovalError::Spawn { .. } => ErrorKind::Internal,
+    }
+}
+
+fn repo_kind(error: &RepoError) -> ErrorKind {
+    match error {
+        // A policy or task file that is a link is the configuration's problem.
+        RepoError::NotARegularFile { .. } => ErrorKind::Config,
+        RepoError::WriteTree { .. } | RepoError::Git(_) => ErrorKind::Internal,
+        _ => ErrorKind::User,
     }
 }

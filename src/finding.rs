@@ -50,6 +50,13 @@ pub enum Action {
 }
 
 impl Action {
+    /// The spelling read back from a stored record.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Action::Warn, Action::Approve, Action::Block]
+            .into_iter()
+            .find(|a| a.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Warn => "warn",
@@ -65,7 +72,17 @@ impl fmt::Display for Action {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+/// A human's verified sign-off on an `approve` finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignOff {
+    pub approver: String,
+    /// When it was signed (RFC 3339), as the approval says.
+    pub time: String,
+}
+
+/// The facts of a finding; renderers turn them into sentences (what to do next, who
+/// approved it), so every format says it in its own way from the same data.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub kind: Kind,
     /// Stable kebab-case name: the risk category, or the rule family for other kinds.
@@ -75,16 +92,13 @@ pub struct Finding {
     pub action: Action,
     pub message: String,
     /// The rule that fired, e.g. "denied by `secrets/` (policy [scope] deny)".
-    #[serde(default)]
     pub rule: String,
-    #[serde(default)]
-    pub approved: bool,
+    /// The verified approval that covers an `approve` finding.
+    pub approved_by: Option<SignOff>,
     /// More lines for a reader: the approvals that were refused, a recorded and a fresh output
     /// side by side.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Stable short id of a risk finding, for `[allowlist] findings`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
 }
 
@@ -98,7 +112,7 @@ impl Finding {
             action,
             message: message.into(),
             rule: String::new(),
-            approved: false,
+            approved_by: None,
             detail: None,
             fingerprint: None,
         }
@@ -119,22 +133,13 @@ impl Finding {
         self
     }
 
-    /// Its state in words: "block", "awaiting approval", "approved" or "warning".
-    pub fn state(&self) -> &'static str {
-        match (self.action, self.approved) {
-            (Action::Block, _) => "block",
-            (Action::Approve, false) => "awaiting approval",
-            (Action::Approve, true) => "approved",
-            (Action::Warn, _) => "warning",
-        }
+    /// Whether a verified approval covers it.
+    pub fn approved(&self) -> bool {
+        self.approved_by.is_some()
     }
 
     /// Whether this finding, as it stands, keeps the change from passing.
     pub fn blocks(&self) -> bool {
-        match self.action {
-            Action::Block => true,
-            Action::Approve => !self.approved,
-            Action::Warn => false,
-        }
+        crate::verdict::blocks(self.action, self.approved())
     }
 }

@@ -26,16 +26,12 @@ pub mod scope;
 pub mod symlink;
 pub mod task;
 pub mod trailers;
+pub mod verdict;
 
 use clap::Parser;
 use std::ffi::OsString;
 
-/// The result of a command that could evaluate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Pass,
-    Block,
-}
+pub use verdict::Verdict;
 
 pub const EXIT_PASS: u8 = 0;
 pub const EXIT_BLOCK: u8 = 1;
@@ -58,35 +54,39 @@ where
             };
         }
     };
-    let out = output::Output::new(cli.color);
-    match run(&cli, &out) {
-        Ok(Outcome::Pass) => EXIT_PASS,
-        Ok(Outcome::Block) => EXIT_BLOCK,
+    let verbosity = if cli.quiet {
+        output::Verbosity::Quiet
+    } else if cli.verbose {
+        output::Verbosity::Verbose
+    } else {
+        output::Verbosity::Normal
+    };
+    let out = output::Output::new(cli.color, verbosity);
+    // A panic (a bug) is an error like any other: the hooks fail closed with exit 2.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli, &out)));
+    let Ok(result) = result else {
+        out.stderr(
+            "agentguard: internal error: agentguard stopped at the panic reported above; nothing was judged\n  hint: this is not a problem with your input; if it persists, report it with the command that failed\n",
+        );
+        return EXIT_ERROR;
+    };
+    match result {
+        Ok(Verdict::Pass) => EXIT_PASS,
+        Ok(Verdict::Block) => EXIT_BLOCK,
         Err(e) => {
-            let mut text = format!("agentguard: error: {e}\n");
-            if let Some(hint) = e.hint() {
-                text.push_str(&format!("  hint: {hint}\n"));
-            }
-            out.stderr(&text);
+            out.stderr(&error::CommandError::from(e).render());
             EXIT_ERROR
         }
     }
 }
 
-fn run(cli: &cli::Cli, out: &output::Output) -> Result<Outcome, error::Error> {
+fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
     if let Some(dir) = &cli.directory {
         std::env::set_current_dir(dir).map_err(|source| error::Error::Directory {
             path: dir.clone(),
             source,
         })?;
     }
-    let verbosity = if cli.quiet {
-        report::human::Verbosity::Quiet
-    } else if cli.verbose {
-        report::human::Verbosity::Verbose
-    } else {
-        report::human::Verbosity::Normal
-    };
     let cwd = std::env::current_dir().map_err(|source| error::Error::Directory {
         path: ".".into(),
         source,
@@ -95,8 +95,8 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Outcome, error::Error> {
     match &cli.command {
         cli::Command::Init(args) => commands::init::run(&repo, args, out),
         cli::Command::Task(args) => commands::task::run(&repo, args, out),
-        cli::Command::Check(args) => commands::check::run(&repo, args, out, verbosity),
-        cli::Command::Verify(args) => commands::verify::run(&repo, args, out, verbosity),
+        cli::Command::Check(args) => commands::check::run(&repo, args, out),
+        cli::Command::Verify(args) => commands::verify::run(&repo, args, out),
         cli::Command::Approve(args) => commands::approve::run(&repo, args, out),
         cli::Command::Show(args) => commands::show::run(&repo, args, out),
         cli::Command::Install(args) => commands::install::run(&repo, args, out),

@@ -41,10 +41,8 @@ impl OnboardingError {
             }
             OnboardingError::Io { .. } => Some("check that the work tree is writable"),
             OnboardingError::NoWorkTree => Some("run it in a clone with a work tree"),
-            OnboardingError::Policy(_) => Some(
-                "fix the file in HEAD; agentguard never falls back to defaults when a policy or task file is broken",
-            ),
-            OnboardingError::Repo(_) => None,
+            OnboardingError::Policy(e) => e.hint(),
+            OnboardingError::Repo(e) => e.hint(),
         }
     }
 }

@@ -33,6 +33,46 @@ pub enum RepoError {
     Git(#[from] git2::Error),
 }
 
+impl RepoError {
+    /// What the user can do next.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+        RepoError::NotARepository { .. } => {
+            Some("run agentguard inside a git work tree, or pass -C <dir>")
+        }
+        RepoError::Bare { .. } => {
+            Some("run it in a clone with a work tree (git clone <bare> <dir>)")
+        }
+        RepoError::BadRevision { .. } | RepoError::NotACommit { .. } => {
+            Some("name a commit, e.g. HEAD, a branch, or a commit id (see `git rev-parse`)")
+        }
+        RepoError::UnbornHead => {
+            Some("make a first commit, or judge what is staged with `agentguard check --staged`")
+        }
+        RepoError::MissingParent { .. } => {
+            Some("fetch more history (git fetch --deepen=1, or --unshallow) and run again")
+        }
+        RepoError::ConflictedIndex => {
+            Some("resolve the conflicts and `git add` the files, then check again")
+        }
+        RepoError::NotARegularFile { .. } => {
+            Some("replace it with a regular file in a human commit; agentguard does not follow links for its rules")
+        }
+        RepoError::Lock { .. } => {
+            Some("check that the git directory is writable; another agentguard may hold the lock")
+        }
+        RepoError::NoUpstream { .. } => Some(
+            "pass a range (agentguard verify origin/main..HEAD) or --base origin/main, or set one with `git branch --set-upstream-to`",
+        ),
+        RepoError::Walk { .. } => Some(
+            "in a shallow clone, fetch the whole range (git fetch --unshallow, or actions/checkout with fetch-depth: 0)",
+        ),
+        RepoError::WriteTree { .. } => Some("check that `git write-tree` works in this repository"),
+        RepoError::Git(_) => None,
+    }
+    }
+}
+
 /// The commits `verify` judges: reachable from `tip`, not from `exclude`.
 #[derive(Debug, Clone)]
 pub struct Range {

@@ -177,10 +177,15 @@ fn hex(bytes: &[u8]) -> String {
 pub struct Reader {
     state: Arc<Mutex<Accumulator>>,
     done: mpsc::Receiver<()>,
+    thread: thread::JoinHandle<()>,
 }
 
 /// Reads `source` to its end on a thread of its own; with `lines`, it also keeps the last line.
-pub fn spawn_reader(mut source: File, limit: u64, lines: bool) -> io::Result<Reader> {
+pub fn spawn_reader(
+    mut source: impl Read + Send + 'static,
+    limit: u64,
+    lines: bool,
+) -> io::Result<Reader> {
     let accumulator = Accumulator::new(limit);
     let accumulator = if lines {
         accumulator.with_lines()
@@ -190,7 +195,7 @@ pub fn spawn_reader(mut source: File, limit: u64, lines: bool) -> io::Result<Rea
     let state = Arc::new(Mutex::new(accumulator));
     let (tx, done) = mpsc::channel();
     let shared = Arc::clone(&state);
-    thread::Builder::new()
+    let thread = thread::Builder::new()
         .name("acceptance-output".into())
         .spawn(move || {
             let mut buf = vec![0u8; CHUNK];
@@ -207,7 +212,11 @@ pub fn spawn_reader(mut source: File, limit: u64, lines: bool) -> io::Result<Rea
             }
             let _ = tx.send(());
         })?;
-    Ok(Reader { state, done })
+    Ok(Reader {
+        state,
+        done,
+        thread,
+    })
 }
 
 impl Reader {
@@ -224,7 +233,18 @@ impl Reader {
 
     /// Waits up to `grace` for the end of the stream, then takes what was read.
     pub fn finish(self, grace: Duration) -> Captured {
-        let complete = self.done.recv_timeout(grace).is_ok();
+        let complete = match self.done.recv_timeout(grace) {
+            Ok(()) => true,
+            // Still blocked on a pipe an escaped process holds open: it is left behind.
+            Err(mpsc::RecvTimeoutError::Timeout) => false,
+            // Gone without saying it was done: it panicked, and its panic is ours.
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                if let Err(panic) = self.thread.join() {
+                    std::panic::resume_unwind(panic);
+                }
+                false
+            }
+        };
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.snapshot(complete)
     }
@@ -233,6 +253,22 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reader_that_panicked_is_not_taken_for_a_short_output() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                panic!("reader failed")
+            }
+        }
+        let reader = spawn_reader(Failing, 64, false).unwrap();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            reader.finish(Duration::from_secs(10))
+        }));
+        let panic = caught.expect_err("the reader's panic reaches the caller");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"reader failed"));
+    }
 
     fn run(limit: u64, chunks: &[&[u8]]) -> Captured {
         let mut acc = Accumulator::new(limit);

@@ -61,13 +61,14 @@ impl ApprovalError {
             ApprovalError::Sign { .. } => {
                 Some("check the key path and passphrase, or that ssh-agent holds the key")
             }
+            ApprovalError::Repo(e) => e.hint(),
             _ => None,
         }
     }
 }
 
 /// One signed approval.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
     pub fingerprint: String,
     pub categories: Vec<String>,
@@ -75,7 +76,6 @@ pub struct Approval {
     pub time: String,
     pub reason: String,
     /// The armored SSH signature over [`Approval::payload`].
-    #[serde(skip)]
     pub signature: String,
 }
 

@@ -4,11 +4,10 @@
 
 use super::store::Stored;
 use super::{Approval, ApprovalError, SshKeygen};
-use crate::finding::{Action, Finding};
+use crate::finding::{Action, Finding, SignOff};
 use crate::policy::Policy;
 use crate::repo::Repo;
 use git2::Oid;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,8 +66,7 @@ pub fn load_signers(
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     /// The signature verifies for the approver and the change is the approved one.
     Verified,
@@ -90,12 +88,10 @@ pub enum Status {
     },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Checked {
     pub source: &'static str,
-    #[serde(flatten)]
     pub approval: Option<Approval>,
-    #[serde(flatten)]
     pub status: Status,
 }
 
@@ -246,13 +242,10 @@ pub fn apply(
             _ => None,
         });
         if let Some(approval) = accepted {
-            finding.approved = true;
-            finding.message = format!(
-                "{} — approved by {} at {}",
-                strip_sign_off(&finding.message),
-                approval.approver,
-                approval.time
-            );
+            finding.approved_by = Some(SignOff {
+                approver: approval.approver.clone(),
+                time: approval.time.clone(),
+            });
             continue;
         }
         let refused: Vec<String> = covering
@@ -272,13 +265,6 @@ pub fn apply(
             finding.detail = Some(refused.join("\n"));
         }
     }
-}
-
-/// The hint to run `agentguard approve` is moot once approved.
-fn strip_sign_off(message: &str) -> &str {
-    message
-        .split_once("; sign off with `agentguard approve")
-        .map_or(message, |(before, _)| before)
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@ use crate::output::Output;
 use crate::policy::Policy;
 use crate::repo::Repo;
 use crate::report::printable;
-use crate::Outcome;
+use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdict, Error> {
     let keygen = SshKeygen::find()?;
     let target = if args.staged {
         Target::Staged
@@ -23,7 +23,8 @@ pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Outcome, Err
         all_agent: true,
         ..CheckRequest::new(target)
     };
-    let before = engine::check(repo, &request)?;
+    let mut cache = engine::Cache::default();
+    let before = engine::check(repo, &mut cache, &request)?;
     let Some(fingerprint) = before.fingerprint.clone() else {
         return Err(Error::NothingToApprove);
     };
@@ -92,14 +93,19 @@ pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Outcome, Err
         categories.join(", "),
         printable(&approval.approver),
         &fingerprint[..fingerprint.len().min(12)],
-    ));
+    ))?;
 
-    let after = engine::check(repo, &request)?;
-    Ok(summarize(&after, &approval, &policy, out))
+    let after = engine::check(repo, &mut cache, &request)?;
+    summarize(&after, &approval, &policy, out)
 }
 
 /// Says what the approval now covers and what still waits, and whether it counts at all.
-fn summarize(report: &CommitReport, approval: &Approval, policy: &Policy, out: &Output) -> Outcome {
+fn summarize(
+    report: &CommitReport,
+    approval: &Approval,
+    policy: &Policy,
+    out: &Output,
+) -> Result<Verdict, Error> {
     let mine = report.approvals.iter().rev().find(|c| {
         c.approval
             .as_ref()
@@ -132,7 +138,7 @@ fn summarize(report: &CommitReport, approval: &Approval, policy: &Policy, out: &
         .filter(|f| f.action == Action::Approve)
     {
         let place = finding.path.as_deref().map(printable).unwrap_or_default();
-        if finding.approved {
+        if finding.approved() {
             text.push_str(&format!("  ✓ {} {place}\n", finding.category));
         } else {
             text.push_str(&format!(
@@ -153,10 +159,10 @@ fn summarize(report: &CommitReport, approval: &Approval, policy: &Policy, out: &
             ));
         }
     }
-    out.stdout(&text);
-    if counts {
-        Outcome::Pass
+    out.stdout(&text)?;
+    Ok(if counts {
+        Verdict::Pass
     } else {
-        Outcome::Block
-    }
+        Verdict::Block
+    })
 }

@@ -7,15 +7,10 @@ use crate::evidence;
 use crate::ledger;
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::report::{self, human};
-use crate::Outcome;
+use crate::report::{self, human, Styles};
+use crate::Verdict;
 
-pub fn run(
-    repo: &Repo,
-    args: &CheckArgs,
-    out: &Output,
-    verbosity: human::Verbosity,
-) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict, Error> {
     let started = std::time::Instant::now();
     let message = match &args.message_file {
         Some(path) => Some(read_message(path)?),
@@ -34,7 +29,7 @@ pub fn run(
             .flatten(),
         ..CheckRequest::new(target)
     };
-    let report = engine::check(repo, &request);
+    let report = engine::check(repo, &mut engine::Cache::default(), &request);
     let entry = match &report {
         Ok(r) => ledger::Entry::from_report("check", r, repo.current_branch(), started.elapsed()),
         Err(e) => ledger::Entry::error("check", &e.to_string(), None, None).took(started.elapsed()),
@@ -46,15 +41,13 @@ pub fn run(
     }
     let reports = [report];
     let text = match args.format {
-        Format::Json => report::json::render(&reports),
-        Format::Human => human::render(&reports, &human::Styles::new(out.color), verbosity),
+        Format::Json => report::json::render(&reports)?,
+        Format::Human => human::render(&reports, &Styles::new(out.color), out.verbosity),
     };
-    out.stdout(&text);
-    Ok(if reports.iter().all(|r| r.passed()) {
-        Outcome::Pass
-    } else {
-        Outcome::Block
-    })
+    out.stdout(&text)?;
+    Ok(Verdict::all(
+        reports.iter().map(engine::CommitReport::verdict),
+    ))
 }
 
 /// Writes the evidence and says where to stderr, so stdout stays the report.
@@ -64,7 +57,7 @@ fn record(
     acceptance_ran: bool,
     out: &Output,
 ) -> Result<(), Error> {
-    match report.to_evidence(acceptance_ran) {
+    match report::note::evidence(report, acceptance_ran) {
         Some(evidence) => {
             let place = evidence::record(repo, &report.notes_ref, &evidence)?;
             out.stderr(&format!("agentguard: evidence recorded: {place}\n"));

@@ -7,13 +7,14 @@ use crate::hooks::push;
 use crate::hooks::run::{self, HookName, HookRun};
 use crate::ledger::Entry;
 use crate::output::Output;
+use crate::output::Verbosity;
 use crate::repo::Repo;
-use crate::report::human;
-use crate::Outcome;
+use crate::report::{human, Styles};
+use crate::Verdict;
 use std::io::Read;
 use std::time::Instant;
 
-pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict, Error> {
     let started = Instant::now();
     let name = HookName::parse(&args.name).ok_or_else(|| Error::UnknownHook(args.name.clone()))?;
     let command = format!("hook {}", name.as_str());
@@ -28,7 +29,7 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error>
                 "agentguard: {} skipped by AGENTGUARD_SKIP ({reason}); recorded in the ledger as a bypass by {who}\n",
                 name.as_str()
             ));
-            return Ok(Outcome::Pass);
+            return Ok(Verdict::Pass);
         }
     }
     let arg = |i: usize| args.args.get(i).map(std::path::PathBuf::from);
@@ -79,7 +80,7 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error>
                 "agentguard: warning: {} failed: {e}\n",
                 name.as_str()
             ));
-            return Ok(Outcome::Pass);
+            return Ok(Verdict::Pass);
         }
     };
     let rewrite_kind = args
@@ -89,11 +90,7 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Outcome, Error>
         .unwrap_or_default();
     record(repo, out, &command, (name, &rewrite_kind), &hook_run, took);
     render(&hook_run, name, out);
-    Ok(if hook_run.passed() {
-        Outcome::Pass
-    } else {
-        Outcome::Block
-    })
+    Ok(hook_run.verdict())
 }
 
 fn record(
@@ -142,9 +139,9 @@ fn record(
 
 /// Hooks talk on stderr; git shows it to the person committing or pushing.
 fn render(hook_run: &HookRun, name: HookName, out: &Output) {
-    let styles = human::Styles::new(out.color);
+    let styles = Styles::new(out.color);
     let mut text = String::new();
-    if hook_run.passed() {
+    if hook_run.verdict().passed() {
         for report in hook_run.reports.iter().filter(|r| r.agent) {
             text.push_str(&format!(
                 "agentguard {}: {}\n",
@@ -156,13 +153,13 @@ fn render(hook_run: &HookRun, name: HookName, out: &Output) {
         text.push_str(&human::render(
             &hook_run.reports,
             &styles,
-            human::Verbosity::Normal,
+            Verbosity::Normal,
         ));
     }
     for note in &hook_run.notes {
         text.push_str(&format!("agentguard: {note}\n"));
     }
-    if !hook_run.passed() && name.can_block() {
+    if !hook_run.verdict().passed() && name.can_block() {
         text.push_str("agentguard: blocked; a person can skip the hooks deliberately with AGENTGUARD_SKIP=\"<reason>\" (recorded in the ledger)\n");
     }
     if !text.is_empty() {

@@ -3,10 +3,10 @@
 use crate::error::Error;
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::Outcome;
+use crate::Verdict;
 use std::fmt::Write;
 
-pub fn run(repo: &Repo, args: &crate::cli::InitArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &crate::cli::InitArgs, out: &Output) -> Result<Verdict, Error> {
     let written = crate::onboarding::init(repo, args.force)?;
     let mut text = String::new();
     for file in &written {
@@ -23,6 +23,6 @@ pub fn run(repo: &Repo, args: &crate::cli::InitArgs, out: &Output) -> Result<Out
          2. install the hooks: agentguard install\n  \
          3. define a task for your agent: agentguard task new <id>\n",
     );
-    out.stdout(&text);
-    Ok(Outcome::Pass)
+    out.stdout(&text)?;
+    Ok(Verdict::Pass)
 }

@@ -4,11 +4,11 @@ use crate::error::Error;
 use crate::hooks::{ConfigChange, Installed};
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::Outcome;
+use crate::Verdict;
 use std::fmt::Write;
 use std::path::Path;
 
-pub fn run(repo: &Repo, args: &crate::cli::InstallArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &crate::cli::InstallArgs, out: &Output) -> Result<Verdict, Error> {
     let report = crate::hooks::install(repo, args.force)?;
     let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
     for hook in &report.hooks {
@@ -55,8 +55,8 @@ pub fn run(repo: &Repo, args: &crate::cli::InstallArgs, out: &Output) -> Result<
     if report.changed_nothing() {
         text.push_str("nothing changed: agentguard's hooks were already installed\n");
     }
-    out.stdout(&text);
-    Ok(Outcome::Pass)
+    out.stdout(&text)?;
+    Ok(Verdict::Pass)
 }
 
 fn file_name(path: &Path) -> String {

@@ -6,11 +6,11 @@ use crate::error::Error;
 use crate::evidence::Evidence;
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::report::human::Styles;
 use crate::report::show::{self, Shown};
-use crate::Outcome;
+use crate::report::Styles;
+use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Verdict, Error> {
     let spec = args.rev.clone().unwrap_or_else(|| "HEAD".to_string());
     // The change as it is now (fingerprint, approvals verified against the base policy);
     // acceptance is not re-run: `show` reports what was recorded.
@@ -20,7 +20,7 @@ pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Outcome, Error>
         all_approvals: true,
         ..CheckRequest::new(Target::Rev(spec))
     };
-    let report = engine::check(repo, &request)?;
+    let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
     let commit = report.commit.ok_or(Error::NothingToApprove)?;
     let note = repo.note(&report.notes_ref, commit)?;
     let (evidence, evidence_error) = match note.as_deref().map(Evidence::parse) {
@@ -45,17 +45,17 @@ pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Outcome, Error>
         approvals: &report.approvals,
     };
     let text = match args.format {
-        Format::Json => show::render_json(&shown),
+        Format::Json => show::render_json(&shown)?,
         Format::Human => show::render_human(&shown, &Styles::new(out.color)),
     };
-    out.stdout(&text);
+    out.stdout(&text)?;
     match (&evidence, evidence_error) {
         (_, Some(reason)) => Err(Error::CorruptNote {
             commit: repo.short(commit),
             notes_ref: report.notes_ref.clone(),
             reason,
         }),
-        (Some(_), None) => Ok(Outcome::Pass),
-        (None, None) => Ok(Outcome::Block),
+        (Some(_), None) => Ok(Verdict::Pass),
+        (None, None) => Ok(Verdict::Block),
     }
 }

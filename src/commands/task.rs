@@ -4,9 +4,9 @@ use crate::cli::TaskCommand;
 use crate::error::Error;
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::Outcome;
+use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &TaskCommand, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &TaskCommand, out: &Output) -> Result<Verdict, Error> {
     match args {
         TaskCommand::New { id, force } => {
             let file = crate::onboarding::new_task(repo, id, *force)?;
@@ -21,18 +21,18 @@ pub fn run(repo: &Repo, args: &TaskCommand, out: &Output) -> Result<Outcome, Err
                  2. commit it before the agent starts: git add {path} && git commit\n  \
                  3. give the agent its trailers: agentguard task trailers {id}\n",
                 path = file.path
-            ));
+            ))?;
         }
         TaskCommand::Trailers { id } => {
             let trailers = crate::onboarding::task_trailers(repo, id)?;
             // stdout is the block alone, so it can be pasted or piped into a message.
             let mut block = trailers.lines.join("\n");
             block.push('\n');
-            out.stdout(&block);
+            out.stdout(&block)?;
             for note in &trailers.notes {
                 out.stderr(&format!("note: {note}\n"));
             }
         }
     }
-    Ok(Outcome::Pass)
+    Ok(Verdict::Pass)
 }

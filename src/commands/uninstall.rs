@@ -4,10 +4,10 @@ use crate::error::Error;
 use crate::hooks::{ConfigChange, Uninstalled};
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::Outcome;
+use crate::Verdict;
 use std::fmt::Write;
 
-pub fn run(repo: &Repo, out: &Output) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, out: &Output) -> Result<Verdict, Error> {
     let report = crate::hooks::uninstall(repo)?;
     let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
     let mut changed = false;
@@ -41,6 +41,6 @@ pub fn run(repo: &Repo, out: &Output) -> Result<Outcome, Error> {
     if !changed {
         text.push_str("nothing changed: agentguard's hooks were not installed\n");
     }
-    out.stdout(&text);
-    Ok(Outcome::Pass)
+    out.stdout(&text)?;
+    Ok(Verdict::Pass)
 }

@@ -6,15 +6,10 @@ use crate::error::Error;
 use crate::ledger::Entry;
 use crate::output::Output;
 use crate::repo::Repo;
-use crate::report::{self, human};
-use crate::Outcome;
+use crate::report::{self, human, Styles};
+use crate::Verdict;
 
-pub fn run(
-    repo: &Repo,
-    args: &VerifyArgs,
-    out: &Output,
-    verbosity: human::Verbosity,
-) -> Result<Outcome, Error> {
+pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdict, Error> {
     let range = match (&args.range, &args.base) {
         (Some(range), _) => repo.resolve_range(range)?,
         (None, Some(base)) => repo.resolve_range(&format!("{base}..HEAD"))?,
@@ -63,24 +58,20 @@ pub fn run(
     }
     if commits.is_empty() {
         entries.push(Entry {
-            verdict: crate::ledger::Verdict::Pass,
+            verdict: crate::ledger::LineVerdict::Judged(Verdict::Pass),
             ..Entry::new("verify")
         });
     }
     super::append_all_to_ledger(repo, out, &entries);
-    let text = render(args.format, &reports, &range.text, out, verbosity)?;
+    let text = render(args.format, &reports, &range.text, out)?;
     match &args.output {
         Some(path) => std::fs::write(path, text).map_err(|source| Error::Output {
             path: path.clone(),
             source,
         })?,
-        None => out.stdout(&text),
+        None => out.stdout(&text)?,
     }
-    Ok(if reports.iter().all(CommitReport::passed) {
-        Outcome::Pass
-    } else {
-        Outcome::Block
-    })
+    Ok(Verdict::all(reports.iter().map(CommitReport::verdict)))
 }
 
 /// Every commit of the range is judged as being on the branch the range belongs to. CI
@@ -106,10 +97,9 @@ fn render(
     reports: &[CommitReport],
     range: &str,
     out: &Output,
-    verbosity: human::Verbosity,
 ) -> Result<String, Error> {
     Ok(match format {
-        VerifyFormat::Json => report::json::render(reports),
+        VerifyFormat::Json => report::json::render(reports)?,
         VerifyFormat::Human => {
             let mut text = if reports.is_empty() {
                 format!("agentguard: no commits in {range}\n")
@@ -118,13 +108,13 @@ fn render(
             };
             text.push_str(&human::render(
                 reports,
-                &human::Styles::new(out.color),
-                verbosity,
+                &Styles::new(out.color),
+                out.verbosity,
             ));
             text
         }
-        VerifyFormat::Junit => report::junit::render(reports),
-        VerifyFormat::Sarif => report::sarif::render(reports),
+        VerifyFormat::Junit => report::junit::render(reports)?,
+        VerifyFormat::Sarif => report::sarif::render(reports)?,
         VerifyFormat::Markdown => report::markdown::render(reports),
         VerifyFormat::Github => {
             let (commands, summary) = report::github::render(reports);

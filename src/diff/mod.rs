@@ -26,6 +26,19 @@ pub enum DiffError {
     Git(#[from] git2::Error),
 }
 
+impl DiffError {
+    /// What the user can do next.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            DiffError::Repo(e) => e.hint(),
+            DiffError::ConflictedIndex => {
+                Some("resolve the conflicts and `git add` the files, then check again")
+            }
+            DiffError::Git(_) => None,
+        }
+    }
+}
+
 impl Change {
     /// The change a commit makes over its first parent `base`; a root commit over the empty
     /// tree; a merge over the clean merge of its parents.

@@ -1,9 +1,10 @@
 //! `verify`'s evidence check: the note must exist, parse, speak of this exact tree and change,
 //! record a pass, and agree with what the fresh acceptance runs just showed.
 
-use super::{side_by_side, Evidence, Verdict};
+use super::{side_by_side, Evidence};
 use crate::acceptance::AcceptanceRun;
 use crate::finding::{Action, Finding, Kind};
+use crate::verdict::Verdict;
 
 pub struct Expected<'a> {
     /// How to name the commit to the user (a short id).
@@ -111,7 +112,8 @@ fn contradictions(
         let recorded = evidence
             .acceptance
             .iter()
-            .find(|r| r.phase == run.phase && r.command == run.command);
+            .find(|r| r.phase == run.phase && r.command == run.command)
+            .map(AcceptanceRun::from);
         let Some(recorded) = recorded else {
             findings.push(finding(
                 "uncovered",

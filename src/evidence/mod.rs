@@ -5,9 +5,10 @@ pub mod compare;
 pub(crate) mod pending;
 mod side_by_side;
 
-use crate::acceptance::AcceptanceRun;
-use crate::finding::Finding;
+use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
+use crate::finding::{Action, Finding, Kind};
 use crate::repo::{Repo, RepoError};
+use crate::verdict::Verdict;
 use git2::Oid;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -30,23 +31,17 @@ pub enum EvidenceError {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Pass,
-    Block,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
+impl EvidenceError {
+    pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Verdict::Pass => "pass",
-            Verdict::Block => "block",
+            EvidenceError::Repo(e) => e.hint(),
+            EvidenceError::Serialize(_) | EvidenceError::Io { .. } => None,
         }
     }
 }
 
-/// One evidence note (SPEC §5). Unknown keys are ignored so newer notes stay readable.
+/// One evidence note, `agentguard.evidence/v1`: the note's own wire format, so a change to the
+/// engine's types never changes a note. Unknown keys are ignored so newer notes stay readable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     pub schema: String,
@@ -68,9 +63,122 @@ pub struct Evidence {
     pub tool: String,
     pub time: String,
     #[serde(default)]
-    pub findings: Vec<Finding>,
+    pub findings: Vec<NoteFinding>,
     #[serde(default)]
-    pub acceptance: Vec<AcceptanceRun>,
+    pub acceptance: Vec<NoteRun>,
+}
+
+/// A finding as a note records it, its message as the reader was shown it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteFinding {
+    pub kind: Kind,
+    pub category: String,
+    pub path: Option<String>,
+    pub line: Option<u32>,
+    pub action: Action,
+    pub message: String,
+    #[serde(default)]
+    pub rule: String,
+    #[serde(default)]
+    pub approved: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+impl NoteFinding {
+    /// The finding with `message`, the text its reader was shown.
+    pub fn new(finding: &Finding, message: String) -> Self {
+        Self {
+            kind: finding.kind,
+            category: finding.category.clone(),
+            path: finding.path.clone(),
+            line: finding.line,
+            action: finding.action,
+            message,
+            rule: finding.rule.clone(),
+            approved: finding.approved(),
+            detail: finding.detail.clone(),
+            fingerprint: finding.fingerprint.clone(),
+        }
+    }
+}
+
+/// An acceptance run as a note records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteRun {
+    pub phase: Phase,
+    pub command: String,
+    pub source: String,
+    pub status: RunStatus,
+    pub program: Option<String>,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+    pub duration_ms: u64,
+    pub network: String,
+    /// Absent from notes written before the filesystem was restricted.
+    #[serde(default)]
+    pub filesystem: String,
+    pub worktree: String,
+    pub repository: String,
+    pub output_tail: String,
+    pub output_truncated: bool,
+    pub output_bytes: u64,
+    pub output_sha256: String,
+    pub output_complete: bool,
+}
+
+impl From<&AcceptanceRun> for NoteRun {
+    fn from(run: &AcceptanceRun) -> Self {
+        Self {
+            phase: run.phase,
+            command: run.command.clone(),
+            source: run.source.clone(),
+            status: run.status,
+            program: run.program.clone(),
+            exit_code: run.exit_code,
+            signal: run.signal,
+            timed_out: run.timed_out,
+            duration_ms: run.duration_ms,
+            network: run.network.clone(),
+            filesystem: run.filesystem.clone(),
+            worktree: run.worktree.clone(),
+            repository: run.repository.clone(),
+            output_tail: run.output_tail.clone(),
+            output_truncated: run.output_truncated,
+            output_bytes: run.output_bytes,
+            output_sha256: run.output_sha256.clone(),
+            output_complete: run.output_complete,
+        }
+    }
+}
+
+/// A recorded run read back, to compare with a fresh one and to show it.
+impl From<&NoteRun> for AcceptanceRun {
+    fn from(run: &NoteRun) -> Self {
+        Self {
+            phase: run.phase,
+            command: run.command.clone(),
+            source: run.source.clone(),
+            status: run.status,
+            program: run.program.clone(),
+            exit_code: run.exit_code,
+            signal: run.signal,
+            timed_out: run.timed_out,
+            duration_ms: run.duration_ms,
+            network: run.network.clone(),
+            filesystem: run.filesystem.clone(),
+            worktree: run.worktree.clone(),
+            repository: run.repository.clone(),
+            output_tail: run.output_tail.clone(),
+            output_truncated: run.output_truncated,
+            output_bytes: run.output_bytes,
+            output_sha256: run.output_sha256.clone(),
+            output_complete: run.output_complete,
+        }
+    }
 }
 
 impl Evidence {

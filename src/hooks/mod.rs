@@ -67,11 +67,9 @@ impl HooksError {
             HooksError::Taken { .. } => Some(
                 "move that file away (an earlier install kept a hook there), or run `agentguard install --force` to back the current hook up instead of chaining it",
             ),
-            HooksError::Policy(_) => Some(
-                "fix .agentguard.toml in HEAD; agentguard never falls back to defaults when a policy file is broken",
-            ),
+            HooksError::Policy(e) => e.hint(),
             HooksError::Config(_) => Some("check that `git config --local --list` works here"),
-            HooksError::Repo(_) => None,
+            HooksError::Repo(e) => e.hint(),
         }
     }
 }
@@ -147,16 +145,16 @@ pub struct UninstallReport {
     pub config: Vec<ConfigChange>,
 }
 
-/// The shim text for `name`, pointing first at `binary` (the installing executable).
-pub fn shim(name: &str, binary: Option<&Path>) -> Option<String> {
-    let template = match name {
-        "pre-commit" => include_str!("../../hooks/pre-commit"),
-        "commit-msg" => include_str!("../../hooks/commit-msg"),
-        "post-commit" => include_str!("../../hooks/post-commit"),
-        "post-merge" => include_str!("../../hooks/post-merge"),
-        "pre-push" => include_str!("../../hooks/pre-push"),
-        "post-rewrite" => include_str!("../../hooks/post-rewrite"),
-        _ => return None,
+/// The shim text for `hook`, pointing first at `binary` (the installing executable). Every
+/// hook has one: an install never writes an empty hook.
+pub fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
+    let template = match hook {
+        run::HookName::PreCommit => include_str!("../../hooks/pre-commit"),
+        run::HookName::CommitMsg => include_str!("../../hooks/commit-msg"),
+        run::HookName::PostCommit => include_str!("../../hooks/post-commit"),
+        run::HookName::PostMerge => include_str!("../../hooks/post-merge"),
+        run::HookName::PrePush => include_str!("../../hooks/pre-push"),
+        run::HookName::PostRewrite => include_str!("../../hooks/post-rewrite"),
     };
     // The shim quotes the path in single quotes; a path that cannot be written there safely
     // is left out and the shim looks on PATH only.
@@ -164,7 +162,7 @@ pub fn shim(name: &str, binary: Option<&Path>) -> Option<String> {
         .and_then(Path::to_str)
         .filter(|p| !p.contains(['\'', '\n']))
         .unwrap_or("");
-    Some(template.replace(BIN_PLACEHOLDER, binary))
+    template.replace(BIN_PLACEHOLDER, binary)
 }
 
 /// Whether a hook file is one of agentguard's shims (any version).
@@ -271,9 +269,10 @@ pub fn install(repo: &Repo, force: bool) -> Result<InstallReport, HooksError> {
     let binary = std::env::current_exe().ok();
 
     let mut plans = Vec::new();
-    for name in hook_names() {
+    for hook in run::HookName::ALL {
+        let name = hook.as_str();
         let path = dir.join(name);
-        let wanted = shim(name, binary.as_deref()).unwrap_or_default();
+        let wanted = shim(hook, binary.as_deref());
         let plan = match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Plan::Write,
             Err(e) => return Err(io(&path)(e)),
@@ -495,20 +494,23 @@ mod tests {
 
     #[test]
     fn every_shim_is_marked_and_names_its_hook() {
-        for name in hook_names() {
-            let text = shim(name, Some(Path::new("/opt/bin/agentguard"))).unwrap();
+        for hook in run::HookName::ALL {
+            let name = hook.as_str();
+            let text = shim(hook, Some(Path::new("/opt/bin/agentguard")));
             assert!(text.starts_with("#!/bin/sh\n"), "{name}");
             assert!(is_shim(text.as_bytes()), "{name}");
             assert!(text.contains(&format!("hook {name} \"$@\"")), "{name}");
             assert!(text.contains("agentguard='/opt/bin/agentguard'"), "{name}");
             assert!(!text.contains(BIN_PLACEHOLDER), "{name}");
         }
-        assert!(shim("pre-receive", None).is_none());
     }
 
     #[test]
     fn a_path_that_cannot_be_quoted_is_left_out() {
-        let text = shim("pre-commit", Some(Path::new("/tmp/it's/agentguard"))).unwrap();
+        let text = shim(
+            run::HookName::PreCommit,
+            Some(Path::new("/tmp/it's/agentguard")),
+        );
         assert!(text.contains("agentguard=''"), "{text}");
     }
 

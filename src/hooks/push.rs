@@ -91,7 +91,7 @@ pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookR
     for (result, _) in engine::check_all(repo, &requests) {
         run.reports.push(result?);
     }
-    if run.passed() && run.reports.iter().any(|r| r.agent) {
+    if run.verdict().passed() && run.reports.iter().any(|r| r.agent) {
         run.notes.push(format!(
             "push the evidence and approvals too: git push {remote} 'refs/notes/agentguard*'"
         ));

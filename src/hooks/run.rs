@@ -9,6 +9,7 @@ use crate::evidence::{self, Evidence, EvidenceError};
 use crate::finding::Kind;
 use crate::policy::Policy;
 use crate::repo::{Repo, RepoError};
+use crate::verdict::Verdict;
 use std::path::{Path, PathBuf};
 
 /// The hooks agentguard handles, in the order git runs them.
@@ -76,6 +77,23 @@ pub enum HookRunError {
     PushInput(String),
 }
 
+impl HookRunError {
+    /// What the user can do next: the hint of the error that was made, so a hook says what
+    /// `check` says about the same problem.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            HookRunError::Engine(e) => e.hint(),
+            HookRunError::Evidence(e) => e.hint(),
+            HookRunError::Approval(e) => e.hint(),
+            HookRunError::Repo(e) => e.hint(),
+            HookRunError::MessageFile { .. } => {
+                Some("git passes the message file itself; run the hook through git")
+            }
+            HookRunError::PushInput(_) => None,
+        }
+    }
+}
+
 impl From<crate::diff::DiffError> for HookRunError {
     fn from(e: crate::diff::DiffError) -> Self {
         HookRunError::Engine(EngineError::Diff(e))
@@ -93,8 +111,8 @@ pub struct HookRun {
 }
 
 impl HookRun {
-    pub fn passed(&self) -> bool {
-        self.reports.iter().all(CommitReport::passed)
+    pub fn verdict(&self) -> Verdict {
+        Verdict::all(self.reports.iter().map(CommitReport::verdict))
     }
 }
 
@@ -106,7 +124,7 @@ pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
         run_acceptance: false,
         ..CheckRequest::new(Target::Staged)
     };
-    let mut report = engine::check(repo, &request)?;
+    let mut report = engine::check(repo, &mut engine::Cache::default(), &request)?;
     // Task metadata lives in the message, which commit-msg judges.
     report.findings.retain(|f| f.kind != Kind::Metadata);
     Ok(HookRun {
@@ -131,10 +149,10 @@ pub fn commit_msg(
         progress,
         ..CheckRequest::new(Target::Staged)
     };
-    let report = engine::check(repo, &request)?;
+    let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
     let mut run = HookRun::default();
-    if report.passed() {
-        if let Some(evidence) = report.to_evidence(true) {
+    if report.verdict().passed() {
+        if let Some(evidence) = crate::report::note::evidence(&report, true) {
             evidence::record(repo, &report.notes_ref, &evidence)?;
             run.notes
                 .push("evidence recorded; it is attached to the commit when it is made".into());
@@ -163,7 +181,8 @@ pub fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     {
         return Ok(run);
     }
-    let parent = repo.first_parent(&commit).ok().flatten();
+    // A parent that cannot be read is an error, never the default policy.
+    let parent = repo.first_parent(&commit)?;
     let policy = Policy::for_base(repo, parent.as_ref()).map_err(EngineError::from)?;
     let notes_ref = policy.evidence.notes_ref.clone();
     let attached = evidence::attach_pending(repo, &commit, &notes_ref)?;
@@ -210,6 +229,7 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
         ..HookRun::default()
     };
     let mut stale = Vec::new();
+    let mut cache = engine::Cache::default();
     for (_, new) in &run.rewritten {
         let Ok(oid) = git2::Oid::from_str(new) else {
             continue;
@@ -220,12 +240,12 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
             run_acceptance: false,
             ..CheckRequest::new(Target::Rev(new.clone()))
         };
-        let report = engine::check(repo, &request)?;
+        let report = engine::check(repo, &mut cache, &request)?;
         if !report.agent {
             continue;
         }
         if let Some(recorded) = pending.filter(|_| kind == "amend") {
-            if let Some(evidence) = report.to_evidence_with_runs_of(&recorded) {
+            if let Some(evidence) = crate::report::note::evidence_with_runs_of(&report, &recorded) {
                 let verdict = evidence.verdict;
                 evidence::record(
                     repo,
@@ -241,7 +261,7 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
                     repo.short(oid),
                     verdict.as_str()
                 ));
-                if verdict == evidence::Verdict::Block {
+                if verdict == Verdict::Block {
                     // The amend is made; say loudly that it would not pass.
                     run.reports.push(report);
                 }

@@ -2,17 +2,18 @@
 
 use crate::acceptance::AcceptanceRun;
 use crate::engine::CommitReport;
-use crate::finding::Finding;
+use crate::finding::{Action, Finding};
+use crate::verdict::{self, Verdict};
 use git2::Oid;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime};
 
-/// The outcome a line records. Values written by other versions are kept as `Unknown`.
+/// What a line records in its `verdict` field: the verdict of a judgement, or what else the
+/// run was. Values written by other versions are kept as `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum Verdict {
-    Pass,
-    Block,
+pub enum LineVerdict {
+    Judged(Verdict),
     /// agentguard could not evaluate (a hook failed closed).
     Error,
     /// The hooks were skipped with `AGENTGUARD_SKIP`.
@@ -24,36 +25,36 @@ pub enum Verdict {
     Unknown(String),
 }
 
-impl Verdict {
+impl LineVerdict {
     pub fn as_str(&self) -> &str {
         match self {
-            Verdict::Pass => "pass",
-            Verdict::Block => "block",
-            Verdict::Error => "error",
-            Verdict::Bypass => "bypass",
-            Verdict::Rewrite => "rewrite",
-            Verdict::None => "",
-            Verdict::Unknown(s) => s,
+            LineVerdict::Judged(verdict) => verdict.as_str(),
+            LineVerdict::Error => "error",
+            LineVerdict::Bypass => "bypass",
+            LineVerdict::Rewrite => "rewrite",
+            LineVerdict::None => "",
+            LineVerdict::Unknown(s) => s,
         }
     }
 }
 
-impl From<String> for Verdict {
+impl From<String> for LineVerdict {
     fn from(s: String) -> Self {
+        if let Some(verdict) = Verdict::parse(&s) {
+            return LineVerdict::Judged(verdict);
+        }
         match s.as_str() {
-            "pass" => Verdict::Pass,
-            "block" => Verdict::Block,
-            "error" => Verdict::Error,
-            "bypass" => Verdict::Bypass,
-            "rewrite" => Verdict::Rewrite,
-            "" => Verdict::None,
-            _ => Verdict::Unknown(s),
+            "error" => LineVerdict::Error,
+            "bypass" => LineVerdict::Bypass,
+            "rewrite" => LineVerdict::Rewrite,
+            "" => LineVerdict::None,
+            _ => LineVerdict::Unknown(s),
         }
     }
 }
 
-impl From<Verdict> for String {
-    fn from(v: Verdict) -> Self {
+impl From<LineVerdict> for String {
+    fn from(v: LineVerdict) -> Self {
         v.as_str().to_string()
     }
 }
@@ -78,11 +79,7 @@ pub struct EntryFinding {
 impl EntryFinding {
     /// Whether it kept the change from passing (as `Finding::blocks`).
     pub fn blocks(&self) -> bool {
-        match self.action.as_str() {
-            "block" => true,
-            "approve" => !self.approved,
-            _ => false,
-        }
+        Action::parse(&self.action).is_some_and(|action| verdict::blocks(action, self.approved))
     }
 
     /// `kind/category`, the key findings are counted by.
@@ -99,7 +96,7 @@ impl From<&Finding> for EntryFinding {
             path: f.path.clone(),
             line: f.line,
             action: f.action.as_str().to_string(),
-            approved: f.approved,
+            approved: f.approved(),
             message: f.message.clone(),
         }
     }
@@ -183,7 +180,7 @@ pub struct Entry {
     pub agent: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
-    pub verdict: Verdict,
+    pub verdict: LineVerdict,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<EntryFinding>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -236,11 +233,7 @@ impl Entry {
             task: report.task.id.clone(),
             agent: report.task.agent_name.clone(),
             branch,
-            verdict: if report.passed() {
-                Verdict::Pass
-            } else {
-                Verdict::Block
-            },
+            verdict: LineVerdict::Judged(report.verdict()),
             findings: report.findings.iter().map(EntryFinding::from).collect(),
             acceptance: report.acceptance.iter().map(EntryRun::from).collect(),
             duration_ms: millis(duration),
@@ -259,7 +252,7 @@ impl Entry {
         Self {
             commit: commit.map(|c| c.to_string()),
             tree: tree.map(|t| t.to_string()),
-            verdict: Verdict::Bypass,
+            verdict: LineVerdict::Bypass,
             bypass: Some(Bypass {
                 reason: reason.to_string(),
                 who: who.to_string(),
@@ -273,7 +266,7 @@ impl Entry {
         Self {
             commit: commit.map(|c| c.to_string()),
             tree: tree.map(|t| t.to_string()),
-            verdict: Verdict::Error,
+            verdict: LineVerdict::Error,
             error: Some(message.to_string()),
             ..Self::new(command)
         }
@@ -282,7 +275,7 @@ impl Entry {
     /// What the post-rewrite hook saw: `kind` is "amend" or "rebase", pairs are (old, new).
     pub fn rewrite(kind: &str, pairs: &[(Oid, Oid)]) -> Self {
         Self {
-            verdict: Verdict::Rewrite,
+            verdict: LineVerdict::Rewrite,
             rewrite: Some(kind.to_string()),
             rewritten: pairs
                 .iter()
@@ -303,7 +296,7 @@ impl Entry {
 
     /// Whether this line judged a commit (as opposed to a bypass, error or rewrite record).
     pub fn is_judgement(&self) -> bool {
-        matches!(self.verdict, Verdict::Pass | Verdict::Block)
+        matches!(self.verdict, LineVerdict::Judged(_))
             && (self.command == "check"
                 || self.command == "verify"
                 || self.command.starts_with("hook "))
@@ -349,7 +342,7 @@ mod tests {
                 "findings":[{"kind":"scope","category":"denied","action":"block","extra":true}]}"#,
         )
         .unwrap();
-        assert_eq!(e.verdict, Verdict::Block);
+        assert_eq!(e.verdict, LineVerdict::Judged(Verdict::Block));
         assert_eq!(e.findings[0].key(), "scope/denied");
         assert!(e.findings[0].blocks());
         assert!(e.is_judgement());
@@ -366,7 +359,7 @@ mod tests {
         assert_eq!(e.command, "hook post-rewrite");
         assert_eq!(e.rewritten[0].old, a.to_string());
         let e = Entry::error("check", "bad policy", None, None).took(Duration::from_millis(7));
-        assert_eq!(e.verdict, Verdict::Error);
+        assert_eq!(e.verdict, LineVerdict::Error);
         assert_eq!(e.duration_ms, 7);
         assert!(e.system_time().is_some());
     }

@@ -7,11 +7,9 @@
 //! fatal, so older and newer versions of agentguard share one ledger.
 
 mod entry;
-pub mod otel;
-pub mod render;
 pub mod summary;
 
-pub use entry::{Bypass, Entry, EntryFinding, EntryRun, Rewrite, Verdict};
+pub use entry::{Bypass, Entry, EntryFinding, EntryRun, LineVerdict, Rewrite};
 pub use summary::{rolled_back, Group, Rollback, RollbackCause, Summary};
 
 use std::fs::{File, OpenOptions};
@@ -280,8 +278,9 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use crate::verdict::Verdict;
 
-    fn entry(command: &str, verdict: Verdict) -> Entry {
+    fn entry(command: &str, verdict: LineVerdict) -> Entry {
         Entry {
             command: command.into(),
             verdict,
@@ -300,10 +299,14 @@ mod tests {
     #[test]
     fn append_then_read_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        let mut first = entry("check", Verdict::Block);
+        let mut first = entry("check", LineVerdict::Judged(Verdict::Block));
         first.task = Some("t1".into());
         append(dir.path(), &first).unwrap();
-        append(dir.path(), &entry("verify", Verdict::Pass)).unwrap();
+        append(
+            dir.path(),
+            &entry("verify", LineVerdict::Judged(Verdict::Pass)),
+        )
+        .unwrap();
         let ledger = read(dir.path()).unwrap();
         assert_eq!(ledger.entries.len(), 2);
         assert_eq!(ledger.entries[0], first);
@@ -316,7 +319,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let numbered = |i: u64| Entry {
             duration_ms: 100 + i,
-            ..entry("check", Verdict::Pass)
+            ..entry("check", LineVerdict::Judged(Verdict::Pass))
         };
         let line_len = serde_json::to_string(&numbered(0)).unwrap().len() as u64 + 1;
         // Room for two lines per file.
@@ -340,7 +343,11 @@ mod tests {
     #[test]
     fn corrupt_and_torn_lines_are_warnings() {
         let dir = tempfile::tempdir().unwrap();
-        append(dir.path(), &entry("check", Verdict::Pass)).unwrap();
+        append(
+            dir.path(),
+            &entry("check", LineVerdict::Judged(Verdict::Pass)),
+        )
+        .unwrap();
         let file = path(dir.path());
         let mut text = std::fs::read_to_string(&file).unwrap();
         text.push_str("not json at all\n");
@@ -353,7 +360,7 @@ mod tests {
         assert_eq!(ledger.entries.len(), 2);
         assert_eq!(
             ledger.entries[1].verdict,
-            Verdict::Unknown("someday".into())
+            LineVerdict::Unknown("someday".into())
         );
         let lines: Vec<usize> = ledger.warnings.iter().map(|w| w.line).collect();
         assert_eq!(lines, vec![2, 3, 6]);
@@ -361,7 +368,11 @@ mod tests {
         assert!(ledger.warnings[2].reason.starts_with("torn line"));
 
         // The next append starts on its own line, so only the torn line is lost.
-        append(dir.path(), &entry("report", Verdict::Pass)).unwrap();
+        append(
+            dir.path(),
+            &entry("report", LineVerdict::Judged(Verdict::Pass)),
+        )
+        .unwrap();
         let ledger = read(dir.path()).unwrap();
         assert_eq!(ledger.entries.len(), 3);
         assert_eq!(ledger.entries[2].command, "report");
@@ -381,7 +392,11 @@ mod tests {
     fn a_file_where_the_directory_belongs_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(super::dir(dir.path()), "oops").unwrap();
-        let e = append(dir.path(), &entry("check", Verdict::Pass)).unwrap_err();
+        let e = append(
+            dir.path(),
+            &entry("check", LineVerdict::Judged(Verdict::Pass)),
+        )
+        .unwrap_err();
         assert!(matches!(e, LedgerError::NotADirectory { .. }), "{e}");
         assert!(e.hint().is_some());
         let e = read(dir.path()).unwrap_err();

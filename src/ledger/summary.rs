@@ -1,7 +1,8 @@
 //! `report`: the ledger summed up per task and per agent, and the agent work rolled back.
 
-use super::{Entry, EntryFinding, Ledger, Verdict};
+use super::{Entry, EntryFinding, Ledger, LineVerdict};
 use crate::repo::Repo;
+use crate::verdict::Verdict;
 use git2::Oid;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -200,15 +201,15 @@ impl Group {
     fn add(&mut self, entry: &Entry) {
         self.attempts += 1;
         match entry.verdict {
-            Verdict::Pass => self.passes += 1,
-            Verdict::Block => {
+            LineVerdict::Judged(Verdict::Pass) => self.passes += 1,
+            LineVerdict::Judged(Verdict::Block) => {
                 self.blocks += 1;
                 for finding in entry.blocking_findings() {
                     *self.blocked_by.entry(finding.key()).or_default() += 1;
                 }
             }
-            Verdict::Error => self.errors += 1,
-            Verdict::Bypass => self.bypasses += 1,
+            LineVerdict::Error => self.errors += 1,
+            LineVerdict::Bypass => self.bypasses += 1,
             _ => {}
         }
         for run in &entry.acceptance {
@@ -269,7 +270,7 @@ impl Summary {
         let mut agents: BTreeMap<String, Group> = BTreeMap::new();
         let mut human_passes = 0;
         for entry in &ledger.entries {
-            if entry.verdict == Verdict::Rewrite {
+            if entry.verdict == LineVerdict::Rewrite {
                 continue;
             }
             let agent_work = entry.agent_work || entry.task.is_some() || entry.agent.is_some();
@@ -328,7 +329,7 @@ mod tests {
     use super::*;
     use crate::ledger::EntryRun;
 
-    fn judged(task: &str, agent: &str, verdict: Verdict) -> Entry {
+    fn judged(task: &str, agent: &str, verdict: LineVerdict) -> Entry {
         Entry {
             agent_work: true,
             task: Some(task.into()),
@@ -340,7 +341,7 @@ mod tests {
 
     #[test]
     fn groups_count_attempts_blocks_and_runs() {
-        let mut blocked = judged("t1", "codex", Verdict::Block);
+        let mut blocked = judged("t1", "codex", LineVerdict::Judged(Verdict::Block));
         blocked.findings.push(EntryFinding {
             kind: "scope".into(),
             category: "denied".into(),
@@ -360,10 +361,10 @@ mod tests {
             ..EntryRun::default()
         };
         blocked.acceptance.push(run(300, "failed"));
-        let mut passed = judged("t1", "claude-code", Verdict::Pass);
+        let mut passed = judged("t1", "claude-code", LineVerdict::Judged(Verdict::Pass));
         passed.acceptance.push(run(100, "passed"));
         let human = Entry {
-            verdict: Verdict::Pass,
+            verdict: LineVerdict::Judged(Verdict::Pass),
             ..Entry::new("check")
         };
         let ledger = Ledger {

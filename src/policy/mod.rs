@@ -36,6 +36,19 @@ pub enum PolicyError {
     Repo(#[from] RepoError),
 }
 
+impl PolicyError {
+    /// What the user can do next; the same wherever the policy was read (check, a hook,
+    /// install).
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            PolicyError::Repo(e) => e.hint(),
+            PolicyError::Parse { .. } | PolicyError::Invalid { .. } => Some(
+                "fix the file in the base commit; agentguard never falls back to defaults when a policy or task file is broken",
+            ),
+        }
+    }
+}
+
 /// Where the policy in force came from, shown as "policy: <source>".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicySource {

@@ -23,7 +23,7 @@ pub fn render(reports: &[CommitReport]) -> (String, String) {
         }
     }
     let agent = reports.iter().filter(|r| r.agent).count();
-    let blocked = reports.iter().filter(|r| !r.passed()).count();
+    let blocked = reports.iter().filter(|r| !r.verdict().passed()).count();
     let _ = writeln!(
         commands,
         "agentguard: {} — {blocked} of {agent} agent commit{} blocked, {} human commit{} passed untouched",
@@ -57,7 +57,7 @@ fn command(report: &CommitReport, finding: &Finding) -> String {
         short_commit(report)
     );
     properties.push(format!("title={}", escape_property(&printable(&title))));
-    let state = match (finding.action, finding.approved) {
+    let state = match (finding.action, finding.approved()) {
         (Action::Approve, false) => " (awaiting approval)",
         (Action::Approve, true) => " (approved)",
         _ => "",
@@ -68,7 +68,7 @@ fn command(report: &CommitReport, finding: &Finding) -> String {
         .as_deref()
         .map(|t| format!(" [task {t}]"))
         .unwrap_or_default();
-    let message = format!("{}{state}{task}", finding.message);
+    let message = format!("{}{state}{task}", super::message(report, finding));
     format!(
         "::{name} {}::{}",
         properties.join(","),

@@ -1,52 +1,22 @@
 //! Human output: findings grouped by kind, each with its path and the rule that fired, and a
 //! last line with the verdict.
 
-use super::plural;
-use super::printable;
+use super::{plural, printable, Styles};
 use crate::engine::CommitReport;
 use crate::finding::{Action, Finding, Kind};
-use console::Style;
+use crate::output::Verbosity;
+use crate::verdict::Verdict;
 use std::fmt::Write;
-
-pub struct Styles {
-    pub bold: Style,
-    pub dim: Style,
-    pub red: Style,
-    pub yellow: Style,
-    pub green: Style,
-    pub cyan: Style,
-}
-
-impl Styles {
-    pub fn new(color: bool) -> Self {
-        let s = |style: Style| style.force_styling(color);
-        Self {
-            bold: s(Style::new().bold()),
-            dim: s(Style::new().dim()),
-            red: s(Style::new().red().bold()),
-            yellow: s(Style::new().yellow().bold()),
-            green: s(Style::new().green().bold()),
-            cyan: s(Style::new().cyan()),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
-    Quiet,
-    Normal,
-    Verbose,
-}
 
 pub fn render(reports: &[CommitReport], styles: &Styles, verbosity: Verbosity) -> String {
     let mut out = String::new();
     for report in reports {
-        if verbosity == Verbosity::Quiet && report.passed() {
+        if verbosity == Verbosity::Quiet && report.verdict().passed() {
             continue;
         }
         render_one(&mut out, report, styles, verbosity);
     }
-    if verbosity != Verbosity::Quiet || !reports.iter().all(CommitReport::passed) {
+    if verbosity != Verbosity::Quiet || !super::verdict(reports).passed() {
         render_verdict(&mut out, reports, styles);
     }
     out
@@ -72,7 +42,7 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
     if verbosity == Verbosity::Quiet {
         // Only what keeps the change from passing.
         for finding in report.findings.iter().filter(|f| f.blocks()) {
-            render_finding(out, finding, st);
+            render_finding(out, report, finding, st);
         }
         let _ = writeln!(out);
         return;
@@ -168,14 +138,14 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
             group.len()
         );
         for finding in group {
-            render_finding(out, finding, st);
+            render_finding(out, report, finding, st);
         }
     }
     let _ = writeln!(out);
 }
 
-fn render_finding(out: &mut String, finding: &Finding, st: &Styles) {
-    let label = match (finding.action, finding.approved) {
+fn render_finding(out: &mut String, report: &CommitReport, finding: &Finding, st: &Styles) {
+    let label = match (finding.action, finding.approved()) {
         (Action::Block, _) => st.red.apply_to("✗ block  ".to_string()),
         (Action::Approve, false) => st.yellow.apply_to("◆ approve".to_string()),
         (Action::Approve, true) => st.green.apply_to("✓ approved".to_string()),
@@ -193,7 +163,7 @@ fn render_finding(out: &mut String, finding: &Finding, st: &Styles) {
         out,
         "    {label} {location}[{}] {}",
         finding.category,
-        printable(&finding.message)
+        printable(&super::message(report, finding))
     );
     if !finding.rule.is_empty() {
         let _ = writeln!(
@@ -224,7 +194,7 @@ pub fn summary_line(report: &CommitReport) -> String {
     } else {
         format!("acceptance {passed}/{} passed", runs.len())
     };
-    let approved = report.findings.iter().filter(|f| f.approved).count();
+    let approved = report.findings.iter().filter(|f| f.approved()).count();
     let approvals = if approved > 0 {
         format!(", {approved} approved")
     } else {
@@ -255,16 +225,16 @@ fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
         .count();
     let pending = findings
         .iter()
-        .filter(|f| f.action == Action::Approve && !f.approved)
+        .filter(|f| f.action == Action::Approve && !f.approved())
         .count();
     let warnings = findings.iter().filter(|f| f.action == Action::Warn).count();
-    if blocking + pending == 0 {
+    if super::verdict(reports).passed() {
         let extra = if warnings > 0 {
             format!(" ({warnings} warning{})", plural(warnings))
         } else {
             String::new()
         };
-        let _ = writeln!(out, "verdict: {}{extra}", st.green.apply_to("pass"));
+        let _ = writeln!(out, "verdict: {}{extra}", st.green.apply_to(Verdict::Pass));
     } else {
         let mut parts = Vec::new();
         if blocking > 0 {
@@ -279,7 +249,7 @@ fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
         let _ = writeln!(
             out,
             "verdict: {} — {}",
-            st.red.apply_to("block"),
+            st.red.apply_to(Verdict::Block),
             parts.join(", ")
         );
     }

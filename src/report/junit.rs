@@ -17,7 +17,7 @@ use std::io;
 /// Output lines of a failed command kept in its failure text.
 const TAIL_LINES: usize = 40;
 
-enum Outcome {
+enum CaseResult {
     Passed,
     Failed {
         message: String,
@@ -30,7 +30,7 @@ enum Outcome {
 struct Case {
     name: String,
     time_ms: u64,
-    outcome: Outcome,
+    outcome: CaseResult,
     /// Lines for `<system-out>`: warnings and approved findings.
     out: Vec<String>,
 }
@@ -44,7 +44,7 @@ struct Suite {
 }
 
 impl Suite {
-    fn count(&self, pick: impl Fn(&Outcome) -> bool) -> usize {
+    fn count(&self, pick: impl Fn(&CaseResult) -> bool) -> usize {
         self.cases.iter().filter(|c| pick(&c.outcome)).count()
     }
 
@@ -53,24 +53,22 @@ impl Suite {
     }
 }
 
-fn failed(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::Failed { .. })
+fn failed(outcome: &CaseResult) -> bool {
+    matches!(outcome, CaseResult::Failed { .. })
 }
 
-fn skipped(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::Skipped(_))
+fn skipped(outcome: &CaseResult) -> bool {
+    matches!(outcome, CaseResult::Skipped(_))
 }
 
-pub fn render(reports: &[CommitReport]) -> String {
+pub fn render(reports: &[CommitReport]) -> Result<String, super::RenderError> {
     let suites: Vec<Suite> = reports.iter().map(suite).collect();
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
-    // Writing to memory cannot fail.
-    if write_document(&mut writer, &suites).is_err() {
-        return String::new();
-    }
-    let mut text = String::from_utf8(writer.into_inner()).unwrap_or_default();
+    write_document(&mut writer, &suites).map_err(|e| super::RenderError::Xml(e.to_string()))?;
+    let mut text = String::from_utf8(writer.into_inner())
+        .map_err(|e| super::RenderError::Xml(e.to_string()))?;
     text.push('\n');
-    text
+    Ok(text)
 }
 
 fn write_document(writer: &mut Writer<Vec<u8>>, suites: &[Suite]) -> io::Result<()> {
@@ -129,14 +127,14 @@ fn write_case(writer: &mut Writer<Vec<u8>>, short: &str, case: &Case) -> io::Res
         .with_attribute(("name", attr(&case.name).as_str()))
         .with_attribute(("classname", attr(&format!("agentguard.{short}")).as_str()))
         .with_attribute(("time", seconds(case.time_ms).as_str()));
-    if matches!(case.outcome, Outcome::Passed) && case.out.is_empty() {
+    if matches!(case.outcome, CaseResult::Passed) && case.out.is_empty() {
         element.write_empty()?;
         return Ok(());
     }
     element.write_inner_content(|w| {
         match &case.outcome {
-            Outcome::Passed => {}
-            Outcome::Failed {
+            CaseResult::Passed => {}
+            CaseResult::Failed {
                 message,
                 kind,
                 text: body,
@@ -146,7 +144,7 @@ fn write_case(writer: &mut Writer<Vec<u8>>, short: &str, case: &Case) -> io::Res
                     .with_attribute(("type", attr(kind).as_str()))
                     .write_text_content(BytesText::new(&text(body)))?;
             }
-            Outcome::Skipped(message) => {
+            CaseResult::Skipped(message) => {
                 w.create_element("skipped")
                     .with_attribute(("message", attr(message).as_str()))
                     .write_empty()?;
@@ -175,7 +173,7 @@ fn suite(report: &CommitReport) -> Suite {
             cases: vec![Case {
                 name: "agent checks".to_string(),
                 time_ms: 0,
-                outcome: Outcome::Skipped(
+                outcome: CaseResult::Skipped(
                     "human commit: not agent work, passes untouched".to_string(),
                 ),
                 out: Vec::new(),
@@ -191,24 +189,22 @@ fn suite(report: &CommitReport) -> Suite {
         properties.push(("fingerprint", fingerprint.clone()));
     }
     properties.push(("policy", report.policy_source.clone()));
-    properties.push((
-        "verdict",
-        if report.passed() { "pass" } else { "block" }.to_string(),
-    ));
+    properties.push(("verdict", report.verdict().to_string()));
 
     let of_kind = |kind: Kind| -> Vec<&Finding> {
         report.findings.iter().filter(|f| f.kind == kind).collect()
     };
     let mut cases = vec![
-        check_case(Kind::Scope.as_str(), &of_kind(Kind::Scope)),
-        check_case(Kind::Risk.as_str(), &of_kind(Kind::Risk)),
+        check_case(report, Kind::Scope.as_str(), &of_kind(Kind::Scope)),
+        check_case(report, Kind::Risk.as_str(), &of_kind(Kind::Risk)),
     ];
     cases.extend(acceptance_cases(
+        report,
         &report.acceptance,
         &of_kind(Kind::Acceptance),
     ));
     for kind in [Kind::Evidence, Kind::Approval, Kind::Metadata] {
-        cases.push(check_case(kind.as_str(), &of_kind(kind)));
+        cases.push(check_case(report, kind.as_str(), &of_kind(kind)));
     }
     Suite {
         name: format!("{short} {task}"),
@@ -219,22 +215,26 @@ fn suite(report: &CommitReport) -> Suite {
 }
 
 /// One check: fails when one of its findings blocks.
-fn check_case(name: &str, findings: &[&Finding]) -> Case {
+fn check_case(report: &CommitReport, name: &str, findings: &[&Finding]) -> Case {
     Case {
         name: name.to_string(),
         time_ms: 0,
-        outcome: outcome(findings, None),
+        outcome: case_result(report, findings, None),
         out: findings
             .iter()
             .filter(|f| !f.blocks())
-            .map(|f| describe(f))
+            .map(|f| describe(report, f))
             .collect(),
     }
 }
 
 /// One case per acceptance run, carrying the acceptance findings that name its command; the
 /// findings that name no run (network isolation, for one) get a case of their own.
-fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> {
+fn acceptance_cases(
+    report: &CommitReport,
+    runs: &[AcceptanceRun],
+    findings: &[&Finding],
+) -> Vec<Case> {
     let names_run =
         |f: &Finding, run: &AcceptanceRun| f.message.contains(&format!("`{}`", run.command));
     let mut cases: Vec<Case> = runs
@@ -249,8 +249,8 @@ fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> 
                 Phase::Setup => "setup",
                 Phase::Acceptance => "acceptance",
             };
-            let outcome = match outcome(&own, Some(run)) {
-                Outcome::Passed if !run.passed() => Outcome::Failed {
+            let outcome = match case_result(report, &own, Some(run)) {
+                CaseResult::Passed if !run.passed() => CaseResult::Failed {
                     message: format!("`{}` {}", run.command, run.outcome()),
                     kind: "agentguard/acceptance/command-failed".to_string(),
                     text: tail(run),
@@ -264,7 +264,7 @@ fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> 
                 out: own
                     .iter()
                     .filter(|f| !f.blocks())
-                    .map(|f| describe(f))
+                    .map(|f| describe(report, f))
                     .collect(),
             }
         })
@@ -278,37 +278,45 @@ fn acceptance_cases(runs: &[AcceptanceRun], findings: &[&Finding]) -> Vec<Case> 
         cases.push(Case {
             name: "acceptance".to_string(),
             time_ms: 0,
-            outcome: Outcome::Skipped("no acceptance command ran".to_string()),
+            outcome: CaseResult::Skipped("no acceptance command ran".to_string()),
             out: Vec::new(),
         });
     } else if !unmatched.is_empty() {
-        cases.push(check_case("acceptance", &unmatched));
+        cases.push(check_case(report, "acceptance", &unmatched));
     }
     cases
 }
 
-fn outcome(findings: &[&Finding], run: Option<&AcceptanceRun>) -> Outcome {
+fn case_result(
+    report: &CommitReport,
+    findings: &[&Finding],
+    run: Option<&AcceptanceRun>,
+) -> CaseResult {
     let blocking: Vec<&&Finding> = findings.iter().filter(|f| f.blocks()).collect();
     let Some(first) = blocking.first() else {
-        return Outcome::Passed;
+        return CaseResult::Passed;
     };
-    let mut message = first.message.lines().next().unwrap_or_default().to_string();
+    let mut message = super::message(report, first)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     if blocking.len() > 1 {
         message.push_str(&format!(" (and {} more)", blocking.len() - 1));
     }
-    let mut text: Vec<String> = blocking.iter().map(|f| describe(f)).collect();
+    let mut text: Vec<String> = blocking.iter().map(|f| describe(report, f)).collect();
     if let Some(run) = run {
         text.push(tail(run));
     }
-    Outcome::Failed {
+    CaseResult::Failed {
         message,
         kind: format!("agentguard/{}/{}", first.kind, first.category),
         text: text.join("\n"),
     }
 }
 
-fn describe(finding: &Finding) -> String {
-    let state = finding.state();
+fn describe(report: &CommitReport, finding: &Finding) -> String {
+    let state = super::state(finding);
     let location = match (&finding.path, finding.line) {
         (Some(path), Some(line)) if line > 0 => format!("{path}:{line}: "),
         (Some(path), _) => format!("{path}: "),
@@ -321,7 +329,9 @@ fn describe(finding: &Finding) -> String {
     };
     format!(
         "{state} [{}/{}] {location}{}{rule}",
-        finding.kind, finding.category, finding.message
+        finding.kind,
+        finding.category,
+        super::message(report, finding)
     )
 }
 
@@ -441,7 +451,7 @@ mod tests {
 
     #[test]
     fn one_suite_per_commit_one_case_per_check() {
-        let xml = render(&test_support::sample_reports());
+        let xml = render(&test_support::sample_reports()).unwrap();
         let elements = parse(&xml);
         assert_eq!(count(&elements, "testsuites"), 1);
         assert_eq!(count(&elements, "testsuite"), 4);
@@ -460,7 +470,7 @@ mod tests {
 
     #[test]
     fn suites_name_commit_and_task_and_count_their_cases() {
-        let elements = parse(&render(&test_support::sample_reports()));
+        let elements = parse(&render(&test_support::sample_reports()).unwrap());
         let suites: Vec<_> = elements.iter().filter(|e| e.0 == "testsuite").collect();
         assert_eq!(suites[0].1["name"], "aaaaaaaaaa T-1");
         assert_eq!(suites[0].1["failures"], "0");
@@ -474,7 +484,7 @@ mod tests {
 
     #[test]
     fn acceptance_cases_carry_time_failure_and_output() {
-        let elements = parse(&render(&[test_support::blocked()]));
+        let elements = parse(&render(&[test_support::blocked()]).unwrap());
         let cases: Vec<_> = elements.iter().filter(|e| e.0 == "testcase").collect();
         let names: Vec<&str> = cases.iter().map(|c| c.1["name"].as_str()).collect();
         assert_eq!(
@@ -520,7 +530,7 @@ mod tests {
 
     #[test]
     fn human_commit_is_one_skipped_case() {
-        let elements = parse(&render(&[test_support::human()]));
+        let elements = parse(&render(&[test_support::human()]).unwrap());
         assert_eq!(count(&elements, "testcase"), 1);
         assert_eq!(count(&elements, "skipped"), 1);
         assert_eq!(count(&elements, "failure"), 0);
@@ -528,14 +538,14 @@ mod tests {
 
     #[test]
     fn passing_commit_has_no_failures() {
-        let elements = parse(&render(&[test_support::passing()]));
+        let elements = parse(&render(&[test_support::passing()]).unwrap());
         assert_eq!(count(&elements, "failure"), 0);
         assert_eq!(elements[0].1["tests"], "6");
     }
 
     #[test]
     fn hostile_text_is_escaped_and_survives_a_round_trip() {
-        let xml = render(&[test_support::hostile()]);
+        let xml = render(&[test_support::hostile()]).unwrap();
         // Nothing XML 1.0 forbids, even as a character reference.
         for c in xml.chars() {
             assert!(

@@ -22,13 +22,14 @@ const TAIL_LINES: usize = 30;
 pub fn render(reports: &[CommitReport]) -> String {
     let mut out = String::new();
     let agent: Vec<&CommitReport> = reports.iter().filter(|r| r.agent).collect();
-    let blocked = agent.iter().filter(|r| !r.passed()).count();
+    let blocked = agent.iter().filter(|r| !r.verdict().passed()).count();
     let human = reports.len() - agent.len();
-    if verdict(reports) == "pass" {
-        let _ = writeln!(out, "## agentguard: ✅ pass");
+    let mark = if verdict(reports).passed() {
+        "✅"
     } else {
-        let _ = writeln!(out, "## agentguard: ❌ block");
-    }
+        "❌"
+    };
+    let _ = writeln!(out, "## agentguard: {mark} {}", verdict(reports));
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -54,7 +55,7 @@ pub fn render(reports: &[CommitReport]) -> String {
                     .agent_name
                     .as_deref()
                     .map_or("—".to_string(), inline),
-                if report.passed() {
+                if report.verdict().passed() {
                     "✅ pass"
                 } else {
                     "❌ block"
@@ -112,7 +113,11 @@ fn render_commit(out: &mut String, report: &CommitReport) {
     let _ = writeln!(
         out,
         "### {} `{}` — {}",
-        if report.passed() { "✅" } else { "❌" },
+        if report.verdict().passed() {
+            "✅"
+        } else {
+            "❌"
+        },
         short_commit(report),
         report
             .task
@@ -125,7 +130,7 @@ fn render_commit(out: &mut String, report: &CommitReport) {
         let _ = writeln!(out, "**Blocking findings**");
         let _ = writeln!(out);
         for finding in blocking {
-            let _ = writeln!(out, "{}", item(finding));
+            let _ = writeln!(out, "{}", item(report, finding));
         }
     }
     if !failed.is_empty() {
@@ -149,15 +154,15 @@ fn render_commit(out: &mut String, report: &CommitReport) {
         let _ = writeln!(out, "<details><summary>{}</summary>", label.join(", "));
         let _ = writeln!(out);
         for finding in others {
-            let _ = writeln!(out, "{}", item(finding));
+            let _ = writeln!(out, "{}", item(report, finding));
         }
         let _ = writeln!(out);
         let _ = writeln!(out, "</details>");
     }
 }
 
-fn item(finding: &Finding) -> String {
-    let state = finding.state();
+fn item(report: &CommitReport, finding: &Finding) -> String {
+    let state = super::state(finding);
     let location = match (&finding.path, finding.line) {
         (Some(path), Some(line)) if line > 0 => format!(" {}:{line}", inline(path)),
         (Some(path), _) => format!(" {}", inline(path)),
@@ -167,7 +172,7 @@ fn item(finding: &Finding) -> String {
         "- {state} **{}/{}**{location} — {}",
         finding.kind,
         inline(&finding.category),
-        inline(&finding.message)
+        inline(&super::message(report, finding))
     )
 }
 

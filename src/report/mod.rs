@@ -1,19 +1,45 @@
-//! Renderers: each turns reports into text in one format; none decides anything.
+//! Renderers: each turns reports into text in one format (the evidence note included); none
+//! decides anything. The sentences findings need (what to do next, who approved) are made
+//! here from the findings' facts, the same for every format.
 
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod ledger;
 pub mod markdown;
+pub mod note;
+pub mod otel;
 pub mod runs;
 pub mod sarif;
 pub mod show;
+mod style;
 #[cfg(test)]
 pub(crate) mod test_support;
 
+pub use style::Styles;
+
 use crate::engine::CommitReport;
+use crate::finding::{Action, Finding};
+use crate::verdict::Verdict;
 
 pub const SCHEMA: &str = "agentguard.report/v1";
+
+/// A report that could not be written: an error, never an empty or partial output.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot write the report as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write the report as XML: {0}")]
+    Xml(String),
+}
+
+/// Pretty JSON with a final newline.
+pub(crate) fn pretty_json(value: &impl serde::Serialize) -> Result<String, RenderError> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
 
 /// Text from the change or from a command, made safe for a terminal: control characters
 /// (escape sequences could rewrite what the reviewer sees) and invisible formatting characters
@@ -57,11 +83,41 @@ pub(crate) fn plural(n: usize) -> &'static str {
 }
 
 /// The overall verdict over every judged commit.
-pub fn verdict(reports: &[CommitReport]) -> &'static str {
-    if reports.iter().all(CommitReport::passed) {
-        "pass"
-    } else {
-        "block"
+pub fn verdict(reports: &[CommitReport]) -> Verdict {
+    Verdict::all(reports.iter().map(CommitReport::verdict))
+}
+
+/// What `agentguard approve` names for this change: the commit as git abbreviates it, or
+/// `--staged`.
+pub(crate) fn approve_target(report: &CommitReport) -> &str {
+    report.abbrev.as_deref().unwrap_or("--staged")
+}
+
+/// A finding's message as a reader sees it: the fact, then who approved it or, while an
+/// approval is missing, the command that gives it.
+pub fn message(report: &CommitReport, finding: &Finding) -> String {
+    match (&finding.approved_by, finding.action) {
+        (Some(sign_off), _) => format!(
+            "{} — approved by {} at {}",
+            finding.message, sign_off.approver, sign_off.time
+        ),
+        (None, Action::Approve) => format!(
+            "{}; sign off with `agentguard approve {} --category {}`",
+            finding.message,
+            approve_target(report),
+            finding.category
+        ),
+        (None, _) => finding.message.clone(),
+    }
+}
+
+/// A finding's state in words: "block", "awaiting approval", "approved" or "warning".
+pub(crate) fn state(finding: &Finding) -> &'static str {
+    match (finding.action, finding.approved()) {
+        (Action::Block, _) => "block",
+        (Action::Approve, false) => "awaiting approval",
+        (Action::Approve, true) => "approved",
+        (Action::Warn, _) => "warning",
     }
 }
 
@@ -86,7 +142,48 @@ pub(crate) fn full_commit(report: &CommitReport) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{message, printable, test_support};
+    use crate::finding::{Action, Kind};
+
+    #[test]
+    fn the_hint_is_composed_from_the_findings_data() {
+        let mut report = test_support::blocked();
+        let pending = report
+            .findings
+            .iter()
+            .find(|f| f.category == "auth")
+            .unwrap()
+            .clone();
+        assert_eq!(pending.message, "the login flow changed");
+        assert_eq!(
+            message(&report, &pending),
+            "the login flow changed; sign off with `agentguard approve bbbbbbbbbb --category auth`"
+        );
+        let approved = report
+            .findings
+            .iter()
+            .find(|f| f.category == "migrations")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            message(&report, &approved),
+            "a migration was added — approved by dba@example.com at 2026-01-01T00:00:00Z"
+        );
+        report.abbrev = None;
+        assert!(
+            message(&report, &pending).contains("`agentguard approve --staged --category auth`")
+        );
+        let block = test_support::finding(Kind::Scope, "denied", Action::Block, "no");
+        assert_eq!(message(&report, &block), "no");
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_serialised_is_an_error_not_an_empty_report() {
+        // JSON object keys must be strings.
+        let map = std::collections::BTreeMap::from([((1, 2), "x")]);
+        assert!(super::pretty_json(&map).is_err());
+        assert_eq!(super::pretty_json(&[1]).unwrap(), "[\n  1\n]\n");
+    }
 
     #[test]
     fn escapes_control_characters_only() {

@@ -1,8 +1,7 @@
 //! Human rendering of acceptance runs: one line per command, and the last lines of output
 //! under each command that did not pass.
 
-use super::human::Styles;
-use super::printable;
+use super::{printable, Styles};
 use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
 use std::fmt::Write;
 

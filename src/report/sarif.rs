@@ -43,7 +43,7 @@ struct Run {
 
 #[derive(Serialize)]
 struct RunProperties {
-    verdict: &'static str,
+    verdict: crate::verdict::Verdict,
 }
 
 #[derive(Serialize)]
@@ -144,7 +144,7 @@ struct ResultProperties {
     path: Option<String>,
 }
 
-pub fn render(reports: &[CommitReport]) -> String {
+pub fn render(reports: &[CommitReport]) -> Result<String, super::RenderError> {
     let findings: Vec<(&CommitReport, &Finding)> = reports
         .iter()
         .filter(|r| r.agent)
@@ -199,10 +199,7 @@ pub fn render(reports: &[CommitReport]) -> String {
             },
         }],
     };
-    // Serialising plain data with string keys cannot fail.
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    super::pretty_json(&log)
 }
 
 /// The crate's repository or homepage, when the manifest names one.
@@ -301,7 +298,7 @@ fn result(report: &CommitReport, finding: &Finding, rule_index: usize) -> SarifR
         rule_index,
         level: level(finding),
         message: Text {
-            text: finding.message.clone(),
+            text: super::message(report, finding),
         },
         locations: vec![location],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
@@ -312,7 +309,7 @@ fn result(report: &CommitReport, finding: &Finding, rule_index: usize) -> SarifR
             kind: finding.kind,
             category: finding.category.clone(),
             action: finding.action,
-            approved: finding.approved,
+            approved: finding.approved(),
             rule: finding.rule.clone(),
             path: finding.path.clone(),
         },
@@ -390,19 +387,21 @@ mod tests {
     #[test]
     fn every_sample_is_valid_sarif() {
         for report in test_support::sample_reports() {
-            let log: Value = serde_json::from_str(&render(&[report])).unwrap();
+            let log: Value = serde_json::from_str(&render(&[report]).unwrap()).unwrap();
             assert_valid(&log);
         }
-        let log: Value = serde_json::from_str(&render(&test_support::sample_reports())).unwrap();
+        let log: Value =
+            serde_json::from_str(&render(&test_support::sample_reports()).unwrap()).unwrap();
         assert_valid(&log);
-        let empty: Value = serde_json::from_str(&render(&[])).unwrap();
+        let empty: Value = serde_json::from_str(&render(&[]).unwrap()).unwrap();
         assert_valid(&empty);
     }
 
     #[test]
     fn the_schema_rejects_what_it_should() {
         // The validator is live: a zero start line and an unencoded space both fail.
-        let mut log: Value = serde_json::from_str(&render(&[test_support::blocked()])).unwrap();
+        let mut log: Value =
+            serde_json::from_str(&render(&[test_support::blocked()]).unwrap()).unwrap();
         log["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"] =
             0.into();
         let validator = jsonschema::options()
@@ -410,7 +409,8 @@ mod tests {
             .build(&schema())
             .unwrap();
         assert!(!validator.is_valid(&log));
-        let mut log: Value = serde_json::from_str(&render(&[test_support::blocked()])).unwrap();
+        let mut log: Value =
+            serde_json::from_str(&render(&[test_support::blocked()]).unwrap()).unwrap();
         log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
             ["uri"] = "a b/<c>".into();
         assert!(!validator.is_valid(&log));
@@ -418,7 +418,8 @@ mod tests {
 
     #[test]
     fn header_tool_and_rules() {
-        let log: Value = serde_json::from_str(&render(&test_support::sample_reports())).unwrap();
+        let log: Value =
+            serde_json::from_str(&render(&test_support::sample_reports()).unwrap()).unwrap();
         assert_eq!(
             log["$schema"],
             "https://json.schemastore.org/sarif-2.1.0.json"
@@ -453,7 +454,7 @@ mod tests {
     #[test]
     fn one_result_per_agent_finding_with_levels() {
         let reports = test_support::sample_reports();
-        let log: Value = serde_json::from_str(&render(&reports)).unwrap();
+        let log: Value = serde_json::from_str(&render(&reports).unwrap()).unwrap();
         let findings: usize = reports.iter().map(|r| r.findings.len()).sum();
         assert_eq!(results(&log).len(), findings);
         let by_rule = |id: &str| {
@@ -486,7 +487,8 @@ mod tests {
 
     #[test]
     fn path_less_findings_point_at_the_policy_file() {
-        let log: Value = serde_json::from_str(&render(&[test_support::blocked()])).unwrap();
+        let log: Value =
+            serde_json::from_str(&render(&[test_support::blocked()]).unwrap()).unwrap();
         let acceptance = results(&log)
             .iter()
             .find(|r| r["ruleId"] == "agentguard/acceptance/command-failed")
@@ -507,8 +509,10 @@ mod tests {
 
     #[test]
     fn fingerprints_are_stable_and_distinct() {
-        let first: Value = serde_json::from_str(&render(&test_support::sample_reports())).unwrap();
-        let second: Value = serde_json::from_str(&render(&test_support::sample_reports())).unwrap();
+        let first: Value =
+            serde_json::from_str(&render(&test_support::sample_reports()).unwrap()).unwrap();
+        let second: Value =
+            serde_json::from_str(&render(&test_support::sample_reports()).unwrap()).unwrap();
         let prints = |log: &Value| -> Vec<String> {
             results(log)
                 .iter()
@@ -529,7 +533,7 @@ mod tests {
 
     #[test]
     fn human_commits_have_no_results() {
-        let log: Value = serde_json::from_str(&render(&[test_support::human()])).unwrap();
+        let log: Value = serde_json::from_str(&render(&[test_support::human()]).unwrap()).unwrap();
         assert!(results(&log).is_empty());
         assert_eq!(log["runs"][0]["properties"]["verdict"], "pass");
     }
@@ -542,7 +546,8 @@ mod tests {
         );
         assert_eq!(uri_reference("src/lib.rs"), "src/lib.rs");
         assert_eq!(uri_reference("a:b/c"), "a%3Ab/c");
-        let log: Value = serde_json::from_str(&render(&[test_support::hostile()])).unwrap();
+        let log: Value =
+            serde_json::from_str(&render(&[test_support::hostile()]).unwrap()).unwrap();
         assert_valid(&log);
         let scope = &results(&log)[0];
         let physical = &scope["locations"][0]["physicalLocation"];

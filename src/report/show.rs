@@ -1,10 +1,11 @@
 //! `agentguard show`: the evidence and approvals of one commit, for a reviewer.
 
-use super::human::Styles;
-use super::{printable, runs};
+use super::{printable, runs, Styles};
+use crate::acceptance::AcceptanceRun;
 use crate::approval::verify::Checked;
-use crate::evidence::{Evidence, Verdict};
+use crate::evidence::Evidence;
 use crate::finding::Action;
+use crate::verdict::Verdict;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -23,13 +24,12 @@ pub struct Shown<'a> {
     pub evidence_error: Option<String>,
     /// Whether the note speaks of this commit's exact tree and change.
     pub evidence_matches: bool,
+    #[serde(serialize_with = "super::json::approvals")]
     pub approvals: &'a [Checked],
 }
 
-pub fn render_json(shown: &Shown<'_>) -> String {
-    let mut text = serde_json::to_string_pretty(shown).unwrap_or_default();
-    text.push('\n');
-    text
+pub fn render_json(shown: &Shown<'_>) -> Result<String, super::RenderError> {
+    super::pretty_json(shown)
 }
 
 pub fn render_human(shown: &Shown<'_>, st: &Styles) -> String {
@@ -95,8 +95,8 @@ fn render_evidence(out: &mut String, shown: &Shown<'_>, evidence: &Evidence, st:
     );
     let _ = writeln!(out, "  policy: {}", printable(&evidence.policy));
     let verdict = match evidence.verdict {
-        Verdict::Pass => st.green.apply_to("pass"),
-        Verdict::Block => st.red.apply_to("block"),
+        Verdict::Pass => st.green.apply_to(Verdict::Pass),
+        Verdict::Block => st.red.apply_to(Verdict::Block),
     };
     let _ = writeln!(out, "  recorded verdict: {verdict}");
     if evidence.findings.is_empty() {
@@ -133,7 +133,8 @@ fn render_evidence(out: &mut String, shown: &Shown<'_>, evidence: &Evidence, st:
         let _ = writeln!(out, "  acceptance: no commands");
     } else {
         let _ = writeln!(out, "  acceptance:");
-        runs::render_all_tails(out, &evidence.acceptance, st);
+        let recorded: Vec<AcceptanceRun> = evidence.acceptance.iter().map(Into::into).collect();
+        runs::render_all_tails(out, &recorded, st);
     }
 }
 

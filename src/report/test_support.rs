@@ -75,6 +75,7 @@ pub fn report(
             ..Task::default()
         },
         fingerprint: agent.then(|| "1".repeat(64)),
+        abbrev: Some(commit.to_string().repeat(10)),
         policy_source: ".agentguard.toml at ffffffffff".to_string(),
         notes_ref: "refs/notes/agentguard".to_string(),
         files_changed: 2,
@@ -115,7 +116,10 @@ pub fn blocked() -> CommitReport {
         "a migration was added",
     )
     .at("db/migrate/001.sql");
-    migrations.approved = true;
+    migrations.approved_by = Some(crate::finding::SignOff {
+        approver: "dba@example.com".to_string(),
+        time: "2026-01-01T00:00:00Z".to_string(),
+    });
     report(
         'b',
         true,

@@ -44,7 +44,9 @@ impl Run {
     fn error(&self, needles: &[&str]) -> &Self {
         self.code(2);
         assert!(
-            self.stderr.starts_with("agentguard: error: "),
+            ["error", "config error", "internal error"]
+                .iter()
+                .any(|kind| self.stderr.starts_with(&format!("agentguard: {kind}: "))),
             "not an agentguard error:\n{self}"
         );
         assert_eq!(
@@ -195,6 +197,38 @@ fn malformed_policy_toml_names_file_line_and_column() {
         "{run}"
     );
     policy_error("[scope\nallow = 1\n").error(&[".agentguard.toml", ":1:7"]);
+}
+
+#[test]
+fn a_broken_policy_reads_the_same_from_check_and_from_a_hook() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(".agentguard.toml", "[scope\n");
+    repo.commit_all("human: broken policy");
+    repo.write("a.txt", "a\n");
+    repo.git(&["add", "a.txt"]);
+    let message = repo.scratch().join("COMMIT_EDITMSG");
+    std::fs::write(&message, msg(&[TASK])).unwrap();
+    let check = ag(&repo, &["check", "--staged"]);
+    let hook = ag(&repo, &["hook", "commit-msg", message.to_str().unwrap()]);
+    for run in [&check, &hook] {
+        run.error(&[".agentguard.toml", ":1:"]);
+        assert!(
+            run.stderr.starts_with("agentguard: config error: "),
+            "{run}"
+        );
+    }
+    let hints = |run: &Run| -> Vec<String> {
+        run.stderr
+            .lines()
+            .filter(|l| l.contains("hint: "))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(hints(&check), hints(&hook));
+    assert!(
+        hints(&hook)[0].contains("fix the file in the base commit"),
+        "{hook}"
+    );
 }
 
 #[test]
@@ -842,7 +876,7 @@ fn very_long_paths_in_and_out_of_scope() {
     let deep = segments.join("/");
     let inside = format!("src/{deep}/module.rs");
     let outside = format!("docs/{deep}/{}.md", "n".repeat(200));
-    assert!(inside.len() > 200 && outside.len() > 400);
+    assert_eq!((inside.len(), outside.len()), (241, 436));
     let repo = TestRepo::with_initial_commit();
     repo.write(&inside, "x\n");
     repo.commit_all(&msg(&[TASK, ALLOW_SRC]));
@@ -1092,10 +1126,8 @@ fn twenty_megabyte_single_file_change_completes() {
     let repo = TestRepo::with_initial_commit();
     repo.write("src/big.txt", &content);
     repo.commit_all(&msg(&[TASK, ALLOW_SRC]));
-    let start = std::time::Instant::now();
     let report = check_head(&repo, 0);
     assert!(findings(&report).is_empty(), "{report:#}");
-    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1426,7 +1458,7 @@ fn path_longer_than_path_max_in_the_index_only() {
     let repo = TestRepo::with_initial_commit();
     let blob = repo.git(&["hash-object", "-w", "README.md"]);
     let long = format!("docs/{}/x.md", vec!["d".repeat(200); 25].join("/"));
-    assert!(long.len() > 5000);
+    assert_eq!(long.len(), 5034);
     repo.git(&[
         "update-index",
         "--add",
@@ -1528,5 +1560,29 @@ fn merge_reads_the_policy_from_its_first_parent() {
     assert_eq!(
         finding_keys(&report),
         keys(&[("scope", "denied", "docs/evil.md")])
+    );
+}
+
+#[test]
+fn a_report_that_cannot_be_written_is_an_error() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("a.txt", "a\n");
+    repo.commit_all(&msg(&[TASK]));
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = repo
+        .agentguard_std()
+        .args(["check", "--no-run", "--format", "json"])
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("agentguard: error: cannot write to standard output"),
+        "{stderr}"
     );
 }

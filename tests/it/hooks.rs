@@ -528,3 +528,54 @@ fn a_bypass_that_cannot_be_recorded_is_refused() {
     );
     assert_eq!(head(&repo), before);
 }
+
+#[test]
+fn post_commit_never_falls_back_to_the_default_policy_when_the_parent_is_unreadable() {
+    let repo = TestRepo::with_initial_commit();
+    let parent = repo.git(&["rev-parse", "HEAD"]);
+    repo.write("a.txt", "a\n");
+    repo.git(&["add", "a.txt"]);
+    let message = repo.scratch().join("MSG");
+    std::fs::write(&message, msg(&[TASK])).unwrap();
+    // What commit-msg leaves: evidence pending for the staged tree.
+    let output = repo.run(&[
+        "check",
+        "--staged",
+        "--no-run",
+        "--record",
+        "--message-file",
+        message.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo.git(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-F",
+        message.to_str().unwrap(),
+    ]);
+    // The parent's object goes missing (a broken or partial clone).
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&parent[..2])
+        .join(&parent[2..]);
+    std::fs::remove_file(&object).unwrap();
+
+    let output = repo.run(&["hook", "post-commit"]);
+    // git ignores post-commit's status; the failure is said and recorded, nothing attached.
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("warning: post-commit failed"), "{stderr}");
+    assert!(stderr.contains(&parent[..10]), "{stderr}");
+    assert!(
+        evidence_of(&repo, "HEAD").is_none(),
+        "attached under the default policy"
+    );
+    let errors: Vec<Value> = ledger(&repo)
+        .into_iter()
+        .filter(|e| e["command"] == "hook post-commit")
+        .collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["verdict"], "error");
+}

@@ -341,7 +341,7 @@ fn json_otel_and_markdown_outputs_parse() {
         task: Some("t3".into()),
         agent: Some("cursor".into()),
         agent_work: true,
-        verdict: ledger::Verdict::Block,
+        verdict: ledger::LineVerdict::Judged(agentguard::Verdict::Block),
         acceptance: vec![
             EntryRun {
                 command: "cargo test".into(),

@@ -18,6 +18,7 @@ mod properties;
 mod readme;
 mod risk;
 mod secrets_corpus;
+mod snapshots;
 mod support;
 mod trailers;
 mod verify;

@@ -170,10 +170,15 @@ impl TestRepo {
 
     /// The built binary, run in the work tree with the hermetic environment.
     pub fn agentguard(&self) -> Command {
+        Command::from_std(self.agentguard_std())
+    }
+
+    /// The same as a plain `std::process::Command`, for a test that sets its own stdio.
+    pub fn agentguard_std(&self) -> std::process::Command {
         let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("agentguard"));
         hermetic(&mut std_cmd, &self.home);
         std_cmd.current_dir(self.path());
-        Command::from_std(std_cmd)
+        std_cmd
     }
 
     /// `agentguard check --format json <args>`, parsed; asserts the exit code.
@@ -301,4 +306,53 @@ impl TestRepo {
             .output()
             .expect("run agentguard")
     }
+}
+
+/// Whether this machine can make the user and network namespaces the acceptance sandbox is
+/// built from (probed once, with `unshare`, as an unprivileged user would).
+pub fn user_namespaces() -> Result<(), String> {
+    static PROBE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    PROBE
+        .get_or_init(|| {
+            match std::process::Command::new("unshare")
+                .args(["--user", "--map-root-user", "--net", "true"])
+                .output()
+            {
+                Ok(output) if output.status.success() => Ok(()),
+                Ok(output) => Err(String::from_utf8_lossy(&output.stderr).trim().to_string()),
+                Err(e) => Err(format!("cannot run unshare: {e}")),
+            }
+        })
+        .clone()
+}
+
+/// The variable that declares a machine without user namespaces.
+pub const NO_USERNS: &str = "AGENTGUARD_TEST_NO_USERNS";
+
+/// Whether a test that needs user namespaces runs. Where they are missing it fails, naming
+/// the cause, unless `AGENTGUARD_TEST_NO_USERNS=1` declares the machine lacks them: then it
+/// is skipped with a line on stderr. It never passes without having run.
+pub fn needs_user_namespaces(test: &str) -> bool {
+    let Err(cause) = user_namespaces() else {
+        return true;
+    };
+    if std::env::var(NO_USERNS).is_ok_and(|v| v == "1") {
+        eprintln!("skipped {test}: no user namespaces ({cause}), as {NO_USERNS}=1 declares");
+        return false;
+    }
+    panic!(
+        "the tests in {test} need user namespaces, which this machine cannot make ({cause}); enable them \
+         (kernel.unprivileged_userns_clone, AppArmor's restrict_unprivileged_userns), or set \
+         {NO_USERNS}=1 to skip the tests that need them"
+    );
+}
+
+/// At the top of a test that runs the acceptance sandbox: see [`needs_user_namespaces`].
+#[macro_export]
+macro_rules! require_user_namespaces {
+    () => {
+        if !$crate::support::needs_user_namespaces(module_path!()) {
+            return;
+        }
+    };
 }

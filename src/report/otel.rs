@@ -2,7 +2,8 @@
 //! encoding (64-bit integers as strings, attributes as key/value lists), one per line, for a
 //! collector's file log receiver or any JSON log pipeline.
 
-use super::{Entry, Verdict};
+use crate::ledger::{Entry, LineVerdict};
+use crate::verdict::Verdict;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::UNIX_EPOCH;
@@ -28,10 +29,10 @@ fn strings(key: &str, values: &[String]) -> Value {
 /// One record for one ledger line.
 pub fn record(entry: &Entry) -> Value {
     let (severity_number, severity_text) = match entry.verdict {
-        Verdict::Pass | Verdict::Rewrite => (INFO, "INFO"),
-        Verdict::Block | Verdict::Bypass => (WARN, "WARN"),
-        Verdict::Error => (ERROR, "ERROR"),
-        Verdict::None | Verdict::Unknown(_) => (INFO, "INFO"),
+        LineVerdict::Judged(Verdict::Pass) | LineVerdict::Rewrite => (INFO, "INFO"),
+        LineVerdict::Judged(Verdict::Block) | LineVerdict::Bypass => (WARN, "WARN"),
+        LineVerdict::Error => (ERROR, "ERROR"),
+        LineVerdict::None | LineVerdict::Unknown(_) => (INFO, "INFO"),
     };
     let nanos = entry
         .system_time()
@@ -138,7 +139,7 @@ mod tests {
         let mut entry = Entry {
             time: "2026-01-01T00:00:01Z".into(),
             task: Some("t1".into()),
-            verdict: Verdict::Block,
+            verdict: LineVerdict::Judged(Verdict::Block),
             ..Entry::new("check")
         };
         entry.findings.push(EntryFinding {

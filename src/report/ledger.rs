@@ -1,9 +1,9 @@
-//! Text for `log` and `report`: human, JSON and Markdown. Renderers only format.
+//! The ledger as text, for `log` and `report`: human, JSON and Markdown.
 
-use super::summary::{Group, Rollback, RollbackCause, Summary};
-use super::{Entry, EntryFinding, Verdict};
-use crate::report::human::Styles;
-use crate::report::printable;
+use super::{printable, Styles};
+use crate::ledger::summary::{Group, Rollback, RollbackCause, Summary, NONE};
+use crate::ledger::{Entry, EntryFinding, LineVerdict};
+use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -61,9 +61,11 @@ pub fn log_human(entries: &[&Entry], styles: &Styles) -> String {
         // Padded before styling: escape codes would count as width.
         let verdict = format!("{:<7}", printable(entry.verdict.as_str()));
         let verdict = match entry.verdict {
-            Verdict::Pass => styles.green.apply_to(verdict),
-            Verdict::Block | Verdict::Error => styles.red.apply_to(verdict),
-            Verdict::Bypass => styles.yellow.apply_to(verdict),
+            LineVerdict::Judged(Verdict::Pass) => styles.green.apply_to(verdict),
+            LineVerdict::Judged(Verdict::Block) | LineVerdict::Error => {
+                styles.red.apply_to(verdict)
+            }
+            LineVerdict::Bypass => styles.yellow.apply_to(verdict),
             _ => styles.dim.apply_to(verdict),
         };
         let _ = write!(
@@ -141,11 +143,8 @@ pub fn log_human(entries: &[&Entry], styles: &Styles) -> String {
 }
 
 /// `log --format json`: one array, newest first.
-pub fn log_json(entries: &[&Entry]) -> String {
-    // Plain data with string keys always serialises.
-    let mut text = serde_json::to_string_pretty(entries).unwrap_or_default();
-    text.push('\n');
-    text
+pub fn log_json(entries: &[&Entry]) -> Result<String, super::RenderError> {
+    super::pretty_json(&entries)
 }
 
 fn percent(rate: f64) -> String {
@@ -258,8 +257,8 @@ pub fn report_human(summary: &Summary, styles: &Styles) -> String {
             out,
             "  {}  task {}  agent {}  {}",
             styles.yellow.apply_to(printable(short(&rollback.commit))),
-            printable(rollback.task.as_deref().unwrap_or(super::summary::NONE)),
-            printable(rollback.agent.as_deref().unwrap_or(super::summary::NONE)),
+            printable(rollback.task.as_deref().unwrap_or(NONE)),
+            printable(rollback.agent.as_deref().unwrap_or(NONE)),
             cause(rollback)
         );
         let _ = writeln!(out, "      {}", why(rollback));
@@ -268,10 +267,8 @@ pub fn report_human(summary: &Summary, styles: &Styles) -> String {
 }
 
 /// `report --format json`.
-pub fn report_json(summary: &Summary) -> String {
-    let mut text = serde_json::to_string_pretty(summary).unwrap_or_default();
-    text.push('\n');
-    text
+pub fn report_json(summary: &Summary) -> Result<String, super::RenderError> {
+    super::pretty_json(summary)
 }
 
 /// Table cells: no pipes or line breaks from user text.
@@ -351,8 +348,8 @@ pub fn report_markdown(summary: &Summary) -> String {
             out,
             "- `{}` task {}, agent {}: {}; {}",
             cell(short(&r.commit)),
-            cell(r.task.as_deref().unwrap_or(super::summary::NONE)),
-            cell(r.agent.as_deref().unwrap_or(super::summary::NONE)),
+            cell(r.task.as_deref().unwrap_or(NONE)),
+            cell(r.agent.as_deref().unwrap_or(NONE)),
             cell(&cause(r)),
             cell(&why(r))
         );

@@ -1,0 +1,50 @@
+//! The evidence note of a judged change: what it found and ran, each finding's message as its
+//! reader was shown it (`agentguard.evidence/v1`).
+
+use crate::engine::CommitReport;
+use crate::evidence::{self, Evidence, NoteFinding, NoteRun};
+use crate::finding::Kind;
+use crate::verdict::Verdict;
+
+/// Evidence of an agent change; `None` for a human commit, which is never diffed.
+pub fn evidence(report: &CommitReport, acceptance_ran: bool) -> Option<Evidence> {
+    let fingerprint = report.fingerprint.clone()?;
+    Some(Evidence {
+        schema: evidence::SCHEMA.to_string(),
+        commit: report.commit.map(|c| c.to_string()),
+        tree: report.tree.to_string(),
+        base: report.base.map(|b| b.to_string()),
+        fingerprint,
+        task: report.task.id.clone(),
+        agent: report.task.agent_name.clone(),
+        policy: report.policy_source.clone(),
+        verdict: report.verdict(),
+        acceptance_ran: acceptance_ran || report.task.acceptance.is_empty(),
+        tool: format!("agentguard {}", env!("CARGO_PKG_VERSION")),
+        time: evidence::now_rfc3339(),
+        findings: report
+            .findings
+            .iter()
+            .map(|f| NoteFinding::new(f, super::message(report, f)))
+            .collect(),
+        acceptance: report.acceptance.iter().map(NoteRun::from).collect(),
+    })
+}
+
+/// Evidence of a change judged without running acceptance (after an amend), carrying the runs
+/// `recorded` for the same tree: acceptance depends on the tree alone.
+pub fn evidence_with_runs_of(report: &CommitReport, recorded: &Evidence) -> Option<Evidence> {
+    let mut evidence = evidence(report, recorded.acceptance_ran)?;
+    evidence.acceptance = recorded.acceptance.clone();
+    if recorded.verdict == Verdict::Block {
+        evidence.verdict = Verdict::Block;
+    }
+    evidence.findings.extend(
+        recorded
+            .findings
+            .iter()
+            .filter(|f| f.kind == Kind::Acceptance)
+            .cloned(),
+    );
+    Some(evidence)
+}
