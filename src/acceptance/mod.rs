@@ -12,6 +12,7 @@ mod network;
 mod process;
 mod program;
 mod progress;
+pub mod seatbelt;
 mod signals;
 mod worktree;
 
@@ -188,9 +189,10 @@ pub fn run(
                     Action::Block,
                     format!(
                         "network = \"deny\" but the network cannot be isolated here, so no \
-                         acceptance command was run: {cause}. Run where network namespaces are \
-                         available, or set network = \"auto\" (runs unisolated and records it) \
-                         or \"allow\" in the base commit's policy"
+                         acceptance command was run: {cause}. Run where the network can be \
+                         isolated (Linux user namespaces, macOS sandbox-exec), or set network = \
+                         \"auto\" (runs unisolated and records it) or \"allow\" in the base \
+                         commit's policy"
                     ),
                 )
                 .rule("[acceptance] network = \"deny\""),
@@ -208,9 +210,10 @@ pub fn run(
                     Action::Block,
                     format!(
                         "filesystem = \"restrict\" but writes cannot be restricted here, so no \
-                         acceptance command was run: {cause}. Run where Landlock is available, or \
-                         set filesystem = \"auto\" (runs unrestricted and records it) or \
-                         \"allow\" in the base commit's policy"
+                         acceptance command was run: {cause}. Run where writes can be restricted \
+                         (Linux Landlock, macOS sandbox-exec), or set filesystem = \"auto\" \
+                         (runs unrestricted and records it) or \"allow\" in the base commit's \
+                         policy"
                     ),
                 )
                 .rule("[acceptance] filesystem = \"restrict\""),

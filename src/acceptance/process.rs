@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const SHELL: &str = "/bin/sh";
@@ -47,7 +47,11 @@ pub enum Failure {
 pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> {
     let (read, write) = capture::pipe().map_err(Failure::Spawn)?;
     let write_err = write.try_clone().map_err(Failure::Spawn)?;
-    let mut command = Command::new(SHELL);
+    // On macOS the shell starts under `sandbox-exec`: Seatbelt applies a profile at exec.
+    #[cfg(target_os = "macos")]
+    let mut command = super::seatbelt::exec::command(SHELL, spec);
+    #[cfg(not(target_os = "macos"))]
+    let mut command = std::process::Command::new(SHELL);
     command
         .arg("-c")
         .arg(spec.command)
@@ -58,6 +62,7 @@ pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> 
         .stdout(Stdio::from(write))
         .stderr(Stdio::from(write_err))
         .process_group(0);
+    #[cfg(target_os = "linux")]
     match (spec.sandbox, spec.write_rules) {
         (Some((deny_network, mounts)), rules) => {
             network::sandbox(
@@ -69,6 +74,11 @@ pub fn run(spec: &Spec<'_>, interrupt: &Interrupt) -> Result<Finished, Failure> 
         }
         (None, Some(rules)) => filesystem::restrict(&mut command, rules),
         (None, None) => {}
+    }
+    // Elsewhere there is no sandbox (`available` says so): a run that wants one must not start.
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    if spec.sandbox.is_some() || spec.write_rules.is_some() {
+        return Err(Failure::Spawn(io::ErrorKind::Unsupported.into()));
     }
     let start = Instant::now();
     let spawned = command.spawn();
