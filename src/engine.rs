@@ -57,6 +57,9 @@ pub struct CheckRequest {
     pub branches: Option<Vec<String>>,
     /// Verify the stored approvals even when no finding needs one (`show`).
     pub all_approvals: bool,
+    /// A local run (`check`, the commit-msg hook): where the platform cannot isolate the
+    /// acceptance commands, they may run without (`[acceptance] local_isolation`).
+    pub local: bool,
 }
 
 impl CheckRequest {
@@ -71,6 +74,7 @@ impl CheckRequest {
             require_evidence: false,
             branches: None,
             all_approvals: false,
+            local: false,
         }
     }
 }
@@ -279,6 +283,7 @@ pub fn check(repo: &Repo, request: &CheckRequest) -> Result<CommitReport, Engine
             &policy.acceptance,
             &RunOptions {
                 progress: request.progress,
+                local: request.local,
             },
         )?;
         report.acceptance = outcome.runs;

@@ -8,6 +8,7 @@
 
 mod capture;
 pub mod filesystem;
+mod local;
 mod network;
 mod process;
 mod program;
@@ -159,6 +160,9 @@ pub struct Outcome {
 pub struct RunOptions {
     /// Show a progress line per command (only when stderr is a terminal).
     pub progress: bool,
+    /// A hook or `check`: where the platform cannot isolate, the run may go without
+    /// (`[acceptance] local_isolation`). `verify` never sets it.
+    pub local: bool,
 }
 
 /// Runs the setup and acceptance commands against `tree`.
@@ -179,7 +183,11 @@ pub fn run(
             source: "policy setup".into(),
         })
         .collect();
-    let applied = match network::decide(policy.network, network::available()) {
+    let degrades = local::degrades(policy, options.local);
+    let applied = match network::decide(
+        local::network(policy.network, degrades),
+        network::available(),
+    ) {
         Decision::Run(applied) => applied,
         Decision::Refuse(cause) => {
             outcome.findings.push(
@@ -200,7 +208,10 @@ pub fn run(
             return Ok(outcome);
         }
     };
-    let filesystem = match filesystem::decide(policy.filesystem, filesystem::available()) {
+    let filesystem = match filesystem::decide(
+        local::filesystem(policy.filesystem, degrades),
+        filesystem::available(),
+    ) {
         filesystem::Decision::Run(applied) => applied,
         filesystem::Decision::Refuse(cause) => {
             outcome.findings.push(
@@ -223,27 +234,15 @@ pub fn run(
     };
     if filesystem == filesystem::Applied::Unrestricted {
         let cause = filesystem::available().err().unwrap_or_default();
-        outcome.findings.push(
-            Finding::new(
-                Kind::Acceptance,
-                "filesystem-isolation",
-                Action::Warn,
-                format!("the acceptance commands could write outside their checkout: {cause}"),
-            )
-            .rule("[acceptance] filesystem = \"auto\""),
-        );
+        outcome
+            .findings
+            .push(local::filesystem_warning(policy.filesystem, &cause));
     }
     if applied == Applied::Unrestricted {
         let cause = network::available().err().unwrap_or_default();
-        outcome.findings.push(
-            Finding::new(
-                Kind::Acceptance,
-                "network-isolation",
-                Action::Warn,
-                format!("the acceptance commands ran with unrestricted network: {cause}"),
-            )
-            .rule("[acceptance] network = \"auto\""),
-        );
+        outcome
+            .findings
+            .push(local::network_warning(policy.network, &cause));
     }
 
     let interrupt = signals::Interrupt::enter().map_err(AcceptanceError::Signals)?;

@@ -30,6 +30,7 @@ pub fn run(
         message,
         run_acceptance: !args.no_run,
         progress: out.progress && args.format == Format::Human,
+        local: true,
         ..CheckRequest::new(target)
     };
     let report = engine::check(repo, &request);

@@ -13,6 +13,7 @@ mod hostile;
 mod init;
 mod install;
 mod ledger;
+mod local_isolation;
 mod properties;
 mod risk;
 mod support;
