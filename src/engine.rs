@@ -74,6 +74,9 @@ pub struct CheckRequest {
     pub branches: Option<Vec<String>>,
     /// Verify the stored approvals even when no finding needs one (`show`).
     pub all_approvals: bool,
+    /// A local run (`check`, the commit-msg hook): where the platform cannot isolate the
+    /// acceptance commands, they may run without (`[acceptance] local_isolation`).
+    pub local: bool,
 }
 
 impl CheckRequest {
@@ -88,6 +91,7 @@ impl CheckRequest {
             require_evidence: false,
             branches: None,
             all_approvals: false,
+            local: false,
         }
     }
 }
@@ -263,6 +267,7 @@ fn run_acceptance(
         &compiled.policy.acceptance,
         &RunOptions {
             progress: progress.as_ref().map(|p| p as &dyn Progress),
+            local: request.local,
         },
     )?;
     Ok((outcome.runs, outcome.findings))

@@ -1,23 +1,34 @@
 //! The filesystem sandbox (Landlock): a command may read anything it needs but write only
 //! inside its checkout, its private temporary directory, the `[acceptance] writable` paths and
 //! the terminal-like devices under `/dev`. The rules are built before fork; the child makes only
-//! the two system calls that enforce them.
+//! the two system calls that enforce them. On macOS the same limits are part of the Seatbelt
+//! profile (`seatbelt`); elsewhere writes cannot be restricted.
 
+#[cfg(target_os = "linux")]
 use landlock::{
     path_beneath_rules, AccessFs, CompatLevel, Compatible, Ruleset, RulesetAttr,
     RulesetCreatedAttr, ABI,
 };
+#[cfg(target_os = "linux")]
 use std::io;
+#[cfg(target_os = "linux")]
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+#[cfg(target_os = "linux")]
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
+#[cfg(target_os = "linux")]
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
+#[cfg(target_os = "linux")]
+use std::sync::Arc;
+use std::sync::OnceLock;
 
 /// Every write right Landlock knows, up to the newest ABI this crate speaks.
+#[cfg(target_os = "linux")]
 const NEWEST: ABI = ABI::V5;
 /// Below this ABI (Linux 6.2) truncating a file is not a right Landlock can withhold.
+#[cfg(target_os = "linux")]
 const OLDEST_ENOUGH: i64 = 3;
+#[cfg(target_os = "linux")]
 const DEVICES: [&str; 7] = [
     "/dev/null",
     "/dev/zero",
@@ -50,11 +61,34 @@ impl Applied {
 }
 
 /// A prepared ruleset, shared by every command of a check.
+#[cfg(target_os = "linux")]
 #[derive(Debug, Clone)]
 pub struct WriteRules {
     fd: Arc<OwnedFd>,
 }
 
+/// Elsewhere the rules are the writable paths, for a sandbox that takes paths (Seatbelt).
+#[cfg(not(target_os = "linux"))]
+#[derive(Debug, Clone)]
+pub struct WriteRules {
+    paths: Vec<PathBuf>,
+}
+
+#[cfg(not(target_os = "linux"))]
+impl WriteRules {
+    pub fn new(writable: &[PathBuf]) -> Result<Self, String> {
+        Ok(Self {
+            paths: writable.to_vec(),
+        })
+    }
+
+    #[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+    pub fn paths(&self) -> &[PathBuf] {
+        &self.paths
+    }
+}
+
+#[cfg(target_os = "linux")]
 impl WriteRules {
     /// Only `writable` (and `/dev`'s device files) may be written below.
     pub fn new(writable: &[PathBuf]) -> Result<Self, String> {
@@ -84,6 +118,7 @@ impl WriteRules {
 
 /// In the child, after fork and before exec: no new privileges, then the rules. Both are
 /// plain system calls (async-signal-safe).
+#[cfg(target_os = "linux")]
 pub fn restrict_self(fd: RawFd) -> io::Result<()> {
     rustix::thread::set_no_new_privs(true)?;
     // SAFETY: a system call with integer arguments; `fd` is open in this process. (Neither
@@ -95,6 +130,7 @@ pub fn restrict_self(fd: RawFd) -> io::Result<()> {
 }
 
 /// Restricts `command` where there is no namespace sandbox to do it in.
+#[cfg(target_os = "linux")]
 pub fn restrict(command: &mut Command, rules: &WriteRules) {
     let fd = rules.raw_fd();
     // SAFETY: `restrict_self` makes only async-signal-safe calls.
@@ -109,6 +145,19 @@ pub fn available() -> Result<(), String> {
     PROBE.get_or_init(probe).clone()
 }
 
+/// Without Landlock, writes are restricted by Seatbelt on macOS, and nowhere else.
+#[cfg(not(target_os = "linux"))]
+fn probe() -> Result<(), String> {
+    super::seatbelt::available().unwrap_or_else(|| {
+        Err(format!(
+            "writes can be restricted on Linux (Landlock) and macOS (sandbox-exec), and this \
+             is {}",
+            std::env::consts::OS
+        ))
+    })
+}
+
+#[cfg(target_os = "linux")]
 fn probe() -> Result<(), String> {
     // SAFETY: the documented version query: null attributes, size 0.
     let abi = unsafe {

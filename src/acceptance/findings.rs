@@ -2,6 +2,7 @@
 
 use super::{AcceptanceRun, Phase, RunStatus};
 use crate::finding::{Action, Finding, Kind};
+use crate::policy::acceptance::{FilesystemMode, NetworkMode};
 use crate::policy::AcceptancePolicy;
 
 /// `network = "deny"` where the network cannot be isolated: nothing runs.
@@ -12,9 +13,9 @@ pub(super) fn network_refused(cause: &str) -> Finding {
         Action::Block,
         format!(
             "network = \"deny\" but the network cannot be isolated here, so no acceptance \
-             command was run: {cause}. Run where network namespaces are available, or set \
-             network = \"auto\" (runs unisolated and records it) or \"allow\" in the base \
-             commit's policy"
+             command was run: {cause}. Run where the network can be isolated (Linux user \
+             namespaces, macOS sandbox-exec), or set network = \"auto\" (runs unisolated and \
+             records it) or \"allow\" in the base commit's policy"
         ),
     )
     .rule("[acceptance] network = \"deny\"")
@@ -28,34 +29,61 @@ pub(super) fn filesystem_refused(cause: &str) -> Finding {
         Action::Block,
         format!(
             "filesystem = \"restrict\" but writes cannot be restricted here, so no acceptance \
-             command was run: {cause}. Run where Landlock is available, or set filesystem = \
-             \"auto\" (runs unrestricted and records it) or \"allow\" in the base commit's \
-             policy"
+             command was run: {cause}. Run where writes can be restricted (Linux Landlock, \
+             macOS sandbox-exec), or set filesystem = \"auto\" (runs unrestricted and records \
+             it) or \"allow\" in the base commit's policy"
         ),
     )
     .rule("[acceptance] filesystem = \"restrict\"")
 }
 
-/// `filesystem = "auto"` where writes could not be restricted.
-pub(super) fn filesystem_unrestricted(cause: &str) -> Finding {
+/// The warning for commands that ran with the network although the policy says `mode`.
+pub(super) fn network_unrestricted(mode: NetworkMode, cause: &str) -> Finding {
+    let (message, rule) = match mode {
+        NetworkMode::Deny => (
+            format!(
+                "network = \"deny\" but the network cannot be isolated here, so the acceptance \
+                 commands ran with unrestricted network: {cause}. {}",
+                only_warns()
+            ),
+            "[acceptance] network = \"deny\", local_isolation = \"warn\"",
+        ),
+        _ => (
+            format!("the acceptance commands ran with unrestricted network: {cause}"),
+            "[acceptance] network = \"auto\"",
+        ),
+    };
+    Finding::new(Kind::Acceptance, "network-isolation", Action::Warn, message).rule(rule)
+}
+
+/// The warning for commands that could write anywhere although the policy says `mode`.
+pub(super) fn filesystem_unrestricted(mode: FilesystemMode, cause: &str) -> Finding {
+    let (message, rule) = match mode {
+        FilesystemMode::Restrict => (
+            format!(
+                "filesystem = \"restrict\" but writes cannot be restricted here, so the \
+                 acceptance commands could write outside their checkout: {cause}. {}",
+                only_warns()
+            ),
+            "[acceptance] filesystem = \"restrict\", local_isolation = \"warn\"",
+        ),
+        _ => (
+            format!("the acceptance commands could write outside their checkout: {cause}"),
+            "[acceptance] filesystem = \"auto\"",
+        ),
+    };
     Finding::new(
         Kind::Acceptance,
         "filesystem-isolation",
         Action::Warn,
-        format!("the acceptance commands could write outside their checkout: {cause}"),
+        message,
     )
-    .rule("[acceptance] filesystem = \"auto\"")
+    .rule(rule)
 }
 
-/// `network = "auto"` where the network could not be isolated.
-pub(super) fn network_unrestricted(cause: &str) -> Finding {
-    Finding::new(
-        Kind::Acceptance,
-        "network-isolation",
-        Action::Warn,
-        format!("the acceptance commands ran with unrestricted network: {cause}"),
-    )
-    .rule("[acceptance] network = \"auto\"")
+fn only_warns() -> &'static str {
+    "A local check only warns about this; `agentguard verify` still requires the isolation, and \
+     local_isolation = \"required\" in the base commit's policy makes local checks block too"
 }
 
 /// A setup command that did not pass, and the `skipped` acceptance commands it kept from

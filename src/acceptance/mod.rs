@@ -12,11 +12,13 @@ mod capture;
 mod context;
 pub mod filesystem;
 mod findings;
+mod local;
 mod process;
 mod program;
 pub mod progress;
 mod record;
 mod sandbox;
+pub mod seatbelt;
 mod signals;
 mod worktree;
 
@@ -79,6 +81,9 @@ pub struct Outcome {
 pub struct RunOptions<'a> {
     /// Told as each command starts, prints and ends.
     pub progress: Option<&'a dyn progress::Progress>,
+    /// A hook or `check`: where the platform cannot isolate, the run may go without
+    /// (`[acceptance] local_isolation`). `verify` never sets it.
+    pub local: bool,
 }
 
 /// Runs the setup and acceptance commands against `tree`.
@@ -99,14 +104,21 @@ pub fn run(
             source: "policy setup".into(),
         })
         .collect();
-    let applied = match sandbox::decide(policy.network, sandbox::available()) {
+    let degrades = local::degrades(policy, options.local);
+    let applied = match sandbox::decide(
+        local::network(policy.network, degrades),
+        sandbox::available(),
+    ) {
         Decision::Run(applied) => applied,
         Decision::Refuse(cause) => {
             outcome.findings.push(findings::network_refused(&cause));
             return Ok(outcome);
         }
     };
-    let filesystem = match filesystem::decide(policy.filesystem, filesystem::available()) {
+    let filesystem = match filesystem::decide(
+        local::filesystem(policy.filesystem, degrades),
+        filesystem::available(),
+    ) {
         filesystem::Decision::Run(applied) => applied,
         filesystem::Decision::Refuse(cause) => {
             outcome.findings.push(findings::filesystem_refused(&cause));
@@ -117,13 +129,13 @@ pub fn run(
         let cause = filesystem::available().err().unwrap_or_default();
         outcome
             .findings
-            .push(findings::filesystem_unrestricted(&cause));
+            .push(findings::filesystem_unrestricted(policy.filesystem, &cause));
     }
     if applied == Applied::Unrestricted {
         let cause = sandbox::available().err().unwrap_or_default();
         outcome
             .findings
-            .push(findings::network_unrestricted(&cause));
+            .push(findings::network_unrestricted(policy.network, &cause));
     }
 
     let interrupt = signals::Interrupt::enter().map_err(AcceptanceError::Signals)?;

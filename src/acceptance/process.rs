@@ -10,7 +10,7 @@ use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const SHELL: &str = "/bin/sh";
@@ -53,7 +53,11 @@ pub fn run(
 ) -> Result<Finished, Failure> {
     let (read, write) = capture::pipe().map_err(Failure::Spawn)?;
     let write_err = write.try_clone().map_err(Failure::Spawn)?;
-    let mut command = Command::new(SHELL);
+    // On macOS the shell starts under `sandbox-exec`: Seatbelt applies a profile at exec.
+    #[cfg(target_os = "macos")]
+    let mut command = super::seatbelt::exec::command(SHELL, spec);
+    #[cfg(not(target_os = "macos"))]
+    let mut command = std::process::Command::new(SHELL);
     command
         .arg("-c")
         .arg(spec.command)
@@ -64,6 +68,7 @@ pub fn run(
         .stdout(Stdio::from(write))
         .stderr(Stdio::from(write_err))
         .process_group(0);
+    #[cfg(target_os = "linux")]
     match (spec.sandbox, spec.write_rules) {
         (Some((deny_network, mounts)), rules) => {
             sandbox::sandbox(
@@ -75,6 +80,11 @@ pub fn run(
         }
         (None, Some(rules)) => filesystem::restrict(&mut command, rules),
         (None, None) => {}
+    }
+    // Elsewhere there is no sandbox (`available` says so): a run that wants one must not start.
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    if spec.sandbox.is_some() || spec.write_rules.is_some() {
+        return Err(Failure::Spawn(io::ErrorKind::Unsupported.into()));
     }
     let start = Instant::now();
     let spawned = command.spawn();

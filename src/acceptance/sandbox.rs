@@ -38,6 +38,7 @@ impl Applied {
 /// What a sandboxed command may not write, prepared before fork: the child may only make
 /// async-signal-safe calls.
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub struct Mounts {
     /// Bound over itself first, so it stays writable inside a read-only repository.
     writable: Option<CString>,
@@ -82,6 +83,14 @@ impl Mounts {
                 .filter_map(|p| Some((c_path(p)?, locked_flags(p))))
                 .collect(),
         }
+    }
+
+    /// The protected paths, for a sandbox that takes paths rather than mounts (Seatbelt).
+    #[cfg(target_os = "macos")]
+    pub fn protected(&self) -> impl Iterator<Item = &Path> {
+        self.read_only
+            .iter()
+            .map(|(c, _)| Path::new(std::ffi::OsStr::from_bytes(c.as_bytes())))
     }
 }
 
@@ -356,6 +365,10 @@ pub fn available() -> Result<(), String> {
 }
 
 fn probe() -> Result<(), String> {
+    // macOS has no namespaces; its sandbox (Seatbelt) isolates the network instead.
+    if let Some(seatbelt) = super::seatbelt::available() {
+        return seatbelt;
+    }
     if !cfg!(target_os = "linux") {
         return Err(format!(
             "network namespaces exist only on Linux, and this is {}",

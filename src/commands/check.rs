@@ -27,6 +27,7 @@ pub fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict, Error
         progress: (args.format == Format::Human)
             .then(|| out.progress_sink())
             .flatten(),
+        local: true,
         ..CheckRequest::new(target)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request);

@@ -147,11 +147,25 @@ pub fn commit_msg(
     let request = CheckRequest {
         message: Some(String::from_utf8_lossy(&bytes).into_owned()),
         progress,
+        local: true,
         ..CheckRequest::new(Target::Staged)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
     let mut run = HookRun::default();
     if report.verdict().passed() {
+        // Commands run without the sandbox deserve more than a count in the summary line.
+        run.notes.extend(
+            report
+                .findings
+                .iter()
+                .filter(|f| {
+                    matches!(
+                        f.category.as_str(),
+                        "network-isolation" | "filesystem-isolation"
+                    )
+                })
+                .map(|f| format!("warning: {}", f.message)),
+        );
         if let Some(evidence) = crate::report::note::evidence(&report, true) {
             evidence::record(repo, &report.notes_ref, &evidence)?;
             run.notes

@@ -28,6 +28,17 @@ pub enum FilesystemMode {
     Auto,
 }
 
+/// What a local run (a hook, `agentguard check`) does where the platform cannot isolate as
+/// `network` and `filesystem` ask. `verify` always fails closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalIsolation {
+    /// Run without it, record what the commands got, and warn.
+    Warn,
+    /// Block, as `verify` does.
+    Required,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WorktreeMode {
@@ -59,6 +70,8 @@ pub struct RawAcceptance {
     filesystem: FilesystemMode,
     #[serde(default)]
     writable: Vec<Spanned<String>>,
+    #[serde(default = "default_local_isolation")]
+    local_isolation: LocalIsolation,
     #[serde(default = "default_worktree")]
     worktree: WorktreeMode,
     #[serde(default = "default_keep")]
@@ -80,6 +93,7 @@ impl Default for RawAcceptance {
             network: default_network(),
             filesystem: default_filesystem(),
             writable: Vec::new(),
+            local_isolation: default_local_isolation(),
             worktree: default_worktree(),
             keep: default_keep(),
             env: default_env(),
@@ -100,6 +114,9 @@ fn default_network() -> NetworkMode {
 }
 fn default_filesystem() -> FilesystemMode {
     FilesystemMode::Auto
+}
+fn default_local_isolation() -> LocalIsolation {
+    LocalIsolation::Warn
 }
 fn default_worktree() -> WorktreeMode {
     WorktreeMode::Fresh
@@ -142,6 +159,7 @@ pub struct AcceptancePolicy {
     /// Absolute paths commands may write besides their checkout and temporary directory
     /// (caches such as `~/.cargo/registry`).
     pub writable: Vec<PathBuf>,
+    pub local_isolation: LocalIsolation,
     pub worktree: WorktreeMode,
     /// What survives in a reused checkout (`.gitignore` syntax, passed to `git clean -e`).
     pub keep: GlobList,
@@ -221,6 +239,7 @@ pub(super) fn compile(
         network: raw.network,
         filesystem: raw.filesystem,
         writable,
+        local_isolation: raw.local_isolation,
         worktree: raw.worktree,
         keep: text.globs(&raw.keep)?,
         env: raw.env.into_iter().map(Spanned::into_inner).collect(),

@@ -14,6 +14,7 @@ mod hostile;
 mod init;
 mod install;
 mod ledger;
+mod local_isolation;
 mod properties;
 mod readme;
 mod risk;
