@@ -34,7 +34,9 @@ pub(super) fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &F
         let rule = matcher.rule(hit.rule);
         let category = &out.categories[rule.category].name;
         let secret = category == CREDENTIALS || matches!(rule.check, Check::Secret(_));
-        let matched = format!("{}\0{}", rule.id, hit.matched);
+        // Renamed rules keep the id their fingerprints were first published with.
+        let id = super::fingerprints::stable_rule_id(&rule.id, &hit.matched);
+        let matched = format!("{id}\0{}", hit.matched);
         if per_category[rule.category] >= MAX_LINE_FINDINGS {
             // Only an allowlisted finding is left out of the count; with no fingerprints
             // listed there is nothing to compute.
