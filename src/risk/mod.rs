@@ -10,6 +10,7 @@ mod content_rules;
 mod fingerprints;
 mod guard_config;
 mod matcher;
+pub mod names;
 mod path_rules;
 pub mod paths;
 pub mod providers;

@@ -1,14 +1,18 @@
 //! The compiled form of a policy's risk rules, built once per policy: path globs per category
-//! and every content rule behind one keyword automaton (built-ins) and one `RegexSet` (policy
-//! regexes), so each added line is scanned once whatever the number of rules.
+//! and every content rule behind one automaton (the built-in rules' keywords and every
+//! provider token's literal prefix, case-sensitive) and one `RegexSet` (policy regexes), so
+//! each added line is scanned once whatever the number of rules.
 
+mod assign;
 mod formats;
+mod loose;
 mod redact;
 mod scan;
 
 use super::paths::BUILTIN_PATHS;
+use super::providers::{self, Start, PROVIDERS};
 use super::rules::{Check, Quiet, BUILTIN_RULES};
-use crate::glob::{GlobError, GlobList};
+use crate::glob::{Case, GlobError, GlobList};
 use crate::policy::risk::RiskCategory;
 use crate::policy::risk::BUILTIN_CATEGORIES;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -36,7 +40,9 @@ pub struct Rule {
     /// Index into the policy's categories.
     pub category: usize,
     pub label: String,
-    pub regex: Regex,
+    /// `None` for rules validated by code alone (provider tokens, assignments, keyword-free
+    /// strings).
+    pub regex: Option<Regex>,
     pub check: Check,
     quiet: Quiet,
     pub builtin: bool,
@@ -51,12 +57,41 @@ pub struct CategoryPaths {
 /// The built-in half of every matcher: the same for every policy, so compiled once per process.
 struct Builtin {
     /// Categories are indices into `BUILTIN_CATEGORIES`, which lead every policy's list.
+    /// Provider token rules come first (in `PROVIDERS` order), then `BUILTIN_RULES`.
     rules: Vec<Rule>,
+    /// Keywords and provider prefixes, matched case-sensitively in the spellings that occur.
     keywords: AhoCorasick,
-    /// Keyword pattern id -> rules that need it.
+    /// Pattern id -> rules that need it.
     keyword_rules: Vec<Vec<usize>>,
     /// Indexed like `BUILTIN_CATEGORIES`.
     paths: Vec<CategoryPaths>,
+    /// Provider names that make an assignment's name a (weak) secret name (`cloudflare`).
+    provider_words: Vec<String>,
+    /// The keyword-free rule, which looks at every line.
+    loose: Option<usize>,
+}
+
+/// The spellings a keyword is looked for in: as written, lower case, UPPER case and
+/// Capitalised (`password`, `PASSWORD`, `Password` as in `dbPassword`).
+fn spellings(keyword: &str) -> Vec<String> {
+    let lower = keyword.to_ascii_lowercase();
+    let mut capital = lower.clone().into_bytes();
+    if let Some(first) = capital.iter_mut().find(|b| b.is_ascii_alphabetic()) {
+        first.make_ascii_uppercase();
+    }
+    let capital = String::from_utf8(capital).unwrap_or_default();
+    let mut out: Vec<String> = Vec::with_capacity(4);
+    for s in [
+        keyword.to_string(),
+        lower,
+        keyword.to_ascii_uppercase(),
+        capital,
+    ] {
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 static BUILTIN: OnceLock<Result<Arc<Builtin>, String>> = OnceLock::new();
@@ -70,10 +105,49 @@ fn builtin() -> Result<Arc<Builtin>, MatcherError> {
 
 impl Builtin {
     fn build() -> Result<Self, MatcherError> {
-        let mut rules = Vec::with_capacity(BUILTIN_RULES.len());
-        let mut keyword_ids: HashMap<String, usize> = HashMap::new();
-        let mut keyword_list: Vec<String> = Vec::new();
+        let mut rules = Vec::with_capacity(PROVIDERS.len() + BUILTIN_RULES.len());
+        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut add = |pattern: String, rule: usize| {
+            let id = *pattern_ids.entry(pattern.clone()).or_insert_with(|| {
+                patterns.push(pattern);
+                keyword_rules.push(Vec::new());
+                patterns.len() - 1
+            });
+            if !keyword_rules[id].contains(&rule) {
+                keyword_rules[id].push(rule);
+            }
+        };
+        let credentials = BUILTIN_CATEGORIES
+            .iter()
+            .position(|(name, _, _)| *name == "credentials")
+            .ok_or_else(|| MatcherError::Set("no `credentials` category".into()))?;
+        let mut provider_words: Vec<String> = Vec::new();
+        for (index, provider) in PROVIDERS.iter().enumerate() {
+            let rule = rules.len();
+            for anchor in provider.anchors {
+                for spelling in providers::spellings(provider.start, anchor) {
+                    add(spelling, rule);
+                }
+                if matches!(provider.start, Start::AfterName)
+                    && anchor.bytes().all(|b| b.is_ascii_alphanumeric())
+                    && !provider_words.iter().any(|w| w == anchor)
+                {
+                    provider_words.push(anchor.to_ascii_lowercase());
+                }
+            }
+            rules.push(Rule {
+                id: provider.id.to_string(),
+                category: credentials,
+                label: provider.description.to_string(),
+                regex: None,
+                check: Check::Provider(index),
+                quiet: Quiet::default(),
+                builtin: true,
+            });
+        }
+        let mut loose = None;
         for builtin in BUILTIN_RULES {
             let category = BUILTIN_CATEGORIES
                 .iter()
@@ -81,20 +155,34 @@ impl Builtin {
                 .ok_or_else(|| {
                     MatcherError::Set(format!("rule `{}` has no category", builtin.id))
                 })?;
-            let regex = Regex::new(builtin.pattern).map_err(|source| MatcherError::Regex {
-                category: builtin.category.to_string(),
-                pattern: builtin.pattern.to_string(),
-                source,
-            })?;
+            let regex = if builtin.pattern.is_empty() {
+                None
+            } else {
+                Some(
+                    Regex::new(builtin.pattern).map_err(|source| MatcherError::Regex {
+                        category: builtin.category.to_string(),
+                        pattern: builtin.pattern.to_string(),
+                        source,
+                    })?,
+                )
+            };
             let rule_index = rules.len();
             for keyword in builtin.keywords {
-                let key = keyword.to_ascii_lowercase();
-                let id = *keyword_ids.entry(key.clone()).or_insert_with(|| {
-                    keyword_list.push(key);
-                    keyword_rules.push(Vec::new());
-                    keyword_list.len() - 1
-                });
-                keyword_rules[id].push(rule_index);
+                for spelling in spellings(keyword) {
+                    add(spelling, rule_index);
+                }
+            }
+            match builtin.check {
+                // A provider's name makes a name secret-looking: `cloudflare = "…"`.
+                Check::Assignment => {
+                    for word in &provider_words {
+                        for spelling in spellings(word) {
+                            add(spelling, rule_index);
+                        }
+                    }
+                }
+                Check::Loose => loose = Some(rule_index),
+                _ => {}
             }
             rules.push(Rule {
                 id: builtin.id.to_string(),
@@ -107,10 +195,9 @@ impl Builtin {
             });
         }
         let keywords = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
-            .build(&keyword_list)
+            .build(&patterns)
             .map_err(|e| MatcherError::Set(e.to_string()))?;
         let mut paths = Vec::with_capacity(BUILTIN_CATEGORIES.len());
         for (name, _, _) in BUILTIN_CATEGORIES {
@@ -122,9 +209,15 @@ impl Builtin {
                 category: name.to_string(),
                 source,
             };
+            // A key store is one whatever the case of its extension (`.P12`, `.Key`).
+            let case = if name == "credentials" {
+                Case::Insensitive
+            } else {
+                Case::Sensitive
+            };
             paths.push(CategoryPaths {
-                include: GlobList::new(include).map_err(glob_err)?,
-                exclude: GlobList::new(exclude).map_err(glob_err)?,
+                include: GlobList::with_case(include, case).map_err(glob_err)?,
+                exclude: GlobList::with_case(exclude, case).map_err(glob_err)?,
             });
         }
         Ok(Self {
@@ -132,6 +225,8 @@ impl Builtin {
             keywords,
             keyword_rules,
             paths,
+            provider_words,
+            loose,
         })
     }
 }
@@ -185,7 +280,7 @@ impl Matcher {
                     id: format!("{}-content-{}", category.name, n + 1),
                     category: category_index,
                     label: format!("matches `{pattern}`"),
-                    regex,
+                    regex: Some(regex),
                     check: Check::Plain,
                     quiet: Quiet::default(),
                     builtin: false,
