@@ -77,6 +77,10 @@ pub struct CheckRequest {
     /// A local run (`check`, the commit-msg hook): where the platform cannot isolate the
     /// acceptance commands, they may run without (`[acceptance] local_isolation`).
     pub local: bool,
+    /// Check a human change's added lines for credentials when the policy asks
+    /// (`[risk.credentials] humans`); off where another step already did (commit-msg after
+    /// pre-commit) or where nothing is judged (`show`, `approve`).
+    pub humans: bool,
 }
 
 impl CheckRequest {
@@ -92,6 +96,7 @@ impl CheckRequest {
             branches: None,
             all_approvals: false,
             local: false,
+            humans: true,
         }
     }
 }
@@ -106,7 +111,7 @@ pub struct CommitReport {
     /// Why it counts as agent work ("Agent-Task trailer", "branch agent/x matches `agent/**`").
     pub agent_reasons: Vec<String>,
     pub task: Task,
-    /// `None` for human commits, which are not diffed.
+    /// `None` for human commits, which are judged by no fingerprint.
     pub fingerprint: Option<String>,
     /// The commit as git abbreviates it in this repository; `None` for a staged change.
     pub abbrev: Option<String>,
@@ -118,6 +123,8 @@ pub struct CommitReport {
     pub acceptance: Vec<AcceptanceRun>,
     /// Every stored approval that could speak for this change, and whether it counts.
     pub approvals: Vec<approval::verify::Checked>,
+    /// A human change whose added lines were checked for credentials (its only check).
+    pub credentials_checked: bool,
 }
 
 impl CommitReport {
@@ -176,6 +183,9 @@ pub fn check(
     let policy = &compiled.policy;
     let mut report = start_report(repo, request, &subject, policy)?;
     if !report.agent {
+        if request.humans && policy.risk.humans {
+            human_credentials(repo, &compiled, &subject, &mut report)?;
+        }
         return Ok(report);
     }
     let change = gather_change(repo, &subject, report.tree)?;
@@ -371,7 +381,44 @@ fn start_report(
         findings: Vec::new(),
         acceptance: Vec::new(),
         approvals: Vec::new(),
+        credentials_checked: false,
     })
+}
+
+/// A human change's only check: the credentials in its added lines. Nothing else about it
+/// is judged; a credential blocks it as it would block an agent's.
+fn human_credentials(
+    repo: &Repo,
+    compiled: &CompiledPolicy,
+    subject: &Subject<'_>,
+    report: &mut CommitReport,
+) -> Result<(), EngineError> {
+    // A merge brings in what was judged on its own branch; its resolution alone is not worth
+    // diffing against the merged parents for every human merge.
+    let merge = !subject.merge_heads.is_empty()
+        || subject
+            .commit
+            .as_ref()
+            .is_some_and(|c| c.parent_count() > 1);
+    if merge {
+        return Ok(());
+    }
+    let change = match &subject.commit {
+        Some(commit) => Change::of_commit(repo, commit, subject.base.as_ref())?,
+        // The staged entries as git lists them: no tree is written, no index read here.
+        None => Change::of_staged_entries(repo, subject.base.as_ref())?,
+    };
+    let files = change.additions(repo);
+    let mut failed = None;
+    let files = files.map_while(|file| file.map_err(|e| failed = Some(e)).ok());
+    let findings = risk::scan_credentials(compiled, files);
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    report.files_changed = change.entries.len();
+    report.findings = verdict_findings(compiled, findings);
+    report.credentials_checked = true;
+    Ok(())
 }
 
 /// What the change adds over its base.

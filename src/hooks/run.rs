@@ -118,6 +118,7 @@ impl HookRun {
 
 /// pre-commit: the message (and so its trailers) does not exist yet. On an agent branch or for
 /// an agent author, judge scope and risk of the staged change now; commit-msg does the rest.
+/// A human change gets its only check here: the credentials in its added lines.
 pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     let request = CheckRequest {
         message: Some(String::new()),
@@ -148,6 +149,8 @@ pub fn commit_msg(
         message: Some(String::from_utf8_lossy(&bytes).into_owned()),
         progress,
         local: true,
+        // pre-commit checked a human change's credentials already.
+        humans: false,
         ..CheckRequest::new(Target::Staged)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
@@ -252,6 +255,8 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
         let pending = evidence::peek_pending(repo, commit.tree_id())?;
         let request = CheckRequest {
             run_acceptance: false,
+            // Only agent commits get evidence; a human one is left as it is.
+            humans: false,
             ..CheckRequest::new(Target::Rev(new.clone()))
         };
         let report = engine::check(repo, &mut cache, &request)?;

@@ -427,6 +427,7 @@ mod tests {
         assert_eq!(example.scope.allow.patterns(), empty.scope.allow.patterns());
         assert_eq!(example.agent.require_task, empty.agent.require_task);
         assert_eq!(example.evidence.notes_ref, empty.evidence.notes_ref);
+        assert_eq!(example.risk.humans, empty.risk.humans);
         assert_eq!(
             format!("{:?}", example.acceptance),
             format!("{:?}", empty.acceptance)

@@ -33,6 +33,35 @@ fn short(hex: &str) -> &str {
     &hex[..hex.len().min(10)]
 }
 
+/// The findings of a report, grouped by kind.
+fn render_groups(out: &mut String, report: &CommitReport, st: &Styles) {
+    let kinds = [
+        Kind::Metadata,
+        Kind::Scope,
+        Kind::Risk,
+        Kind::Acceptance,
+        Kind::Evidence,
+        Kind::Approval,
+    ];
+    for kind in kinds {
+        let group: Vec<&Finding> = report.findings.iter().filter(|f| f.kind == kind).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  {} ({})",
+            st.bold.apply_to(kind.as_str()),
+            group.len()
+        );
+        for finding in group {
+            render_finding(out, report, finding, st);
+        }
+    }
+    let _ = writeln!(out);
+}
+
 fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: Verbosity) {
     let _ = writeln!(
         out,
@@ -49,12 +78,11 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
     }
     let _ = writeln!(out, "  policy: {}", report.policy_source);
     if !report.agent {
-        let _ = writeln!(
-            out,
-            "  {}",
-            st.dim
-                .apply_to("human commit: not agent work, passes untouched")
-        );
+        let _ = writeln!(out, "  {}", st.dim.apply_to(super::human_state(report)));
+        if report.findings.is_empty() {
+            return;
+        }
+        render_groups(out, report, st);
         return;
     }
     let _ = writeln!(
@@ -117,31 +145,7 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
         report.fingerprint.as_deref().map_or("-", short)
     );
     super::runs::render(out, &report.acceptance, st);
-    let kinds = [
-        Kind::Metadata,
-        Kind::Scope,
-        Kind::Risk,
-        Kind::Acceptance,
-        Kind::Evidence,
-        Kind::Approval,
-    ];
-    for kind in kinds {
-        let group: Vec<&Finding> = report.findings.iter().filter(|f| f.kind == kind).collect();
-        if group.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "  {} ({})",
-            st.bold.apply_to(kind.as_str()),
-            group.len()
-        );
-        for finding in group {
-            render_finding(out, report, finding, st);
-        }
-    }
-    let _ = writeln!(out);
+    render_groups(out, report, st);
 }
 
 fn render_finding(out: &mut String, report: &CommitReport, finding: &Finding, st: &Styles) {

@@ -34,6 +34,16 @@ pub enum RenderError {
     Xml(String),
 }
 
+/// What a human change's report says about it: untouched, or checked for credentials alone
+/// (`[risk.credentials] humans`).
+pub fn human_state(report: &CommitReport) -> &'static str {
+    match (report.credentials_checked, report.findings.is_empty()) {
+        (false, _) => "human commit: not agent work, passes untouched",
+        (true, true) => "human commit: not agent work; no credentials in its added lines",
+        (true, false) => "human commit: not agent work; credentials in its added lines",
+    }
+}
+
 /// Pretty JSON with a final newline.
 pub(crate) fn pretty_json(value: &impl serde::Serialize) -> Result<String, RenderError> {
     let mut text = serde_json::to_string_pretty(value)?;

@@ -82,6 +82,7 @@ pub fn report(
         findings,
         acceptance,
         approvals: Vec::new(),
+        credentials_checked: false,
     }
 }
 

@@ -95,6 +95,15 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
             .rule("risk rules")]
         }
     };
+    if let Err(reason) = matcher.paths_ready() {
+        return vec![Finding::new(
+            Kind::Risk,
+            CREDENTIALS,
+            crate::finding::Action::Block,
+            format!("the risk rules could not be compiled: {reason}"),
+        )
+        .rule("risk rules")];
+    }
     let mut out = Collector {
         categories: &risk.categories,
         allowlist,
@@ -117,9 +126,80 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
         {
             continue;
         }
-        content_rules::content_rules(&mut out, matcher, file);
+        content_rules::content_rules(&mut out, matcher, file, None);
     }
     out.findings
+}
+
+/// The findings of some categories only, for changes judged by those alone: a human
+/// change's credentials, `agentguard scan --category …`. Content rules of the categories in
+/// `only` (indexed like the policy's categories) run on the added lines; with `paths`, their
+/// path rules on the change's entries too.
+pub fn scan_only<F: std::borrow::Borrow<FileAdditions>>(
+    compiled: &CompiledPolicy,
+    change: Option<&Change>,
+    files: impl IntoIterator<Item = F>,
+    only: &[bool],
+) -> Vec<Finding> {
+    let risk = &compiled.policy.risk;
+    let allowlist = &compiled.policy.allowlist;
+    let matcher = match compiled.matcher() {
+        Ok(matcher) => matcher,
+        Err(reason) => {
+            return vec![Finding::new(
+                Kind::Risk,
+                CREDENTIALS,
+                crate::finding::Action::Block,
+                format!("the risk rules could not be compiled: {reason}"),
+            )
+            .rule("risk rules")]
+        }
+    };
+    let mut out = Collector {
+        categories: &risk.categories,
+        allowlist,
+        findings: Vec::new(),
+    };
+    if let Some(change) = change {
+        if let Err(reason) = matcher.paths_ready() {
+            out.findings.push(
+                Finding::new(
+                    Kind::Risk,
+                    CREDENTIALS,
+                    crate::finding::Action::Block,
+                    format!("the risk rules could not be compiled: {reason}"),
+                )
+                .rule("risk rules"),
+            );
+            return out.findings;
+        }
+        for entry in &change.entries {
+            path_rules::path_rules_of(&mut out, matcher, entry, only);
+        }
+    }
+    for file in files {
+        let file = file.borrow();
+        if file.lines.is_empty() || allowlist.paths.is_match(file.path.as_bytes()) {
+            continue;
+        }
+        content_rules::content_rules(&mut out, matcher, file, Some(only));
+    }
+    out.findings
+}
+
+/// Credentials in added lines, and nothing else: what a human change is checked for.
+pub fn scan_credentials<F: std::borrow::Borrow<FileAdditions>>(
+    compiled: &CompiledPolicy,
+    files: impl IntoIterator<Item = F>,
+) -> Vec<Finding> {
+    let only: Vec<bool> = compiled
+        .policy
+        .risk
+        .categories
+        .iter()
+        .map(|c| c.name == CREDENTIALS)
+        .collect();
+    scan_only(compiled, None, files, &only)
 }
 
 struct Collector<'a> {

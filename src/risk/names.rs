@@ -24,35 +24,35 @@ pub struct SecretName {
 
 /// Words that hold a secret by themselves.
 const STRONG_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "pw",
-    "pass",
-    "passphrase",
-    "passcode",
-    "pswd",
-    "secret",
-    "secrets",
-    "token",
+    "accesskey",
+    "accesstoken",
     "apikey",
     "apisecret",
     "apitoken",
+    "authkey",
+    "authtoken",
+    "clientsecret",
     "credential",
     "credentials",
     "creds",
-    "privatekey",
-    "secretkey",
-    "accesskey",
-    "authkey",
-    "authtoken",
-    "accesstoken",
-    "refreshtoken",
-    "clientsecret",
-    "masterkey",
-    "signingkey",
     "encryptionkey",
+    "masterkey",
+    "pass",
+    "passcode",
+    "passphrase",
+    "passwd",
+    "password",
+    "privatekey",
+    "pswd",
+    "pw",
+    "pwd",
+    "refreshtoken",
+    "secret",
+    "secretkey",
+    "secrets",
     "sessionkey",
+    "signingkey",
+    "token",
 ];
 
 /// Endings that make a run-together word a secret name (`theapikey`, `IBMCLOUDIAMAPIKEY`).
@@ -70,503 +70,557 @@ const STRONG_SUFFIXES: &[&str] = &[
 
 /// Qualifiers that make `key` a secret (`api_key`, `signing_key`, `app_key`).
 const SECRET_KEY_QUALIFIERS: &[&str] = &[
+    "access",
+    "account",
+    "admin",
+    "aes",
     "api",
     "app",
     "application",
-    "secret",
-    "private",
-    "access",
     "auth",
-    "signing",
-    "sign",
-    "encryption",
-    "encrypt",
+    "bot",
+    "cipher",
+    "client",
+    "cloud",
+    "consumer",
     "crypt",
     "crypto",
-    "master",
-    "client",
-    "consumer",
-    "service",
-    "admin",
-    "license",
-    "licence",
-    "webhook",
-    "session",
-    "hmac",
-    "jwt",
-    "shared",
-    "root",
     "deploy",
-    "ssh",
-    "storage",
-    "account",
-    "subscription",
-    "integration",
-    "write",
-    "read",
-    "rest",
-    "server",
-    "live",
-    "prod",
-    "production",
-    "secure",
-    "security",
-    "cipher",
-    "aes",
-    "rsa",
+    "dev",
+    "developer",
+    "encrypt",
+    "encryption",
     "gpg",
-    "pgp",
-    "sdk",
-    "cloud",
+    "hmac",
     "iam",
-    "management",
-    "mgmt",
-    "bot",
-    "user",
-    "login",
     "ingest",
     "ingestion",
-    "x",
-    "developer",
-    "dev",
-    "partner",
+    "integration",
+    "jwt",
+    "licence",
+    "license",
+    "live",
+    "login",
+    "management",
+    "master",
     "merchant",
+    "mgmt",
+    "partner",
+    "pgp",
+    "private",
+    "prod",
+    "production",
+    "read",
+    "rest",
+    "root",
+    "rsa",
+    "sdk",
+    "secret",
+    "secure",
+    "security",
+    "server",
+    "service",
+    "session",
+    "shared",
+    "sign",
+    "signing",
+    "ssh",
+    "storage",
+    "subscription",
     "token",
+    "user",
+    "webhook",
+    "write",
+    "x",
 ];
 
 /// Qualifiers of `key` that name no secret (`primary_key`, `sort_key`, `public_key`).
 const PLAIN_KEY_QUALIFIERS: &[&str] = &[
-    "public",
-    "pub",
-    "publishable",
-    "primary",
-    "foreign",
-    "sort",
-    "partition",
-    "hash",
-    "cache",
-    "map",
-    "dict",
-    "object",
-    "row",
-    "column",
-    "col",
-    "index",
-    "idx",
     "bucket",
-    "schema",
-    "sequence",
-    "natural",
-    "hot",
-    "lookup",
-    "cursor",
-    "i18n",
-    "translation",
-    "unique",
-    "composite",
-    "surrogate",
-    "some",
-    "site",
-    "react",
-    "item",
-    "list",
-    "group",
-    "short",
-    "enter",
-    "escape",
-    "event",
-    "config",
-    "setting",
-    "settings",
-    "field",
-    "value",
-    "data",
-    "json",
-    "query",
-    "param",
-    "entry",
-    "dom",
-    "node",
-    "element",
-    "route",
     "cache",
-    "message",
-    "msg",
-    "translation",
-    "sequence",
-    "idempotency",
+    "col",
+    "column",
+    "composite",
+    "config",
+    "cursor",
+    "data",
     "dedup",
     "dedupe",
-    "storage",
-    "registry",
-    "ssh_host",
-    "host",
-    "kms",
+    "dict",
+    "dom",
+    "element",
     "encrypted",
+    "enter",
+    "entry",
+    "escape",
+    "event",
+    "field",
+    "foreign",
+    "group",
+    "hash",
+    "host",
+    "hot",
+    "i18n",
+    "idempotency",
+    "idx",
+    "index",
+    "item",
+    "json",
+    "kms",
+    "list",
+    "lookup",
+    "map",
+    "message",
+    "msg",
+    "natural",
+    "node",
+    "object",
+    "param",
+    "partition",
+    "primary",
+    "pub",
+    "public",
+    "publishable",
+    "query",
+    "react",
+    "registry",
+    "route",
+    "row",
+    "schema",
+    "sequence",
+    "setting",
+    "settings",
+    "short",
+    "site",
+    "some",
+    "sort",
+    "ssh_host",
+    "storage",
+    "surrogate",
+    "translation",
+    "unique",
+    "value",
 ];
 
 /// Qualifiers before a secret word that make the name a public or throwaway value
 /// (`public_token`, `csrf_token`, `next_page_token`, `max_tokens`).
 const PLAIN_QUALIFIERS: &[&str] = &[
-    "not",
-    "no",
-    "non",
-    "public",
-    "pub",
-    "publishable",
-    "site",
-    "csrf",
-    "xsrf",
-    "page",
-    "next",
-    "continuation",
-    "cursor",
-    "sync",
-    "cancellation",
-    "cancel",
-    "lexer",
-    "parser",
-    "max",
-    "min",
-    "num",
-    "total",
-    "fake",
-    "dummy",
-    "mock",
-    "placeholder",
-    "example",
-    "sample",
-    "invalid",
-    "wrong",
     "bad",
-    "expired",
-    "reset",
-    "forgot",
-    "forgotten",
+    "cancel",
+    "cancellation",
     "confirm",
     "confirmation",
-    "verify",
-    "verification",
-    "old",
+    "continuation",
+    "csrf",
     "current",
+    "cursor",
+    "dummy",
+    "example",
+    "expired",
+    "fake",
+    "forgot",
+    "forgotten",
+    "invalid",
+    "lexer",
+    "max",
+    "min",
+    "mock",
+    "next",
+    "no",
+    "non",
+    "not",
+    "num",
+    "old",
+    "page",
+    "parser",
+    "placeholder",
+    "pub",
+    "public",
+    "publishable",
+    "reset",
+    "sample",
+    "site",
+    "sync",
+    "total",
+    "verification",
+    "verify",
+    "wrong",
+    "xsrf",
 ];
 
 /// Last words that make a name metadata about a secret: `secret_name`, `password_length`,
 /// `api_key_id`, `token_url`.
 const META_WORDS: &[&str] = &[
-    "id",
-    "ids",
-    "uuid",
-    "guid",
-    "name",
-    "names",
-    "type",
-    "types",
-    "kind",
-    "url",
-    "uri",
-    "urls",
-    "endpoint",
-    "endpoints",
-    "host",
-    "hostname",
-    "path",
-    "paths",
-    "file",
-    "files",
-    "filename",
+    "action",
+    "age",
+    "alg",
+    "algorithm",
+    "alphabet",
+    "api",
+    "arn",
+    "attr",
+    "attribute",
+    "audience",
+    "bean",
+    "budget",
+    "builder",
+    "button",
+    "cache",
+    "callback",
+    "changed",
+    "characters",
+    "chars",
+    "charset",
+    "check",
+    "checker",
+    "class",
+    "client",
+    "cmd",
+    "code",
+    "column",
+    "command",
+    "component",
+    "config",
+    "context",
+    "controller",
+    "cost",
+    "count",
+    "created",
+    "ctx",
+    "date",
+    "days",
+    "desc",
+    "description",
+    "dialog",
+    "dict",
     "dir",
     "directory",
-    "field",
-    "fields",
-    "header",
-    "headers",
-    "prefix",
-    "suffix",
-    "format",
-    "version",
-    "pattern",
-    "regex",
-    "regexp",
-    "length",
-    "len",
-    "size",
-    "count",
-    "expiry",
-    "expires",
+    "disabled",
+    "display",
+    "domain",
+    "down",
+    "dto",
+    "email",
+    "enable",
+    "enabled",
+    "encoding",
+    "endpoint",
+    "endpoints",
+    "entity",
+    "env",
+    "err",
+    "error",
+    "event",
+    "events",
+    "exists",
     "expiration",
     "expire",
     "expired",
+    "expires",
     "expiresin",
-    "timeout",
-    "ttl",
-    "age",
-    "lifetime",
-    "policy",
-    "policies",
-    "rule",
-    "rules",
-    "strength",
-    "hint",
-    "label",
-    "description",
-    "desc",
-    "enabled",
-    "enable",
-    "disabled",
-    "required",
-    "min",
-    "max",
-    "param",
-    "params",
-    "parameter",
-    "method",
-    "provider",
-    "mode",
-    "scheme",
-    "strategy",
+    "expiry",
+    "factory",
+    "field",
+    "fields",
+    "file",
+    "filename",
+    "files",
     "flow",
-    "location",
-    "ref",
-    "reference",
-    "env",
-    "var",
-    "variable",
-    "store",
-    "vault",
-    "manager",
-    "arn",
-    "region",
-    "index",
-    "position",
-    "pos",
-    "offset",
-    "column",
-    "event",
-    "events",
-    "changed",
-    "reset",
-    "valid",
-    "validator",
-    "validation",
-    "check",
-    "checker",
-    "encoding",
-    "algorithm",
-    "alg",
-    "status",
-    "state",
-    "callback",
-    "redirect",
-    "scope",
-    "scopes",
-    "audience",
-    "issuer",
-    "realm",
-    "domain",
-    "user",
-    "username",
-    "login",
-    "email",
-    "owner",
-    "created",
-    "updated",
-    "date",
-    "time",
-    "timestamp",
-    "seconds",
-    "secs",
-    "ms",
-    "minutes",
-    "days",
-    "rotation",
-    "rotated",
-    "used",
-    "last",
-    "display",
-    "help",
-    "text",
-    "message",
-    "msg",
-    "error",
-    "err",
-    "title",
-    "placeholder",
-    "input",
-    "form",
-    "button",
-    "template",
-    "options",
-    "option",
-    "opts",
-    "handler",
     "fn",
+    "form",
+    "format",
+    "frame",
     "func",
     "function",
-    "request",
-    "response",
-    "req",
-    "res",
-    "query",
-    "list",
-    "map",
-    "dict",
-    "cache",
-    "builder",
-    "factory",
     "generator",
-    "context",
-    "ctx",
-    "util",
-    "utils",
+    "guid",
+    "handler",
+    "header",
+    "headers",
+    "help",
     "helper",
-    "class",
-    "module",
-    "spec",
-    "schema",
-    "model",
-    "entity",
-    "dto",
-    "bean",
-    "component",
-    "widget",
-    "view",
-    "controller",
-    "repository",
-    "repo",
-    "selector",
-    "chars",
-    "characters",
-    "alphabet",
-    "charset",
-    "pair",
-    "source",
-    "src",
-    "mapping",
-    "exists",
-    "present",
-    "set",
-    "missing",
-    "count",
-    "limit",
-    "usage",
-    "cost",
-    "logits",
+    "hint",
+    "host",
+    "hostname",
+    "id",
     "ids",
-    "budget",
-    "meshing",
-    "frame",
-    "press",
-    "pressed",
-    "down",
-    "up",
-    "code",
-    "keyring",
+    "index",
+    "input",
+    "issuer",
     "keychain",
+    "keyring",
     "keystore",
     "keytab",
-    "command",
-    "cmd",
-    "script",
-    "action",
-    "dialog",
+    "kind",
+    "label",
+    "last",
+    "len",
+    "length",
+    "lifetime",
+    "limit",
+    "list",
+    "location",
+    "login",
+    "logits",
+    "manager",
+    "map",
+    "mapping",
+    "max",
+    "meshing",
+    "message",
+    "method",
+    "min",
+    "minutes",
+    "missing",
     "modal",
+    "mode",
+    "model",
+    "module",
+    "ms",
+    "msg",
+    "name",
+    "names",
+    "offset",
+    "option",
+    "options",
+    "opts",
+    "owner",
     "page",
-    "screen",
-    "route",
-    "router",
-    "service",
-    "client",
-    "server",
-    "api",
-    "endpoint",
-    "config",
-    "settings",
-    "setting",
+    "pair",
+    "param",
+    "parameter",
+    "params",
+    "path",
+    "paths",
+    "pattern",
+    "placeholder",
+    "policies",
+    "policy",
+    "pos",
+    "position",
+    "prefix",
+    "present",
+    "press",
+    "pressed",
+    "prop",
     "properties",
     "props",
-    "prop",
-    "attr",
-    "attribute",
-    "field",
-    "column",
-    "path",
+    "provider",
+    "query",
+    "realm",
+    "redirect",
+    "ref",
+    "reference",
+    "regex",
+    "regexp",
+    "region",
+    "repo",
+    "repository",
+    "req",
+    "request",
+    "required",
+    "res",
+    "reset",
+    "response",
+    "rotated",
+    "rotation",
+    "route",
+    "router",
+    "rule",
+    "rules",
+    "schema",
+    "scheme",
+    "scope",
+    "scopes",
+    "screen",
+    "script",
+    "seconds",
+    "secs",
+    "selector",
+    "server",
+    "service",
+    "set",
+    "setting",
+    "settings",
+    "size",
+    "source",
+    "spec",
+    "src",
+    "state",
+    "status",
+    "store",
+    "strategy",
+    "strength",
+    "suffix",
+    "template",
+    "text",
+    "time",
+    "timeout",
+    "timestamp",
+    "title",
+    "ttl",
+    "type",
+    "types",
+    "up",
+    "updated",
+    "uri",
+    "url",
+    "urls",
+    "usage",
+    "used",
+    "user",
+    "username",
+    "util",
+    "utils",
+    "uuid",
+    "valid",
+    "validation",
+    "validator",
+    "var",
+    "variable",
+    "vault",
+    "version",
+    "view",
+    "widget",
 ];
 
 /// Words that say the value is a digest or signature of something (`password_hash`).
 const HASH_WORDS: &[&str] = &[
+    "argon2",
+    "bcrypt",
+    "checksum",
+    "cipher",
+    "ciphertext",
+    "commit",
+    "crc",
+    "crc32",
+    "digest",
+    "enc",
+    "encrypted",
+    "etag",
+    "fingerprint",
     "hash",
     "hashed",
     "hashes",
+    "iv",
+    "md5",
+    "nonce",
+    "pbkdf2",
+    "rev",
+    "revision",
+    "salt",
+    "scrypt",
     "sha",
     "sha1",
     "sha224",
     "sha256",
     "sha384",
     "sha512",
-    "md5",
-    "digest",
-    "checksum",
-    "crc",
-    "crc32",
-    "fingerprint",
-    "salt",
-    "signature",
     "sig",
-    "etag",
-    "commit",
-    "rev",
-    "revision",
+    "signature",
     "srcrev",
-    "nonce",
-    "iv",
-    "bcrypt",
-    "argon2",
-    "scrypt",
-    "pbkdf2",
-    "encrypted",
-    "enc",
-    "cipher",
-    "ciphertext",
 ];
 
 /// Words that join a phrase rather than name a value (`key_vault_to_store_secrets`).
-const LINKING_WORDS: &[&str] = &["to", "for", "from", "of", "with", "by", "in", "on", "into"];
+const LINKING_WORDS: &[&str] = &["by", "for", "from", "in", "into", "of", "on", "to", "with"];
 
-/// Lower-case words of an identifier, split at punctuation and camel-case humps
-/// (`APIKey` is `api`, `key`; digits stay with their letters: `sha256`).
+/// Whether a sorted word list holds `word`.
+fn has(list: &[&str], word: &str) -> bool {
+    list.binary_search(&word).is_ok()
+}
+
+/// The lower-case words of an identifier, split at punctuation and camel-case humps
+/// (`APIKey` is `api`, `key`; digits stay with their letters: `sha256`), held without
+/// allocating: names longer than `Words::BYTES` or of more than `Words::MAX` words are none.
+pub struct Words {
+    buf: [u8; Words::BYTES],
+    spans: [(u8, u8); Words::MAX],
+    len: usize,
+}
+
+impl Words {
+    const BYTES: usize = 96;
+    const MAX: usize = 12;
+
+    pub fn of(name: &str) -> Option<Self> {
+        let b = name.as_bytes();
+        if b.len() > Self::BYTES {
+            return None;
+        }
+        let mut words = Words {
+            buf: [0; Self::BYTES],
+            spans: [(0, 0); Self::MAX],
+            len: 0,
+        };
+        let mut start: Option<usize> = None;
+        let close = |words: &mut Words, from: usize, to: usize| -> Option<()> {
+            if words.len == Self::MAX {
+                return None;
+            }
+            words.spans[words.len] = (from as u8, to as u8);
+            words.len += 1;
+            Some(())
+        };
+        for (i, &c) in b.iter().enumerate() {
+            if !c.is_ascii_alphanumeric() {
+                if let Some(from) = start.take() {
+                    close(&mut words, from, i)?;
+                }
+                continue;
+            }
+            if c.is_ascii_uppercase() {
+                if let Some(from) = start {
+                    let prev = b[i - 1];
+                    let next_lower = b.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+                    // `dbPassword` splits before `P`; `APIKey` splits before `K`.
+                    if prev.is_ascii_lowercase()
+                        || prev.is_ascii_digit()
+                        || (prev.is_ascii_uppercase() && next_lower)
+                    {
+                        close(&mut words, from, i)?;
+                        start = Some(i);
+                    }
+                }
+            }
+            words.buf[i] = c.to_ascii_lowercase();
+            if start.is_none() {
+                start = Some(i);
+            }
+        }
+        if let Some(from) = start {
+            close(&mut words, from, b.len())?;
+        }
+        Some(words)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, i: usize) -> &str {
+        let (from, to) = self.spans[i];
+        // Only ASCII letters and digits were copied.
+        std::str::from_utf8(&self.buf[from as usize..to as usize]).unwrap_or_default()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len).map(move |i| self.get(i))
+    }
+}
+
+/// The words of `name` as strings (for callers that keep them).
 pub fn words(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = Vec::new();
-    let mut word = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_ascii_alphanumeric() {
-            if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
-            }
-            continue;
-        }
-        if c.is_ascii_uppercase() && !word.is_empty() {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
-            // `dbPassword` splits before `P`; `APIKey` splits before `K`.
-            if prev.is_ascii_lowercase()
-                || prev.is_ascii_digit()
-                || (prev.is_ascii_uppercase() && next_lower)
-            {
-                out.push(std::mem::take(&mut word));
-            }
-        }
-        word.push(c.to_ascii_lowercase());
-    }
-    if !word.is_empty() {
-        out.push(word);
-    }
-    out
+    Words::of(name)
+        .map(|w| w.iter().map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 fn is_strong_word(word: &str) -> bool {
-    STRONG_WORDS.contains(&word)
+    has(STRONG_WORDS, word)
         || STRONG_SUFFIXES
             .iter()
             .any(|s| word.len() > s.len() && word.ends_with(s))
@@ -574,50 +628,41 @@ fn is_strong_word(word: &str) -> bool {
 
 /// Whether `name` names a secret, and how surely.
 pub fn classify(name: &str) -> Option<SecretName> {
-    let words = words(name);
+    let all = Words::of(name)?;
     // Trailing numbers (`api_token_2`) say nothing.
-    let end = words
-        .iter()
-        .rposition(|w| !w.bytes().all(|b| b.is_ascii_digit()))?;
-    let words = &words[..=end];
-    if words.len() > 8 || words.iter().any(|w| LINKING_WORDS.contains(&w.as_str())) {
+    let count = (0..all.len()).rposition(|i| !all.get(i).bytes().all(|b| b.is_ascii_digit()))? + 1;
+    let word = |i: usize| all.get(i);
+    if count > 8 || (0..count).any(|i| has(LINKING_WORDS, word(i))) {
         return None;
     }
-    let last = words.last()?.as_str();
-    let hashed = words.iter().any(|w| HASH_WORDS.contains(&w.as_str()));
-    let authorization = words
-        .iter()
-        .any(|w| w == "authorization" || w == "authorisation");
-    if authorization {
-        return (!META_WORDS.contains(&last) || last == "header").then_some(SecretName {
+    let last = word(count - 1);
+    let hashed = (0..count).any(|i| has(HASH_WORDS, word(i)));
+    if (0..count).any(|i| matches!(word(i), "authorization" | "authorisation")) {
+        return (!has(META_WORDS, last) || last == "header").then_some(SecretName {
             strength: Strength::Strong,
             hashed,
             authorization: true,
         });
     }
     let mut strength: Option<Strength> = None;
-    for (i, word) in words.iter().enumerate() {
-        let word = word.as_str();
-        let prev = i.checked_sub(1).map(|p| words[p].as_str());
-        let found = if is_strong_word(word) {
+    for i in 0..count {
+        let w = word(i);
+        let found = if is_strong_word(w) {
             Some(Strength::Strong)
-        } else if word == "key" || word == "keys" {
-            match prev {
-                Some(q) if SECRET_KEY_QUALIFIERS.contains(&q) => Some(Strength::Strong),
-                Some(q) if PLAIN_KEY_QUALIFIERS.contains(&q) => None,
+        } else if w == "key" || w == "keys" {
+            match i.checked_sub(1).map(word) {
+                Some(q) if has(SECRET_KEY_QUALIFIERS, q) => Some(Strength::Strong),
+                Some(q) if has(PLAIN_KEY_QUALIFIERS, q) => None,
                 _ => Some(Strength::Weak),
             }
-        } else if word == "auth" || word == "oauth" {
+        } else if w == "auth" || w == "oauth" {
             Some(Strength::Weak)
         } else {
             None
         };
         let Some(found) = found else { continue };
         // A plain qualifier anywhere before the secret word: `public_token`, `max_tokens`.
-        if words[..i]
-            .iter()
-            .any(|w| PLAIN_QUALIFIERS.contains(&w.as_str()))
-        {
+        if (0..i).any(|j| has(PLAIN_QUALIFIERS, word(j))) {
             return None;
         }
         strength = strength.max(Some(found));
@@ -625,7 +670,7 @@ pub fn classify(name: &str) -> Option<SecretName> {
     let strength = strength?;
     // Metadata about a secret: `secret_name`, `api_key_id`, `password_length`. A secret word
     // that is itself last (`token`, `password`) is never metadata.
-    if META_WORDS.contains(&last) && !is_strong_word(last) && last != "key" {
+    if has(META_WORDS, last) && !is_strong_word(last) && last != "key" {
         return None;
     }
     Some(SecretName {
@@ -637,24 +682,30 @@ pub fn classify(name: &str) -> Option<SecretName> {
 
 /// A name whose last word is a hash word (`token_sha256`, `client_secret_sha`).
 pub fn ends_hashed(name: &str) -> bool {
-    words(name)
-        .last()
-        .is_some_and(|w| HASH_WORDS.contains(&w.as_str()))
+    Words::of(name).is_some_and(|w| !w.is_empty() && has(HASH_WORDS, w.get(w.len() - 1)))
 }
 
 /// Whether `name` marks its value as public, metadata or a digest (for keyword-free strings
 /// assigned to it: `public_key`, `trace_id`, `commit`, `integrity`).
 pub fn is_plain_name(name: &str) -> bool {
-    let words = words(name);
-    words.iter().any(|w| {
-        let w = w.as_str();
-        META_WORDS.contains(&w)
-            || HASH_WORDS.contains(&w)
-            || PLAIN_QUALIFIERS.contains(&w)
-            || matches!(
-                w,
-                "integrity" | "uid" | "key" | "keys" | "nonce" | "dsn" | "sri" | "checksums"
-            )
+    Words::of(name).is_none_or(|words| {
+        words.iter().any(|w| {
+            has(META_WORDS, w)
+                || has(HASH_WORDS, w)
+                || has(PLAIN_QUALIFIERS, w)
+                || matches!(
+                    w,
+                    "integrity"
+                        | "uid"
+                        | "key"
+                        | "keys"
+                        | "nonce"
+                        | "dsn"
+                        | "sri"
+                        | "checksums"
+                        | "shasum"
+                )
+        })
     })
 }
 
@@ -664,6 +715,21 @@ mod tests {
 
     fn strength(name: &str) -> Option<Strength> {
         classify(name).map(|n| n.strength)
+    }
+
+    #[test]
+    fn word_lists_are_sorted_for_binary_search() {
+        for list in [
+            STRONG_WORDS,
+            SECRET_KEY_QUALIFIERS,
+            PLAIN_KEY_QUALIFIERS,
+            PLAIN_QUALIFIERS,
+            META_WORDS,
+            HASH_WORDS,
+            LINKING_WORDS,
+        ] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+        }
     }
 
     #[test]

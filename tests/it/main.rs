@@ -11,6 +11,7 @@ mod docs;
 mod evidence;
 mod hooks;
 mod hostile;
+mod humans;
 mod init;
 mod install;
 mod ledger;

@@ -48,20 +48,22 @@ pub(super) fn name_span(line: &[u8], at: usize, end: usize) -> (usize, usize) {
 /// How a secret-looking name is classified, provider names included (`cloudflare = "…"`).
 pub(super) fn classify(name: &str, provider_words: &[String]) -> Option<SecretName> {
     names::classify(name).or_else(|| {
-        let words = names::words(name);
-        let last = words.last()?;
+        let words = names::Words::of(name)?;
+        let count = words.len();
         // `heroku_app_name` is metadata; `HEROKU`, `heroku_api` hold a secret.
-        words
-            .iter()
-            .any(|w| provider_words.iter().any(|p| p == w))
-            .then_some(())
-            .filter(|()| names::is_plain_name(last) || words.len() <= 2)
-            .filter(|()| !names::is_plain_name(name))
-            .map(|()| SecretName {
-                strength: Strength::Weak,
-                hashed: false,
-                authorization: false,
+        (count > 0
+            && count <= 2
+            && words.iter().any(|w| {
+                provider_words
+                    .binary_search_by(|p| p.as_str().cmp(w))
+                    .is_ok()
             })
+            && !names::is_plain_name(name))
+        .then_some(SecretName {
+            strength: Strength::Weak,
+            hashed: false,
+            authorization: false,
+        })
     })
 }
 
@@ -230,11 +232,28 @@ pub(super) fn parse<'t>(
     if name.is_empty() {
         return None;
     }
+    // Where the value is comes first: most names the automaton finds are given none, and
+    // classifying a name costs more than looking for an operator.
+    let contains = |word: &[u8]| {
+        name.as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    let authorization = contains(b"authoriz") || contains(b"authoris") || {
+        let n = name.as_bytes();
+        n.len() >= 6 && n[n.len() - 6..].eq_ignore_ascii_case(b"header")
+    };
+    let (start, stop, quoted, scheme, block) =
+        locate(line, name_start, name_end, raw, flag, authorization)?;
+    // An unquoted expression (`lexer.next_token()`, `self.token`) is no literal in any file.
+    if !quoted && !block && crate::risk::secrets::is_expression(&line[start..stop]) {
+        return None;
+    }
     let secret = match classify(name, provider_words) {
         Some(secret) => secret,
         None => statement_name(b, name, name_end)?,
     };
-    let done = |start: usize, stop: usize, quoted: bool, scheme: Option<&'t str>| Assignment {
+    Some(Assignment {
         name,
         secret,
         value: &line[start..stop],
@@ -242,10 +261,24 @@ pub(super) fn parse<'t>(
         end: stop,
         quoted,
         scheme,
-        block: false,
-    };
+        block,
+    })
+}
+
+/// The value given to the name at `name_start..name_end`: its span, whether it was quoted,
+/// the authorization scheme before it, and whether it is a YAML block indicator.
+fn locate<'t>(
+    line: &'t str,
+    name_start: usize,
+    name_end: usize,
+    raw: &str,
+    flag: bool,
+    authorization: bool,
+) -> Option<(usize, usize, bool, Option<&'t str>, bool)> {
+    let b = line.as_bytes();
+    let name = raw.trim_start_matches('-');
     if let Some((start, stop)) = reversed(b, name_start) {
-        return Some(done(start, stop, true, None));
+        return Some((start, stop, true, None, false));
     }
     // After the name: the closing quote or bracket of a key (`"password":`, `['secret']`,
     // `\"token\":`), `[]`, spaces.
@@ -335,7 +368,7 @@ pub(super) fn parse<'t>(
     if matches!(b.get(i), Some(b'"' | b'\'')) {
         quote_before_scheme = Some(i);
     }
-    if secret.authorization || name.to_ascii_lowercase().ends_with("header") {
+    if authorization {
         let s = quote_before_scheme.map_or(i, |q| q + 1);
         let word_len = b[s.min(b.len())..]
             .iter()
@@ -361,8 +394,13 @@ pub(super) fn parse<'t>(
                 }
                 None => stop,
             };
-            return (stop > start)
-                .then(|| done(start, stop, quote_before_scheme.is_some(), scheme));
+            return (stop > start).then_some((
+                start,
+                stop,
+                quote_before_scheme.is_some(),
+                scheme,
+                false,
+            ));
         }
     }
     let query = name_start > 0 && matches!(b[name_start - 1], b'?' | b'&');
@@ -375,11 +413,8 @@ pub(super) fn parse<'t>(
             query,
         },
     )?;
-    let mut found = done(start, stop, quoted, scheme);
-    if !quoted && matches!(found.value, "|" | "|-" | "|+" | ">" | ">-" | ">+") {
-        found.block = true;
-    }
-    Some(found)
+    let block = !quoted && matches!(&line[start..stop], "|" | "|-" | "|+" | ">" | ">-" | ">+");
+    Some((start, stop, quoted, scheme, block))
 }
 
 /// `fooapikeyfoo "…";`: a quoted literal closing a statement right after a name that holds

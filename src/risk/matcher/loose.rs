@@ -22,27 +22,35 @@ static RUN_BYTES: [bool; 256] = {
     t
 };
 
-/// Spans of the runs of at least `MIN_RUN` bytes on a line, padding included.
+/// Spans of the runs of at least `MIN_RUN` bytes on a line, padding included. A run that
+/// long starting anywhere in `i..i + MIN_RUN` covers byte `i + MIN_RUN - 1`, so where that
+/// byte is no run byte the whole window is skipped: most lines are read a window at a time.
 pub(super) fn runs(text: &str) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < b.len() {
-        if !RUN_BYTES[b[i] as usize] {
-            i += 1;
+    while i + MIN_RUN <= b.len() {
+        let probe = i + MIN_RUN - 1;
+        if !RUN_BYTES[b[probe] as usize] {
+            i = probe + 1;
             continue;
         }
-        let start = i;
-        while i < b.len() && RUN_BYTES[b[i] as usize] {
-            i += 1;
+        let mut start = probe;
+        while start > i && RUN_BYTES[b[start - 1] as usize] {
+            start -= 1;
         }
-        if i - start >= MIN_RUN {
-            let mut end = i;
-            while end < b.len() && end - i < 2 && b[end] == b'=' {
+        let mut end = probe + 1;
+        while end < b.len() && RUN_BYTES[b[end] as usize] {
+            end += 1;
+        }
+        if end - start >= MIN_RUN {
+            let run_end = end;
+            while end < b.len() && end - run_end < 2 && b[end] == b'=' {
                 end += 1;
             }
             out.push((start, end));
         }
+        i = end;
     }
     out
 }
@@ -249,6 +257,19 @@ mod tests {
         runs(&l[0].text)
             .into_iter()
             .any(|span| judge(&l, 0, span, &[]))
+    }
+
+    #[test]
+    fn runs_are_found_wherever_they_start() {
+        let run = "q8ZtR2mLw9XvB4nKp7Hs3Jd6";
+        for pad in 0..30 {
+            let text = format!("{} {run}== x", "a b".repeat(pad));
+            let start = text.find(run).unwrap();
+            assert_eq!(runs(&text), vec![(start, start + run.len() + 2)], "{text}");
+        }
+        assert_eq!(runs("short words only, none of them long"), vec![]);
+        assert_eq!(runs(&"x".repeat(19)), vec![]);
+        assert_eq!(runs(&"x".repeat(20)), vec![(0, 20)]);
     }
 
     #[test]

@@ -40,12 +40,49 @@ pub struct Rule {
     /// Index into the policy's categories.
     pub category: usize,
     pub label: String,
-    /// `None` for rules validated by code alone (provider tokens, assignments, keyword-free
-    /// strings).
-    pub regex: Option<Regex>,
+    /// Empty for rules validated by code alone (provider tokens, assignments, keyword-free
+    /// strings). Compiled on the rule's first candidate line: a commit of a few lines
+    /// compiles the few regexes it needs.
+    pattern: String,
+    regex: OnceLock<Option<Regex>>,
     pub check: Check,
     quiet: Quiet,
     pub builtin: bool,
+}
+
+impl Rule {
+    fn new(
+        id: String,
+        category: usize,
+        label: String,
+        pattern: String,
+        check: Check,
+        quiet: Quiet,
+        builtin: bool,
+    ) -> Self {
+        Self {
+            id,
+            category,
+            label,
+            pattern,
+            regex: OnceLock::new(),
+            check,
+            quiet,
+            builtin,
+        }
+    }
+
+    /// The rule's regex (every pattern was compiled once already: built-in ones by the unit
+    /// tests, policy ones when the policy was read).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| {
+                (!self.pattern.is_empty())
+                    .then(|| Regex::new(&self.pattern).ok())
+                    .flatten()
+            })
+            .as_ref()
+    }
 }
 
 /// Built-in path globs of one category (policy globs stay on the category itself).
@@ -59,12 +96,19 @@ struct Builtin {
     /// Categories are indices into `BUILTIN_CATEGORIES`, which lead every policy's list.
     /// Provider token rules come first (in `PROVIDERS` order), then `BUILTIN_RULES`.
     rules: Vec<Rule>,
-    /// Keywords and provider prefixes, matched case-sensitively in the spellings that occur.
+    /// Keywords and provider prefixes, matched case-sensitively in the spellings that occur:
+    /// as a contiguous NFA, quick to build for a small change…
     keywords: AhoCorasick,
+    /// …and as a DFA, quicker to run over a large one, built on first need.
+    keywords_dfa: OnceLock<Option<AhoCorasick>>,
+    /// Bytes this process has scanned, which decide between the two.
+    scanned: std::sync::atomic::AtomicUsize,
+    patterns: Vec<String>,
     /// Pattern id -> rules that need it.
     keyword_rules: Vec<Vec<usize>>,
-    /// Indexed like `BUILTIN_CATEGORIES`.
-    paths: Vec<CategoryPaths>,
+    /// Indexed like `BUILTIN_CATEGORIES`; compiled on first need (a human change is judged
+    /// by its added lines alone).
+    paths: OnceLock<Result<Vec<CategoryPaths>, String>>,
     /// Provider names that make an assignment's name a (weak) secret name (`cloudflare`).
     provider_words: Vec<String>,
     /// The keyword-free rule, which looks at every line.
@@ -137,16 +181,19 @@ impl Builtin {
                     provider_words.push(anchor.to_ascii_lowercase());
                 }
             }
-            rules.push(Rule {
-                id: provider.id.to_string(),
-                category: credentials,
-                label: provider.description.to_string(),
-                regex: None,
-                check: Check::Provider(index),
-                quiet: Quiet::default(),
-                builtin: true,
-            });
+            rules.push(Rule::new(
+                provider.id.to_string(),
+                credentials,
+                provider.description.to_string(),
+                String::new(),
+                Check::Provider(index),
+                Quiet::default(),
+                true,
+            ));
         }
+        // Sorted, for binary search in `assign::classify`.
+        provider_words.sort_unstable();
+        provider_words.dedup();
         let mut loose = None;
         for builtin in BUILTIN_RULES {
             let category = BUILTIN_CATEGORIES
@@ -155,17 +202,6 @@ impl Builtin {
                 .ok_or_else(|| {
                     MatcherError::Set(format!("rule `{}` has no category", builtin.id))
                 })?;
-            let regex = if builtin.pattern.is_empty() {
-                None
-            } else {
-                Some(
-                    Regex::new(builtin.pattern).map_err(|source| MatcherError::Regex {
-                        category: builtin.category.to_string(),
-                        pattern: builtin.pattern.to_string(),
-                        source,
-                    })?,
-                )
-            };
             let rule_index = rules.len();
             for keyword in builtin.keywords {
                 for spelling in spellings(keyword) {
@@ -184,51 +220,89 @@ impl Builtin {
                 Check::Loose => loose = Some(rule_index),
                 _ => {}
             }
-            rules.push(Rule {
-                id: builtin.id.to_string(),
+            rules.push(Rule::new(
+                builtin.id.to_string(),
                 category,
-                label: builtin.label.to_string(),
-                regex,
-                check: builtin.check,
-                quiet: builtin.quiet,
-                builtin: true,
-            });
+                builtin.label.to_string(),
+                builtin.pattern.to_string(),
+                builtin.check,
+                builtin.quiet,
+                true,
+            ));
         }
-        let keywords = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
+        let keywords = automaton(&patterns, AhoCorasickKind::ContiguousNFA)
             .map_err(|e| MatcherError::Set(e.to_string()))?;
-        let mut paths = Vec::with_capacity(BUILTIN_CATEGORIES.len());
-        for (name, _, _) in BUILTIN_CATEGORIES {
-            let (include, exclude): (&[&str], &[&str]) = BUILTIN_PATHS
-                .iter()
-                .find(|(category, _, _)| *category == name)
-                .map_or((&[], &[]), |(_, include, exclude)| (*include, *exclude));
-            let glob_err = |source| MatcherError::Glob {
-                category: name.to_string(),
-                source,
-            };
-            // A key store is one whatever the case of its extension (`.P12`, `.Key`).
-            let case = if name == "credentials" {
-                Case::Insensitive
-            } else {
-                Case::Sensitive
-            };
-            paths.push(CategoryPaths {
-                include: GlobList::with_case(include, case).map_err(glob_err)?,
-                exclude: GlobList::with_case(exclude, case).map_err(glob_err)?,
-            });
-        }
         Ok(Self {
             rules,
             keywords,
+            keywords_dfa: OnceLock::new(),
+            scanned: std::sync::atomic::AtomicUsize::new(0),
+            patterns,
             keyword_rules,
-            paths,
+            paths: OnceLock::new(),
             provider_words,
             loose,
         })
     }
+
+    /// The automaton for the next `len` bytes of text: the DFA once this process has scanned
+    /// enough to repay building it.
+    fn keywords_for(&self, len: usize) -> &AhoCorasick {
+        const DFA_FROM: usize = 512 * 1024;
+        let before = self
+            .scanned
+            .fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+        if before + len < DFA_FROM {
+            return &self.keywords;
+        }
+        self.keywords_dfa
+            .get_or_init(|| automaton(&self.patterns, AhoCorasickKind::DFA).ok())
+            .as_ref()
+            .unwrap_or(&self.keywords)
+    }
+
+    fn paths(&self) -> Result<&[CategoryPaths], &str> {
+        self.paths
+            .get_or_init(|| build_paths().map_err(|e| e.to_string()))
+            .as_deref()
+            .map_err(String::as_str)
+    }
+}
+
+fn automaton(
+    patterns: &[String],
+    kind: AhoCorasickKind,
+) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(kind))
+        .build(patterns)
+}
+
+/// The built-in path globs, indexed like `BUILTIN_CATEGORIES`.
+fn build_paths() -> Result<Vec<CategoryPaths>, MatcherError> {
+    let mut paths = Vec::with_capacity(BUILTIN_CATEGORIES.len());
+    for (name, _, _) in BUILTIN_CATEGORIES {
+        let (include, exclude): (&[&str], &[&str]) = BUILTIN_PATHS
+            .iter()
+            .find(|(category, _, _)| *category == name)
+            .map_or((&[], &[]), |(_, include, exclude)| (*include, *exclude));
+        let glob_err = |source| MatcherError::Glob {
+            category: name.to_string(),
+            source,
+        };
+        // A key store is one whatever the case of its extension (`.P12`, `.Key`).
+        let case = if name == "credentials" {
+            Case::Insensitive
+        } else {
+            Case::Sensitive
+        };
+        paths.push(CategoryPaths {
+            include: GlobList::with_case(include, case).map_err(glob_err)?,
+            exclude: GlobList::with_case(exclude, case).map_err(glob_err)?,
+        });
+    }
+    Ok(paths)
 }
 
 pub struct Matcher {
@@ -276,15 +350,18 @@ impl Matcher {
                     source,
                 })?;
                 patterns.push(pattern.clone());
-                policy_rules.push(Rule {
-                    id: format!("{}-content-{}", category.name, n + 1),
-                    category: category_index,
-                    label: format!("matches `{pattern}`"),
-                    regex: Some(regex),
-                    check: Check::Plain,
-                    quiet: Quiet::default(),
-                    builtin: false,
-                });
+                let rule = Rule::new(
+                    format!("{}-content-{}", category.name, n + 1),
+                    category_index,
+                    format!("matches `{pattern}`"),
+                    pattern.clone(),
+                    Check::Plain,
+                    Quiet::default(),
+                    false,
+                );
+                // Compiled already: keep it.
+                let _ = rule.regex.set(Some(regex));
+                policy_rules.push(rule);
             }
         }
         let always = if patterns.is_empty() {
@@ -319,8 +396,36 @@ impl Matcher {
         }
     }
 
-    /// The built-in path globs of a category (none for the policy's own categories).
+    /// The built-in path globs, compiled on first need; an error makes every path rule
+    /// unusable, which the caller reports (fail closed).
+    pub fn paths_ready(&self) -> Result<(), &str> {
+        self.builtin.paths().map(|_| ())
+    }
+
+    /// The built-in path globs of a category (none for the policy's own categories, and none
+    /// when `paths_ready` failed).
     pub fn paths(&self, category: usize) -> &CategoryPaths {
-        self.builtin.paths.get(category).unwrap_or(&self.no_paths)
+        self.builtin
+            .paths()
+            .ok()
+            .and_then(|paths| paths.get(category))
+            .unwrap_or(&self.no_paths)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_regex_and_glob_compiles() {
+        let builtin = Builtin::build().unwrap();
+        for rule in &builtin.rules {
+            if !rule.pattern.is_empty() {
+                assert!(rule.regex().is_some(), "{}: {}", rule.id, rule.pattern);
+            }
+        }
+        assert!(build_paths().is_ok());
+        assert!(automaton(&builtin.patterns, AhoCorasickKind::DFA).is_ok());
     }
 }

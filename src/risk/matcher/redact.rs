@@ -60,7 +60,7 @@ impl Matcher {
                     out.extend(found.iter().map(|f| (f.line, f.start, f.end)));
                 }
                 Check::PrivateKey => {
-                    let Some(regex) = &rule.regex else { continue };
+                    let Some(regex) = rule.regex() else { continue };
                     for m in regex.find_iter(text) {
                         let body = key_body_spans(lines, index, m.end());
                         if !body.is_empty() {
@@ -71,7 +71,7 @@ impl Matcher {
                 }
                 Check::Loose => {}
                 _ => {
-                    if let Some(regex) = &rule.regex {
+                    if let Some(regex) = rule.regex() {
                         out.extend(regex.find_iter(text).map(|m| (index, m.start(), m.end())));
                     }
                 }

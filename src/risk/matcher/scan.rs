@@ -42,7 +42,6 @@ impl Matcher {
     pub(super) fn candidates(&self, lines: &[AddedLine]) -> Vec<Pending> {
         let mut pending = Vec::new();
         {
-            let ac = &self.builtin.keywords;
             let mut text = String::with_capacity(lines.iter().map(|l| l.text.len() + 1).sum());
             let mut starts = Vec::with_capacity(lines.len() + 1);
             for line in lines {
@@ -51,6 +50,7 @@ impl Matcher {
                 text.push('\n');
             }
             starts.push(text.len());
+            let ac = self.builtin.keywords_for(text.len());
             let mut index = 0;
             // Overlapping matches come in order of their end, so the line index only grows.
             for m in ac.find_overlapping_iter(&text) {
@@ -87,13 +87,17 @@ impl Matcher {
 
     /// Every rule hit in the added lines of one text file, in line order. At most `limit`
     /// hits are validated per category; a category that reached it is marked in `truncated`.
+    /// With `only`, the rules of the categories it marks alone run.
     pub fn scan_lines(
         &self,
         path: &str,
         lines: &[AddedLine],
         ctx: FileContext,
         limit: usize,
+        only: Option<&[bool]>,
     ) -> Scan {
+        let wanted =
+            |category: usize| only.is_none_or(|o| o.get(category).copied().unwrap_or(false));
         let mut hits = Vec::new();
         let pending = self.candidates(lines);
         let mut counts = vec![0usize; self.categories];
@@ -103,7 +107,7 @@ impl Matcher {
         let loose_rule = self
             .builtin
             .loose
-            .filter(|&r| !self.rule(r).quiet.applies(ctx, false));
+            .filter(|&r| wanted(self.rule(r).category) && !self.rule(r).quiet.applies(ctx, false));
         let mut next = 0;
         for (index, line) in lines.iter().enumerate() {
             let from = next;
@@ -135,7 +139,10 @@ impl Matcher {
             for group in candidates.chunk_by(|a, b| a.rule == b.rule) {
                 let rule_index = group[0].rule;
                 let rule = self.rule(rule_index);
-                if rule.quiet.applies(ctx, comment) || categories_hit.contains(&rule.category) {
+                if !wanted(rule.category)
+                    || rule.quiet.applies(ctx, comment)
+                    || categories_hit.contains(&rule.category)
+                {
                     continue;
                 }
                 let Some(room) = limit
@@ -311,7 +318,7 @@ impl Matcher {
         ctx: FileContext,
     ) -> Option<(bool, (usize, usize))> {
         let text = lines[index].text.as_str();
-        let regex = rule.regex.as_ref()?;
+        let regex = rule.regex()?;
         Some(match rule.check {
             Check::RecursiveRemove => {
                 let caps = regex.captures(text)?;
@@ -450,7 +457,7 @@ impl<'t> SecretSearch<'_, 't> {
         index: usize,
         path: Option<&str>,
     ) {
-        let Some(regex) = &rule.regex else {
+        let Some(regex) = rule.regex() else {
             return;
         };
         let text = lines[index].text.as_str();
