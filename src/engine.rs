@@ -31,6 +31,13 @@ pub enum EngineError {
     Approval(#[from] ApprovalError),
     #[error("git error: {}", .0.message())]
     Git(#[from] git2::Error),
+    #[error("unknown risk category `{category}` (known: {known})")]
+    UnknownCategory { category: String, known: String },
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl EngineError {
@@ -41,6 +48,10 @@ impl EngineError {
             EngineError::Policy(e) => e.hint(),
             EngineError::Diff(e) => e.hint(),
             EngineError::Approval(e) => e.hint(),
+            EngineError::UnknownCategory { .. } => {
+                Some("name a category of the policy at HEAD, as `agentguard scan --category credentials`")
+            }
+            EngineError::Read { .. } => Some("pass paths of files or directories that exist"),
             EngineError::Acceptance(_) | EngineError::Git(_) => None,
         }
     }
@@ -125,6 +136,9 @@ pub struct CommitReport {
     pub approvals: Vec<approval::verify::Checked>,
     /// A human change whose added lines were checked for credentials (its only check).
     pub credentials_checked: bool,
+    /// A report of `agentguard scan`: neither agent nor human work is judged, only what it
+    /// holds of the scanned categories.
+    pub scanned: bool,
 }
 
 impl CommitReport {
@@ -382,6 +396,7 @@ fn start_report(
         acceptance: Vec::new(),
         approvals: Vec::new(),
         credentials_checked: false,
+        scanned: false,
     })
 }
 
@@ -530,6 +545,204 @@ fn redact_findings(compiled: &CompiledPolicy, findings: &mut [Finding]) {
             finding.detail = Some(risk::redact_secrets(compiled, detail));
         }
     }
+}
+
+/// What `agentguard scan` reads.
+#[derive(Debug, Clone)]
+pub enum ScanTarget {
+    /// The files of HEAD's tree: the repository as committed.
+    Head,
+    /// Each commit's added lines (a merge's: over the clean merge of its parents).
+    Commits(Vec<Oid>),
+    /// Files in the work tree; directories are walked, skipping `.git` and what git ignores.
+    Paths(Vec<std::path::PathBuf>),
+}
+
+/// `agentguard scan`: the findings of some risk categories (`credentials` by default) in
+/// history or in files, judged by HEAD's policy (its allowlist included), redacted as
+/// everywhere. One report per commit; one report for files.
+pub fn scan(
+    repo: &Repo,
+    target: &ScanTarget,
+    categories: &[String],
+) -> Result<Vec<CommitReport>, EngineError> {
+    let head = repo.head_commit()?;
+    let compiled = CompiledPolicy::new(Policy::for_base(repo, head.as_ref())?);
+    let known = compiled.policy.risk.category_names();
+    if let Some(unknown) = categories.iter().find(|c| !known.contains(*c)) {
+        return Err(EngineError::UnknownCategory {
+            category: unknown.clone(),
+            known: known.into_iter().collect::<Vec<_>>().join(", "),
+        });
+    }
+    let only: Vec<bool> = compiled
+        .policy
+        .risk
+        .categories
+        .iter()
+        .map(|c| categories.contains(&c.name))
+        .collect();
+    let blank = |commit: Option<Oid>, tree: Oid| CommitReport {
+        commit,
+        tree,
+        base: None,
+        agent: false,
+        agent_reasons: Vec::new(),
+        task: Task::default(),
+        fingerprint: None,
+        abbrev: commit.map(|c| repo.short(c)),
+        policy_source: compiled.policy.source.to_string(),
+        notes_ref: compiled.policy.evidence.notes_ref.clone(),
+        files_changed: 0,
+        findings: Vec::new(),
+        acceptance: Vec::new(),
+        approvals: Vec::new(),
+        credentials_checked: false,
+        scanned: true,
+    };
+    match target {
+        ScanTarget::Commits(commits) => {
+            let mut reports = Vec::with_capacity(commits.len());
+            for &oid in commits {
+                let commit = repo.git().find_commit(oid)?;
+                let base = repo.first_parent(&commit)?;
+                let change = Change::of_commit(repo, &commit, base.as_ref())?;
+                let mut report = blank(Some(oid), commit.tree_id());
+                report.base = base.map(|b| b.id());
+                report.files_changed = change.entries.len();
+                let files = scan_files_of(&change, repo);
+                let (findings, failed) = files;
+                if let Some(e) = failed {
+                    return Err(e.into());
+                }
+                report.findings = verdict_findings(
+                    &compiled,
+                    risk::scan_only(&compiled, Some(&change), findings, &only),
+                );
+                reports.push(report);
+            }
+            Ok(reports)
+        }
+        ScanTarget::Head => {
+            let Some(head) = head else {
+                return Ok(Vec::new());
+            };
+            let mut entries = Vec::new();
+            let mut files = Vec::new();
+            for (path, oid) in repo.tree_files(head.tree_id())? {
+                let display = crate::diff::display_path(&path);
+                entries.push((display.clone(), ()));
+                files.push(crate::diff::FileAdditions::whole(
+                    display,
+                    repo.blob(oid)?.content(),
+                ));
+            }
+            let mut report = blank(Some(head.id()), head.tree_id());
+            report.files_changed = files.len();
+            let change = added(entries.iter().map(|(p, ())| p.as_str()));
+            report.findings = verdict_findings(
+                &compiled,
+                risk::scan_only(&compiled, Some(&change), files, &only),
+            );
+            Ok(vec![report])
+        }
+        ScanTarget::Paths(paths) => {
+            let root = repo.work_dir().map(std::path::Path::to_path_buf);
+            let mut found = Vec::new();
+            for path in paths {
+                walk_files(repo, root.as_deref(), path, &mut found)?;
+            }
+            // `scan config .` names config's files twice.
+            found.sort();
+            found.dedup_by(|a, b| a.0 == b.0);
+            let mut files = Vec::with_capacity(found.len());
+            for (shown, on_disk) in &found {
+                let content = std::fs::read(on_disk).map_err(|source| EngineError::Read {
+                    path: on_disk.clone(),
+                    source,
+                })?;
+                files.push(crate::diff::FileAdditions::whole(shown.clone(), &content));
+            }
+            let mut report = blank(None, Oid::zero());
+            report.files_changed = files.len();
+            let change = added(found.iter().map(|(shown, _)| shown.as_str()));
+            report.findings = verdict_findings(
+                &compiled,
+                risk::scan_only(&compiled, Some(&change), files, &only),
+            );
+            Ok(vec![report])
+        }
+    }
+}
+
+/// The added lines of every file of a change, read up front (a scanned commit is judged
+/// whole), and the first read error.
+fn scan_files_of(
+    change: &Change,
+    repo: &Repo,
+) -> (Vec<crate::diff::FileAdditions>, Option<DiffError>) {
+    let mut failed = None;
+    let files = change
+        .additions(repo)
+        .map_while(|file| file.map_err(|e| failed = Some(e)).ok())
+        .collect();
+    (files, failed)
+}
+
+/// A change that adds `paths`, for the path rules of scanned files.
+fn added<'p>(paths: impl Iterator<Item = &'p str>) -> Change {
+    let entries: Vec<(crate::diff::Status, Option<&str>, Option<&str>)> = paths
+        .map(|p| (crate::diff::Status::Added, None, Some(p)))
+        .collect();
+    risk::detached_change(&entries)
+}
+
+/// Files under `path` (a file, or a directory walked without `.git` and what git ignores),
+/// as (path shown, path on disk); shown relative to the work tree when inside it.
+fn walk_files(
+    repo: &Repo,
+    root: Option<&std::path::Path>,
+    path: &std::path::Path,
+    out: &mut Vec<(String, std::path::PathBuf)>,
+) -> Result<(), EngineError> {
+    let meta = std::fs::symlink_metadata(path).map_err(|source| EngineError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let relative = root
+        .and_then(|r| std::fs::canonicalize(r).ok())
+        .and_then(|r| {
+            absolute
+                .strip_prefix(&r)
+                .ok()
+                .map(std::path::Path::to_path_buf)
+        });
+    if let Some(rel) = &relative {
+        if rel.components().any(|c| c.as_os_str() == ".git")
+            || (!rel.as_os_str().is_empty() && repo.is_ignored(rel))
+        {
+            return Ok(());
+        }
+    }
+    if meta.is_dir() {
+        let mut children: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+            .map_err(|source| EngineError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        children.sort();
+        for child in children {
+            walk_files(repo, root, &child, out)?;
+        }
+    } else if meta.is_file() {
+        let shown =
+            relative.map_or_else(|| path.display().to_string(), |r| r.display().to_string());
+        out.push((shown, path.to_path_buf()));
+    }
+    Ok(())
 }
 
 /// Judges several changes; without acceptance runs (which must not overlap) a large batch is

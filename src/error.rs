@@ -51,6 +51,8 @@ pub enum Error {
     UnknownHook(String),
     #[error("there is no change to approve")]
     NothingToApprove,
+    #[error("`agentguard scan` takes either commits or paths, not both")]
+    MixedScanTargets,
     #[error(transparent)]
     Onboarding(#[from] OnboardingError),
     #[error("`agentguard {0}` is not built yet")]
@@ -92,6 +94,7 @@ impl Error {
             ),
             Error::UnknownHook(_) => Some("reinstall the hooks with `agentguard install`"),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
+            Error::MixedScanTargets => Some("scan the commits and the files in two runs"),
             Error::Output { .. }
             | Error::NothingToApprove
             | Error::NotBuilt(_)
@@ -136,6 +139,7 @@ impl Error {
             | Error::Output { .. }
             | Error::Stdout(_)
             | Error::NothingToApprove
+            | Error::MixedScanTargets
             | Error::Directory { .. } => ErrorKind::User,
         }
     }
@@ -210,6 +214,7 @@ fn engine_kind(error: &EngineError) -> ErrorKind {
         },
         EngineError::Approval(e) => approval_kind(e),
         EngineError::Git(_) => ErrorKind::Internal,
+        EngineError::UnknownCategory { .. } | EngineError::Read { .. } => ErrorKind::User,
     }
 }
 
@@ -243,7 +248,9 @@ fn repo_kind(error: &RepoError) -> ErrorKind {
     match error {
         // A policy or task file that is a link is the configuration's problem.
         RepoError::NotARegularFile { .. } => ErrorKind::Config,
-        RepoError::WriteTree { .. } | RepoError::Git(_) => ErrorKind::Internal,
+        RepoError::WriteTree { .. } | RepoError::DiffIndex { .. } | RepoError::Git(_) => {
+            ErrorKind::Internal
+        }
         _ => ErrorKind::User,
     }
 }

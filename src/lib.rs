@@ -97,6 +97,7 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Task(args) => commands::task::run(&repo, args, out),
         cli::Command::Check(args) => commands::check::run(&repo, args, out),
         cli::Command::Verify(args) => commands::verify::run(&repo, args, out),
+        cli::Command::Scan(args) => commands::scan::run(&repo, args, out),
         cli::Command::Approve(args) => commands::approve::run(&repo, args, out),
         cli::Command::Show(args) => commands::show::run(&repo, args, out),
         cli::Command::Install(args) => commands::install::run(&repo, args, out),

@@ -576,6 +576,51 @@ impl Repo {
         walk.map(|oid| oid.map_err(walk_error)).collect()
     }
 
+    /// Every commit reachable from a branch, a tag, a remote-tracking branch or HEAD, oldest
+    /// first: the whole history, as `git log --all` sees it (notes are not history).
+    pub fn all_commits(&self) -> Result<Vec<Oid>, RepoError> {
+        let walk_error = |e: git2::Error| RepoError::Walk {
+            range: "--all".to_string(),
+            reason: e.message().to_string(),
+        };
+        let mut walk = self.git.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+            .map_err(walk_error)?;
+        for glob in ["refs/heads", "refs/tags", "refs/remotes"] {
+            walk.push_glob(glob).map_err(walk_error)?;
+        }
+        if let Some(head) = self.head_commit()? {
+            walk.push(head.id()).map_err(walk_error)?;
+        }
+        walk.map(|oid| oid.map_err(walk_error)).collect()
+    }
+
+    /// The blobs of a tree (regular files and executables, not symlinks or submodules) with
+    /// their repository-relative paths, in tree order.
+    pub fn tree_files(&self, tree: Oid) -> Result<Vec<(Vec<u8>, Oid)>, RepoError> {
+        let tree = self.git.find_tree(tree)?;
+        let mut files = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if matches!(entry.filemode(), 0o100644 | 0o100755) {
+                let mut path = dir.as_bytes().to_vec();
+                path.extend_from_slice(entry.name_bytes());
+                files.push((path, entry.id()));
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        Ok(files)
+    }
+
+    /// Whether git ignores `path` (relative to the work tree), as `.gitignore` says.
+    pub fn is_ignored(&self, path: &Path) -> bool {
+        self.git.is_path_ignored(path).unwrap_or(false)
+    }
+
+    /// The work tree's root, if the repository has one.
+    pub fn work_dir(&self) -> Option<&Path> {
+        self.git.workdir()
+    }
+
     /// Commits reachable from `tip` but from none of `hide` nor any ref matching `hide_glob`,
     /// oldest first.
     pub fn commits_not_in(

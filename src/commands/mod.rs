@@ -7,6 +7,7 @@ pub mod init;
 pub mod install;
 pub mod log;
 pub mod report;
+pub mod scan;
 pub mod show;
 pub mod task;
 pub mod uninstall;

@@ -25,6 +25,11 @@ pub fn render(reports: &[CommitReport], styles: &Styles, verbosity: Verbosity) -
 fn subject(report: &CommitReport) -> String {
     match report.commit {
         Some(c) => format!("commit {}", short(&c.to_string())),
+        None if report.scanned => format!(
+            "{} file{} of the work tree",
+            report.files_changed,
+            super::plural(report.files_changed)
+        ),
         None => format!("staged change (tree {})", short(&report.tree.to_string())),
     }
 }

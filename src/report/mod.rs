@@ -37,6 +37,13 @@ pub enum RenderError {
 /// What a human change's report says about it: untouched, or checked for credentials alone
 /// (`[risk.credentials] humans`).
 pub fn human_state(report: &CommitReport) -> &'static str {
+    if report.scanned {
+        return if report.findings.is_empty() {
+            "scanned: nothing found"
+        } else {
+            "scanned"
+        };
+    }
     match (report.credentials_checked, report.findings.is_empty()) {
         (false, _) => "human commit: not agent work, passes untouched",
         (true, true) => "human commit: not agent work; no credentials in its added lines",
@@ -111,7 +118,8 @@ pub fn message(report: &CommitReport, finding: &Finding) -> String {
             "{} — approved by {} at {}",
             finding.message, sign_off.approver, sign_off.time
         ),
-        (None, Action::Approve) => format!(
+        // A scan reports what history holds; there is no change to approve.
+        (None, Action::Approve) if !report.scanned => format!(
             "{}; sign off with `agentguard approve {} --category {}`",
             finding.message,
             approve_target(report),

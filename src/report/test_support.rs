@@ -83,6 +83,7 @@ pub fn report(
         acceptance,
         approvals: Vec::new(),
         credentials_checked: false,
+        scanned: false,
     }
 }
 

@@ -19,6 +19,7 @@ mod local_isolation;
 mod properties;
 mod readme;
 mod risk;
+mod scan;
 mod secrets_corpus;
 mod snapshots;
 mod support;
