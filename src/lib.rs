@@ -5,6 +5,7 @@
 
 pub mod acceptance;
 pub mod approval;
+pub mod ci;
 pub mod cli;
 mod commands;
 pub mod diff;
