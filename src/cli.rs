@@ -51,8 +51,10 @@ pub enum Command {
     Approve(ApproveArgs),
     /// Show the evidence and approvals attached to a commit.
     Show(ShowArgs),
-    /// Install the git hooks.
+    /// Install the git hooks and the notes fetch refspec.
     Install(InstallArgs),
+    /// Fetch, merge and push the evidence and approval notes.
+    Sync(SyncArgs),
     /// Remove the git hooks and restore the ones that were there before.
     Uninstall,
     /// What the installed hook shims call.
@@ -120,6 +122,15 @@ pub struct VerifyArgs {
     /// Skip re-running acceptance commands (never use this for the required check).
     #[arg(long)]
     pub no_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The remote [default: the checked-out branch's remote, else origin, else the only one].
+    pub remote: Option<String>,
+    /// Fetch and merge only, push nothing (what CI needs to read the notes).
+    #[arg(long)]
+    pub no_push: bool,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ use crate::ledger::LedgerError;
 use crate::onboarding::OnboardingError;
 use crate::policy::PolicyError;
 use crate::repo::RepoError;
+use crate::sync::SyncError;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +65,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Sync(#[from] SyncError),
 }
 
 impl From<RepoError> for Error {
@@ -92,6 +95,7 @@ impl Error {
             ),
             Error::UnknownHook(_) => Some("reinstall the hooks with `agentguard install`"),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
+            Error::Sync(e) => e.hint(),
             Error::Output { .. }
             | Error::NothingToApprove
             | Error::NotBuilt(_)
@@ -129,6 +133,14 @@ impl Error {
                 _ => ErrorKind::User,
             },
             Error::UnknownHook(_) => ErrorKind::Config,
+            Error::Sync(e) => match e {
+                SyncError::Repo(e) => repo_kind(e),
+                SyncError::Policy(e) => policy_kind(e),
+                SyncError::Spawn(_) => ErrorKind::Internal,
+                SyncError::Git { .. } | SyncError::Rejected { .. } | SyncError::NoRemote => {
+                    ErrorKind::User
+                }
+            },
             Error::NotBuilt(_) | Error::Render(_) => ErrorKind::Internal,
             Error::MessageFile { .. }
             | Error::UnknownCategory { .. }

@@ -25,6 +25,7 @@ pub mod report;
 pub mod risk;
 pub mod scope;
 pub mod symlink;
+pub mod sync;
 pub mod task;
 pub mod trailers;
 pub mod verdict;
@@ -101,6 +102,7 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Approve(args) => commands::approve::run(&repo, args, out),
         cli::Command::Show(args) => commands::show::run(&repo, args, out),
         cli::Command::Install(args) => commands::install::run(&repo, args, out),
+        cli::Command::Sync(args) => commands::sync::run(&repo, args, out),
         cli::Command::Uninstall => commands::uninstall::run(&repo, out),
         cli::Command::Hook(args) => commands::hook::run(&repo, args, out),
         cli::Command::Log(args) => commands::log::run(&repo, args, out),

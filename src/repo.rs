@@ -413,7 +413,6 @@ impl Repo {
     }
 
     /// Writes (replacing) the note on `target` under `notes_ref`.
-    /// Writes (replacing) the note on `target` under `notes_ref`.
     pub fn write_note(&self, notes_ref: &str, target: Oid, text: &str) -> Result<(), RepoError> {
         self.update_note(notes_ref, target, |_| text.to_string())
     }
@@ -427,14 +426,7 @@ impl Repo {
         target: Oid,
         update: impl FnOnce(Option<Vec<u8>>) -> String,
     ) -> Result<(), RepoError> {
-        let dir = self.common_dir().join("agentguard");
-        let lock_path = dir.join("notes.lock");
-        let lock = std::fs::create_dir_all(&dir)
-            .and_then(|()| crate::lock::Lock::exclusive(&lock_path))
-            .map_err(|e| RepoError::Lock {
-                path: lock_path,
-                reason: e.to_string(),
-            })?;
+        let lock = self.lock_notes()?;
         let text = update(self.note(notes_ref, target)?);
         let signature = self.notes_signature()?;
         self.git
@@ -443,9 +435,21 @@ impl Repo {
         Ok(())
     }
 
+    /// The lock every agentguard writer of notes refs holds while it reads and moves one.
+    pub fn lock_notes(&self) -> Result<crate::lock::Lock, RepoError> {
+        let dir = self.common_dir().join("agentguard");
+        let lock_path = dir.join("notes.lock");
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| crate::lock::Lock::exclusive(&lock_path))
+            .map_err(|e| RepoError::Lock {
+                path: lock_path,
+                reason: e.to_string(),
+            })
+    }
+
     /// Who writes notes: the configured identity, else a neutral one (a note's author is not
     /// what makes it trustworthy; approvals carry their own signatures).
-    fn notes_signature(&self) -> Result<git2::Signature<'static>, RepoError> {
+    pub fn notes_signature(&self) -> Result<git2::Signature<'static>, RepoError> {
         match self.git.signature() {
             Ok(signature) => Ok(signature.to_owned()),
             Err(_) => Ok(git2::Signature::now("agentguard", "agentguard@localhost")?),

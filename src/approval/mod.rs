@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 /// The `ssh-keygen -Y` namespace: a signature made for anything else never verifies here.
 pub const NAMESPACE: &str = "agentguard-approval";
-const HEADER: &str = "agentguard-approval v1";
+/// The first line of every approval block.
+pub(crate) const HEADER: &str = "agentguard-approval v1";
 const SIG_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
 const SIG_END: &str = "-----END SSH SIGNATURE-----";
 

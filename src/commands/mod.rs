@@ -8,6 +8,7 @@ pub mod install;
 pub mod log;
 pub mod report;
 pub mod show;
+pub mod sync;
 pub mod task;
 pub mod uninstall;
 pub mod verify;

@@ -21,5 +21,6 @@ mod risk;
 mod secrets_corpus;
 mod snapshots;
 mod support;
+mod sync;
 mod trailers;
 mod verify;
