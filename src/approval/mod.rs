@@ -1,6 +1,7 @@
 //! Human sign-off: the approval text of SPEC §5, signed with an SSH key, stored as notes (or
 //! pending by fingerprint for a staged change), and verified against the base's allowed signers.
 
+pub mod commit;
 pub mod ssh;
 pub mod store;
 pub mod verify;
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 pub const NAMESPACE: &str = "agentguard-approval";
 /// The first line of every approval block.
 pub(crate) const HEADER: &str = "agentguard-approval v1";
-const SIG_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
+pub(crate) const SIG_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
 const SIG_END: &str = "-----END SSH SIGNATURE-----";
 
 #[derive(Debug, thiserror::Error)]

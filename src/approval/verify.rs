@@ -20,6 +20,12 @@ pub struct Signers {
     pub source: String,
 }
 
+impl Signers {
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
 /// The allowed signers of the base: `[approvals] allowed_signers` read from the base tree, else
 /// git config `gpg.ssh.allowedSignersFile`. `Err` says why there are none.
 pub fn load_signers(

@@ -4,7 +4,7 @@
 use crate::acceptance::progress::ProgressSink;
 use crate::approval;
 use crate::diff::Change;
-use crate::engine::{self, CheckRequest, CommitReport, EngineError, Target};
+use crate::engine::{self, CheckRequest, CommitReport, EngineError, Gate, Target};
 use crate::evidence::{self, Evidence, EvidenceError};
 use crate::finding::Kind;
 use crate::policy::Policy;
@@ -122,6 +122,7 @@ pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     let request = CheckRequest {
         message: Some(String::new()),
         run_acceptance: false,
+        gate: Gate::Commit,
         ..CheckRequest::new(Target::Staged)
     };
     let mut report = engine::check(repo, &mut engine::Cache::default(), &request)?;
@@ -148,6 +149,7 @@ pub fn commit_msg(
         message: Some(String::from_utf8_lossy(&bytes).into_owned()),
         progress,
         local: true,
+        gate: Gate::Commit,
         ..CheckRequest::new(Target::Staged)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
@@ -252,6 +254,7 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
         let pending = evidence::peek_pending(repo, commit.tree_id())?;
         let request = CheckRequest {
             run_acceptance: false,
+            gate: Gate::Commit,
             ..CheckRequest::new(Target::Rev(new.clone()))
         };
         let report = engine::check(repo, &mut cache, &request)?;

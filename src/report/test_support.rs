@@ -69,6 +69,7 @@ pub fn report(
         } else {
             Vec::new()
         },
+        signed_by: None,
         task: Task {
             id: task.map(str::to_string),
             agent_name: agent_name.map(str::to_string),

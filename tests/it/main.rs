@@ -19,6 +19,7 @@ mod properties;
 mod readme;
 mod risk;
 mod secrets_corpus;
+mod signed;
 mod snapshots;
 mod support;
 mod sync;
