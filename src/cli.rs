@@ -195,6 +195,10 @@ pub enum LogFormat {
 pub enum VerdictFilter {
     Pass,
     Block,
+    /// Hooks skipped with AGENTGUARD_SKIP.
+    Bypass,
+    /// Runs that could not evaluate.
+    Error,
 }
 
 #[derive(Debug, Args)]

@@ -126,6 +126,7 @@ impl Error {
                 HookRunError::Approval(e) => approval_kind(e),
                 HookRunError::Repo(e) => repo_kind(e),
                 HookRunError::MessageFile { .. } | HookRunError::PushInput(_) => ErrorKind::User,
+                HookRunError::Notes { .. } => ErrorKind::User,
             },
             Error::Onboarding(e) => match e {
                 OnboardingError::Policy(e) => policy_kind(e),

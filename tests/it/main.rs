@@ -16,6 +16,7 @@ mod install;
 mod ledger;
 mod local_isolation;
 mod properties;
+mod pushes;
 mod readme;
 mod risk;
 mod secrets_corpus;
