@@ -104,18 +104,38 @@ pub enum VerifyFormat {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The commits to judge [default: @{upstream}..HEAD].
+    /// The commits to judge [default: <base>..HEAD, the base being the pull request's target
+    /// branch as the CI's variables name it, else the remote's default branch].
     #[arg(value_name = "RANGE")]
     pub range: Option<String>,
     /// Judge `<BASE>..HEAD`, reading policy and task files from the merge base.
     #[arg(long, value_name = "REV", conflicts_with = "range")]
     pub base: Option<String>,
-    /// Output format.
+    /// The branch the range is on, where the checkout cannot tell (a detached CI checkout).
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Pass when the range has no commits (otherwise exit 2: a gate that judged nothing).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
     pub format: VerifyFormat,
-    /// Write the report to this file instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Also write a report in FORMAT to PATH (repeatable); a bare PATH writes the --format
+    /// report there instead of stdout.
+    #[arg(long, value_name = "[FORMAT=]PATH")]
+    pub output: Vec<String>,
+    /// Also write the SARIF report to PATH (as --output sarif=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+    /// Also write the JUnit XML report to PATH (as --output junit=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Also write the Markdown summary to PATH (as --output markdown=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Also write the JSON report to PATH (as --output json=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
     /// Treat every commit in the range as agent work.
     #[arg(long)]
     pub all_agent: bool,

@@ -67,6 +67,12 @@ pub enum Error {
     },
     #[error(transparent)]
     Sync(#[from] SyncError),
+    #[error("no base to verify against: {reason}")]
+    NoBase { reason: String },
+    #[error("nothing to verify: {range} has no commits")]
+    NothingToVerify { range: String },
+    #[error("--output `{value}`: {reason}")]
+    BadOutput { value: String, reason: String },
 }
 
 impl From<RepoError> for Error {
@@ -96,6 +102,15 @@ impl Error {
             Error::UnknownHook(_) => Some("reinstall the hooks with `agentguard install`"),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
             Error::Sync(e) => e.hint(),
+            Error::NoBase { .. } => Some(
+                "pass a range (agentguard verify origin/main..HEAD) or --base origin/main; `git remote set-head origin --auto` records the remote's default branch",
+            ),
+            Error::NothingToVerify { .. } => Some(
+                "check the range and that the checkout has the pull request's commits; pass --allow-empty where a range with no commits is expected",
+            ),
+            Error::BadOutput { .. } => Some(
+                "write --output FORMAT=PATH (json, junit, sarif, github, markdown or human), once per path",
+            ),
             Error::Output { .. }
             | Error::NothingToApprove
             | Error::NotBuilt(_)
@@ -142,6 +157,9 @@ impl Error {
                     ErrorKind::User
                 }
             },
+            Error::NoBase { .. } | Error::NothingToVerify { .. } | Error::BadOutput { .. } => {
+                ErrorKind::User
+            }
             Error::NotBuilt(_) | Error::Render(_) => ErrorKind::Internal,
             Error::MessageFile { .. }
             | Error::UnknownCategory { .. }

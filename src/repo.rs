@@ -25,8 +25,6 @@ pub enum RepoError {
     ConflictedIndex,
     #[error("cannot lock {}: {reason}", .path.display())]
     Lock { path: PathBuf, reason: String },
-    #[error("{what} has no upstream branch to verify against")]
-    NoUpstream { what: String },
     #[error("cannot list the commits of `{range}`: {reason}")]
     Walk { range: String, reason: String },
     #[error("git error: {}", .0.message())]
@@ -61,9 +59,6 @@ impl RepoError {
         RepoError::Lock { .. } => {
             Some("check that the git directory is writable; another agentguard may hold the lock")
         }
-        RepoError::NoUpstream { .. } => Some(
-            "pass a range (agentguard verify origin/main..HEAD) or --base origin/main, or set one with `git branch --set-upstream-to`",
-        ),
         RepoError::Walk { .. } => Some(
             "in a shallow clone, fetch the whole range (git fetch --unshallow, or actions/checkout with fetch-depth: 0)",
         ),
@@ -499,29 +494,6 @@ impl Repo {
             text,
             exclude: commit.parent_id(0).ok(),
             tip: commit.id(),
-        })
-    }
-
-    /// `@{upstream}..HEAD` of the checked-out branch.
-    pub fn upstream_range(&self) -> Result<Range, RepoError> {
-        let head = self.git.head().map_err(|_| RepoError::UnbornHead)?;
-        let Some(name) = head.name().filter(|_| head.is_branch()) else {
-            return Err(RepoError::NoUpstream {
-                what: "a detached HEAD".to_string(),
-            });
-        };
-        let branch = head.shorthand().unwrap_or(name).to_string();
-        let upstream = self
-            .git
-            .branch_upstream_name(name)
-            .map_err(|_| RepoError::NoUpstream {
-                what: format!("branch {branch}"),
-            })?;
-        let upstream = String::from_utf8_lossy(&upstream).into_owned();
-        Ok(Range {
-            text: format!("{upstream}..HEAD"),
-            exclude: Some(self.resolve_commit(&upstream)?.id()),
-            tip: head.peel_to_commit()?.id(),
         })
     }
 
