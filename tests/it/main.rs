@@ -24,5 +24,6 @@ mod signed;
 mod snapshots;
 mod support;
 mod sync;
+mod team;
 mod trailers;
 mod verify;
