@@ -16,7 +16,7 @@ use crate::repo::RepoError;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error("cannot read message file {}: {source}", .path.display())]
@@ -74,7 +74,7 @@ impl From<RepoError> for Error {
 
 impl Error {
     /// What the user can do next: the hint made with the error, whichever way it came.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             Error::Engine(e) => e.hint(),
             Error::Evidence(e) => e.hint(),
@@ -101,7 +101,7 @@ impl Error {
     }
 
     /// Whose move it is: the person's input, the configuration, or agentguard's own.
-    pub fn kind(&self) -> ErrorKind {
+    pub(crate) fn kind(&self) -> ErrorKind {
         match self {
             Error::Engine(e) => engine_kind(e),
             Error::Evidence(e) => evidence_kind(e),
@@ -143,7 +143,7 @@ impl Error {
 
 /// Who can fix an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// The command, its arguments, or the repository's state.
     User,
     /// The policy, a task file, the hooks or git's configuration.
@@ -154,7 +154,7 @@ pub enum ErrorKind {
 
 /// An error as the person reads it: its kind, one message, and what to do next.
 #[derive(Debug)]
-pub struct CommandError {
+pub(crate) struct CommandError {
     pub kind: ErrorKind,
     pub message: String,
     pub hints: Vec<String>,
@@ -180,7 +180,7 @@ impl From<Error> for CommandError {
 
 impl CommandError {
     /// The paragraph printed on stderr.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let label = match self.kind {
             ErrorKind::User => "error",
             ErrorKind::Config => "config error",

@@ -30,7 +30,7 @@ const DEVICES: [&str; 7] = [
 
 /// What the runs of one check actually got, as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
+pub(crate) enum Applied {
     /// Writes limited to the checkout, the private temporary directory and `writable`.
     Restricted,
     /// `filesystem = "allow"`.
@@ -40,7 +40,7 @@ pub enum Applied {
 }
 
 impl Applied {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Applied::Restricted => "restricted",
             Applied::Allowed => "allowed",
@@ -51,13 +51,13 @@ impl Applied {
 
 /// A prepared ruleset, shared by every command of a check.
 #[derive(Debug, Clone)]
-pub struct WriteRules {
+pub(crate) struct WriteRules {
     fd: Arc<OwnedFd>,
 }
 
 impl WriteRules {
     /// Only `writable` (and `/dev`'s device files) may be written below.
-    pub fn new(writable: &[PathBuf]) -> Result<Self, String> {
+    pub(crate) fn new(writable: &[PathBuf]) -> Result<Self, String> {
         let write = AccessFs::from_write(NEWEST);
         let created = Ruleset::default()
             .set_compatibility(CompatLevel::BestEffort)
@@ -77,14 +77,14 @@ impl WriteRules {
         Ok(Self { fd: Arc::new(fd) })
     }
 
-    pub fn raw_fd(&self) -> RawFd {
+    pub(crate) fn raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
 }
 
 /// In the child, after fork and before exec: no new privileges, then the rules. Both are
 /// plain system calls (async-signal-safe).
-pub fn restrict_self(fd: RawFd) -> io::Result<()> {
+pub(crate) fn restrict_self(fd: RawFd) -> io::Result<()> {
     rustix::thread::set_no_new_privs(true)?;
     // SAFETY: a system call with integer arguments; `fd` is open in this process. (Neither
     // rustix nor the landlock crate enforces a ruleset given by its descriptor.)
@@ -95,7 +95,7 @@ pub fn restrict_self(fd: RawFd) -> io::Result<()> {
 }
 
 /// Restricts `command` where there is no namespace sandbox to do it in.
-pub fn restrict(command: &mut Command, rules: &WriteRules) {
+pub(crate) fn restrict(command: &mut Command, rules: &WriteRules) {
     let fd = rules.raw_fd();
     // SAFETY: `restrict_self` makes only async-signal-safe calls.
     unsafe {
@@ -104,7 +104,7 @@ pub fn restrict(command: &mut Command, rules: &WriteRules) {
 }
 
 /// Whether the kernel enforces Landlock; `Err` names the cause. Probed once.
-pub fn available() -> Result<(), String> {
+pub(crate) fn available() -> Result<(), String> {
     static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
     PROBE.get_or_init(probe).clone()
 }
@@ -138,13 +138,13 @@ fn probe() -> Result<(), String> {
 
 /// How the runs go, given the policy's mode and whether the kernel can restrict.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     Run(Applied),
     /// Restriction is required but impossible: fail closed with this cause.
     Refuse(String),
 }
 
-pub fn decide(
+pub(crate) fn decide(
     mode: crate::policy::acceptance::FilesystemMode,
     available: Result<(), String>,
 ) -> Decision {

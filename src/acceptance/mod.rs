@@ -10,11 +10,11 @@
 
 mod capture;
 mod context;
-pub mod filesystem;
+pub(crate) mod filesystem;
 mod findings;
 mod process;
 mod program;
-pub mod progress;
+pub(crate) mod progress;
 mod record;
 mod sandbox;
 mod signals;
@@ -29,9 +29,7 @@ use context::Context;
 use sandbox::{Applied, Decision};
 use std::path::PathBuf;
 
-pub use record::{AcceptanceRun, Phase, RunStatus};
-pub use sandbox::available as network_isolation_available;
-pub use worktree::REUSE_DIR;
+pub(crate) use record::{AcceptanceRun, Phase, RunStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptanceError {
@@ -71,18 +69,18 @@ impl AcceptanceError {
 }
 
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub runs: Vec<AcceptanceRun>,
     pub findings: Vec<Finding>,
 }
 
-pub struct RunOptions<'a> {
+pub(crate) struct RunOptions<'a> {
     /// Told as each command starts, prints and ends.
     pub progress: Option<&'a dyn progress::Progress>,
 }
 
 /// Runs the setup and acceptance commands against `tree`.
-pub fn run(
+pub(crate) fn run(
     repo: &Repo,
     tree: git2::Oid,
     commands: &[AcceptanceCommand],

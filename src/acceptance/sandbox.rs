@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 /// The isolation a run actually got, as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
+pub(super) enum Applied {
     Denied,
     Allowed,
     /// Deny was wanted (`auto`) but the platform could not isolate.
@@ -26,7 +26,7 @@ pub enum Applied {
 }
 
 impl Applied {
-    pub fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Applied::Denied => "denied",
             Applied::Allowed => "allowed",
@@ -38,7 +38,7 @@ impl Applied {
 /// What a sandboxed command may not write, prepared before fork: the child may only make
 /// async-signal-safe calls.
 #[derive(Debug, Clone, Default)]
-pub struct Mounts {
+pub(super) struct Mounts {
     /// Bound over itself first, so it stays writable inside a read-only repository.
     writable: Option<CString>,
     /// Each made read-only, with the flags its mount already has (a user namespace may not
@@ -55,7 +55,7 @@ type Locked = ();
 impl Mounts {
     /// Protects `paths` (the user's work tree and git directories), leaving `checkout`
     /// writable where it lies inside one of them.
-    pub fn protecting(paths: &[&Path], checkout: &Path) -> Self {
+    pub(super) fn protecting(paths: &[&Path], checkout: &Path) -> Self {
         // A path that cannot be canonicalized is still protected as given.
         let mut roots: Vec<PathBuf> = paths
             .iter()
@@ -135,7 +135,7 @@ impl Maps {
 
 /// Makes `command` run in the sandbox; without `network` it keeps the host's network.
 #[cfg(target_os = "linux")]
-pub fn sandbox(
+pub(super) fn sandbox(
     command: &mut Command,
     network: bool,
     mounts: &Mounts,
@@ -350,7 +350,7 @@ fn write_file(path: &CStr, data: &[u8]) -> io::Result<()> {
 
 /// Whether this platform can sandbox commands (and so isolate the network); `Err` names the
 /// cause. Probed once.
-pub fn available() -> Result<(), String> {
+pub(crate) fn available() -> Result<(), String> {
     static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
     PROBE.get_or_init(probe).clone()
 }
@@ -400,13 +400,13 @@ fn explain(e: &io::Error) -> String {
 
 /// How one phase runs, given the policy's mode and whether isolation is possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(super) enum Decision {
     Run(Applied),
     /// Deny is required but impossible: fail closed with this cause.
     Refuse(String),
 }
 
-pub fn decide(
+pub(super) fn decide(
     mode: crate::policy::acceptance::NetworkMode,
     available: Result<(), String>,
 ) -> Decision {
