@@ -53,8 +53,6 @@ pub(crate) enum Error {
     NothingToApprove,
     #[error(transparent)]
     Onboarding(#[from] OnboardingError),
-    #[error("`agentguard {0}` is not built yet")]
-    NotBuilt(&'static str),
     #[error(transparent)]
     Render(#[from] crate::report::RenderError),
     #[error(transparent)]
@@ -94,7 +92,6 @@ impl Error {
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
             Error::Output { .. }
             | Error::NothingToApprove
-            | Error::NotBuilt(_)
             | Error::Render(_) => None,
             Error::Stdout(_) => Some("check the file or device standard output goes to"),
         }
@@ -129,7 +126,7 @@ impl Error {
                 _ => ErrorKind::User,
             },
             Error::UnknownHook(_) => ErrorKind::Config,
-            Error::NotBuilt(_) | Error::Render(_) => ErrorKind::Internal,
+            Error::Render(_) => ErrorKind::Internal,
             Error::MessageFile { .. }
             | Error::UnknownCategory { .. }
             | Error::CorruptNote { .. }

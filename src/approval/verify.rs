@@ -16,8 +16,6 @@ use std::path::PathBuf;
 pub(crate) struct Signers {
     path: PathBuf,
     _temp: Option<tempfile::TempPath>,
-    /// Where it came from, for the reader.
-    pub source: String,
 }
 
 /// The allowed signers of the base: `[approvals] allowed_signers` read from the base tree, else
@@ -46,12 +44,10 @@ pub(crate) fn load_signers(
         return Ok(Ok(Signers {
             path: temp.to_path_buf(),
             _temp: Some(temp),
-            source: format!("{path} in the base commit"),
         }));
     }
     match repo.config_path("gpg.ssh.allowedSignersFile") {
         Some(path) if path.is_file() => Ok(Ok(Signers {
-            source: format!("gpg.ssh.allowedSignersFile ({})", path.display()),
             path,
             _temp: None,
         })),

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 pub(crate) const MODE_SYMLINK: u32 = 0o120000;
 pub(crate) const MODE_GITLINK: u32 = 0o160000;
-pub(crate) const MODE_TREE: u32 = 0o040000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {

@@ -12,7 +12,10 @@ mod guard_config;
 mod matcher;
 mod path_rules;
 pub(crate) mod paths;
-pub(crate) mod providers;
+// The provider token table is not wired into the scanner yet; until it is, it builds with its
+// tests only.
+#[cfg(test)]
+mod providers;
 pub(crate) mod rules;
 pub(crate) mod secrets;
 pub(crate) mod tampering;

@@ -18,8 +18,6 @@ pub(crate) enum Class {
     Hex,
     /// `0-9a-f`
     HexLower,
-    /// `A-Z`
-    Upper,
     /// `A-Za-z`
     Alpha,
     /// `A-Za-z0-9`
@@ -60,7 +58,6 @@ impl Class {
             Class::Digit => b.is_ascii_digit(),
             Class::Hex => b.is_ascii_hexdigit(),
             Class::HexLower => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
-            Class::Upper => b.is_ascii_uppercase(),
             Class::Alpha => b.is_ascii_alphabetic(),
             Class::Alnum => b.is_ascii_alphanumeric(),
             Class::UpperDigit => b.is_ascii_uppercase() || b.is_ascii_digit(),

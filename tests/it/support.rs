@@ -1,8 +1,6 @@
 //! A hermetic scratch repository: the user's git config never leaks in, dates are fixed so
 //! hashes are stable, and every git call must succeed unless the test says otherwise.
 
-#![allow(dead_code)]
-
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::process::Output;
