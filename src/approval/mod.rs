@@ -1,4 +1,4 @@
-//! Human sign-off: the approval text of SPEC §5, signed with an SSH key, stored as notes (or
+//! Human sign-off: the approval text (`agentguard-approval v1`, bound to a change's fingerprint), signed with an SSH key, stored as notes (or
 //! pending by fingerprint for a staged change), and verified against the base's allowed signers.
 
 pub(crate) mod ssh;

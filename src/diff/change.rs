@@ -153,7 +153,7 @@ fn quote_path(path: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(out)
 }
 
-/// sha256 over the sorted entry lines, as the contract defines the fingerprint.
+/// sha256 over the sorted entry lines, as the docs define the fingerprint (reference/findings).
 pub fn fingerprint(entries: &[Entry]) -> String {
     let mut lines: Vec<Vec<u8>> = entries.iter().map(Entry::fingerprint_line).collect();
     lines.sort();

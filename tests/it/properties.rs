@@ -1,4 +1,4 @@
-//! Property tests for the invariants the contract promises: trailer layers only narrow scope,
+//! Property tests for the invariants agentguard promises: trailer layers only narrow scope,
 //! the fingerprint follows every changed blob, and redaction never shows a secret.
 
 use agentguard::internals::diff::{self, Change, Entry, Side, Status};
