@@ -1,5 +1,6 @@
-//! Human sign-off: the approval text (`agentguard-approval v1`, bound to a change's fingerprint), signed with an SSH key, stored as notes (or
-//! pending by fingerprint for a staged change), and verified against the base's allowed signers.
+//! Human sign-off: the approval text (`agentguard-approval v1`, bound to a change's
+//! fingerprint), signed with an SSH key, stored as notes (or pending by fingerprint for a staged
+//! change), and verified against the base's allowed signers.
 
 pub(crate) mod ssh;
 pub(crate) mod store;
