@@ -4,7 +4,7 @@
 
 /// What the CI system's variables say.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ci {
+pub(crate) struct Ci {
     /// The CI system, as its users call it.
     pub name: &'static str,
     /// The branch the build is for (a pull request's source branch).
@@ -202,7 +202,7 @@ const SYSTEMS: &[System] = &[
 
 /// The CI system running us, if one of the table's does; `CI=true` alone is a CI whose
 /// variables say nothing.
-pub fn detect(lookup: &dyn Fn(&str) -> Option<String>) -> Option<Ci> {
+pub(crate) fn detect(lookup: &dyn Fn(&str) -> Option<String>) -> Option<Ci> {
     let env = Env(lookup);
     if let Some(system) = SYSTEMS.iter().find(|s| (s.detect)(&env)) {
         let reading = (system.read)(&env);
@@ -225,13 +225,8 @@ pub fn detect(lookup: &dyn Fn(&str) -> Option<String>) -> Option<Ci> {
 }
 
 /// [`detect`] on this process's environment.
-pub fn from_env() -> Option<Ci> {
+pub(crate) fn from_env() -> Option<Ci> {
     detect(&|name| std::env::var(name).ok())
-}
-
-/// The systems the table knows, in the order they are tried.
-pub fn known_systems() -> impl Iterator<Item = &'static str> {
-    SYSTEMS.iter().map(|s| s.name)
 }
 
 #[cfg(test)]
@@ -446,7 +441,7 @@ mod tests {
 
     #[test]
     fn every_system_is_listed_once() {
-        let names: Vec<&str> = known_systems().collect();
+        let names: Vec<&str> = SYSTEMS.iter().map(|s| s.name).collect();
         let mut unique = names.clone();
         unique.sort_unstable();
         unique.dedup();

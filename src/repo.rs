@@ -431,7 +431,7 @@ impl Repo {
     }
 
     /// The lock every agentguard writer of notes refs holds while it reads and moves one.
-    pub fn lock_notes(&self) -> Result<crate::lock::Lock, RepoError> {
+    pub(crate) fn lock_notes(&self) -> Result<crate::lock::Lock, RepoError> {
         let dir = self.common_dir().join("agentguard");
         let lock_path = dir.join("notes.lock");
         std::fs::create_dir_all(&dir)

@@ -34,7 +34,7 @@ impl Signer {
 
 /// The signer that makes `commit` (or, for `None`, the change being committed) human work,
 /// if any. Only `[approvals] allowed_signers` of the base counts.
-pub fn human_signer(
+pub(crate) fn human_signer(
     repo: &Repo,
     policy: &Policy,
     base_tree: Option<Oid>,

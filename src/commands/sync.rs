@@ -9,7 +9,7 @@ use crate::sync::{self, Merged, NotesRefs};
 use crate::Verdict;
 use std::fmt::Write;
 
-pub fn run(repo: &Repo, args: &SyncArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &SyncArgs, out: &Output) -> Result<Verdict, Error> {
     let remote = match &args.remote {
         Some(remote) => remote.clone(),
         None => sync::default_remote(repo)?,
@@ -30,7 +30,7 @@ pub(crate) fn render(report: &sync::Report) -> String {
             Merged::UpToDate => format!("has everything {remote} has"),
             Merged::Created => format!("fetched from {remote}"),
             Merged::FastForward => format!("fast-forwarded to {remote}'s"),
-            Merged::Merged { changed, resolved } => format!(
+            Merged::Joined { changed, resolved } => format!(
                 "merged with {remote}'s: {changed} note{} from {remote}, {resolved} changed on both sides",
                 crate::report::plural(changed),
             ),

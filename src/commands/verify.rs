@@ -75,7 +75,7 @@ impl Outputs {
     }
 }
 
-pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdict, Error> {
     let outputs = Outputs::of(args)?;
     let ci = crate::ci::from_env();
     let range = match (&args.range, &args.base) {

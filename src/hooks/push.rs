@@ -9,7 +9,7 @@ use git2::Oid;
 
 /// One line git writes on pre-push's stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushedRef {
+pub(crate) struct PushedRef {
     pub local_ref: String,
     pub local: Oid,
     pub remote_ref: String,
@@ -18,7 +18,7 @@ pub struct PushedRef {
 
 /// Parses `<local ref> <local sha> <remote ref> <remote sha>` lines; anything else is an error
 /// (the hook fails closed rather than push unjudged commits).
-pub fn parse(stdin: &str) -> Result<Vec<PushedRef>, HookRunError> {
+pub(crate) fn parse(stdin: &str) -> Result<Vec<PushedRef>, HookRunError> {
     stdin
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -47,7 +47,7 @@ pub fn parse(stdin: &str) -> Result<Vec<PushedRef>, HookRunError> {
 /// the evidence recorded at commit time speaks for it, and the CI gate runs it fresh. When
 /// agent commits go, their evidence and approval notes go too, merged with the remote's; if
 /// they cannot, the push is stopped.
-pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookRunError> {
+pub(crate) fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookRunError> {
     let mut run = HookRun::default();
     let mut seen = std::collections::HashSet::new();
     let mut requests = Vec::new();

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// What a notes ref holds, which decides how two versions of one note are reconciled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoteKind {
+pub(crate) enum NoteKind {
     /// One evidence document per commit: the better of the two is kept.
     Evidence,
     /// Signed approval blocks, appended: both sides' blocks are kept, each once.
@@ -20,7 +20,7 @@ pub enum NoteKind {
 
 /// What merging the fetched ref into the local one did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Merged {
+pub(crate) enum Merged {
     /// Nothing was fetched for this ref.
     NothingFetched,
     /// The local ref already had everything fetched.
@@ -31,12 +31,12 @@ pub enum Merged {
     FastForward,
     /// Both sides had notes of their own: a merge commit keeps both. `changed` notes came
     /// from the other side, `resolved` were changed on both sides.
-    Merged { changed: usize, resolved: usize },
+    Joined { changed: usize, resolved: usize },
 }
 
 /// Merges the notes commit `theirs` into `local_ref`, under the notes lock, moving the ref
 /// only if nobody moved it meanwhile.
-pub fn merge_into(
+pub(crate) fn merge_into(
     repo: &Repo,
     local_ref: &str,
     theirs: Option<Oid>,
@@ -114,11 +114,11 @@ pub fn merge_into(
         ours,
         "agentguard sync: merged notes",
     )?;
-    Ok(Merged::Merged { changed, resolved })
+    Ok(Merged::Joined { changed, resolved })
 }
 
 /// Annotated object → note blob, for a notes commit (flat or fanned out into `ab/cdef…`).
-pub fn notes_of(repo: &Repo, commit: Oid) -> Result<BTreeMap<Oid, Oid>, RepoError> {
+pub(crate) fn notes_of(repo: &Repo, commit: Oid) -> Result<BTreeMap<Oid, Oid>, RepoError> {
     let git = repo.git();
     let tree = git.find_commit(commit)?.tree()?;
     let mut notes = BTreeMap::new();
@@ -200,7 +200,7 @@ fn evidence_rank(bytes: &[u8], tree: Option<&str>, blob: Oid) -> (bool, bool, bo
 
 /// The blocks of both approval notes, ours first, each distinct block once. A block runs from
 /// its header line to the next; text before the first header is kept as a block of its own.
-pub fn union_of_blocks(ours: &[u8], theirs: &[u8]) -> String {
+pub(crate) fn union_of_blocks(ours: &[u8], theirs: &[u8]) -> String {
     let mut seen = BTreeSet::new();
     let mut out = String::new();
     for text in [ours, theirs] {

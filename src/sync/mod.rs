@@ -5,12 +5,12 @@
 //! helpers and SSH configuration. The merge is agentguard's, because it knows what a note holds
 //! (see [`merge`]).
 
-pub mod merge;
+pub(crate) mod merge;
 
 use crate::policy::{Policy, PolicyError};
 use crate::repo::{Repo, RepoError};
 use git2::Oid;
-pub use merge::{Merged, NoteKind};
+pub(crate) use merge::{Merged, NoteKind};
 use std::process::{Command, Stdio};
 
 /// How often a push rejected because someone pushed notes in between is fetched, merged and
@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 const ATTEMPTS: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SyncError {
+pub(crate) enum SyncError {
     #[error("`git {command}` failed: {reason}")]
     Git { command: String, reason: String },
     #[error("cannot run git: {0}")]
@@ -40,7 +40,7 @@ impl From<git2::Error> for SyncError {
 }
 
 impl SyncError {
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             SyncError::Git { .. } => Some(
                 "check that `git fetch` and `git push` to that remote work from this clone (URL, credentials, permission to push refs/notes/*)",
@@ -56,14 +56,14 @@ impl SyncError {
 
 /// The two notes refs of a policy: evidence and, beside it, approvals.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotesRefs {
+pub(crate) struct NotesRefs {
     pub evidence: String,
     pub approvals: String,
 }
 
 impl NotesRefs {
     /// From `[evidence] notes_ref`, expanded as `git notes --ref` expands a short name.
-    pub fn new(notes_ref: &str) -> Self {
+    pub(crate) fn new(notes_ref: &str) -> Self {
         let evidence = full_notes_ref(notes_ref);
         let approvals = crate::approval::store::notes_ref(&evidence);
         Self {
@@ -73,7 +73,7 @@ impl NotesRefs {
     }
 
     /// The refs HEAD's policy names (the base of the next commit).
-    pub fn of_head(repo: &Repo) -> Result<Self, SyncError> {
+    pub(crate) fn of_head(repo: &Repo) -> Result<Self, SyncError> {
         let head = repo.head_commit()?;
         let policy = Policy::for_base(repo, head.as_ref())?;
         Ok(Self::new(&policy.evidence.notes_ref))
@@ -89,7 +89,7 @@ impl NotesRefs {
     /// The fetch refspec for `remote`: both refs (approvals' name extends evidence's) into
     /// remote-tracking refs. Forced, because a tracking ref follows the remote; the local refs
     /// are never its destination.
-    pub fn fetch_refspec(&self, remote: &str) -> String {
+    pub(crate) fn fetch_refspec(&self, remote: &str) -> String {
         format!(
             "+{}*:{}*",
             self.evidence,
@@ -99,7 +99,7 @@ impl NotesRefs {
 }
 
 /// The full ref name, as `git notes --ref` expands a short one.
-pub fn full_notes_ref(name: &str) -> String {
+pub(crate) fn full_notes_ref(name: &str) -> String {
     if name.starts_with("refs/notes/") {
         name.to_string()
     } else if let Some(rest) = name.strip_prefix("notes/") {
@@ -111,7 +111,7 @@ pub fn full_notes_ref(name: &str) -> String {
 
 /// Where the remote's version of `local_ref` is kept: `refs/notes/agentguard` of `origin` is
 /// `refs/notes/remotes/origin/agentguard`.
-pub fn tracking_ref(remote: &str, local_ref: &str) -> String {
+pub(crate) fn tracking_ref(remote: &str, local_ref: &str) -> String {
     let rest = local_ref.strip_prefix("refs/notes/").unwrap_or(local_ref);
     format!("refs/notes/remotes/{}/{rest}", ref_component(remote))
 }
@@ -137,7 +137,7 @@ fn ref_component(remote: &str) -> String {
 
 /// What one ref went through.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefSync {
+pub(crate) struct RefSync {
     pub local_ref: String,
     pub merged: Merged,
     /// Whether the local ref was pushed (it had notes the remote lacked).
@@ -145,21 +145,20 @@ pub struct RefSync {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
+pub(crate) struct Report {
     pub remote: String,
     pub refs: Vec<RefSync>,
-}
-
-impl Report {
-    pub fn pushed_any(&self) -> bool {
-        self.refs.iter().any(|r| r.pushed)
-    }
 }
 
 /// Fetches the remote's notes, merges them into the local refs and, with `push`, pushes the
 /// local refs where they have notes the remote lacks. A push rejected because someone pushed
 /// notes meanwhile is fetched, merged and tried again.
-pub fn sync(repo: &Repo, remote: &str, refs: &NotesRefs, push: bool) -> Result<Report, SyncError> {
+pub(crate) fn sync(
+    repo: &Repo,
+    remote: &str,
+    refs: &NotesRefs,
+    push: bool,
+) -> Result<Report, SyncError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -212,7 +211,7 @@ pub fn sync(repo: &Repo, remote: &str, refs: &NotesRefs, push: bool) -> Result<R
 
 /// The remote to sync with when none is named: the checked-out branch's, else `origin`, else
 /// the only one.
-pub fn default_remote(repo: &Repo) -> Result<String, SyncError> {
+pub(crate) fn default_remote(repo: &Repo) -> Result<String, SyncError> {
     let git = repo.git();
     if let Some(branch) = repo.current_branch() {
         if let Some(remote) = repo.config_string(&format!("branch.{branch}.remote")) {
