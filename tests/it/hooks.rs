@@ -506,6 +506,32 @@ fn a_conflict_resolution_is_judged_as_the_merges_change() {
 }
 
 #[test]
+fn a_blocked_merge_is_attributed_to_the_task_its_message_names() {
+    let repo = diverged(("README.md", "agent\n"), ("README.md", "human\n"));
+    let output = repo.git_output(&[
+        "merge",
+        "-q",
+        "-m",
+        "Merge main\n\nAgent-Task: T-9\nAgent-Name: codex",
+        "main",
+    ]);
+    assert!(!output.status.success(), "a conflict");
+    repo.write("README.md", "resolved\n");
+    repo.write("secrets/extra.txt", "x\n");
+    repo.git(&["add", "-A"]);
+    let output = commit(&repo, &["-q", "--no-edit"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    // pre-commit judged before the message was final; git had prepared it (MERGE_MSG).
+    let blocked = ledger(&repo)
+        .into_iter()
+        .find(|e| e["command"] == "hook pre-commit")
+        .unwrap();
+    assert_eq!(blocked["verdict"], "block");
+    assert_eq!(blocked["task"], "T-9");
+    assert_eq!(blocked["agent"], "codex");
+}
+
+#[test]
 fn a_bypass_names_what_it_skipped_and_log_finds_it() {
     let repo = hooked_repo();
     repo.write("secrets/token.txt", "x\n");
