@@ -209,7 +209,7 @@ fn default_base(repo: &Repo, ci: Option<&Ci>) -> Result<String, Error> {
     }
     let Some(remote) = remote else {
         return Err(Error::NoBase {
-            reason: "no CI variable names a pull request's base, and this clone has no remote"
+            reason: "no CI variable names a pull request's base, and this clone has no remote to take a default branch from (none, or several and none named origin)"
                 .into(),
         });
     };
