@@ -179,6 +179,32 @@ impl Collector<'_> {
     }
 }
 
+/// A finding of `category` that no path carries (the test inventory's), as the policy
+/// defines the category: its action, its allowlist fingerprint. `None` when the policy has no
+/// such category or its allowlist accepts the finding.
+pub fn category_finding(
+    compiled: &CompiledPolicy,
+    category: &str,
+    message: String,
+    rule: &str,
+    matched: &str,
+) -> Option<Finding> {
+    let defined = compiled
+        .policy
+        .risk
+        .categories
+        .iter()
+        .find(|c| c.name == category)?;
+    let print = fingerprint(category, "", matched);
+    if compiled.policy.allowlist.findings.contains(&print) {
+        return None;
+    }
+    let mut finding = Finding::new(Kind::Risk, category, defined.action, message)
+        .rule(format!("{rule}; allowlist fingerprint {print}"));
+    finding.fingerprint = Some(print);
+    Some(finding)
+}
+
 /// `text` with every credential the policy's rules recognise (provider tokens, private keys,
 /// URL passwords, secret assignments, bearer and basic auth, JWTs) replaced by its redacted
 /// form, as in findings: `` `ghp_…` (40 chars, redacted) ``. For any text shown to people:

@@ -1,8 +1,10 @@
 //! Which repository files an acceptance command runs: editing them changes what "the tests
 //! pass" means, so the change that edits them cannot also be the change they judge.
 
-use super::{paths, Collector, RiskInput, TEST_TAMPERING};
+use super::{paths, Collector, CompiledPolicy, RiskInput, TEST_TAMPERING};
+use crate::acceptance::baseline::Shortfall;
 use crate::diff::{display_path, Status};
+use crate::finding::Finding;
 
 /// Extensions of files a command line typically executes or reads as configuration.
 const SCRIPT_EXTENSIONS: [&str; 16] = [
@@ -165,6 +167,9 @@ pub fn runs(named: &[String], path: &str) -> bool {
 }
 
 fn matches_file(pattern: &str, path: &str) -> bool {
+    if pattern.ends_with('/') {
+        return path.starts_with(pattern);
+    }
     let (tail, anywhere, below_root) = if let Some(rest) = pattern.strip_prefix("**/") {
         (rest, true, false)
     } else if let Some(rest) = pattern.strip_prefix("*/") {
@@ -187,12 +192,11 @@ fn matches_file(pattern: &str, path: &str) -> bool {
     same(&parts[parts.len() - depth..].join("/"))
 }
 
-pub(super) fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
-    let Some(index) = out.index(TEST_TAMPERING) else {
-        return;
-    };
-    // Setup commands run first, in the same checkout: what they run shapes the tests too.
-    let commands = input
+/// The commands whose files count, each with what it is called in findings: the acceptance
+/// commands, then the setup commands (they run first, in the same checkout: what they run
+/// shapes the tests too).
+pub fn commands<'a>(input: &RiskInput<'a>) -> Vec<(&'a str, &'static str)> {
+    input
         .acceptance
         .iter()
         .map(|c| (c.command.as_str(), "acceptance command"))
@@ -204,8 +208,16 @@ pub(super) fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
                 .setup
                 .iter()
                 .map(|c| (c.as_str(), "acceptance setup command")),
-        );
-    let scripts: Vec<(String, (&str, &str))> = commands
+        )
+        .collect()
+}
+
+pub(super) fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
+    let Some(index) = out.index(TEST_TAMPERING) else {
+        return;
+    };
+    let scripts: Vec<(String, (&str, &str))> = commands(input)
+        .into_iter()
         .flat_map(|c| files_run_by(c.0).into_iter().map(move |f| (f, c)))
         .collect();
     let named: Vec<String> = scripts.iter().map(|(f, _)| f.clone()).collect();
@@ -266,6 +278,33 @@ pub(super) fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
             );
         }
     }
+}
+
+/// The finding for an acceptance command that ran fewer tests than the base did.
+pub fn fewer_tests(compiled: &CompiledPolicy, shortfall: &Shortfall) -> Option<Finding> {
+    let base = &shortfall.base;
+    let what = match shortfall.ran {
+        Some(ran) => format!("ran {ran} test{}", if ran == 1 { "" } else { "s" }),
+        None => "reported no test count".to_string(),
+    };
+    let message = format!(
+        "`{}` {what}, the base ran {} ({}): tests were removed, disabled or are no longer \
+         collected",
+        shortfall.command, base.ran, base.from
+    );
+    let matched = format!(
+        "fewer-tests\0{}\0{}\0{}",
+        shortfall.command,
+        shortfall.ran.map_or("unknown".to_string(), |r| r.to_string()),
+        base.ran
+    );
+    super::category_finding(
+        compiled,
+        TEST_TAMPERING,
+        message,
+        "test inventory: fewer tests than the base",
+        &matched,
+    )
 }
 
 #[cfg(test)]
