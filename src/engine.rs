@@ -477,7 +477,37 @@ fn static_checks(
         hooks_path: hooks_path.as_deref(),
     };
     findings.extend(scan_streamed(repo, &input)?);
+    findings.extend(reached_files(repo, report.base, &input)?);
     Ok(findings)
+}
+
+/// What the acceptance and setup commands reach through Makefiles, scripts and package
+/// scripts, in the base tree and in the judged one, and what could shadow what they run.
+fn reached_files(
+    repo: &Repo,
+    base: Option<Oid>,
+    input: &RiskInput<'_>,
+) -> Result<Vec<Finding>, EngineError> {
+    let commands: Vec<&str> = risk::tampering::commands(input)
+        .into_iter()
+        .map(|(command, _)| command)
+        .collect();
+    if commands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let path_dirs = acceptance::checkout_path_dirs(&input.compiled.policy.acceptance);
+    let base_tree = match base {
+        Some(base) => Some(repo.git().find_commit(base)?.tree_id()),
+        None => None,
+    };
+    let mut reached = Vec::new();
+    for tree in base_tree.into_iter().chain([input.change.tree]) {
+        let read = |path: &str| repo.read_file_at(tree, path).ok().flatten();
+        reached.extend(risk::reach::reached(&commands, &read, &path_dirs));
+    }
+    reached.sort();
+    reached.dedup();
+    Ok(risk::scan_reached(input, &reached))
 }
 
 /// `verify`'s judgement of the commit's evidence note.

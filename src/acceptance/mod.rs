@@ -33,6 +33,7 @@ use context::Context;
 use sandbox::{Applied, Decision};
 use std::path::PathBuf;
 
+pub use context::checkout_path_dirs;
 pub use record::{AcceptanceRun, Baseline, Phase, RunStatus};
 pub use sandbox::available as network_isolation_available;
 pub use worktree::REUSE_DIR;

@@ -13,6 +13,7 @@ mod matcher;
 mod path_rules;
 pub mod paths;
 pub mod providers;
+pub mod reach;
 pub mod rules;
 pub mod secrets;
 pub mod tampering;
@@ -177,6 +178,19 @@ impl Collector<'_> {
         self.findings.push(finding);
         true
     }
+}
+
+/// `test-tampering` findings for what the acceptance commands reach through other files and
+/// for files that would stand in for what they run (see `reach`); `reached` comes from
+/// `reach::reached` over `tampering::commands(input)`, for the base tree and the judged one.
+pub fn scan_reached(input: &RiskInput<'_>, reached: &[reach::Reached]) -> Vec<Finding> {
+    let mut out = Collector {
+        categories: &input.compiled.policy.risk.categories,
+        allowlist: &input.compiled.policy.allowlist,
+        findings: Vec::new(),
+    };
+    tampering::reached_files(&mut out, input, reached);
+    out.findings
 }
 
 /// A finding of `category` that no path carries (the test inventory's), as the policy

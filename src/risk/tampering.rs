@@ -2,6 +2,7 @@
 //! pass" means, so the change that edits them cannot also be the change they judge.
 
 use super::{paths, Collector, CompiledPolicy, RiskInput, TEST_TAMPERING};
+use super::reach::{Reached, Why};
 use crate::acceptance::baseline::Shortfall;
 use crate::diff::{display_path, Status};
 use crate::finding::Finding;
@@ -276,6 +277,90 @@ pub(super) fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
                 "file run by an acceptance command",
                 "acceptance-script",
             );
+        }
+    }
+}
+
+/// Findings for the files the commands reach through other files, and for files that would
+/// shadow what they run (`reached`, from `reach::reached` over `commands(input)`). Paths the
+/// commands name themselves are left to `test_tampering`.
+pub(super) fn reached_files(out: &mut Collector<'_>, input: &RiskInput<'_>, reached: &[Reached]) {
+    let Some(index) = out.index(TEST_TAMPERING) else {
+        return;
+    };
+    let commands = commands(input);
+    let named: Vec<String> = commands.iter().flat_map(|c| files_run_by(c.0)).collect();
+    for entry in &input.change.entries {
+        let old = entry.old.as_ref().map(|s| display_path(&s.path));
+        let new = entry.new.as_ref().map(|s| display_path(&s.path));
+        // A path the change brings into being: added, or the new end of a rename.
+        let appears = new.as_ref().filter(|n| old.as_ref() != Some(*n));
+        let mut flagged: Vec<String> = Vec::new();
+        for r in reached {
+            let Some(&(command, kind)) = commands.get(r.command) else {
+                continue;
+            };
+            let (path, message, rule, matched) = match &r.why {
+                Why::Through(chain) => {
+                    let Some(path) = old
+                        .iter()
+                        .chain(new.iter())
+                        .find(|p| matches_file(&r.pattern, p) && !runs(&named, p))
+                    else {
+                        continue;
+                    };
+                    let shown: Vec<String> = chain
+                        .iter()
+                        .filter(|c| *c != path)
+                        .map(|c| format!("`{c}`"))
+                        .collect();
+                    let through = if shown.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" through {}", shown.join(" → "))
+                    };
+                    (
+                        path.clone(),
+                        format!("edits `{path}`, which the {kind} `{command}` runs or reads{through}"),
+                        "file reached by an acceptance command",
+                        "acceptance-script",
+                    )
+                }
+                Why::ShadowsModule { module } => {
+                    let Some(path) = appears.filter(|p| **p == r.pattern) else {
+                        continue;
+                    };
+                    (
+                        path.clone(),
+                        format!(
+                            "adds `{path}`, which the {kind} `{command}` imports as `{module}` \
+                             instead of the installed module (the checkout comes first on its \
+                             sys.path)"
+                        ),
+                        "module shadowing what an acceptance command imports",
+                        "shadow-module",
+                    )
+                }
+                Why::ShadowsProgram { program, dir } => {
+                    let Some(path) = new.as_ref().filter(|p| **p == r.pattern) else {
+                        continue;
+                    };
+                    (
+                        path.clone(),
+                        format!(
+                            "adds or edits `{path}`, which the shell runs for `{program}` in the \
+                             {kind} `{command}` (`{dir}` is on its PATH)"
+                        ),
+                        "program shadowing what an acceptance command runs",
+                        "shadow-program",
+                    )
+                }
+            };
+            if flagged.contains(&path) {
+                continue;
+            }
+            flagged.push(path.clone());
+            out.push(index, &path, None, message, rule, matched);
         }
     }
 }
