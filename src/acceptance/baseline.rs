@@ -105,10 +105,13 @@ pub fn compare(
     }
     let mut shortfalls = Vec::new();
     for (slot, &i) in found.into_iter().zip(&compared) {
-        let Some((Inventory {
-            counts: Some(base_counts),
-            ..
-        }, from)) = slot
+        let Some((
+            Inventory {
+                counts: Some(base_counts),
+                ..
+            },
+            from,
+        )) = slot
         else {
             continue;
         };

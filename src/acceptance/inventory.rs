@@ -261,13 +261,12 @@ impl Parser {
         if !line.starts_with("  ") {
             return;
         }
-        let mocha = if word.starts_with("passing (") {
-            self.mocha.get_or_insert_with(Counts::default)
-        } else if (word == "failing" || word == "pending") && self.mocha.is_some() {
-            self.mocha.get_or_insert_with(Counts::default)
-        } else {
+        // `passing` comes first; `failing` and `pending` only after it.
+        let first = word.starts_with("passing (");
+        if !first && !((word == "failing" || word == "pending") && self.mocha.is_some()) {
             return;
-        };
+        }
+        let mocha = self.mocha.get_or_insert_with(Counts::default);
         match word {
             "failing" => mocha.failed += n,
             "pending" => mocha.skipped += n,
@@ -797,16 +796,26 @@ mod tests {
         assert_eq!(junit_reports(dir.path(), later), None);
         // The console wins when it gave a count: the report repeats it.
         let report = counts(4, 0, 0);
-        assert_eq!(parse("4 passed in 0.1s\n").or_report(report).runner, "pytest");
+        assert_eq!(
+            parse("4 passed in 0.1s\n").or_report(report).runner,
+            "pytest"
+        );
         let inventory = parse("BUILD SUCCESSFUL\n").or_report(report);
-        assert_eq!((inventory.runner.as_str(), inventory.counts), ("junit", report));
+        assert_eq!(
+            (inventory.runner.as_str(), inventory.counts),
+            ("junit", report)
+        );
         let inventory = parse(&sample("go-pass.txt")).or_report(report);
         assert_eq!(inventory.runner, "junit");
     }
 
     #[test]
     fn several_runners_are_summed_and_unknown_output_is_unknown() {
-        let both = format!("{}{}", sample("cargo-pass.txt"), sample("pytest-pass-q.txt"));
+        let both = format!(
+            "{}{}",
+            sample("cargo-pass.txt"),
+            sample("pytest-pass-q.txt")
+        );
         check_text(&both, "cargo+pytest", counts(11, 0, 2));
         assert_eq!(parse("all good\nDone.\n"), Inventory::unknown());
         assert_eq!(parse(""), Inventory::unknown());

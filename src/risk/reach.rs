@@ -15,7 +15,7 @@
 //! Pure: files are read through a closure, once for the base tree and once for the judged
 //! one; the caller unites the two.
 
-use super::tampering::files_run_by;
+use super::tampering::files_implied_by;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 /// How deep a chain of files is followed.
@@ -139,18 +139,11 @@ impl Walk<'_, '_> {
     fn line(&mut self, line: &Line, queue: &mut VecDeque<Line>) {
         let top = line.chain.is_empty();
         let deeper = line.chain.len() < MAX_DEPTH;
-        // Files named on a reached line; on the command itself the caller's own scan has them.
+        // What the runners on a reached line read (on the command itself the caller's own scan
+        // has them). The other paths such a line names are data (`grep x src/a.rs`), not run.
         if !top {
-            for file in files_run_by(&line.text) {
-                if file.contains('*') {
-                    self.push(file, Why::Through(line.chain.clone()));
-                    continue;
-                }
-                for path in candidates(&line.dir, &file) {
-                    if self.exists(&path) {
-                        self.reach_file(&path, line, queue, deeper);
-                    }
-                }
+            for file in files_implied_by(&line.text) {
+                self.push(file, Why::Through(line.chain.clone()));
             }
         }
         let mut dir = line.dir.clone();
@@ -171,43 +164,44 @@ impl Walk<'_, '_> {
             if !deeper {
                 continue;
             }
+            // The file this command runs: its program given by path, or an interpreter's script.
+            let script = if program.contains('/') {
+                Some(program.clone())
+            } else {
+                script_argument(&name, &args)
+            };
+            // A configuration file given by option (`jest --config ci/jest.js`).
+            let config = args
+                .iter()
+                .enumerate()
+                .find_map(|(i, arg)| match arg.split_once('=') {
+                    Some((flag, value)) if CONFIG_FLAGS.contains(&flag) => Some(value.to_string()),
+                    _ if CONFIG_FLAGS.contains(&arg.as_str()) => args.get(i + 1).cloned(),
+                    _ => None,
+                });
+            for script in script.into_iter().chain(config) {
+                for path in candidates(&dir, &script) {
+                    if self.exists(&path) {
+                        self.reach_file(&path, line, queue);
+                    }
+                }
+            }
             match name.as_str() {
-                "make" | "gmake" | "$(MAKE)" | "${MAKE}" => self.make(&args, &dir, line, queue),
+                "make" | "gmake" => self.make(&args, &dir, line, queue),
                 "just" => self.just(&args, &dir, line, queue),
                 "npm" | "yarn" | "pnpm" | "bun" => self.npm(&name, &args, &dir, line, queue),
-                "sh" | "bash" | "zsh" | "dash" | "ksh" | "source" | "." => {
-                    if let Some(script) = args.iter().find(|a| !a.starts_with('-')) {
-                        for path in candidates(&dir, script) {
-                            if self.exists(&path) {
-                                self.reach_file(&path, line, queue, true);
-                            }
-                        }
-                    }
-                }
                 _ if is_python(&name) => self.python(&args, &dir),
-                _ => {
-                    // A program named by path on the command itself (`./run-tests`): the
-                    // caller's scan flags it; follow what it runs.
-                    if top && program.contains('/') {
-                        for path in candidates(&dir, &program) {
-                            if self.exists(&path) {
-                                self.follow_script(&path, line, queue);
-                            }
-                        }
-                    }
-                }
+                _ => {}
             }
         }
     }
 
-    /// A file a line runs or reads: reached, and followed when it is a shell script.
-    fn reach_file(&mut self, path: &str, line: &Line, queue: &mut VecDeque<Line>, follow: bool) {
+    /// A file a line runs: reached, and followed when it is a shell script.
+    fn reach_file(&mut self, path: &str, line: &Line, queue: &mut VecDeque<Line>) {
         let mut chain = line.chain.clone();
         chain.push(path.to_string());
         self.push(path.to_string(), Why::Through(chain));
-        if follow {
-            self.follow_script(path, line, queue);
-        }
+        self.follow_script(path, line, queue);
     }
 
     /// Queues the lines of a shell script; anything else is left as reached.
@@ -262,11 +256,7 @@ impl Walk<'_, '_> {
             Some(f) => vec![f.clone()],
             None => vec!["GNUmakefile".into(), "makefile".into(), "Makefile".into()],
         };
-        let Some(path) = names
-            .iter()
-            .map(|n| join(&dir, n))
-            .find(|p| self.exists(p))
-        else {
+        let Some(path) = names.iter().map(|n| join(&dir, n)).find(|p| self.exists(p)) else {
             return;
         };
         let mut chain = line.chain.clone();
@@ -326,11 +316,7 @@ impl Walk<'_, '_> {
             Some(f) => vec![f.clone()],
             None => vec!["justfile".into(), "Justfile".into(), ".justfile".into()],
         };
-        let Some(path) = names
-            .iter()
-            .map(|n| join(&dir, n))
-            .find(|p| self.exists(p))
-        else {
+        let Some(path) = names.iter().map(|n| join(&dir, n)).find(|p| self.exists(p)) else {
             return;
         };
         let mut chain = line.chain.clone();
@@ -419,7 +405,11 @@ impl Walk<'_, '_> {
             return;
         };
         for script in scripts {
-            for name in [format!("pre{script}"), script.clone(), format!("post{script}")] {
+            for name in [
+                format!("pre{script}"),
+                script.clone(),
+                format!("post{script}"),
+            ] {
                 if let Some(body) = defined.get(&name).and_then(|b| b.as_str()) {
                     queue.push_back(Line {
                         text: body.to_string(),
@@ -519,53 +509,358 @@ const RUNNER_MODULES: &[&str] = &[
 /// `sys.stdlib_module_names` of CPython 3.11, less `test` (a common project directory that no
 /// runner imports) and the easter eggs.
 const STDLIB: &[&str] = &[
-    "_abc", "_aix_support", "_ast", "_asyncio", "_bisect", "_blake2", "_bootsubprocess", "_bz2",
-    "_codecs", "_codecs_cn", "_codecs_hk", "_codecs_iso2022", "_codecs_jp", "_codecs_kr",
-    "_codecs_tw", "_collections", "_collections_abc", "_compat_pickle", "_compression",
-    "_contextvars", "_crypt", "_csv", "_ctypes", "_curses", "_curses_panel", "_datetime", "_dbm",
-    "_decimal", "_elementtree", "_frozen_importlib", "_frozen_importlib_external", "_functools",
-    "_gdbm", "_hashlib", "_heapq", "_imp", "_io", "_json", "_locale", "_lsprof", "_lzma",
-    "_markupbase", "_md5", "_msi", "_multibytecodec", "_multiprocessing", "_opcode", "_operator",
-    "_osx_support", "_overlapped", "_pickle", "_posixshmem", "_posixsubprocess", "_py_abc",
-    "_pydecimal", "_pyio", "_queue", "_random", "_scproxy", "_sha1", "_sha256", "_sha3",
-    "_sha512", "_signal", "_sitebuiltins", "_socket", "_sqlite3", "_sre", "_ssl", "_stat",
-    "_statistics", "_string", "_strptime", "_struct", "_symtable", "_thread", "_threading_local",
-    "_tkinter", "_tokenize", "_tracemalloc", "_typing", "_uuid", "_warnings", "_weakref",
-    "_weakrefset", "_winapi", "_zoneinfo", "abc", "aifc", "argparse", "array", "ast", "asynchat",
-    "asyncio", "asyncore", "atexit", "audioop", "base64", "bdb", "binascii", "bisect", "builtins",
-    "bz2", "cProfile", "calendar", "cgi", "cgitb", "chunk", "cmath", "cmd", "code", "codecs",
-    "codeop", "collections", "colorsys", "compileall", "concurrent", "configparser", "contextlib",
-    "contextvars", "copy", "copyreg", "crypt", "csv", "ctypes", "curses", "dataclasses",
-    "datetime", "dbm", "decimal", "difflib", "dis", "distutils", "doctest", "email", "encodings",
-    "ensurepip", "enum", "errno", "faulthandler", "fcntl", "filecmp", "fileinput", "fnmatch",
-    "fractions", "ftplib", "functools", "gc", "genericpath", "getopt", "getpass", "gettext",
-    "glob", "graphlib", "grp", "gzip", "hashlib", "heapq", "hmac", "html", "http", "idlelib",
-    "imaplib", "imghdr", "imp", "importlib", "inspect", "io", "ipaddress", "itertools", "json",
-    "keyword", "lib2to3", "linecache", "locale", "logging", "lzma", "mailbox", "mailcap",
-    "marshal", "math", "mimetypes", "mmap", "modulefinder", "msilib", "msvcrt", "multiprocessing",
-    "netrc", "nis", "nntplib", "nt", "ntpath", "nturl2path", "numbers", "opcode", "operator",
-    "optparse", "os", "ossaudiodev", "pathlib", "pdb", "pickle", "pickletools", "pipes",
-    "pkgutil", "platform", "plistlib", "poplib", "posix", "posixpath", "pprint", "profile",
-    "pstats", "pty", "pwd", "py_compile", "pyclbr", "pydoc", "pydoc_data", "pyexpat", "queue",
-    "quopri", "random", "re", "readline", "reprlib", "resource", "rlcompleter", "runpy", "sched",
-    "secrets", "select", "selectors", "shelve", "shlex", "shutil", "signal", "site", "smtpd",
-    "smtplib", "sndhdr", "socket", "socketserver", "spwd", "sqlite3", "sre_compile",
-    "sre_constants", "sre_parse", "ssl", "stat", "statistics", "string", "stringprep", "struct",
-    "subprocess", "sunau", "symtable", "sys", "sysconfig", "syslog", "tabnanny", "tarfile",
-    "telnetlib", "tempfile", "termios", "textwrap", "threading", "time", "timeit", "tkinter",
-    "token", "tokenize", "tomllib", "trace", "traceback", "tracemalloc", "tty", "turtle",
-    "turtledemo", "types", "typing", "unicodedata", "unittest", "urllib", "uu", "uuid", "venv",
-    "warnings", "wave", "weakref", "webbrowser", "winreg", "winsound", "wsgiref", "xdrlib", "xml",
-    "xmlrpc", "zipapp", "zipfile", "zipimport", "zlib", "zoneinfo",
+    "_abc",
+    "_aix_support",
+    "_ast",
+    "_asyncio",
+    "_bisect",
+    "_blake2",
+    "_bootsubprocess",
+    "_bz2",
+    "_codecs",
+    "_codecs_cn",
+    "_codecs_hk",
+    "_codecs_iso2022",
+    "_codecs_jp",
+    "_codecs_kr",
+    "_codecs_tw",
+    "_collections",
+    "_collections_abc",
+    "_compat_pickle",
+    "_compression",
+    "_contextvars",
+    "_crypt",
+    "_csv",
+    "_ctypes",
+    "_curses",
+    "_curses_panel",
+    "_datetime",
+    "_dbm",
+    "_decimal",
+    "_elementtree",
+    "_frozen_importlib",
+    "_frozen_importlib_external",
+    "_functools",
+    "_gdbm",
+    "_hashlib",
+    "_heapq",
+    "_imp",
+    "_io",
+    "_json",
+    "_locale",
+    "_lsprof",
+    "_lzma",
+    "_markupbase",
+    "_md5",
+    "_msi",
+    "_multibytecodec",
+    "_multiprocessing",
+    "_opcode",
+    "_operator",
+    "_osx_support",
+    "_overlapped",
+    "_pickle",
+    "_posixshmem",
+    "_posixsubprocess",
+    "_py_abc",
+    "_pydecimal",
+    "_pyio",
+    "_queue",
+    "_random",
+    "_scproxy",
+    "_sha1",
+    "_sha256",
+    "_sha3",
+    "_sha512",
+    "_signal",
+    "_sitebuiltins",
+    "_socket",
+    "_sqlite3",
+    "_sre",
+    "_ssl",
+    "_stat",
+    "_statistics",
+    "_string",
+    "_strptime",
+    "_struct",
+    "_symtable",
+    "_thread",
+    "_threading_local",
+    "_tkinter",
+    "_tokenize",
+    "_tracemalloc",
+    "_typing",
+    "_uuid",
+    "_warnings",
+    "_weakref",
+    "_weakrefset",
+    "_winapi",
+    "_zoneinfo",
+    "abc",
+    "aifc",
+    "argparse",
+    "array",
+    "ast",
+    "asynchat",
+    "asyncio",
+    "asyncore",
+    "atexit",
+    "audioop",
+    "base64",
+    "bdb",
+    "binascii",
+    "bisect",
+    "builtins",
+    "bz2",
+    "cProfile",
+    "calendar",
+    "cgi",
+    "cgitb",
+    "chunk",
+    "cmath",
+    "cmd",
+    "code",
+    "codecs",
+    "codeop",
+    "collections",
+    "colorsys",
+    "compileall",
+    "concurrent",
+    "configparser",
+    "contextlib",
+    "contextvars",
+    "copy",
+    "copyreg",
+    "crypt",
+    "csv",
+    "ctypes",
+    "curses",
+    "dataclasses",
+    "datetime",
+    "dbm",
+    "decimal",
+    "difflib",
+    "dis",
+    "distutils",
+    "doctest",
+    "email",
+    "encodings",
+    "ensurepip",
+    "enum",
+    "errno",
+    "faulthandler",
+    "fcntl",
+    "filecmp",
+    "fileinput",
+    "fnmatch",
+    "fractions",
+    "ftplib",
+    "functools",
+    "gc",
+    "genericpath",
+    "getopt",
+    "getpass",
+    "gettext",
+    "glob",
+    "graphlib",
+    "grp",
+    "gzip",
+    "hashlib",
+    "heapq",
+    "hmac",
+    "html",
+    "http",
+    "idlelib",
+    "imaplib",
+    "imghdr",
+    "imp",
+    "importlib",
+    "inspect",
+    "io",
+    "ipaddress",
+    "itertools",
+    "json",
+    "keyword",
+    "lib2to3",
+    "linecache",
+    "locale",
+    "logging",
+    "lzma",
+    "mailbox",
+    "mailcap",
+    "marshal",
+    "math",
+    "mimetypes",
+    "mmap",
+    "modulefinder",
+    "msilib",
+    "msvcrt",
+    "multiprocessing",
+    "netrc",
+    "nis",
+    "nntplib",
+    "nt",
+    "ntpath",
+    "nturl2path",
+    "numbers",
+    "opcode",
+    "operator",
+    "optparse",
+    "os",
+    "ossaudiodev",
+    "pathlib",
+    "pdb",
+    "pickle",
+    "pickletools",
+    "pipes",
+    "pkgutil",
+    "platform",
+    "plistlib",
+    "poplib",
+    "posix",
+    "posixpath",
+    "pprint",
+    "profile",
+    "pstats",
+    "pty",
+    "pwd",
+    "py_compile",
+    "pyclbr",
+    "pydoc",
+    "pydoc_data",
+    "pyexpat",
+    "queue",
+    "quopri",
+    "random",
+    "re",
+    "readline",
+    "reprlib",
+    "resource",
+    "rlcompleter",
+    "runpy",
+    "sched",
+    "secrets",
+    "select",
+    "selectors",
+    "shelve",
+    "shlex",
+    "shutil",
+    "signal",
+    "site",
+    "smtpd",
+    "smtplib",
+    "sndhdr",
+    "socket",
+    "socketserver",
+    "spwd",
+    "sqlite3",
+    "sre_compile",
+    "sre_constants",
+    "sre_parse",
+    "ssl",
+    "stat",
+    "statistics",
+    "string",
+    "stringprep",
+    "struct",
+    "subprocess",
+    "sunau",
+    "symtable",
+    "sys",
+    "sysconfig",
+    "syslog",
+    "tabnanny",
+    "tarfile",
+    "telnetlib",
+    "tempfile",
+    "termios",
+    "textwrap",
+    "threading",
+    "time",
+    "timeit",
+    "tkinter",
+    "token",
+    "tokenize",
+    "tomllib",
+    "trace",
+    "traceback",
+    "tracemalloc",
+    "tty",
+    "turtle",
+    "turtledemo",
+    "types",
+    "typing",
+    "unicodedata",
+    "unittest",
+    "urllib",
+    "uu",
+    "uuid",
+    "venv",
+    "warnings",
+    "wave",
+    "weakref",
+    "webbrowser",
+    "winreg",
+    "winsound",
+    "wsgiref",
+    "xdrlib",
+    "xml",
+    "xmlrpc",
+    "zipapp",
+    "zipfile",
+    "zipimport",
+    "zlib",
+    "zoneinfo",
 ];
 
 /// Shell builtins and keywords: never looked up on PATH.
 const BUILTINS: &[&str] = &[
     "cd", "export", "set", "unset", "source", ".", "exec", "eval", "test", "[", "true", "false",
     "echo", "printf", ":", "read", "shift", "trap", "umask", "wait", "exit", "return", "local",
-    "if", "then", "else", "elif", "fi", "for", "do", "done", "while", "until", "case", "esac",
-    "{", "}", "!", "[[", "]]", "command", "builtin", "type", "alias", "pwd", "in",
+    "if", "then", "else", "elif", "fi", "for", "do", "done", "while", "until", "case", "esac", "{",
+    "}", "!", "[[", "]]", "command", "builtin", "type", "alias", "pwd", "in",
 ];
+
+/// Options that name a runner's configuration file.
+const CONFIG_FLAGS: &[&str] = &[
+    "--config",
+    "--config-file",
+    "--configFile",
+    "--rcfile",
+    "--settings",
+    "--setup-file",
+    "--setupFiles",
+    "--rootdir",
+];
+
+/// Programs that run the file named by their first argument.
+const INTERPRETERS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "source", ".", "node", "deno", "ruby", "perl", "php",
+    "lua", "Rscript", "tsx", "ts-node",
+];
+
+/// The script an interpreter runs: its first argument that is not an option (`python -m x`
+/// and `python -c '…'` run none).
+fn script_argument(name: &str, args: &[String]) -> Option<String> {
+    let python = is_python(name);
+    if !python && !INTERPRETERS.contains(&name) {
+        return None;
+    }
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-m" | "-c" if python => return None,
+            a if python && a.starts_with("-m") => return None,
+            "-W" | "-X" if python => {
+                args.next();
+            }
+            "--" => return args.next().cloned(),
+            a if a.starts_with('-') => {}
+            a => return Some(a.to_string()),
+        }
+    }
+    None
+}
 
 fn is_python(name: &str) -> bool {
     name.strip_prefix("python")
@@ -640,10 +935,11 @@ fn program_of(
     let mut i = 0;
     while i < words.len() {
         let word = &words[i];
-        if let Some(value) = word
-            .strip_prefix("PATH=")
-            .or_else(|| (word == "export").then(|| words.get(i + 1)?.strip_prefix("PATH=")).flatten())
-        {
+        if let Some(value) = word.strip_prefix("PATH=").or_else(|| {
+            (word == "export")
+                .then(|| words.get(i + 1)?.strip_prefix("PATH="))
+                .flatten()
+        }) {
             for entry in value.split(':') {
                 if let Some(d) = path_entry(dir, entry) {
                     if !path_dirs.contains(&d) {
@@ -659,8 +955,7 @@ fn program_of(
             word.as_str(),
             "env" | "exec" | "time" | "nice" | "nohup" | "command" | "sudo" | "xargs" | "timeout"
         );
-        if assignment || wrapper || (i > 0 && word.starts_with('-') && is_wrapper(&words[i - 1]))
-        {
+        if assignment || wrapper || (i > 0 && word.starts_with('-') && is_wrapper(&words[i - 1])) {
             i += 1;
             continue;
         }
@@ -818,7 +1113,9 @@ impl Makefile {
                 .collect();
             current.clear();
             for target in targets.split_whitespace() {
-                makefile.rules.push((target.to_string(), prereqs.clone(), Vec::new()));
+                makefile
+                    .rules
+                    .push((target.to_string(), prereqs.clone(), Vec::new()));
                 let i = makefile.rules.len() - 1;
                 if let Some(recipe) = inline.filter(|r| !r.is_empty()) {
                     makefile.rules[i].2.push(recipe.to_string());
@@ -847,7 +1144,10 @@ impl Makefile {
     /// The rules reached from `goals` (the default goal when none): their recipes, expanded.
     fn reached_rules(&self, goals: &[String]) -> Option<Vec<usize>> {
         let mut todo: Vec<String> = if goals.is_empty() {
-            self.default_goal().map(str::to_string).into_iter().collect()
+            self.default_goal()
+                .map(str::to_string)
+                .into_iter()
+                .collect()
         } else {
             goals.to_vec()
         };
@@ -948,11 +1248,17 @@ fn assignment(line: &str) -> Option<(String, String)> {
         .trim_start_matches("override ");
     let at = line.find('=')?;
     let name = line[..at].trim_end_matches([':', '?', '+', '!']).trim();
-    if name.is_empty() || name.contains(char::is_whitespace) || name.contains(':') && !name.ends_with(':') {
+    if name.is_empty()
+        || name.contains(char::is_whitespace)
+        || name.contains(':') && !name.ends_with(':')
+    {
         return None;
     }
     // `target: VAR=value` is a target-specific variable, not an assignment.
-    if line[..at].trim_end_matches([':', '?', '+', '!']).contains(':') {
+    if line[..at]
+        .trim_end_matches([':', '?', '+', '!'])
+        .contains(':')
+    {
         return None;
     }
     Some((name.to_string(), line[at + 1..].trim().to_string()))
@@ -1094,7 +1400,10 @@ mod tests {
                  test: lint fixtures/data.json\n\t@./$(SCRIPTS)/run-tests.sh --fast\n\n\
                  lint:\n\t$(PY) tools/lint.py\n\ndeploy:\n\t./scripts/deploy.sh\n",
             ),
-            ("scripts/run-tests.sh", "#!/bin/sh\nset -e\nbash helpers/env.sh\n$PY -m pytest\n"),
+            (
+                "scripts/run-tests.sh",
+                "#!/bin/sh\nset -e\nbash helpers/env.sh\n$PY -m pytest\n",
+            ),
             ("scripts/helpers/env.sh", "export X=1\n"),
             ("scripts/deploy.sh", "#!/bin/sh\n"),
             ("tools/lint.py", "print()\n"),
@@ -1111,7 +1420,10 @@ mod tests {
             assert!(reached.contains(&path.to_string()), "{path}: {reached:?}");
         }
         // Another target's script is not what `make test` runs.
-        assert!(!reached.contains(&"scripts/deploy.sh".to_string()), "{reached:?}");
+        assert!(
+            !reached.contains(&"scripts/deploy.sh".to_string()),
+            "{reached:?}"
+        );
         // The default goal is the first target.
         let default = reach("make", &files);
         assert!(default.contains(&"scripts/run-tests.sh".to_string()));
@@ -1153,7 +1465,7 @@ mod tests {
                 "pretest": "node scripts/prepare.js",
                 "test": "npm run unit && yarn lint",
                 "posttest": "./scripts/report.sh",
-                "unit": "jest --config jest.config.js",
+                "unit": "jest --config=ci/jest.ci.js",
                 "lint": "eslint .",
                 "build": "node scripts/build.js",
                 "postinstall": "node scripts/patch.js"
@@ -1164,7 +1476,7 @@ mod tests {
             ("scripts/prepare.js", ""),
             ("scripts/report.sh", "node scripts/upload.js\n"),
             ("scripts/upload.js", ""),
-            ("jest.config.js", ""),
+            ("ci/jest.ci.js", ""),
             ("scripts/build.js", ""),
             ("scripts/patch.js", ""),
         ];
@@ -1173,7 +1485,7 @@ mod tests {
             "scripts/prepare.js",
             "scripts/report.sh",
             "scripts/upload.js",
-            "jest.config.js",
+            "ci/jest.ci.js",
         ] {
             assert!(reached.contains(&path.to_string()), "{path}: {reached:?}");
         }
@@ -1203,13 +1515,48 @@ mod tests {
     #[test]
     fn a_script_reached_by_path_is_followed() {
         let files = [
-            ("ci/test", "#!/usr/bin/env bash\ncd \"$(dirname \"$0\")\"\n./unit.sh\n"),
+            (
+                "ci/test",
+                "#!/usr/bin/env bash\ncd \"$(dirname \"$0\")\"\n./unit.sh\n",
+            ),
             ("ci/unit.sh", "pytest\n"),
         ];
         let reached = reach("./ci/test", &files);
         assert!(reached.contains(&"ci/unit.sh".to_string()), "{reached:?}");
         // `pytest` reached through a script brings its configuration files.
-        assert!(reached.contains(&"**/conftest.py".to_string()), "{reached:?}");
+        assert!(
+            reached.contains(&"**/conftest.py".to_string()),
+            "{reached:?}"
+        );
+    }
+
+    #[test]
+    fn paths_a_reached_script_reads_are_data() {
+        let files = [
+            (
+                "test.sh",
+                "grep -q 'fn page' src/api/users.rs && mypy src/app.py\npython3 tools/t.py\n",
+            ),
+            ("src/api/users.rs", ""),
+            ("src/app.py", ""),
+            ("tools/t.py", ""),
+        ];
+        let reached = reach("sh test.sh", &files);
+        assert!(reached.contains(&"tools/t.py".to_string()), "{reached:?}");
+        assert!(
+            !reached.iter().any(|p| p.starts_with("src/")),
+            "{reached:?}"
+        );
+        // `python -m` runs a module, not a file.
+        assert_eq!(
+            script_argument("python3", &["-m".into(), "x.py".into()]),
+            None
+        );
+        assert_eq!(
+            script_argument("bash", &["-e".into(), "a.sh".into()]),
+            Some("a.sh".into())
+        );
+        assert_eq!(script_argument("grep", &["a.sh".into()]), None);
     }
 
     fn shadows(command: &str, path: &[&str]) -> Vec<(String, Why)> {
@@ -1237,7 +1584,10 @@ mod tests {
         assert!(module("unittest.py").is_some());
         assert!(module("test.py").is_none());
         let found = shadows("cd pkg && python -m unittest discover", &[]);
-        assert!(found.iter().any(|(p, _)| p == "pkg/unittest.py"), "{found:?}");
+        assert!(
+            found.iter().any(|(p, _)| p == "pkg/unittest.py"),
+            "{found:?}"
+        );
         assert!(shadows("python tools/run.py", &[]).is_empty());
     }
 
@@ -1248,7 +1598,10 @@ mod tests {
         let found = shadows("export PATH=\"$PWD/tools:$PATH\"; make test", &[]);
         assert!(found.iter().any(|(p, _)| p == "tools/make"), "{found:?}");
         let found = shadows("cargo test", &["."]);
-        assert!(found.iter().any(|(p, _)| p == "./cargo" || p == "cargo"), "{found:?}");
+        assert!(
+            found.iter().any(|(p, _)| p == "./cargo" || p == "cargo"),
+            "{found:?}"
+        );
         assert!(shadows("cargo test", &[]).is_empty());
         assert!(shadows("cd x && echo hi", &["."]).is_empty());
     }

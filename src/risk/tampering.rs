@@ -1,11 +1,12 @@
 //! Which repository files an acceptance command runs: editing them changes what "the tests
 //! pass" means, so the change that edits them cannot also be the change they judge.
 
-use super::{paths, Collector, CompiledPolicy, RiskInput, TEST_TAMPERING};
 use super::reach::{Reached, Why};
+use super::{paths, Collector, CompiledPolicy, RiskInput, TEST_TAMPERING};
 use crate::acceptance::baseline::Shortfall;
 use crate::diff::{display_path, Status};
 use crate::finding::Finding;
+use std::collections::HashMap;
 
 /// Extensions of files a command line typically executes or reads as configuration.
 const SCRIPT_EXTENSIONS: [&str; 16] = [
@@ -77,6 +78,17 @@ const RUNNERS: [&str; 7] = [
 
 /// Repository-relative files one acceptance command names or implies.
 pub fn files_run_by(command: &str) -> Vec<String> {
+    files_of(command, true)
+}
+
+/// Only the files the programs of a command imply (their configuration: `**/conftest.py`
+/// under `pytest`), not the paths it names: what a script reached through another reads is
+/// data, what its runners read is configuration.
+pub fn files_implied_by(command: &str) -> Vec<String> {
+    files_of(command, false)
+}
+
+fn files_of(command: &str, named: bool) -> Vec<String> {
     let mut files = Vec::new();
     for segment in command.split([';', '&', '|', '(', ')', '`', '\n']) {
         let mut at_program = true;
@@ -95,7 +107,7 @@ pub fn files_run_by(command: &str) -> Vec<String> {
                 for implied in implicit_files(program) {
                     files.push((*implied).to_string());
                 }
-                if token.contains('/') || has_script_extension(token) {
+                if named && (token.contains('/') || has_script_extension(token)) {
                     push_path(&mut files, token);
                 }
                 at_program = !token.contains('/')
@@ -129,7 +141,7 @@ pub fn files_run_by(command: &str) -> Vec<String> {
             if value.starts_with('-') {
                 continue;
             }
-            if value.contains('/') || has_script_extension(value) {
+            if named && (value.contains('/') || has_script_extension(value)) {
                 push_path(&mut files, value);
             }
         }
@@ -290,13 +302,30 @@ pub(super) fn reached_files(out: &mut Collector<'_>, input: &RiskInput<'_>, reac
     };
     let commands = commands(input);
     let named: Vec<String> = commands.iter().flat_map(|c| files_run_by(c.0)).collect();
+    // Most are exact paths (a module name per standard library module): looked up, not scanned.
+    let mut exact: HashMap<&str, Vec<&Reached>> = HashMap::new();
+    let mut patterns: Vec<&Reached> = Vec::new();
+    for r in reached {
+        if r.pattern.contains('*') || r.pattern.ends_with('/') {
+            patterns.push(r);
+        } else {
+            exact.entry(r.pattern.as_str()).or_default().push(r);
+        }
+    }
     for entry in &input.change.entries {
         let old = entry.old.as_ref().map(|s| display_path(&s.path));
         let new = entry.new.as_ref().map(|s| display_path(&s.path));
         // A path the change brings into being: added, or the new end of a rename.
         let appears = new.as_ref().filter(|n| old.as_ref() != Some(*n));
         let mut flagged: Vec<String> = Vec::new();
-        for r in reached {
+        let candidates = old
+            .iter()
+            .chain(new.iter())
+            .filter_map(|p| exact.get(p.as_str()))
+            .flatten()
+            .chain(patterns.iter())
+            .copied();
+        for r in candidates {
             let Some(&(command, kind)) = commands.get(r.command) else {
                 continue;
             };
@@ -321,7 +350,9 @@ pub(super) fn reached_files(out: &mut Collector<'_>, input: &RiskInput<'_>, reac
                     };
                     (
                         path.clone(),
-                        format!("edits `{path}`, which the {kind} `{command}` runs or reads{through}"),
+                        format!(
+                            "edits `{path}`, which the {kind} `{command}` runs or reads{through}"
+                        ),
                         "file reached by an acceptance command",
                         "acceptance-script",
                     )
@@ -380,7 +411,9 @@ pub fn fewer_tests(compiled: &CompiledPolicy, shortfall: &Shortfall) -> Option<F
     let matched = format!(
         "fewer-tests\0{}\0{}\0{}",
         shortfall.command,
-        shortfall.ran.map_or("unknown".to_string(), |r| r.to_string()),
+        shortfall
+            .ran
+            .map_or("unknown".to_string(), |r| r.to_string()),
         base.ran
     );
     super::category_finding(
