@@ -631,7 +631,8 @@ pub fn junit_reports(dir: &Path, since: SystemTime) -> Option<Counts> {
             };
             let name = entry.file_name();
             if kind.is_dir() {
-                if depth < JUNIT_MAX_DEPTH && name != ".git" && name != "node_modules" {
+                let skipped = [".git", "node_modules", ".venv", ".tox", "__pycache__"];
+                if depth < JUNIT_MAX_DEPTH && !skipped.iter().any(|s| name == *s) {
                     stack.push((entry.path(), depth + 1));
                 }
                 continue;
