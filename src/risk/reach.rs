@@ -285,14 +285,6 @@ impl Walk<'_, '_> {
                 npm: line.npm,
             });
         }
-        for file in makefile.prerequisite_files(&goals) {
-            let path = join(&dir, &file);
-            if self.exists(&path) {
-                let mut chain = chain.clone();
-                chain.push(path.clone());
-                self.push(path, Why::Through(chain));
-            }
-        }
     }
 
     fn just(&mut self, args: &[String], dir: &str, line: &Line, queue: &mut VecDeque<Line>) {
@@ -1184,16 +1176,6 @@ impl Makefile {
             .collect()
     }
 
-    /// Prerequisites of the reached rules that are no rule's target: files.
-    fn prerequisite_files(&self, goals: &[String]) -> Vec<String> {
-        let rules = self.reached_rules(goals).unwrap_or_default();
-        rules
-            .into_iter()
-            .flat_map(|i| self.rules[i].1.iter().map(|p| self.expand(p)))
-            .filter(|p| !self.rules.iter().any(|(t, _, _)| t == p) && !p.contains('$'))
-            .collect()
-    }
-
     /// `$(VAR)` and `${VAR}` replaced by their values, `$(MAKE)` by `make`, `$$` by `$`.
     fn expand(&self, text: &str) -> String {
         let mut text = text.to_string();
@@ -1415,10 +1397,14 @@ mod tests {
             "scripts/run-tests.sh",
             "scripts/helpers/env.sh",
             "tools/lint.py",
-            "fixtures/data.json",
         ] {
             assert!(reached.contains(&path.to_string()), "{path}: {reached:?}");
         }
+        // A prerequisite file is an input to a build, not something the goal runs.
+        assert!(
+            !reached.contains(&"fixtures/data.json".to_string()),
+            "{reached:?}"
+        );
         // Another target's script is not what `make test` runs.
         assert!(
             !reached.contains(&"scripts/deploy.sh".to_string()),

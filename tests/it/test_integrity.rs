@@ -187,8 +187,11 @@ fn editing_code_and_tests_a_make_target_runs_is_not_tampering() {
     let repo = project(
         "make test",
         &[
-            ("Makefile", "test:\n\tsh scripts/t.sh\n"),
-            ("scripts/t.sh", "python3 -m unittest discover -s tests\n"),
+            ("Makefile", "test: src/app.py\n\tsh scripts/t.sh\n"),
+            (
+                "scripts/t.sh",
+                "grep -q x src/app.py && python3 -m unittest discover -s tests\n",
+            ),
             ("src/app.py", "x = 1\n"),
             ("tests/test_app.py", "\n"),
         ],
