@@ -17,27 +17,27 @@ use crate::task::AcceptanceCommand;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
-pub const CACHE_DIR: &str = "agentguard/inventory";
+pub(crate) const CACHE_DIR: &str = "agentguard/inventory";
 
 /// An acceptance command that ran fewer tests than the base ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shortfall {
-    pub command: String,
+pub(crate) struct Shortfall {
+    pub(crate) command: String,
     /// `None`: the change's run reported no count at all.
-    pub ran: Option<u64>,
-    pub base: Baseline,
+    pub(crate) ran: Option<u64>,
+    pub(crate) base: Baseline,
 }
 
 /// What the comparison needs to know about the base.
-pub struct Base<'a> {
-    pub commit: &'a git2::Commit<'a>,
-    pub notes_ref: &'a str,
+pub(crate) struct Base<'a> {
+    pub(crate) commit: &'a git2::Commit<'a>,
+    pub(crate) notes_ref: &'a str,
 }
 
 /// Finds the base's count for every passed acceptance run of the change, records it on the
 /// run, and returns the runs that ran fewer tests. `redact` turns a command into the form
 /// evidence notes record it in.
-pub fn compare(
+pub(crate) fn compare(
     repo: &Repo,
     base: &Base<'_>,
     runs: &mut [AcceptanceRun],

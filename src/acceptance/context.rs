@@ -89,7 +89,7 @@ impl<'a> Context<'a> {
 /// The entries of the commands' PATH that lead into their checkout (relative ones, `.`, the
 /// empty entry), relative to it: a file the change puts there runs instead of the program of
 /// that name.
-pub fn checkout_path_dirs(policy: &AcceptancePolicy) -> Vec<String> {
+pub(crate) fn checkout_path_dirs(policy: &AcceptancePolicy) -> Vec<String> {
     let env = environment(&policy.env);
     let Some((_, path)) = env.iter().find(|(k, _)| k == "PATH") else {
         return Vec::new();

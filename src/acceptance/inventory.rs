@@ -27,12 +27,12 @@ pub struct Counts {
 
 impl Counts {
     /// The tests that ran, passing or not.
-    pub fn ran(&self) -> u64 {
+    pub(crate) fn ran(&self) -> u64 {
         self.passed + self.failed
     }
 
     /// The tests the runner found and selected: those that ran and those it skipped.
-    pub fn collected(&self) -> u64 {
+    pub(crate) fn collected(&self) -> u64 {
         self.ran() + self.skipped
     }
 
@@ -61,9 +61,9 @@ impl Default for Inventory {
 }
 
 impl Inventory {
-    pub const UNKNOWN: &'static str = "unknown";
+    pub(crate) const UNKNOWN: &'static str = "unknown";
 
-    pub fn unknown() -> Self {
+    pub(crate) fn unknown() -> Self {
         Self {
             runner: Self::UNKNOWN.to_string(),
             counts: None,
@@ -72,34 +72,13 @@ impl Inventory {
 
     /// With the counts of the JUnit XML reports the run wrote. A report repeats what the
     /// console said (`pytest --junitxml`): it counts only when the console gave no count.
-    pub fn or_report(self, report: Option<Counts>) -> Self {
+    pub(crate) fn or_report(self, report: Option<Counts>) -> Self {
         match report {
             Some(counts) if self.counts.is_none() => Self {
                 runner: Runner::Junit.name().to_string(),
                 counts: Some(counts),
             },
             _ => self,
-        }
-    }
-
-    /// The inventory in words: "41 ran (2 skipped) by cargo", "unknown".
-    pub fn describe(&self) -> String {
-        match self.counts {
-            Some(c) => {
-                let failed = if c.failed > 0 {
-                    format!(", {} failed", c.failed)
-                } else {
-                    String::new()
-                };
-                format!(
-                    "{} ran{failed} ({} skipped) by {}",
-                    c.ran(),
-                    c.skipped,
-                    self.runner
-                )
-            }
-            None if self.runner == Self::UNKNOWN => "unknown".to_string(),
-            None => format!("unknown ({} printed no count)", self.runner),
         }
     }
 }
@@ -152,7 +131,7 @@ struct PendingRan(u64);
 
 /// Reads a run's output line by line; `finish` gives the inventory.
 #[derive(Debug, Default)]
-pub struct Parser {
+pub(crate) struct Parser {
     tallies: [Option<Counts>; Runner::ALL.len()],
     /// `go test` without `-v`: packages passed, no test count.
     go_packages: bool,
@@ -168,12 +147,12 @@ pub struct Parser {
 }
 
 impl Parser {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Feeds a chunk of output; lines may span chunks.
-    pub fn push(&mut self, mut data: &[u8]) {
+    pub(crate) fn push(&mut self, mut data: &[u8]) {
         while let Some(newline) = memchr::memchr(b'\n', data) {
             let line = &data[..newline];
             if self.partial.is_empty() {
@@ -274,7 +253,7 @@ impl Parser {
         }
     }
 
-    pub fn finish(mut self) -> Inventory {
+    pub(crate) fn finish(mut self) -> Inventory {
         if !self.partial.is_empty() {
             let last = std::mem::take(&mut self.partial);
             self.line_bytes(&last);
@@ -317,8 +296,9 @@ impl Parser {
     }
 }
 
-/// The inventory of a whole output, for tests and one-off reads.
-pub fn parse(output: &str) -> Inventory {
+/// The inventory of a whole output.
+#[cfg(test)]
+pub(crate) fn parse(output: &str) -> Inventory {
     let mut parser = Parser::new();
     parser.push(output.as_bytes());
     parser.finish()
@@ -560,7 +540,7 @@ fn tally(items: &[(u64, &str)]) -> Counts {
 
 /// The tests of one JUnit XML report: every `<testcase>`, skipped when it holds `<skipped>`,
 /// failed when it holds `<failure>` or `<error>`. `None` when it is not a test report.
-pub fn junit(xml: &[u8]) -> Option<Counts> {
+pub(crate) fn junit(xml: &[u8]) -> Option<Counts> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();
@@ -613,7 +593,7 @@ const JUNIT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// The counts of the JUnit XML reports written under `dir` since `since` (by the run that
 /// started then), summed; `None` when it wrote none. Directories of dependencies and git's
 /// own are not searched.
-pub fn junit_reports(dir: &Path, since: SystemTime) -> Option<Counts> {
+pub(crate) fn junit_reports(dir: &Path, since: SystemTime) -> Option<Counts> {
     let mut total: Option<Counts> = None;
     let mut stack = vec![(dir.to_path_buf(), 0usize)];
     let mut visited = 0usize;
@@ -745,7 +725,6 @@ mod tests {
         // Without -v go prints packages only: recognised, but no count.
         let plain = parse(&sample("go-pass.txt"));
         assert_eq!((plain.runner.as_str(), plain.counts), ("go", None));
-        assert_eq!(plain.describe(), "unknown (go printed no count)");
         assert_eq!(parse(&sample("go-fail.txt")).counts, None);
     }
 
@@ -820,7 +799,6 @@ mod tests {
         check_text(&both, "cargo+pytest", counts(11, 0, 2));
         assert_eq!(parse("all good\nDone.\n"), Inventory::unknown());
         assert_eq!(parse(""), Inventory::unknown());
-        assert_eq!(Inventory::unknown().describe(), "unknown");
     }
 
     fn check_text(text: &str, runner: &str, expected: Option<Counts>) {
@@ -841,11 +819,5 @@ mod tests {
         parser.push(&vec![b'x'; 3 * LINE_MAX]);
         parser.push(b"\nRan 2 tests in 0.1s\nOK\n");
         assert_eq!(parser.finish().counts, counts(2, 0, 0));
-    }
-
-    #[test]
-    fn described() {
-        let inventory = parse(&sample("cargo-fail.txt"));
-        assert_eq!(inventory.describe(), "6 ran, 1 failed (1 skipped) by cargo");
     }
 }

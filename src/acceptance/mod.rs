@@ -8,19 +8,21 @@
 //! that [`context`] prepares once per run. Each run leaves a record ([`record`]), findings for
 //! what did not pass ([`findings`]), and progress events for a display ([`progress`]).
 
-pub mod baseline;
+pub(crate) mod baseline;
 mod capture;
 mod context;
-pub mod filesystem;
+pub(crate) mod filesystem;
 mod findings;
-pub mod inventory;
+pub(crate) mod inventory;
 mod local;
 mod process;
 mod program;
-pub mod progress;
+pub(crate) mod progress;
 mod record;
 mod sandbox;
-pub mod seatbelt;
+// Generated everywhere, so its tests run on every platform; run only on macOS.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+mod seatbelt;
 mod signals;
 mod worktree;
 
@@ -33,10 +35,8 @@ use context::Context;
 use sandbox::{Applied, Decision};
 use std::path::PathBuf;
 
-pub use context::checkout_path_dirs;
-pub use record::{AcceptanceRun, Baseline, Phase, RunStatus};
-pub use sandbox::available as network_isolation_available;
-pub use worktree::REUSE_DIR;
+pub(crate) use context::checkout_path_dirs;
+pub(crate) use record::{AcceptanceRun, Baseline, Phase, RunStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptanceError {
@@ -76,12 +76,12 @@ impl AcceptanceError {
 }
 
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub runs: Vec<AcceptanceRun>,
     pub findings: Vec<Finding>,
 }
 
-pub struct RunOptions<'a> {
+pub(crate) struct RunOptions<'a> {
     /// Told as each command starts, prints and ends.
     pub progress: Option<&'a dyn progress::Progress>,
     /// A hook or `check`: where the platform cannot isolate, the run may go without
@@ -90,7 +90,7 @@ pub struct RunOptions<'a> {
 }
 
 /// Runs the setup and acceptance commands against `tree`.
-pub fn run(
+pub(crate) fn run(
     repo: &Repo,
     tree: git2::Oid,
     commands: &[AcceptanceCommand],

@@ -28,17 +28,17 @@ const MAX_LINES: usize = 20_000;
 
 /// One file (or pattern of files) that an acceptance command reaches, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Reached {
+pub(crate) struct Reached {
     /// A path, a pattern as `files_run_by` writes them (`**/conftest.py`), or a directory
     /// ending in `/` (everything below it).
-    pub pattern: String,
+    pub(crate) pattern: String,
     /// Index of the command in the list given.
-    pub command: usize,
-    pub why: Why,
+    pub(crate) command: usize,
+    pub(crate) why: Why,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Why {
+pub(crate) enum Why {
     /// Run or read through these files, in order (the first is what the command names).
     Through(Vec<String>),
     /// A module that `python -m` would import from the checkout instead of the installed one;
@@ -51,11 +51,11 @@ pub enum Why {
 }
 
 /// Reads a file of the tree being followed; `None` when there is none.
-pub type Read<'a> = &'a dyn Fn(&str) -> Option<Vec<u8>>;
+pub(crate) type Read<'a> = &'a dyn Fn(&str) -> Option<Vec<u8>>;
 
 /// Everything each command reaches in one tree. `path_dirs` are the entries of the
 /// commands' PATH that lead into the checkout (relative ones, `.`, empty).
-pub fn reached(commands: &[&str], read: Read<'_>, path_dirs: &[String]) -> Vec<Reached> {
+pub(crate) fn reached(commands: &[&str], read: Read<'_>, path_dirs: &[String]) -> Vec<Reached> {
     let mut out = Vec::new();
     for (index, command) in commands.iter().enumerate() {
         Walk {

@@ -77,14 +77,14 @@ const RUNNERS: [&str; 7] = [
 ];
 
 /// Repository-relative files one acceptance command names or implies.
-pub fn files_run_by(command: &str) -> Vec<String> {
+pub(crate) fn files_run_by(command: &str) -> Vec<String> {
     files_of(command, true)
 }
 
 /// Only the files the programs of a command imply (their configuration: `**/conftest.py`
 /// under `pytest`), not the paths it names: what a script reached through another reads is
 /// data, what its runners read is configuration.
-pub fn files_implied_by(command: &str) -> Vec<String> {
+pub(crate) fn files_implied_by(command: &str) -> Vec<String> {
     files_of(command, false)
 }
 
@@ -175,7 +175,7 @@ fn push_path(files: &mut Vec<String>, token: &str) {
 
 /// Whether a changed path is one of the files an acceptance command runs: named files match
 /// exactly, implied ones by their pattern (see `implicit_files`).
-pub fn runs(named: &[String], path: &str) -> bool {
+pub(crate) fn runs(named: &[String], path: &str) -> bool {
     named.iter().any(|n| matches_file(n, path))
 }
 
@@ -208,7 +208,7 @@ fn matches_file(pattern: &str, path: &str) -> bool {
 /// The commands whose files count, each with what it is called in findings: the acceptance
 /// commands, then the setup commands (they run first, in the same checkout: what they run
 /// shapes the tests too).
-pub fn commands<'a>(input: &RiskInput<'a>) -> Vec<(&'a str, &'static str)> {
+pub(crate) fn commands<'a>(input: &RiskInput<'a>) -> Vec<(&'a str, &'static str)> {
     input
         .acceptance
         .iter()
@@ -397,7 +397,7 @@ pub(super) fn reached_files(out: &mut Collector<'_>, input: &RiskInput<'_>, reac
 }
 
 /// The finding for an acceptance command that ran fewer tests than the base did.
-pub fn fewer_tests(compiled: &CompiledPolicy, shortfall: &Shortfall) -> Option<Finding> {
+pub(crate) fn fewer_tests(compiled: &CompiledPolicy, shortfall: &Shortfall) -> Option<Finding> {
     let base = &shortfall.base;
     let what = match shortfall.ran {
         Some(ran) => format!("ran {ran} test{}", if ran == 1 { "" } else { "s" }),
