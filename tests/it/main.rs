@@ -21,5 +21,6 @@ mod risk;
 mod secrets_corpus;
 mod snapshots;
 mod support;
+mod test_integrity;
 mod trailers;
 mod verify;
