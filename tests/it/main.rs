@@ -25,5 +25,6 @@ mod snapshots;
 mod support;
 mod sync;
 mod team;
+mod test_integrity;
 mod trailers;
 mod verify;
