@@ -10,7 +10,7 @@ use crate::report::{self, human, Styles};
 use crate::Verdict;
 use std::path::PathBuf;
 
-pub fn run(repo: &Repo, args: &ScanArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &ScanArgs, out: &Output) -> Result<Verdict, Error> {
     let target = target(repo, args)?;
     let categories = if args.categories.is_empty() {
         vec![crate::risk::CREDENTIALS.to_string()]

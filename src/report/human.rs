@@ -8,7 +8,7 @@ use crate::output::Verbosity;
 use crate::verdict::Verdict;
 use std::fmt::Write;
 
-pub fn render(reports: &[CommitReport], styles: &Styles, verbosity: Verbosity) -> String {
+pub(crate) fn render(reports: &[CommitReport], styles: &Styles, verbosity: Verbosity) -> String {
     let mut out = String::new();
     for report in reports {
         if verbosity == Verbosity::Quiet && report.verdict().passed() {
@@ -189,7 +189,7 @@ fn render_finding(out: &mut String, report: &CommitReport, finding: &Finding, st
 }
 
 /// One line for a change that passed: what was judged and what ran.
-pub fn summary_line(report: &CommitReport) -> String {
+pub(crate) fn summary_line(report: &CommitReport) -> String {
     let task = report
         .task
         .id
@@ -204,11 +204,22 @@ pub fn summary_line(report: &CommitReport) -> String {
         format!("acceptance {passed}/{} passed", runs.len())
     };
     let approved = report.findings.iter().filter(|f| f.approved()).count();
-    let approvals = if approved > 0 {
+    let mut approvals = if approved > 0 {
         format!(", {approved} approved")
     } else {
         String::new()
     };
+    let mut due: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.deferred)
+        .map(|f| f.category.as_str())
+        .collect();
+    due.sort_unstable();
+    due.dedup();
+    if !due.is_empty() {
+        approvals.push_str(&format!(", awaiting approval at merge: {}", due.join(", ")));
+    }
     let warnings = report
         .findings
         .iter()
@@ -238,10 +249,17 @@ fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
         .count();
     let warnings = findings.iter().filter(|f| f.action == Action::Warn).count();
     if super::verdict(reports).passed() {
-        let extra = if warnings > 0 {
-            format!(" ({warnings} warning{})", plural(warnings))
-        } else {
+        let mut notes = Vec::new();
+        if pending > 0 {
+            notes.push(format!("{pending} awaiting approval at merge"));
+        }
+        if warnings > 0 {
+            notes.push(format!("{warnings} warning{}", plural(warnings)));
+        }
+        let extra = if notes.is_empty() {
             String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
         };
         let _ = writeln!(out, "verdict: {}{extra}", st.green.apply_to(Verdict::Pass));
     } else {

@@ -2,52 +2,64 @@
 //! decides anything. The sentences findings need (what to do next, who approved) are made
 //! here from the findings' facts, the same for every format.
 
-pub mod github;
-pub mod human;
-pub mod json;
-pub mod junit;
-pub mod ledger;
-pub mod markdown;
-pub mod note;
-pub mod otel;
-pub mod runs;
-pub mod sarif;
-pub mod show;
+pub(crate) mod github;
+pub(crate) mod human;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod ledger;
+pub(crate) mod markdown;
+pub(crate) mod note;
+pub(crate) mod otel;
+pub(crate) mod runs;
+pub(crate) mod sarif;
+pub(crate) mod show;
 mod style;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-pub use style::Styles;
+pub(crate) use style::Styles;
 
 use crate::engine::CommitReport;
 use crate::finding::{Action, Finding};
 use crate::verdict::Verdict;
 
-pub const SCHEMA: &str = "agentguard.report/v1";
+pub(crate) const SCHEMA: &str = "agentguard.report/v1";
 
 /// A report that could not be written: an error, never an empty or partial output.
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     #[error("cannot write the report as JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("cannot write the report as XML: {0}")]
     Xml(String),
 }
 
-/// What a human change's report says about it: untouched, or checked for credentials alone
-/// (`[risk.credentials] humans`).
-pub fn human_state(report: &CommitReport) -> &'static str {
+/// What a human change's report says about it: who signed it, and whether it was left
+/// untouched or checked for credentials alone (`[risk.credentials] humans`).
+pub(crate) fn human_state(report: &CommitReport) -> String {
     if report.scanned {
         return if report.findings.is_empty() {
-            "scanned: nothing found"
+            "scanned: nothing found".to_string()
         } else {
-            "scanned"
+            "scanned".to_string()
         };
     }
+    let who = match &report.signed_by {
+        Some(crate::approval::commit::Signer::Verified(who)) => format!(
+            "human commit: signed by {}, whose key the base's allowed signers list",
+            printable(who)
+        ),
+        Some(crate::approval::commit::Signer::Configured(who)) => format!(
+            "human commit: git signs it with the key of {}, which the base's allowed signers list",
+            printable(who)
+        ),
+        None => "human commit: not agent work".to_string(),
+    };
     match (report.credentials_checked, report.findings.is_empty()) {
-        (false, _) => "human commit: not agent work, passes untouched",
-        (true, true) => "human commit: not agent work; no credentials in its added lines",
-        (true, false) => "human commit: not agent work; credentials in its added lines",
+        (false, _) if report.signed_by.is_some() => format!("{who}; passes untouched"),
+        (false, _) => format!("{who}, passes untouched"),
+        (true, true) => format!("{who}; no credentials in its added lines"),
+        (true, false) => format!("{who}; credentials in its added lines"),
     }
 }
 
@@ -61,7 +73,7 @@ pub(crate) fn pretty_json(value: &impl serde::Serialize) -> Result<String, Rende
 /// Text from the change or from a command, made safe for a terminal: control characters
 /// (escape sequences could rewrite what the reviewer sees) and invisible formatting characters
 /// (bidirectional overrides, zero-width characters could hide or reorder it) are shown escaped.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -100,7 +112,7 @@ pub(crate) fn plural(n: usize) -> &'static str {
 }
 
 /// The overall verdict over every judged commit.
-pub fn verdict(reports: &[CommitReport]) -> Verdict {
+pub(crate) fn verdict(reports: &[CommitReport]) -> Verdict {
     Verdict::all(reports.iter().map(CommitReport::verdict))
 }
 
@@ -112,11 +124,15 @@ pub(crate) fn approve_target(report: &CommitReport) -> &str {
 
 /// A finding's message as a reader sees it: the fact, then who approved it or, while an
 /// approval is missing, the command that gives it.
-pub fn message(report: &CommitReport, finding: &Finding) -> String {
+pub(crate) fn message(report: &CommitReport, finding: &Finding) -> String {
     match (&finding.approved_by, finding.action) {
         (Some(sign_off), _) => format!(
             "{} — approved by {} at {}",
             finding.message, sign_off.approver, sign_off.time
+        ),
+        (None, Action::Approve) if finding.deferred => format!(
+            "{}; due before merge ([approvals] when = \"merge\"): a reviewer signs off with `agentguard approve <commit> --category {}`",
+            finding.message, finding.category
         ),
         // A scan reports what history holds; there is no change to approve.
         (None, Action::Approve) if !report.scanned => format!(
@@ -133,6 +149,7 @@ pub fn message(report: &CommitReport, finding: &Finding) -> String {
 pub(crate) fn state(finding: &Finding) -> &'static str {
     match (finding.action, finding.approved()) {
         (Action::Block, _) => "block",
+        (Action::Approve, false) if finding.deferred => "awaiting approval at merge",
         (Action::Approve, false) => "awaiting approval",
         (Action::Approve, true) => "approved",
         (Action::Warn, _) => "warning",

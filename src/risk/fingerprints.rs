@@ -10,7 +10,7 @@ const SECRET_FINGERPRINT_ROUNDS: u32 = 10_000;
 
 /// First 16 hex digits of sha256 over category, path and matched text: stable across line
 /// moves and rebases, different for a different secret or file.
-pub fn fingerprint(category: &str, path: &str, matched: &str) -> String {
+pub(crate) fn fingerprint(category: &str, path: &str, matched: &str) -> String {
     let mut hasher = Sha256::new();
     for part in [category, path, matched] {
         hasher.update(part.as_bytes());
@@ -22,7 +22,7 @@ pub fn fingerprint(category: &str, path: &str, matched: &str) -> String {
 /// The fingerprint of a secret: like `fingerprint`, but over a domain-separated input
 /// stretched through `SECRET_FINGERPRINT_ROUNDS` rounds of sha256, so that a published
 /// fingerprint does not give away a short password to a brute-force search.
-pub fn secret_fingerprint(category: &str, path: &str, matched: &str) -> String {
+pub(crate) fn secret_fingerprint(category: &str, path: &str, matched: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"agentguard secret fingerprint v1\0");
     for part in [category, path, matched] {
@@ -66,7 +66,7 @@ fn sha256_of_digest(digest: &[u8; 32]) -> [u8; 32] {
 
 /// Rule ids as they were when fingerprints were first published, for rules the provider
 /// table renamed or split: an allowlisted secret stays allowlisted.
-pub fn stable_rule_id<'a>(rule: &'a str, secret: &str) -> &'a str {
+pub(super) fn stable_rule_id<'a>(rule: &'a str, secret: &str) -> &'a str {
     match rule {
         "github-pat" | "github-oauth" | "github-app-token" | "github-refresh-token" => {
             "github-token"

@@ -10,23 +10,38 @@ mod content_rules;
 mod fingerprints;
 mod guard_config;
 mod matcher;
-pub mod names;
+pub(crate) mod names;
 mod path_rules;
-pub mod paths;
-pub mod providers;
-pub mod rules;
-pub mod secrets;
-pub mod tampering;
+pub(crate) mod paths;
+pub(crate) mod providers;
+pub(crate) mod reach;
+pub(crate) mod rules;
+pub(crate) mod secrets;
+pub(crate) mod tampering;
 
 pub use compiled::CompiledPolicy;
-pub use fingerprints::{fingerprint, secret_fingerprint};
-pub use matcher::{Matcher, MatcherError};
+pub(crate) use fingerprints::{fingerprint, secret_fingerprint};
+pub(crate) use matcher::Matcher;
 
 use crate::diff::{Change, Entry, FileAdditions, Side, Status};
 use crate::finding::{Finding, Kind};
 use crate::policy::risk::RiskCategory;
 use crate::policy::Allowlist;
 use crate::task::AcceptanceCommand;
+
+/// Every rule id of the credentials category, as findings name them: the provider table's,
+/// then the built-in rules' (the documentation lists each).
+pub fn credential_rule_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = providers::PROVIDERS.iter().map(|p| p.id).collect();
+    ids.extend(
+        rules::BUILTIN_RULES
+            .iter()
+            .filter(|r| r.category == CREDENTIALS)
+            .map(|r| r.id),
+    );
+    ids.dedup();
+    ids
+}
 
 /// Everything the risk rules look at for one change.
 pub struct RiskInput<'a> {
@@ -40,9 +55,9 @@ pub struct RiskInput<'a> {
     pub hooks_path: Option<&'a str>,
 }
 
-pub const CREDENTIALS: &str = "credentials";
-pub const GUARD_CONFIG: &str = "guard-config";
-pub const TEST_TAMPERING: &str = "test-tampering";
+pub(crate) const CREDENTIALS: &str = "credentials";
+pub(crate) const GUARD_CONFIG: &str = "guard-config";
+pub(crate) const TEST_TAMPERING: &str = "test-tampering";
 
 /// A change built from paths alone, outside any repository: for scanning fixtures, corpora
 /// and benchmarks. Each entry is (status, old path, new path); blob ids are zero.
@@ -76,7 +91,7 @@ pub fn scan(input: &RiskInput<'_>) -> Vec<Finding> {
 
 /// `scan`, with the added lines coming one file at a time from `files` (in the change's entry
 /// order) instead of from `input.additions`, so they need not all be held at once.
-pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
+pub(crate) fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
     input: &RiskInput<'_>,
     files: impl IntoIterator<Item = F>,
 ) -> Vec<Finding> {
@@ -135,7 +150,7 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
 /// change's credentials, `agentguard scan --category …`. Content rules of the categories in
 /// `only` (indexed like the policy's categories) run on the added lines; with `paths`, their
 /// path rules on the change's entries too.
-pub fn scan_only<F: std::borrow::Borrow<FileAdditions>>(
+pub(crate) fn scan_only<F: std::borrow::Borrow<FileAdditions>>(
     compiled: &CompiledPolicy,
     change: Option<&Change>,
     files: impl IntoIterator<Item = F>,
@@ -188,7 +203,7 @@ pub fn scan_only<F: std::borrow::Borrow<FileAdditions>>(
 }
 
 /// Credentials in added lines, and nothing else: what a human change is checked for.
-pub fn scan_credentials<F: std::borrow::Borrow<FileAdditions>>(
+pub(crate) fn scan_credentials<F: std::borrow::Borrow<FileAdditions>>(
     compiled: &CompiledPolicy,
     files: impl IntoIterator<Item = F>,
 ) -> Vec<Finding> {
@@ -258,6 +273,45 @@ impl Collector<'_> {
         self.findings.push(finding);
         true
     }
+}
+
+/// `test-tampering` findings for what the acceptance commands reach through other files and
+/// for files that would stand in for what they run (see `reach`); `reached` comes from
+/// `reach::reached` over `tampering::commands(input)`, for the base tree and the judged one.
+pub(crate) fn scan_reached(input: &RiskInput<'_>, reached: &[reach::Reached]) -> Vec<Finding> {
+    let mut out = Collector {
+        categories: &input.compiled.policy.risk.categories,
+        allowlist: &input.compiled.policy.allowlist,
+        findings: Vec::new(),
+    };
+    tampering::reached_files(&mut out, input, reached);
+    out.findings
+}
+
+/// A finding of `category` that no path carries (the test inventory's), as the policy
+/// defines the category: its action, its allowlist fingerprint. `None` when the policy has no
+/// such category or its allowlist accepts the finding.
+pub(crate) fn category_finding(
+    compiled: &CompiledPolicy,
+    category: &str,
+    message: String,
+    rule: &str,
+    matched: &str,
+) -> Option<Finding> {
+    let defined = compiled
+        .policy
+        .risk
+        .categories
+        .iter()
+        .find(|c| c.name == category)?;
+    let print = fingerprint(category, "", matched);
+    if compiled.policy.allowlist.findings.contains(&print) {
+        return None;
+    }
+    let mut finding = Finding::new(Kind::Risk, category, defined.action, message)
+        .rule(format!("{rule}; allowlist fingerprint {print}"));
+    finding.fingerprint = Some(print);
+    Some(finding)
 }
 
 /// `text` with every credential the policy's rules recognise (provider tokens, private keys,

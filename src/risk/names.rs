@@ -4,7 +4,7 @@
 
 /// How sure a name is that it holds a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Strength {
+pub(crate) enum Strength {
     /// `auth`, `foo_key`: a secret only when the value looks random.
     Weak,
     /// `password`, `client_secret`, `api_key`: any value that is not a stand-in.
@@ -13,7 +13,7 @@ pub enum Strength {
 
 /// A name that says it holds a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SecretName {
+pub(crate) struct SecretName {
     pub strength: Strength,
     /// A word such as `hash`, `sha256` or `fingerprint` is in the name: a digest-shaped value
     /// is the digest of a secret, not the secret.
@@ -532,7 +532,7 @@ fn has(list: &[&str], word: &str) -> bool {
 /// The lower-case words of an identifier, split at punctuation and camel-case humps
 /// (`APIKey` is `api`, `key`; digits stay with their letters: `sha256`), held without
 /// allocating: names longer than `Words::BYTES` or of more than `Words::MAX` words are none.
-pub struct Words {
+pub(crate) struct Words {
     buf: [u8; Words::BYTES],
     spans: [(u8, u8); Words::MAX],
     len: usize,
@@ -542,7 +542,7 @@ impl Words {
     const BYTES: usize = 96;
     const MAX: usize = 12;
 
-    pub fn of(name: &str) -> Option<Self> {
+    pub(crate) fn of(name: &str) -> Option<Self> {
         let b = name.as_bytes();
         if b.len() > Self::BYTES {
             return None;
@@ -593,27 +593,28 @@ impl Words {
         Some(words)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
-    pub fn get(&self, i: usize) -> &str {
+    pub(crate) fn get(&self, i: usize) -> &str {
         let (from, to) = self.spans[i];
         // Only ASCII letters and digits were copied.
         std::str::from_utf8(&self.buf[from as usize..to as usize]).unwrap_or_default()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.len).map(move |i| self.get(i))
     }
 }
 
 /// The words of `name` as strings (for callers that keep them).
-pub fn words(name: &str) -> Vec<String> {
+#[cfg(test)]
+pub(crate) fn words(name: &str) -> Vec<String> {
     Words::of(name)
         .map(|w| w.iter().map(str::to_string).collect())
         .unwrap_or_default()
@@ -627,7 +628,7 @@ fn is_strong_word(word: &str) -> bool {
 }
 
 /// Whether `name` names a secret, and how surely.
-pub fn classify(name: &str) -> Option<SecretName> {
+pub(crate) fn classify(name: &str) -> Option<SecretName> {
     let all = Words::of(name)?;
     // Trailing numbers (`api_token_2`) say nothing.
     let count = (0..all.len()).rposition(|i| !all.get(i).bytes().all(|b| b.is_ascii_digit()))? + 1;
@@ -681,13 +682,13 @@ pub fn classify(name: &str) -> Option<SecretName> {
 }
 
 /// A name whose last word is a hash word (`token_sha256`, `client_secret_sha`).
-pub fn ends_hashed(name: &str) -> bool {
+pub(crate) fn ends_hashed(name: &str) -> bool {
     Words::of(name).is_some_and(|w| !w.is_empty() && has(HASH_WORDS, w.get(w.len() - 1)))
 }
 
 /// Whether `name` marks its value as public, metadata or a digest (for keyword-free strings
 /// assigned to it: `public_key`, `trace_id`, `commit`, `integrity`).
-pub fn is_plain_name(name: &str) -> bool {
+pub(crate) fn is_plain_name(name: &str) -> bool {
     Words::of(name).is_none_or(|words| {
         words.iter().any(|w| {
             has(META_WORDS, w)

@@ -5,9 +5,7 @@ use std::collections::HashMap;
 
 /// How a candidate secret is judged once its regex matched.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SecretCheck {
-    /// A provider token with a distinctive prefix: only obvious placeholders are dropped.
-    Token,
+pub(crate) enum SecretCheck {
     /// A bare high-entropy value after a scheme word such as `Bearer`.
     Entropy(f64),
     /// `scheme://user:password@host`: the password must not be a placeholder or a default.
@@ -23,7 +21,7 @@ pub enum SecretCheck {
 }
 
 /// Shannon entropy in bits per character.
-pub fn entropy(value: &str) -> f64 {
+pub(crate) fn entropy(value: &str) -> f64 {
     let mut counts: HashMap<char, usize> = HashMap::new();
     let mut total = 0usize;
     for c in value.chars() {
@@ -105,19 +103,19 @@ pub fn is_placeholder(value: &str) -> bool {
 }
 
 /// Placeholder words and template syntax only, for short values such as URL passwords.
-pub fn has_placeholder_words(value: &str) -> bool {
+pub(crate) fn has_placeholder_words(value: &str) -> bool {
     stand_in_words(value) || INTERPOLATION.iter().any(|w| value.contains(w))
 }
 
 /// Placeholder words alone: a value may hold `${` or `}` and still be a secret.
-pub fn stand_in_words(value: &str) -> bool {
+pub(crate) fn stand_in_words(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// Hex digests and UUIDs assigned to names like `token_sha256` are hashes, not secrets; they are
 /// kept out of assignments by the name filter, and bare ones by this shape test.
-pub fn is_hash_or_uuid(value: &str) -> bool {
+pub(crate) fn is_hash_or_uuid(value: &str) -> bool {
     let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
     if hex && matches!(value.len(), 32 | 40 | 56 | 64 | 96 | 128) {
         return true;
@@ -171,20 +169,18 @@ fn is_identifier_like(value: &str) -> bool {
 }
 
 /// Parts of a candidate, as the regex captured them.
-pub struct Candidate<'a> {
+pub(crate) struct Candidate<'a> {
     pub name: Option<&'a str>,
     /// For URLs: the host part, so documentation domains can be told apart.
     pub host: Option<&'a str>,
-    pub quoted: bool,
     pub user: Option<&'a str>,
     pub value: &'a str,
 }
 
 /// Whether a regex match is a credential worth reporting.
-pub fn accept(check: SecretCheck, candidate: &Candidate<'_>, path: &str) -> bool {
+pub(crate) fn accept(check: SecretCheck, candidate: &Candidate<'_>, path: &str) -> bool {
     let value = candidate.value;
     match check {
-        SecretCheck::Token => !is_placeholder(value),
         SecretCheck::Entropy(min) => {
             // After `Bearer`, a hex string or a UUID is a token too.
             value.len() >= 16
@@ -268,7 +264,7 @@ fn user_pass_ok(value: &str) -> bool {
 
 /// A JSON Web Token: a header that decodes to a JSON object with an `alg`, `typ`, `enc` or
 /// `kid`, and (when signed or unsigned, not encrypted) claims that decode to one too.
-pub fn is_jwt(value: &str) -> bool {
+pub(crate) fn is_jwt(value: &str) -> bool {
     let parts: Vec<&str> = value.split('.').collect();
     if !(2..=5).contains(&parts.len()) {
         return false;
@@ -344,7 +340,7 @@ fn basic_auth_password(value: &str) -> Option<(String, String)> {
 }
 
 /// A private key body that announces itself as a test stand-in (`…FixtureKeyForTests…`).
-pub fn is_fabricated_key_body(body: &str) -> bool {
+pub(crate) fn is_fabricated_key_body(body: &str) -> bool {
     let lower = body.to_ascii_lowercase();
     has_placeholder_words(body)
         || ["test", "fixture", "mock", "stub"]
@@ -368,7 +364,7 @@ fn is_documentation_host(host: &str) -> bool {
 }
 
 /// How a secret appears in any output: a short prefix and the length, never the value.
-pub fn redact(value: &str) -> String {
+pub(crate) fn redact(value: &str) -> String {
     let len = value.chars().count();
     let shown = (len / 4).min(4);
     let prefix: String = value.chars().take(shown).collect();
@@ -376,7 +372,7 @@ pub fn redact(value: &str) -> String {
 }
 
 /// Character classes a value draws on: lower case, upper case, digits, anything else.
-pub fn classes(value: &str) -> usize {
+pub(crate) fn classes(value: &str) -> usize {
     let b = value.as_bytes();
     [
         b.iter().any(u8::is_ascii_lowercase),
@@ -390,7 +386,7 @@ pub fn classes(value: &str) -> usize {
 }
 
 /// A value built from a few repeated chunks (`abcd1234abcd1234…`): few distinct trigrams.
-pub fn is_repetitive(value: &str) -> bool {
+pub(crate) fn is_repetitive(value: &str) -> bool {
     let b = value.as_bytes();
     if b.len() < 12 {
         return false;
@@ -402,7 +398,7 @@ pub fn is_repetitive(value: &str) -> bool {
 }
 
 /// A value mostly made of runs of consecutive characters (`0123456789abcdef…`, `zyxw…`).
-pub fn is_sequential(value: &str) -> bool {
+pub(crate) fn is_sequential(value: &str) -> bool {
     let b = value.as_bytes();
     if b.len() < 8 {
         return false;
@@ -514,7 +510,7 @@ fn without_templates(value: &str) -> Option<String> {
 /// Whether a value refers to another value: a template, an interpolation or an environment
 /// reference with little of its own around it. A `}` or `${` inside a random value does not
 /// make it one.
-pub fn is_templated(value: &str) -> bool {
+pub(crate) fn is_templated(value: &str) -> bool {
     let v = value.trim();
     if matches!(v, "%s" | "%d" | "%r" | "%v" | "{}" | "?" | "{0}") {
         return true;
@@ -548,7 +544,7 @@ fn is_keyword_literal(value: &str) -> bool {
 
 /// Whether an unquoted value is code rather than a literal: a variable, a field path, a call
 /// or an index (`os.environ["X"]`, `get_password()`, `this.apiKey`, `$input`).
-pub fn is_expression(value: &str) -> bool {
+pub(crate) fn is_expression(value: &str) -> bool {
     if value.is_empty()
         || value.starts_with([
             '$', '@', '&', '*', '!', '~', '.', '(', '[', '{', '<', '#', '|', '\\', '%', '?', ')',
@@ -580,7 +576,7 @@ pub fn is_expression(value: &str) -> bool {
 }
 
 /// A file system path or a file name rather than a secret.
-pub fn looks_like_path(value: &str) -> bool {
+pub(crate) fn looks_like_path(value: &str) -> bool {
     if value.starts_with("./") || value.starts_with("../") || value.starts_with("~/") {
         return true;
     }
@@ -632,7 +628,7 @@ pub fn looks_like_path(value: &str) -> bool {
 
 /// Shaped like a digest rather than a secret: hex or base64 of a hash's length, a bcrypt or
 /// crypt string, `sha256:…`.
-pub fn is_digest_shaped(value: &str) -> bool {
+pub(crate) fn is_digest_shaped(value: &str) -> bool {
     let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
     (hex && value.len() >= 16)
         || is_digest(value)
@@ -650,7 +646,7 @@ pub fn is_digest_shaped(value: &str) -> bool {
 }
 
 /// A value assigned to a secret-looking name, as the assignment parser found it.
-pub struct AssignedValue<'a> {
+pub(crate) struct AssignedValue<'a> {
     pub name: &'a str,
     pub secret: crate::risk::names::SecretName,
     pub value: &'a str,
@@ -661,7 +657,7 @@ pub struct AssignedValue<'a> {
 
 /// Whether a value assigned to a secret-looking name is a secret: a literal (not a template,
 /// an expression or a path), not a stand-in, and random enough for what the name promises.
-pub fn accept_assigned(a: &AssignedValue<'_>, path: &str) -> bool {
+pub(crate) fn accept_assigned(a: &AssignedValue<'_>, path: &str) -> bool {
     use crate::risk::names::{self, Strength};
     let value = a.value;
     let len = value.len();
@@ -751,7 +747,7 @@ fn quotes_required(path: &str) -> bool {
 }
 
 /// A keyword-free candidate string and what surrounds it.
-pub struct LooseValue<'a> {
+pub(crate) struct LooseValue<'a> {
     pub value: &'a str,
     /// Quoted, alone on its line, or the value of an assignment or argument.
     pub standalone: bool,
@@ -763,7 +759,7 @@ pub struct LooseValue<'a> {
 
 /// Whether a string with no keyword is random enough to be a secret (the base64 and hex
 /// alphabets, as high-entropy scanners judge them).
-pub fn accept_loose(c: &LooseValue<'_>) -> bool {
+pub(crate) fn accept_loose(c: &LooseValue<'_>) -> bool {
     let v = c.value;
     if !c.standalone || v.len() < 20 || v.len() > 200 {
         return false;

@@ -35,19 +35,19 @@ pub enum MatcherError {
     Glob { category: String, source: GlobError },
 }
 
-pub struct Rule {
-    pub id: String,
+pub(crate) struct Rule {
+    pub(crate) id: String,
     /// Index into the policy's categories.
-    pub category: usize,
-    pub label: String,
+    pub(crate) category: usize,
+    pub(crate) label: String,
     /// Empty for rules validated by code alone (provider tokens, assignments, keyword-free
     /// strings). Compiled on the rule's first candidate line: a commit of a few lines
     /// compiles the few regexes it needs.
     pattern: String,
     regex: OnceLock<Option<Regex>>,
-    pub check: Check,
+    pub(crate) check: Check,
     quiet: Quiet,
-    pub builtin: bool,
+    pub(crate) builtin: bool,
 }
 
 impl Rule {
@@ -74,7 +74,7 @@ impl Rule {
 
     /// The rule's regex (every pattern was compiled once already: built-in ones by the unit
     /// tests, policy ones when the policy was read).
-    pub fn regex(&self) -> Option<&Regex> {
+    pub(crate) fn regex(&self) -> Option<&Regex> {
         self.regex
             .get_or_init(|| {
                 (!self.pattern.is_empty())
@@ -387,7 +387,7 @@ impl Matcher {
     }
 
     /// A rule by the index hits and candidates use.
-    pub fn rule(&self, index: usize) -> &Rule {
+    pub(crate) fn rule(&self, index: usize) -> &Rule {
         let builtin = self.builtin.rules.len();
         if index < builtin {
             &self.builtin.rules[index]

@@ -475,7 +475,6 @@ impl<'t> SecretSearch<'_, 't> {
             let candidate = Candidate {
                 name: caps.name("name").map(|m| m.as_str()),
                 host: caps.name("host").map(|m| m.as_str()),
-                quoted: true,
                 user: caps.name("user").map(|m| m.as_str()),
                 value: value.as_str(),
             };
