@@ -752,15 +752,16 @@ pub(crate) fn scan(
                 let mut report = blank(Some(oid), commit.tree_id());
                 report.base = base.map(|b| b.id());
                 report.files_changed = change.entries.len();
-                let files = scan_files_of(&change, repo);
-                let (findings, failed) = files;
+                // Each file's added lines are read just before they are scanned.
+                let mut failed = None;
+                let files = change
+                    .additions(repo)
+                    .map_while(|file| file.map_err(|e| failed = Some(e)).ok());
+                let findings = risk::scan_only(&compiled, Some(&change), files, &only);
                 if let Some(e) = failed {
                     return Err(e.into());
                 }
-                report.findings = verdict_findings(
-                    &compiled,
-                    risk::scan_only(&compiled, Some(&change), findings, &only),
-                );
+                report.findings = verdict_findings(&compiled, findings);
                 reports.push(report);
             }
             Ok(reports)
@@ -769,23 +770,34 @@ pub(crate) fn scan(
             let Some(head) = head else {
                 return Ok(Vec::new());
             };
-            let mut entries = Vec::new();
-            let mut files = Vec::new();
-            for (path, oid) in repo.tree_files(head.tree_id())? {
-                let display = crate::diff::display_path(&path);
-                entries.push((display.clone(), ()));
-                files.push(crate::diff::FileAdditions::whole(
-                    display,
-                    repo.blob(oid)?.content(),
-                ));
+            let listed = repo.tree_files(head.tree_id())?;
+            let shown: Vec<String> = listed
+                .iter()
+                .map(|(path, _)| crate::diff::display_path(path))
+                .collect();
+            let change = added(shown.iter().map(String::as_str));
+            let mut failed = None;
+            let files =
+                listed
+                    .iter()
+                    .zip(&shown)
+                    .map_while(|((_, oid), path)| match repo.blob(*oid) {
+                        Ok(blob) => Some(crate::diff::FileAdditions::whole(
+                            path.clone(),
+                            blob.content(),
+                        )),
+                        Err(e) => {
+                            failed = Some(e);
+                            None
+                        }
+                    });
+            let findings = risk::scan_only(&compiled, Some(&change), files, &only);
+            if let Some(e) = failed {
+                return Err(e.into());
             }
             let mut report = blank(Some(head.id()), head.tree_id());
-            report.files_changed = files.len();
-            let change = added(entries.iter().map(|(p, ())| p.as_str()));
-            report.findings = verdict_findings(
-                &compiled,
-                risk::scan_only(&compiled, Some(&change), files, &only),
-            );
+            report.files_changed = listed.len();
+            report.findings = verdict_findings(&compiled, findings);
             Ok(vec![report])
         }
         ScanTarget::Paths(paths) => {
@@ -797,38 +809,31 @@ pub(crate) fn scan(
             // `scan config .` names config's files twice.
             found.sort();
             found.dedup_by(|a, b| a.0 == b.0);
-            let mut files = Vec::with_capacity(found.len());
-            for (shown, on_disk) in &found {
-                let content = std::fs::read(on_disk).map_err(|source| EngineError::Read {
-                    path: on_disk.clone(),
-                    source,
-                })?;
-                files.push(crate::diff::FileAdditions::whole(shown.clone(), &content));
+            let change = added(found.iter().map(|(shown, _)| shown.as_str()));
+            // One file in memory at a time.
+            let mut failed = None;
+            let files = found
+                .iter()
+                .map_while(|(shown, on_disk)| match std::fs::read(on_disk) {
+                    Ok(content) => Some(crate::diff::FileAdditions::whole(shown.clone(), &content)),
+                    Err(source) => {
+                        failed = Some(EngineError::Read {
+                            path: on_disk.clone(),
+                            source,
+                        });
+                        None
+                    }
+                });
+            let findings = risk::scan_only(&compiled, Some(&change), files, &only);
+            if let Some(e) = failed {
+                return Err(e);
             }
             let mut report = blank(None, Oid::zero());
-            report.files_changed = files.len();
-            let change = added(found.iter().map(|(shown, _)| shown.as_str()));
-            report.findings = verdict_findings(
-                &compiled,
-                risk::scan_only(&compiled, Some(&change), files, &only),
-            );
+            report.files_changed = found.len();
+            report.findings = verdict_findings(&compiled, findings);
             Ok(vec![report])
         }
     }
-}
-
-/// The added lines of every file of a change, read up front (a scanned commit is judged
-/// whole), and the first read error.
-fn scan_files_of(
-    change: &Change,
-    repo: &Repo,
-) -> (Vec<crate::diff::FileAdditions>, Option<DiffError>) {
-    let mut failed = None;
-    let files = change
-        .additions(repo)
-        .map_while(|file| file.map_err(|e| failed = Some(e)).ok())
-        .collect();
-    (files, failed)
 }
 
 /// A change that adds `paths`, for the path rules of scanned files.
