@@ -431,6 +431,15 @@ fn static_checks(
             hooks_path: hooks_path.as_deref(),
         },
     )?);
+    let manifests = risk::production_manifests(compiled, change, &findings, &mut |oid| {
+        let blob = repo.blob(oid)?;
+        Ok::<_, RepoError>(if blob.size() > risk::production::MAX_MANIFEST {
+            Vec::new()
+        } else {
+            blob.content().to_vec()
+        })
+    })?;
+    findings.extend(manifests);
     Ok(findings)
 }
 
