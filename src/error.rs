@@ -121,7 +121,9 @@ impl Error {
                 HookRunError::Evidence(e) => evidence_kind(e),
                 HookRunError::Approval(e) => approval_kind(e),
                 HookRunError::Repo(e) => repo_kind(e),
-                HookRunError::MessageFile { .. } | HookRunError::PushInput(_) => ErrorKind::User,
+                HookRunError::MessageFile { .. }
+                | HookRunError::PushInput(_)
+                | HookRunError::Environment(_) => ErrorKind::User,
             },
             Error::Onboarding(e) => match e {
                 OnboardingError::Policy(e) => policy_kind(e),

@@ -3,8 +3,8 @@
 
 use crate::cli::HookArgs;
 use crate::error::Error;
-use crate::hooks::push;
 use crate::hooks::run::{self, HookName, HookRun};
+use crate::hooks::{prepare, push};
 use crate::ledger::Entry;
 use crate::output::Output;
 use crate::output::Verbosity;
@@ -18,6 +18,11 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict, Error>
     let started = Instant::now();
     let name = HookName::parse(&args.name).ok_or_else(|| Error::UnknownHook(args.name.clone()))?;
     let command = format!("hook {}", name.as_str());
+    // Adding trailers is no check: skipping it is no bypass of its own, and the hooks that
+    // judge the commit record the bypass.
+    if name == HookName::PrepareCommitMsg && skip_reason().is_some() {
+        return Ok(Verdict::Pass);
+    }
     if name.can_block() {
         if let Some(reason) = skip_reason() {
             let who = who(repo);
@@ -37,6 +42,30 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict, Error>
         HookName::PreCommit => run::pre_commit(repo),
         HookName::CommitMsg => match arg(0) {
             Some(file) => run::commit_msg(repo, &file, out.progress_sink()),
+            None => Err(run::HookRunError::MessageFile {
+                path: "(none given)".into(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "git passes it as the first argument",
+                ),
+            }),
+        },
+        HookName::PrepareCommitMsg => match arg(0) {
+            Some(file) => prepare::prepare_commit_msg(
+                repo,
+                &file,
+                &prepare::Prepare {
+                    task: std::env::var("AGENTGUARD_TASK").ok(),
+                    agent: std::env::var("AGENTGUARD_AGENT").ok(),
+                    source: args
+                        .args
+                        .get(1)
+                        .map(|s| s.to_string_lossy().into_owned())
+                        // pre-commit (the framework) passes the source in its environment.
+                        .or_else(|| std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok())
+                        .filter(|s| !s.is_empty()),
+                },
+            ),
             None => Err(run::HookRunError::MessageFile {
                 path: "(none given)".into(),
                 source: std::io::Error::new(

@@ -28,6 +28,7 @@ const BIN_PLACEHOLDER: &str = "@AGENTGUARD_BIN@";
 const ADDED_CONFIG_KEY: &str = "agentguard.installedRewriteRef";
 const REWRITE_REF_KEY: &str = "notes.rewriteRef";
 
+pub mod prepare;
 pub mod push;
 pub mod run;
 
@@ -150,6 +151,7 @@ pub struct UninstallReport {
 pub fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
     let template = match hook {
         run::HookName::PreCommit => include_str!("../../hooks/pre-commit"),
+        run::HookName::PrepareCommitMsg => include_str!("../../hooks/prepare-commit-msg"),
         run::HookName::CommitMsg => include_str!("../../hooks/commit-msg"),
         run::HookName::PostCommit => include_str!("../../hooks/post-commit"),
         run::HookName::PostMerge => include_str!("../../hooks/post-merge"),

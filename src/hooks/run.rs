@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HookName {
     PreCommit,
+    /// Adds the task's trailers to an agent's message before the editor opens.
+    PrepareCommitMsg,
     CommitMsg,
     PostCommit,
     /// `git merge` runs commit-msg but not post-commit: this attaches the merge's evidence.
@@ -25,8 +27,9 @@ pub enum HookName {
 }
 
 impl HookName {
-    pub const ALL: [HookName; 6] = [
+    pub const ALL: [HookName; 7] = [
         HookName::PreCommit,
+        HookName::PrepareCommitMsg,
         HookName::CommitMsg,
         HookName::PostCommit,
         HookName::PostMerge,
@@ -41,6 +44,7 @@ impl HookName {
     pub fn as_str(self) -> &'static str {
         match self {
             HookName::PreCommit => "pre-commit",
+            HookName::PrepareCommitMsg => "prepare-commit-msg",
             HookName::CommitMsg => "commit-msg",
             HookName::PostCommit => "post-commit",
             HookName::PostMerge => "post-merge",
@@ -53,7 +57,10 @@ impl HookName {
     pub fn can_block(self) -> bool {
         matches!(
             self,
-            HookName::PreCommit | HookName::CommitMsg | HookName::PrePush
+            HookName::PreCommit
+                | HookName::PrepareCommitMsg
+                | HookName::CommitMsg
+                | HookName::PrePush
         )
     }
 }
@@ -75,6 +82,9 @@ pub enum HookRunError {
     },
     #[error("pre-push: cannot read git's ref lines on stdin: {0}")]
     PushInput(String),
+    /// The agent's environment or the tools around the hook are not usable as they are.
+    #[error("{0}")]
+    Environment(String),
 }
 
 impl HookRunError {
@@ -90,6 +100,9 @@ impl HookRunError {
                 Some("git passes the message file itself; run the hook through git")
             }
             HookRunError::PushInput(_) => None,
+            HookRunError::Environment(_) => Some(
+                "fix or unset the variable in the agent's environment, or write the trailers into the message yourself",
+            ),
         }
     }
 }

@@ -15,6 +15,7 @@ mod init;
 mod install;
 mod ledger;
 mod local_isolation;
+mod prepare;
 mod production;
 mod properties;
 mod readme;
