@@ -38,7 +38,8 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write `.agentguard.toml` (the example policy) and `.agentguard/tasks/`.
+    /// Write `.agentguard.toml` (the example policy) and `.agentguard/tasks/`; with `--agents`,
+    /// the instructions block for your agent.
     Init(InitArgs),
     /// Write task files and the trailers an agent adds for them.
     #[command(subcommand)]
@@ -73,8 +74,15 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Overwrite existing files.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "agents")]
     pub force: bool,
+    /// Write or update only the instructions block for your agent (AGENTS.md, CLAUDE.md).
+    #[arg(long)]
+    pub agents: bool,
+    /// The agent's file to write the block into (repeatable) [default: AGENTS.md, or CLAUDE.md
+    /// if only that exists].
+    #[arg(long = "file", value_name = "FILE", requires = "agents")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
