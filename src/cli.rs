@@ -59,6 +59,14 @@ pub enum Command {
     /// What the installed hook shims call.
     #[command(hide = true)]
     Hook(HookArgs),
+    /// What the policy says about paths: which layer allows or denies each, which risk rules
+    /// match, who may approve.
+    Explain(ExplainArgs),
+    /// Check the policy: `policy test` runs its `[[examples]]`.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Check this clone's setup: hooks, notes, approvers, sandbox, policy and task files.
+    Doctor,
     /// The ledger: every check, block, failure, bypass and rollback, newest first.
     Log(LogArgs),
     /// A summary of the ledger per task and per agent.
@@ -247,4 +255,30 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Paths relative to the repository root.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<String>,
+    /// Judge as work on this task (its task file narrows the scope).
+    #[arg(long, value_name = "ID")]
+    pub task: Option<String>,
+    /// The agent (`Agent-Name`) the change would come from.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check every `[[examples]]` entry: the work tree's `.agentguard.toml`, or REV's.
+    Test {
+        /// Test the policy and task files of this commit instead of the work tree's policy.
+        #[arg(value_name = "REV")]
+        rev: Option<String>,
+    },
 }

@@ -64,6 +64,16 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the policy no longer says what its examples say ({policy}):\n{}", .failures.join("\n"))]
+    ExamplesFail {
+        policy: String,
+        failures: Vec<String>,
+    },
+    #[error("cannot read {}: {source}", .path.display())]
+    ReadPolicy {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl From<RepoError> for Error {
@@ -92,6 +102,10 @@ impl Error {
             ),
             Error::UnknownHook(_) => Some("reinstall the hooks with `agentguard install`"),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
+            Error::ExamplesFail { .. } => Some(
+                "a policy edit changed what these paths get: restore the rule, or update the `[[examples]]` on purpose (`agentguard policy test` shows each)",
+            ),
+            Error::ReadPolicy { .. } => Some("check that the file is readable"),
             Error::Output { .. }
             | Error::NothingToApprove
             | Error::NotBuilt(_)
@@ -130,7 +144,8 @@ impl Error {
                 OnboardingError::Repo(e) => repo_kind(e),
                 _ => ErrorKind::User,
             },
-            Error::UnknownHook(_) => ErrorKind::Config,
+            Error::UnknownHook(_) | Error::ExamplesFail { .. } => ErrorKind::Config,
+            Error::ReadPolicy { .. } => ErrorKind::User,
             Error::NotBuilt(_) | Error::Render(_) => ErrorKind::Internal,
             Error::MessageFile { .. }
             | Error::UnknownCategory { .. }

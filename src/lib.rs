@@ -8,9 +8,11 @@ pub mod approval;
 pub mod cli;
 mod commands;
 pub mod diff;
+pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod evidence;
+pub mod explain;
 pub mod finding;
 pub mod glob;
 pub mod hooks;
@@ -102,6 +104,9 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Install(args) => commands::install::run(&repo, args, out),
         cli::Command::Uninstall => commands::uninstall::run(&repo, out),
         cli::Command::Hook(args) => commands::hook::run(&repo, args, out),
+        cli::Command::Explain(args) => commands::explain::run(&repo, args, out),
+        cli::Command::Policy(args) => commands::policy::run(&repo, args, out),
+        cli::Command::Doctor => commands::doctor::run(&repo, out),
         cli::Command::Log(args) => commands::log::run(&repo, args, out),
         cli::Command::Report(args) => commands::report::run(&repo, args, out),
     }

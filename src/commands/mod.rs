@@ -2,10 +2,13 @@
 
 pub mod approve;
 pub mod check;
+pub mod doctor;
+pub mod explain;
 pub mod hook;
 pub mod init;
 pub mod install;
 pub mod log;
+pub mod policy;
 pub mod report;
 pub mod show;
 pub mod task;

@@ -23,6 +23,13 @@ pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdict, Erro
     let policy_base = range
         .exclude
         .map(|exclude| repo.merge_base(exclude, range.tip).unwrap_or(exclude));
+    super::policy::check_examples_at(
+        repo,
+        &policy_base
+            .into_iter()
+            .chain([range.tip])
+            .collect::<Vec<_>>(),
+    )?;
     let branches = range_branches(repo, range.tip);
     let mut reports: Vec<CommitReport> = Vec::with_capacity(commits.len());
     // One ledger line per judged commit, written together at the end (or at the first error).
