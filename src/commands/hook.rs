@@ -80,8 +80,11 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict, Error>
                 .args
                 .first()
                 .map(|r| r.to_string_lossy().into_owned())
+                .or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok())
                 .unwrap_or_default();
-            read_stdin().and_then(|stdin| push::pre_push(repo, &remote, &stdin))
+            read_stdin()
+                .map(|stdin| from_pre_commit_framework(repo, stdin))
+                .and_then(|stdin| push::pre_push(repo, &remote, &stdin))
         }
         HookName::PostRewrite => {
             let kind = args
@@ -224,4 +227,32 @@ fn read_stdin() -> Result<String, run::HookRunError> {
         .read_to_string(&mut text)
         .map_err(|e| run::HookRunError::PushInput(e.to_string()))?;
     Ok(text)
+}
+
+/// The pre-commit framework reads git's pre-push lines itself and hands its hooks the first
+/// ref to check in its environment instead: that ref as git's line, when stdin is empty.
+fn from_pre_commit_framework(repo: &Repo, stdin: String) -> String {
+    if !stdin.trim().is_empty() {
+        return stdin;
+    }
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (Some(local), Some(remote)) = (
+        var("PRE_COMMIT_LOCAL_BRANCH"),
+        var("PRE_COMMIT_REMOTE_BRANCH"),
+    ) else {
+        return stdin;
+    };
+    let zero = git2::Oid::zero().to_string();
+    // Without `PRE_COMMIT_TO_REF` the whole branch is new, down to its root commit.
+    let to = var("PRE_COMMIT_TO_REF").or_else(|| {
+        repo.git()
+            .revparse_single(&local)
+            .ok()
+            .map(|object| object.id().to_string())
+    });
+    let Some(to) = to else {
+        return stdin;
+    };
+    let from = var("PRE_COMMIT_FROM_REF").unwrap_or(zero);
+    format!("{local} {to} {remote} {from}\n")
 }

@@ -11,6 +11,7 @@ mod docs;
 mod doctor;
 mod evidence;
 mod explain;
+mod hook_managers;
 mod hooks;
 mod hostile;
 mod init;
