@@ -7,6 +7,7 @@ mod acceptance;
 mod approve;
 mod check;
 mod check_bad_input;
+mod ci_templates;
 mod docs;
 mod doctor;
 mod evidence;
