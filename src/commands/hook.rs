@@ -39,7 +39,8 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict, Error>
     }
     let arg = |i: usize| args.args.get(i).map(std::path::PathBuf::from);
     let result = match name {
-        HookName::PreCommit => run::pre_commit(repo),
+        HookName::PreCommit => prepare::planned_trailers(repo, &prepare_input(&args.args))
+            .and_then(|planned| run::pre_commit(repo, planned)),
         HookName::CommitMsg => match arg(0) {
             Some(file) => run::commit_msg(repo, &file, out.progress_sink()),
             None => Err(run::HookRunError::MessageFile {
@@ -51,21 +52,7 @@ pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict, Error>
             }),
         },
         HookName::PrepareCommitMsg => match arg(0) {
-            Some(file) => prepare::prepare_commit_msg(
-                repo,
-                &file,
-                &prepare::Prepare {
-                    task: std::env::var("AGENTGUARD_TASK").ok(),
-                    agent: std::env::var("AGENTGUARD_AGENT").ok(),
-                    source: args
-                        .args
-                        .get(1)
-                        .map(|s| s.to_string_lossy().into_owned())
-                        // pre-commit (the framework) passes the source in its environment.
-                        .or_else(|| std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok())
-                        .filter(|s| !s.is_empty()),
-                },
-            ),
+            Some(file) => prepare::prepare_commit_msg(repo, &file, &prepare_input(&args.args)),
             None => Err(run::HookRunError::MessageFile {
                 path: "(none given)".into(),
                 source: std::io::Error::new(
@@ -255,4 +242,19 @@ fn from_pre_commit_framework(repo: &Repo, stdin: String) -> String {
     };
     let from = var("PRE_COMMIT_FROM_REF").unwrap_or(zero);
     format!("{local} {to} {remote} {from}\n")
+}
+
+/// What prepare-commit-msg (and pre-commit, which plans for it) reads from the agent's
+/// environment, and git's source argument.
+fn prepare_input(args: &[std::ffi::OsString]) -> prepare::Prepare {
+    prepare::Prepare {
+        task: std::env::var("AGENTGUARD_TASK").ok(),
+        agent: std::env::var("AGENTGUARD_AGENT").ok(),
+        source: args
+            .get(1)
+            .map(|s| s.to_string_lossy().into_owned())
+            // pre-commit (the framework) passes the source in its environment.
+            .or_else(|| std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok())
+            .filter(|s| !s.is_empty()),
+    }
 }

@@ -25,6 +25,31 @@ pub struct Prepare {
 /// The longest agent name a trailer takes from the environment.
 const MAX_AGENT_NAME: usize = 100;
 
+/// The trailers `prepare_commit_msg` will add to a message that has none yet: what pre-commit,
+/// which runs before the message exists, judges the staged change with, so it applies the
+/// task's scope as commit-msg will.
+pub fn planned_trailers(repo: &Repo, input: &Prepare) -> Result<String, HookRunError> {
+    let env_task = input
+        .task
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let env_agent = input
+        .agent
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    let task = match env_task {
+        Some(task) if is_valid_task_id(task) => Some(task.to_string()),
+        // A bad value is refused by prepare-commit-msg, with its message.
+        Some(_) => None,
+        None => task_of_branch(repo, env_agent.is_some())?.map(|(task, _)| task),
+    };
+    Ok(task.map_or_else(String::new, |task| {
+        format!("(message not written yet)\n\nAgent-Task: {task}\n")
+    }))
+}
+
 pub fn prepare_commit_msg(
     repo: &Repo,
     message_file: &Path,

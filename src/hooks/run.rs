@@ -130,10 +130,11 @@ impl HookRun {
 }
 
 /// pre-commit: the message (and so its trailers) does not exist yet. On an agent branch or for
-/// an agent author, judge scope and risk of the staged change now; commit-msg does the rest.
-pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
+/// an agent author, judge scope and risk of the staged change now, under the task
+/// prepare-commit-msg is about to name (`planned`); commit-msg does the rest.
+pub fn pre_commit(repo: &Repo, planned: String) -> Result<HookRun, HookRunError> {
     let request = CheckRequest {
-        message: Some(String::new()),
+        message: Some(planned),
         run_acceptance: false,
         ..CheckRequest::new(Target::Staged)
     };

@@ -98,8 +98,8 @@ fn the_agent_environment_names_task_and_agent_on_any_branch() {
 fn trailers_already_there_are_never_changed() {
     let repo = repo_with_tasks();
     repo.checkout_new("agent/T-12-pagination");
-    repo.write("notes.txt", "x\n");
-    repo.git(&["add", "notes.txt"]);
+    repo.write("src/api/tidy.rs", "x\n");
+    repo.git(&["add", "src"]);
     let message = "Tidy\n\nAgent-Task: T-1\nAgent-Name: claude-code\n";
     let env = [("AGENTGUARD_TASK", "T-12"), ("AGENTGUARD_AGENT", "codex")];
     let output = commit(&repo, &["-m", message], &env);
@@ -211,4 +211,23 @@ fn agentguard_skip_adds_nothing() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert_eq!(last_message(&repo), "Skipped");
+}
+
+#[test]
+fn pre_commit_judges_under_the_task_the_branch_will_name() {
+    let repo = repo_with_tasks();
+    repo.checkout_new("agent/T-12-pagination");
+    repo.write("src/api/users.rs", "pub fn page() {}\n");
+    repo.write("docs/stray.md", "x\n");
+    repo.git(&["add", "src", "docs"]);
+    let output = commit(&repo, &["-m", "Add pagination"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Blocked before the message exists, with T-12's allow list already applied.
+    assert!(stderr.contains("task: T-12"), "{stderr}");
+    assert!(
+        stderr.contains("[outside-allow] docs/stray.md is outside the allowed paths"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("[missing-task]"), "{stderr}");
 }
