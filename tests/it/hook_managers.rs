@@ -48,8 +48,12 @@ fn run(command: &mut Command) -> Result<(), String> {
 fn pre_commit() -> Result<PathBuf, String> {
     install_once("pre-commit", "venv/bin/pre-commit", |dir| {
         let venv = dir.join("venv");
-        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-        run(Command::new(venv.join("bin/pip")).args([
+        run(Command::new("python3")
+            .current_dir(dir)
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv))?;
+        run(Command::new(venv.join("bin/pip")).current_dir(dir).args([
             "install",
             "--quiet",
             "--disable-pip-version-check",
@@ -61,8 +65,19 @@ fn pre_commit() -> Result<PathBuf, String> {
 /// `lefthook` installed from npm.
 fn lefthook() -> Result<PathBuf, String> {
     install_once("lefthook", "node_modules/.bin/lefthook", |dir| {
+        // No install scripts: lefthook's would run `lefthook install` in the directory npm
+        // was started from, writing hooks into that repository.
         run(Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .current_dir(dir)
+            .env("LEFTHOOK", "0")
+            .args([
+                "install",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                "--prefix",
+            ])
             .arg(dir)
             .arg("lefthook"))
     })
