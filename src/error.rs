@@ -47,7 +47,7 @@ pub enum Error {
     },
     #[error(transparent)]
     Hook(#[from] HookRunError),
-    #[error("unknown hook `{0}` (agentguard handles pre-commit, commit-msg, post-commit, pre-push and post-rewrite)")]
+    #[error("unknown hook `{0}` (agentguard handles pre-commit, prepare-commit-msg, commit-msg, post-commit, post-merge, pre-push and post-rewrite)")]
     UnknownHook(String),
     #[error("there is no change to approve")]
     NothingToApprove,
