@@ -12,7 +12,7 @@ use std::path::PathBuf;
                   high-risk areas, and re-runs the task's acceptance commands fresh on the exact \
                   tree.\n\nExit codes: 0 passed, 1 blocked, 2 could not evaluate."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Run as if started in <DIR>.
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
@@ -30,14 +30,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Write `.agentguard.toml` (the example policy) and `.agentguard/tasks/`; with `--agents`,
     /// the instructions block for your agent.
     Init(InitArgs),
@@ -74,13 +74,13 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Human,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Overwrite existing files.
     #[arg(long, conflicts_with = "agents")]
     pub force: bool,
@@ -94,7 +94,7 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum TaskCommand {
+pub(crate) enum TaskCommand {
     /// Write the task template `.agentguard/tasks/<ID>.toml`.
     New {
         id: String,
@@ -107,7 +107,7 @@ pub enum TaskCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VerifyFormat {
+pub(crate) enum VerifyFormat {
     Human,
     Json,
     Junit,
@@ -117,7 +117,7 @@ pub enum VerifyFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The commits to judge [default: @{upstream}..HEAD].
     #[arg(value_name = "RANGE")]
     pub range: Option<String>,
@@ -139,7 +139,7 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ApproveArgs {
+pub(crate) struct ApproveArgs {
     /// The commit to approve [default: HEAD].
     #[arg(value_name = "REV", conflicts_with = "staged")]
     pub rev: Option<String>,
@@ -163,7 +163,7 @@ pub struct ApproveArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// The commit [default: HEAD].
     #[arg(value_name = "REV")]
     pub rev: Option<String>,
@@ -173,14 +173,14 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct InstallArgs {
+pub(crate) struct InstallArgs {
     /// Replace hooks even where agentguard cannot chain to them.
     #[arg(long)]
     pub force: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct HookArgs {
+pub(crate) struct HookArgs {
     /// pre-commit, commit-msg, post-commit, pre-push or post-rewrite.
     pub name: String,
     /// The arguments git passed to the hook.
@@ -189,7 +189,7 @@ pub struct HookArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Human,
     Json,
     /// OpenTelemetry-style JSON log records, one per line.
@@ -197,13 +197,13 @@ pub enum LogFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VerdictFilter {
+pub(crate) enum VerdictFilter {
     Pass,
     Block,
 }
 
 #[derive(Debug, Args)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     /// Only runs for this task.
     #[arg(long, value_name = "ID")]
     pub task: Option<String>,
@@ -222,21 +222,21 @@ pub struct LogArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     Human,
     Json,
     Markdown,
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The commit to judge [default: HEAD].
     #[arg(value_name = "REV", conflicts_with = "staged")]
     pub rev: Option<String>,
@@ -258,7 +258,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// Paths relative to the repository root.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<String>,
@@ -274,7 +274,7 @@ pub struct ExplainArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum PolicyCommand {
+pub(crate) enum PolicyCommand {
     /// Check every `[[examples]]` entry: the work tree's `.agentguard.toml`, or REV's.
     Test {
         /// Test the policy and task files of this commit instead of the work tree's policy.

@@ -11,14 +11,14 @@ use crate::task::TASKS_DIR;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
+pub(crate) enum Status {
     Ok,
     Warn,
     Fail,
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
             Status::Warn => "warn",
@@ -29,7 +29,7 @@ impl Status {
 
 /// One line of the report.
 #[derive(Debug, Clone)]
-pub struct Check {
+pub(crate) struct Check {
     pub name: &'static str,
     pub status: Status,
     pub message: String,
@@ -67,7 +67,7 @@ impl Check {
 }
 
 /// Every check, in the order a person would fix them.
-pub fn run(repo: &Repo) -> Vec<Check> {
+pub(crate) fn run(repo: &Repo) -> Vec<Check> {
     let mut checks = Vec::new();
     let head = repo.head_commit().ok().flatten();
     let policy = Policy::for_base(repo, head.as_ref());

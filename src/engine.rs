@@ -497,7 +497,7 @@ fn redact_findings(compiled: &CompiledPolicy, findings: &mut [Finding]) {
 /// Judges several changes; without acceptance runs (which must not overlap) a large batch is
 /// shared among threads, each with its own handle on the repository. Results come back in
 /// the order of `requests`, each with the time it took. Each thread keeps its own cache.
-pub fn check_all(
+pub(crate) fn check_all(
     repo: &Repo,
     requests: &[CheckRequest],
 ) -> Vec<(Result<CommitReport, EngineError>, std::time::Duration)> {

@@ -14,14 +14,14 @@ use std::collections::BTreeSet;
 
 /// Whom to judge as: the task's layers narrow the scope; the agent is shown.
 #[derive(Debug, Clone, Default)]
-pub struct As {
+pub(crate) struct As {
     pub task: Option<String>,
     pub agent: Option<String>,
 }
 
 /// What one scope layer says about a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LayerSays {
+pub(crate) enum LayerSays {
     /// The layer's `deny` glob that matches.
     Denies(String),
     /// The layer's `allow` glob that matches.
@@ -33,21 +33,21 @@ pub enum LayerSays {
 }
 
 #[derive(Debug, Clone)]
-pub struct LayerVerdict {
+pub(crate) struct LayerVerdict {
     pub layer: String,
     pub says: LayerSays,
 }
 
 /// Who may sign off on one category, and whether anyone can.
 #[derive(Debug, Clone)]
-pub struct Approvers {
+pub(crate) struct Approvers {
     pub category: String,
     /// From `[approvals] approvers`: the category's own list and `"*"`.
     pub identities: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct PathExplanation {
+pub(crate) struct PathExplanation {
     pub path: String,
     /// `.git` is always denied, whatever the layers say.
     pub in_git_dir: bool,
@@ -60,7 +60,7 @@ pub struct PathExplanation {
 
 impl PathExplanation {
     /// The outcomes an `[[examples]]` entry is compared with.
-    pub fn outcomes(&self) -> BTreeSet<Outcome> {
+    pub(crate) fn outcomes(&self) -> BTreeSet<Outcome> {
         let mut out = BTreeSet::new();
         out.insert(if self.in_scope {
             Outcome::Allow
@@ -79,7 +79,7 @@ impl PathExplanation {
 
 /// The explanation of every path, and the task's own problems (an unknown task, say).
 #[derive(Debug, Clone)]
-pub struct Explanation {
+pub(crate) struct Explanation {
     pub policy_source: String,
     pub task: Task,
     pub task_findings: Vec<Finding>,
@@ -88,7 +88,7 @@ pub struct Explanation {
 }
 
 /// Explains `paths` under the policy read from `base` (the commit the next change is made on).
-pub fn explain(
+pub(crate) fn explain(
     repo: &Repo,
     base: Option<&git2::Commit<'_>>,
     compiled: &CompiledPolicy,
@@ -192,7 +192,7 @@ fn explain_path(
 }
 
 /// The identities `[approvals] approvers` lists for `category`, its own and `"*"`'s.
-pub fn approvers_of(policy: &Policy, category: &str) -> Vec<String> {
+pub(crate) fn approvers_of(policy: &Policy, category: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for key in [category, "*"] {
         for id in policy.approvals.approvers.get(key).into_iter().flatten() {
@@ -216,7 +216,7 @@ fn signers_source(repo: &Repo, policy: &Policy) -> Option<String> {
 
 /// One example and what the policy actually says about its path.
 #[derive(Debug, Clone)]
-pub struct ExampleResult {
+pub(crate) struct ExampleResult {
     pub example: Example,
     pub actual: BTreeSet<Outcome>,
     /// The task's problems (an example naming a task the base does not define).
@@ -224,14 +224,14 @@ pub struct ExampleResult {
 }
 
 impl ExampleResult {
-    pub fn holds(&self) -> bool {
+    pub(crate) fn holds(&self) -> bool {
         self.task_findings.iter().all(|f| f.action != Action::Block)
             && self.example.holds(&self.actual)
     }
 }
 
 /// Checks every `[[examples]]` entry of the policy read from `base`.
-pub fn check_examples(
+pub(crate) fn check_examples(
     repo: &Repo,
     base: Option<&git2::Commit<'_>>,
     compiled: &CompiledPolicy,

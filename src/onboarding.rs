@@ -10,7 +10,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
-pub enum OnboardingError {
+pub(crate) enum OnboardingError {
     #[error("refusing to overwrite what is already there: {}", .paths.join(", "))]
     Exists { paths: Vec<String> },
     #[error(
@@ -35,7 +35,7 @@ pub enum OnboardingError {
 }
 
 impl OnboardingError {
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             OnboardingError::Exists { .. } => {
                 Some("pass --force to overwrite it (`git diff` then shows what changed)")
@@ -59,13 +59,13 @@ impl OnboardingError {
 
 /// A file written into the work tree, relative to its root.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Written {
+pub(crate) struct Written {
     pub path: String,
     pub overwritten: bool,
 }
 
 /// The README that makes `.agentguard/tasks/` a directory git can commit.
-pub const TASKS_README: &str = "\
+pub(crate) const TASKS_README: &str = "\
 # Task files
 
 Each `<id>.toml` here defines one task an agent works on: `agentguard task new <id>` writes
@@ -138,7 +138,7 @@ fn write_all(
 }
 
 /// `agentguard init`: the example policy and the tasks directory.
-pub fn init(repo: &Repo, force: bool) -> Result<Vec<Written>, OnboardingError> {
+pub(crate) fn init(repo: &Repo, force: bool) -> Result<Vec<Written>, OnboardingError> {
     let files = [
         (POLICY_FILE.to_string(), DEFAULT_POLICY.to_string()),
         (format!("{TASKS_DIR}/README.md"), TASKS_README.to_string()),
@@ -148,13 +148,13 @@ pub fn init(repo: &Repo, force: bool) -> Result<Vec<Written>, OnboardingError> {
 
 /// The first line of the instructions block `init --agents` writes; everything up to
 /// `AGENTS_END` is agentguard's and is replaced on the next run.
-pub const AGENTS_BEGIN: &str =
+pub(crate) const AGENTS_BEGIN: &str =
     "<!-- agentguard:begin (written by `agentguard init --agents`; run it again to update) -->";
-pub const AGENTS_END: &str = "<!-- agentguard:end -->";
+pub(crate) const AGENTS_END: &str = "<!-- agentguard:end -->";
 
 /// The files `init --agents` tries, in order, when none is named: the first that exists is
 /// updated, else the first is written.
-pub const AGENT_FILES: [&str; 2] = ["AGENTS.md", "CLAUDE.md"];
+pub(crate) const AGENT_FILES: [&str; 2] = ["AGENTS.md", "CLAUDE.md"];
 
 /// What an agent needs to know to commit here, between the markers.
 pub const AGENTS_BLOCK: &str = "\
@@ -188,7 +188,7 @@ checks it again. Human sign-off is part of the process, not an obstacle to route
 
 /// What `init --agents` did to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AgentsWritten {
+pub(crate) enum AgentsWritten {
     /// The file did not exist and was written with the block alone.
     Created(String),
     /// The block was added at the end of the file.
@@ -202,7 +202,7 @@ pub enum AgentsWritten {
 /// `agentguard init --agents`: writes the instructions block into each of `files` (relative to
 /// the work tree root), or into the first of `AGENT_FILES` that exists (else `AGENTS.md`).
 /// Text outside the markers is kept as it is; running it again changes nothing.
-pub fn agent_instructions(
+pub(crate) fn agent_instructions(
     repo: &Repo,
     files: &[PathBuf],
 ) -> Result<Vec<AgentsWritten>, OnboardingError> {
@@ -317,7 +317,7 @@ fn check_id(id: &str) -> Result<(), OnboardingError> {
 }
 
 /// `agentguard task new <id>`: a commented task file listing the risk categories HEAD knows.
-pub fn new_task(repo: &Repo, id: &str, force: bool) -> Result<Written, OnboardingError> {
+pub(crate) fn new_task(repo: &Repo, id: &str, force: bool) -> Result<Written, OnboardingError> {
     check_id(id)?;
     let head = repo.head_commit()?;
     let policy = Policy::for_base(repo, head.as_ref())?;
@@ -328,7 +328,7 @@ pub fn new_task(repo: &Repo, id: &str, force: bool) -> Result<Written, Onboardin
 }
 
 /// The task file template; it parses as a task as written.
-pub fn task_template(id: &str, categories: &BTreeSet<String>) -> String {
+pub(crate) fn task_template(id: &str, categories: &BTreeSet<String>) -> String {
     let categories = categories
         .iter()
         .map(|c| format!("\"{c}\""))
@@ -366,7 +366,7 @@ requires_approval = []
 
 /// The trailer block for a task, and notes for the person who asked.
 #[derive(Debug, Clone, Default)]
-pub struct TaskTrailers {
+pub(crate) struct TaskTrailers {
     pub lines: Vec<String>,
     pub notes: Vec<String>,
 }
@@ -374,7 +374,7 @@ pub struct TaskTrailers {
 /// `agentguard task trailers <id>`: `Agent-Task` plus a restatement of the task as HEAD
 /// defines it. Trailers only narrow, so restating changes nothing while the task stays as it
 /// is, and each commit then says in its own message what it was allowed to do.
-pub fn task_trailers(repo: &Repo, id: &str) -> Result<TaskTrailers, OnboardingError> {
+pub(crate) fn task_trailers(repo: &Repo, id: &str) -> Result<TaskTrailers, OnboardingError> {
     check_id(id)?;
     let head = repo.head_commit()?;
     let policy = Policy::for_base(repo, head.as_ref())?;

@@ -8,7 +8,7 @@ use crate::policy::{Policy, PolicyError, RawTask, SourceText, TaskSpec};
 use crate::repo::Repo;
 use crate::trailers::Trailer;
 
-pub const TASKS_DIR: &str = ".agentguard/tasks";
+pub(crate) const TASKS_DIR: &str = ".agentguard/tasks";
 
 const KNOWN_TRAILERS: &str =
     "Agent-Task, Agent-Name, Agent-Allow, Agent-Deny, Agent-Acceptance, Agent-Requires-Approval";
@@ -287,7 +287,7 @@ fn add_spec(task: &mut Task, spec: &TaskSpec, kind: &str) {
 }
 
 /// The ids of the tasks the base defines, in the policy and as task files.
-pub fn defined_tasks(
+pub(crate) fn defined_tasks(
     repo: &Repo,
     policy: &Policy,
     base: Option<&git2::Commit<'_>>,

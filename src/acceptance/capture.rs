@@ -17,7 +17,7 @@ const LINE_MAX: usize = 512;
 
 /// What was kept of one command's output.
 #[derive(Debug, Clone, Default)]
-pub struct Captured {
+pub(super) struct Captured {
     /// Head and tail, the elided middle replaced by a marker line.
     pub text: String,
     pub bytes: u64,
@@ -30,13 +30,13 @@ pub struct Captured {
 
 /// A pipe whose read end stays with us and whose write end goes to the child; both ends are
 /// close-on-exec, so no other child inherits them.
-pub fn pipe() -> io::Result<(File, OwnedFd)> {
+pub(super) fn pipe() -> io::Result<(File, OwnedFd)> {
     let (read, write) = io::pipe()?;
     Ok((File::from(OwnedFd::from(read)), OwnedFd::from(write)))
 }
 
 /// Head and tail of a stream, plus its hash and length.
-pub struct Accumulator {
+pub(super) struct Accumulator {
     head_limit: usize,
     tail_limit: usize,
     head: Vec<u8>,
@@ -54,7 +54,7 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
-    pub fn new(limit: u64) -> Self {
+    pub(super) fn new(limit: u64) -> Self {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         // Failures show at the end: most of the budget goes to the tail.
         let head_limit = limit / 4;
@@ -73,14 +73,14 @@ impl Accumulator {
     }
 
     /// Also keeps the last line printed.
-    pub fn with_lines(self) -> Self {
+    pub(super) fn with_lines(self) -> Self {
         Self {
             lines: true,
             ..self
         }
     }
 
-    pub fn push(&mut self, mut data: &[u8]) {
+    pub(super) fn push(&mut self, mut data: &[u8]) {
         self.hasher.update(data);
         self.bytes += data.len() as u64;
         if self.lines {
@@ -147,7 +147,7 @@ impl Accumulator {
             .extend_from_slice(&data[..data.len().min(room)]);
     }
 
-    pub fn snapshot(&self, complete: bool) -> Captured {
+    pub(super) fn snapshot(&self, complete: bool) -> Captured {
         let tail = &self.tail[self.tail.len().saturating_sub(self.tail_limit)..];
         let kept = (self.head.len() + tail.len()) as u64;
         let elided = self.bytes - kept;
@@ -174,14 +174,14 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A running reader thread.
-pub struct Reader {
+pub(super) struct Reader {
     state: Arc<Mutex<Accumulator>>,
     done: mpsc::Receiver<()>,
     thread: thread::JoinHandle<()>,
 }
 
 /// Reads `source` to its end on a thread of its own; with `lines`, it also keeps the last line.
-pub fn spawn_reader(
+pub(super) fn spawn_reader(
     mut source: impl Read + Send + 'static,
     limit: u64,
     lines: bool,
@@ -222,7 +222,7 @@ pub fn spawn_reader(
 impl Reader {
     /// The last complete line printed that is not blank, if it changed since `seen` last
     /// was updated.
-    pub fn last_line(&self, seen: &mut u64) -> Option<String> {
+    pub(super) fn last_line(&self, seen: &mut u64) -> Option<String> {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if state.lines_seen == *seen {
             return None;
@@ -232,7 +232,7 @@ impl Reader {
     }
 
     /// Waits up to `grace` for the end of the stream, then takes what was read.
-    pub fn finish(self, grace: Duration) -> Captured {
+    pub(super) fn finish(self, grace: Duration) -> Captured {
         let complete = match self.done.recv_timeout(grace) {
             Ok(()) => true,
             // Still blocked on a pipe an escaped process holds open: it is left behind.

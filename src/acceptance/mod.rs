@@ -10,15 +10,17 @@
 
 mod capture;
 mod context;
-pub mod filesystem;
+pub(crate) mod filesystem;
 mod findings;
 mod local;
 mod process;
 mod program;
-pub mod progress;
+pub(crate) mod progress;
 mod record;
 mod sandbox;
-pub mod seatbelt;
+// Generated everywhere, so its tests run on every platform; run only on macOS.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+mod seatbelt;
 mod signals;
 mod worktree;
 
@@ -31,9 +33,9 @@ use context::Context;
 use sandbox::{Applied, Decision};
 use std::path::PathBuf;
 
-pub use record::{AcceptanceRun, Phase, RunStatus};
-pub use sandbox::available as network_isolation_available;
-pub use worktree::REUSE_DIR;
+pub(crate) use record::{AcceptanceRun, Phase, RunStatus};
+/// Whether commands can run with the network isolated here (`doctor` says so).
+pub(crate) use sandbox::available as network_isolation_available;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptanceError {
@@ -73,12 +75,12 @@ impl AcceptanceError {
 }
 
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub runs: Vec<AcceptanceRun>,
     pub findings: Vec<Finding>,
 }
 
-pub struct RunOptions<'a> {
+pub(crate) struct RunOptions<'a> {
     /// Told as each command starts, prints and ends.
     pub progress: Option<&'a dyn progress::Progress>,
     /// A hook or `check`: where the platform cannot isolate, the run may go without
@@ -87,7 +89,7 @@ pub struct RunOptions<'a> {
 }
 
 /// Runs the setup and acceptance commands against `tree`.
-pub fn run(
+pub(crate) fn run(
     repo: &Repo,
     tree: git2::Oid,
     commands: &[AcceptanceCommand],

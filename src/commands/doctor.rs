@@ -7,7 +7,7 @@ use crate::repo::Repo;
 use crate::Verdict;
 use std::fmt::Write;
 
-pub fn run(repo: &Repo, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, out: &Output) -> Result<Verdict, Error> {
     let checks = doctor::run(repo);
     let mut text = String::new();
     for check in &checks {

@@ -11,7 +11,7 @@ use crate::risk::CompiledPolicy;
 use crate::Verdict;
 use std::fmt::Write;
 
-pub fn run(repo: &Repo, args: &ExplainArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &ExplainArgs, out: &Output) -> Result<Verdict, Error> {
     let head = repo.head_commit()?;
     let policy = Policy::for_base(repo, head.as_ref()).map_err(EngineError::from)?;
     let compiled = CompiledPolicy::new(policy);

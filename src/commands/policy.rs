@@ -11,7 +11,7 @@ use crate::risk::CompiledPolicy;
 use crate::Verdict;
 use std::fmt::Write;
 
-pub fn run(repo: &Repo, args: &PolicyCommand, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &PolicyCommand, out: &Output) -> Result<Verdict, Error> {
     let PolicyCommand::Test { rev } = args;
     let (base, policy) = match rev {
         Some(rev) => {
@@ -51,7 +51,7 @@ pub fn run(repo: &Repo, args: &PolicyCommand, out: &Output) -> Result<Verdict, E
 }
 
 /// `ok`/`FAIL`, the path, and for a failure what the policy says instead.
-pub fn line(result: &ExampleResult) -> String {
+pub(crate) fn line(result: &ExampleResult) -> String {
     let list = |set: &std::collections::BTreeSet<crate::policy::examples::Outcome>| {
         set.iter()
             .map(ToString::to_string)
@@ -101,7 +101,7 @@ fn work_tree_policy(repo: &Repo) -> Result<Policy, Error> {
 /// `verify`'s check: every policy the range is judged by (the merge base's, the tip's) must
 /// still say what its own `[[examples]]` say. A policy edit that silently stops protecting a
 /// path is a configuration error, before any commit is judged.
-pub fn check_examples_at(repo: &Repo, commits: &[git2::Oid]) -> Result<(), Error> {
+pub(crate) fn check_examples_at(repo: &Repo, commits: &[git2::Oid]) -> Result<(), Error> {
     let mut seen = Vec::new();
     for oid in commits {
         if seen.contains(oid) {

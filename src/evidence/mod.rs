@@ -1,7 +1,7 @@
 //! Evidence: what a check found and ran, kept as a TOML note on the commit, or as pending
 //! evidence keyed by the staged tree until the post-commit hook attaches it.
 
-pub mod compare;
+pub(crate) mod compare;
 pub(crate) mod pending;
 mod side_by_side;
 
@@ -13,9 +13,9 @@ use git2::Oid;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-pub use pending::{peek_pending, pending_dir, remove_pending, write_pending};
+pub(crate) use pending::{peek_pending, remove_pending, write_pending};
 
-pub const SCHEMA: &str = "agentguard.evidence/v1";
+pub(crate) const SCHEMA: &str = "agentguard.evidence/v1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
@@ -225,13 +225,17 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The current time as RFC 3339 (UTC, seconds).
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 /// Writes evidence where it belongs: a note on its commit, or pending for its staged tree.
 /// Returns where it went, for the user.
-pub fn record(repo: &Repo, notes_ref: &str, evidence: &Evidence) -> Result<String, EvidenceError> {
+pub(crate) fn record(
+    repo: &Repo,
+    notes_ref: &str,
+    evidence: &Evidence,
+) -> Result<String, EvidenceError> {
     let text = evidence.to_toml()?;
     match &evidence.commit {
         Some(commit) => {
@@ -249,7 +253,7 @@ pub fn record(repo: &Repo, notes_ref: &str, evidence: &Evidence) -> Result<Strin
 /// Attaches the pending evidence of `commit`'s tree to it (post-commit). The evidence must have
 /// been made on the commit's first parent; otherwise (an amend, judged against the commit it
 /// replaces) it stays pending for post-rewrite.
-pub fn attach_pending(
+pub(crate) fn attach_pending(
     repo: &Repo,
     commit: &git2::Commit<'_>,
     notes_ref: &str,

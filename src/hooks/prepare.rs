@@ -14,7 +14,7 @@ use std::path::Path;
 /// What the agent's environment says, read by the caller (`AGENTGUARD_TASK`,
 /// `AGENTGUARD_AGENT`), and git's `$2`: where the message came from.
 #[derive(Debug, Clone, Default)]
-pub struct Prepare {
+pub(crate) struct Prepare {
     pub task: Option<String>,
     pub agent: Option<String>,
     /// `message`, `template`, `merge`, `squash` or `commit`; none when git opens the editor on
@@ -28,7 +28,7 @@ const MAX_AGENT_NAME: usize = 100;
 /// The trailers `prepare_commit_msg` will add to a message that has none yet: what pre-commit,
 /// which runs before the message exists, judges the staged change with, so it applies the
 /// task's scope as commit-msg will.
-pub fn planned_trailers(repo: &Repo, input: &Prepare) -> Result<String, HookRunError> {
+pub(crate) fn planned_trailers(repo: &Repo, input: &Prepare) -> Result<String, HookRunError> {
     let env_task = input
         .task
         .as_deref()
@@ -50,7 +50,7 @@ pub fn planned_trailers(repo: &Repo, input: &Prepare) -> Result<String, HookRunE
     }))
 }
 
-pub fn prepare_commit_msg(
+pub(crate) fn prepare_commit_msg(
     repo: &Repo,
     message_file: &Path,
     input: &Prepare,
@@ -169,7 +169,7 @@ fn repo_signs_commits(repo: &Repo) -> bool {
 
 /// The longest defined task id that a component of `branch` starts with, followed by the end
 /// of the component or a separator: `agent/T-12-pagination` names `T-12`, not `T-1`.
-pub fn named_task<'t>(branch: &str, defined: &'t [String]) -> Option<&'t str> {
+pub(crate) fn named_task<'t>(branch: &str, defined: &'t [String]) -> Option<&'t str> {
     let mut best: Option<&str> = None;
     for component in branch.split('/') {
         for id in defined {

@@ -11,7 +11,7 @@ use toml::Spanned;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawExample {
+pub(crate) struct RawExample {
     path: Spanned<String>,
     expect: Vec<Spanned<String>>,
     task: Option<Spanned<String>>,

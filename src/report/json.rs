@@ -176,7 +176,7 @@ pub(crate) fn approvals<S: serde::Serializer>(
     serializer.collect_seq(checked.iter().map(JsonApproval::from))
 }
 
-pub fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
+pub(crate) fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
     let report = Report {
         schema: SCHEMA,
         verdict: verdict(reports),

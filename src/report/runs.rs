@@ -8,12 +8,12 @@ use std::fmt::Write;
 /// Output lines shown under a failing command.
 const TAIL_LINES: usize = 12;
 
-pub fn render(out: &mut String, runs: &[AcceptanceRun], st: &Styles) {
+pub(crate) fn render(out: &mut String, runs: &[AcceptanceRun], st: &Styles) {
     render_runs(out, runs, st, false);
 }
 
 /// Every run with its output tail, passing or not: what a reviewer reads in `show`.
-pub fn render_all_tails(out: &mut String, runs: &[AcceptanceRun], st: &Styles) {
+pub(crate) fn render_all_tails(out: &mut String, runs: &[AcceptanceRun], st: &Styles) {
     render_runs(out, runs, st, true);
 }
 

@@ -11,7 +11,7 @@ use git2::Oid;
 
 /// Manifests larger than this are not read whole (`read` gives nothing for them): deployment
 /// manifests are small, and a generated bundle is judged by its path.
-pub const MAX_MANIFEST: usize = 1 << 20;
+pub(crate) const MAX_MANIFEST: usize = 1 << 20;
 
 /// Keys whose value names the environment a manifest or service runs in.
 const ENVIRONMENT_KEYS: [&str; 12] = [
@@ -30,7 +30,7 @@ const ENVIRONMENT_KEYS: [&str; 12] = [
 ];
 
 /// Whether the risk scan reads this file whole to find its environment.
-pub fn is_manifest(path: &str) -> bool {
+pub(crate) fn is_manifest(path: &str) -> bool {
     let name = file_name(path).to_ascii_lowercase();
     let ctx = FileContext::of(path);
     !ctx.docs
@@ -41,7 +41,7 @@ pub fn is_manifest(path: &str) -> bool {
 /// The first line (1-based) of `text` declaring a production namespace or environment, and
 /// that line trimmed: `namespace: production`, `"environment": "prod"`, `- RAILS_ENV=production`,
 /// or a Kubernetes `- name: APP_ENV` followed by `value: production`.
-pub fn declared_production(text: &str) -> Option<(u32, String)> {
+pub(crate) fn declared_production(text: &str) -> Option<(u32, String)> {
     let mut named_environment = false;
     for (index, line) in text.lines().enumerate() {
         let Some((key, value, is_name)) = key_value(line) else {

@@ -73,7 +73,7 @@ const RUNNERS: [&str; 7] = [
 ];
 
 /// Repository-relative files one acceptance command names or implies.
-pub fn files_run_by(command: &str) -> Vec<String> {
+pub(crate) fn files_run_by(command: &str) -> Vec<String> {
     let mut files = Vec::new();
     for segment in command.split([';', '&', '|', '(', ')', '`', '\n']) {
         let mut at_program = true;
@@ -160,7 +160,7 @@ fn push_path(files: &mut Vec<String>, token: &str) {
 
 /// Whether a changed path is one of the files an acceptance command runs: named files match
 /// exactly, implied ones by their pattern (see `implicit_files`).
-pub fn runs(named: &[String], path: &str) -> bool {
+pub(crate) fn runs(named: &[String], path: &str) -> bool {
     named.iter().any(|n| matches_file(n, path))
 }
 

@@ -355,7 +355,7 @@ fn the_book_shows_the_block_init_agents_writes() {
     ))
     .unwrap();
     assert!(
-        page.contains(agentguard::onboarding::AGENTS_BLOCK),
+        page.contains(agentguard::internals::onboarding::AGENTS_BLOCK),
         "docs/src/guide/agent-instructions.md must show AGENTS_BLOCK verbatim"
     );
 }
