@@ -27,5 +27,6 @@ mod risk;
 mod secrets_corpus;
 mod snapshots;
 mod support;
+mod test_integrity;
 mod trailers;
 mod verify;
