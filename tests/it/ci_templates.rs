@@ -219,3 +219,108 @@ fn the_books_ci_page_uses_the_action_and_the_component() {
         "the GitLab section uses the component"
     );
 }
+
+/// A composite action's `run` steps executed as GitHub's runner would (`bash -eo pipefail`),
+/// with `${{ … }}` expressions replaced from `values`; steps that `uses:` another action, and
+/// those named in `skip`, are left out. Returns each step's exit code by id or name.
+struct Runner {
+    values: std::collections::BTreeMap<String, String>,
+    env: Vec<(String, String)>,
+    cwd: std::path::PathBuf,
+    github_output: std::path::PathBuf,
+}
+
+impl Runner {
+    fn new(cwd: &Path, scratch: &Path) -> Self {
+        let github_output = scratch.join("github-output");
+        Self {
+            values: Default::default(),
+            env: Vec::new(),
+            cwd: cwd.to_path_buf(),
+            github_output,
+        }
+    }
+
+    fn expand(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        while let Some(start) = out.find("${{") {
+            let end = start + out[start..].find("}}").expect("an expression ends");
+            let key = out[start + 3..end].trim().to_string();
+            let value = self
+                .values
+                .get(&key)
+                .unwrap_or_else(|| panic!("no value for `${{{{ {key} }}}}`"));
+            out.replace_range(start..end + 2, value);
+        }
+        out
+    }
+
+    /// Runs one step; records its outputs as `steps.<id>.outputs.<name>` values.
+    fn step(&mut self, step: &Value) -> Option<i32> {
+        let run = step["run"].as_str()?;
+        std::fs::write(&self.github_output, "").unwrap();
+        let mut command = std::process::Command::new("bash");
+        command
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+            .arg(self.expand(run))
+            .current_dir(&self.cwd)
+            .env("GITHUB_OUTPUT", &self.github_output);
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        if let Some(env) = step["env"].as_object() {
+            for (key, value) in env {
+                command.env(key, self.expand(value.as_str().unwrap()));
+            }
+        }
+        let output = command.output().unwrap();
+        let code = output.status.code().unwrap_or(-1);
+        if let Some(id) = step["id"].as_str() {
+            for line in std::fs::read_to_string(&self.github_output)
+                .unwrap()
+                .lines()
+            {
+                if let Some((name, value)) = line.split_once('=') {
+                    self.values
+                        .insert(format!("steps.{id}.outputs.{name}"), value.to_string());
+                }
+            }
+        }
+        assert!(
+            code == 0 || step["name"] == "Verdict",
+            "step `{}` failed: {}",
+            step["name"],
+            crate::support::text(&output)
+        );
+        Some(code)
+    }
+}
+
+#[test]
+fn the_actions_pin_step_names_the_source_it_builds() {
+    let action = &yaml_documents("action.yml")[0];
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let pin = steps.iter().find(|s| s["id"] == "pin").unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut runner = Runner::new(root(), scratch.path());
+    runner.values.insert("inputs.version".into(), String::new());
+    runner.env = vec![
+        ("GITHUB_ACTION_PATH".into(), root().display().to_string()),
+        ("RUNNER_OS".into(), "Linux".into()),
+        ("RUNNER_ARCH".into(), "X64".into()),
+        ("RUNNER_TEMP".into(), scratch.path().display().to_string()),
+    ];
+    assert_eq!(runner.step(pin), Some(0));
+    let key = runner.values["steps.pin.outputs.key"].clone();
+    assert!(key.starts_with("agentguard-Linux-X64-src-"), "{key}");
+    assert_eq!(key.len(), "agentguard-Linux-X64-src-".len() + 40, "{key}");
+    // Pinned to a version, the key names it.
+    runner
+        .values
+        .insert("inputs.version".into(), "v0.1.0".into());
+    runner.step(pin);
+    assert_eq!(
+        runner.values["steps.pin.outputs.key"],
+        "agentguard-Linux-X64-git-v0.1.0"
+    );
+}
