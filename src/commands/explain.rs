@@ -36,9 +36,9 @@ fn human(e: &explain::Explanation, who: &As) -> String {
             let defined = if sources.is_empty() {
                 "not defined in the base: the policy's scope applies".to_string()
             } else {
-                sources.join(", ")
+                format!("defined in {}", sources.join(" and "))
             };
-            let _ = writeln!(text, "task: {task} ({defined})");
+            let _ = writeln!(text, "task: {task}, {defined}");
         }
         None => text.push_str("task: none given (--task narrows the scope to a task's)\n"),
     }

@@ -66,7 +66,7 @@ fn explain_names_the_layer_the_rules_and_the_approvers() {
         0,
     );
     for needed in [
-        "task: T-12 (.agentguard/tasks/T-12.toml",
+        "task: T-12, defined in .agentguard/tasks/T-12.toml (at base",
         "agent: codex",
         "src/auth/session.rs\n  scope: out of scope\n    policy [scope]: allows it: allow `**`\n",
         "does not allow it: allow `src/api/**`",
