@@ -13,6 +13,7 @@ use crate::ledger::LedgerError;
 use crate::onboarding::OnboardingError;
 use crate::policy::PolicyError;
 use crate::repo::RepoError;
+use crate::sync::SyncError;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +73,14 @@ pub(crate) enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error("no base to verify against: {reason}")]
+    NoBase { reason: String },
+    #[error("nothing to verify: {range} has no commits")]
+    NothingToVerify { range: String },
+    #[error("--output `{value}`: {reason}")]
+    BadOutput { value: String, reason: String },
 }
 
 impl From<RepoError> for Error {
@@ -104,6 +113,16 @@ impl Error {
                 "a policy edit changed what these paths get: restore the rule, or update the `[[examples]]` on purpose (`agentguard policy test` shows each)",
             ),
             Error::ReadPolicy { .. } => Some("check that the file is readable"),
+            Error::Sync(e) => e.hint(),
+            Error::NoBase { .. } => Some(
+                "pass a range (agentguard verify origin/main..HEAD) or --base origin/main; `git remote set-head origin --auto` records the remote's default branch",
+            ),
+            Error::NothingToVerify { .. } => Some(
+                "check the range and that the checkout has the pull request's commits; pass --allow-empty where a range with no commits is expected",
+            ),
+            Error::BadOutput { .. } => Some(
+                "write --output FORMAT=PATH (json, junit, sarif, github, markdown or human), once per path",
+            ),
             Error::Output { .. }
             | Error::NothingToApprove
             | Error::Render(_) => None,
@@ -134,7 +153,8 @@ impl Error {
                 HookRunError::Repo(e) => repo_kind(e),
                 HookRunError::MessageFile { .. }
                 | HookRunError::PushInput(_)
-                | HookRunError::Environment(_) => ErrorKind::User,
+                | HookRunError::Environment(_)
+                | HookRunError::Notes { .. } => ErrorKind::User,
             },
             Error::Onboarding(e) => match e {
                 OnboardingError::Policy(e) => policy_kind(e),
@@ -143,6 +163,17 @@ impl Error {
             },
             Error::UnknownHook(_) | Error::ExamplesFail { .. } => ErrorKind::Config,
             Error::ReadPolicy { .. } => ErrorKind::User,
+            Error::Sync(e) => match e {
+                SyncError::Repo(e) => repo_kind(e),
+                SyncError::Policy(e) => policy_kind(e),
+                SyncError::Spawn(_) => ErrorKind::Internal,
+                SyncError::Git { .. } | SyncError::Rejected { .. } | SyncError::NoRemote => {
+                    ErrorKind::User
+                }
+            },
+            Error::NoBase { .. } | Error::NothingToVerify { .. } | Error::BadOutput { .. } => {
+                ErrorKind::User
+            }
             Error::Render(_) => ErrorKind::Internal,
             Error::MessageFile { .. }
             | Error::UnknownCategory { .. }

@@ -28,6 +28,7 @@ pub(crate) fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict
             .then(|| out.progress_sink())
             .flatten(),
         local: true,
+        gate: engine::Gate::Commit,
         ..CheckRequest::new(target)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request);

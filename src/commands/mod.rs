@@ -11,6 +11,7 @@ pub(crate) mod log;
 pub(crate) mod policy;
 pub(crate) mod report;
 pub(crate) mod show;
+pub(crate) mod sync;
 pub(crate) mod task;
 pub(crate) mod uninstall;
 pub(crate) mod verify;

@@ -260,6 +260,16 @@ impl Runner {
         let run = step["run"].as_str()?;
         std::fs::write(&self.github_output, "").unwrap();
         let mut command = std::process::Command::new("bash");
+        // As on a runner: nothing of this machine's git, agentguard or CI settings leaks in.
+        for (key, _) in std::env::vars_os() {
+            let key_str = key.to_string_lossy();
+            if ["GIT_", "AGENTGUARD", "GITHUB_", "CI", "RUNNER_", "NO_COLOR"]
+                .iter()
+                .any(|prefix| key_str.starts_with(prefix))
+            {
+                command.env_remove(&key);
+            }
+        }
         command
             .args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
             .arg(self.expand(run))
@@ -323,4 +333,262 @@ fn the_actions_pin_step_names_the_source_it_builds() {
         runner.values["steps.pin.outputs.key"],
         "agentguard-Linux-X64-git-v0.1.0"
     );
+}
+
+/// The action, step by step as GitHub's runner runs them, in a fresh clone of a pull request's
+/// branch: the notes come with `agentguard sync --no-push`, `verify` judges the pull request's
+/// commits with no range given, the reports are written, and the last step fails the job when
+/// verify blocks. Installing (a `cargo install` of the action's own source) and the SARIF upload
+/// are GitHub's side; the binary under test stands in for the installed one.
+#[test]
+fn the_actions_steps_judge_a_pull_request_in_a_fresh_clone() {
+    crate::require_user_namespaces!();
+    let dev = crate::support::TestRepo::new();
+    let origin = dev.scratch().join("origin.git");
+    dev.git(&["init", "-q", "--bare", origin.to_str().unwrap()]);
+    dev.git(&["remote", "add", "origin", origin.to_str().unwrap()]);
+    dev.write("README.md", "shop\n");
+    dev.write("test.sh", "grep -q page src/api.rs && echo \"1 passed\"\n");
+    dev.write(
+        ".agentguard/tasks/T-1.toml",
+        "goal = \"pages\"\nallow = [\"src/**\"]\nacceptance = [\"sh test.sh\"]\n",
+    );
+    dev.commit_all("human: adopt agentguard");
+    dev.git(&["push", "-q", "origin", "main"]);
+    let output = dev.run(&["install"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        crate::support::text(&output)
+    );
+    dev.checkout_new("agent/T-1-pages");
+    dev.write("src/api.rs", "pub fn page() {}\n");
+    dev.git(&["add", "src"]);
+    let tmp = dev.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let commit = dev
+        .git_command()
+        .args(["commit", "-q", "-m", "Pages"])
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert!(commit.status.success(), "{}", crate::support::text(&commit));
+    // pre-push pushes the evidence notes with the branch.
+    dev.git(&["push", "-q", "origin", "agent/T-1-pages"]);
+
+    let run_action = |name: &str| -> (Runner, Vec<(String, Option<i32>)>, std::path::PathBuf) {
+        let ci = dev.scratch().join(name);
+        std::fs::create_dir_all(&ci).unwrap();
+        let clone = dev
+            .command("git")
+            .current_dir(&ci)
+            .args(["clone", "-q", origin.to_str().unwrap(), "work"])
+            .output()
+            .unwrap();
+        assert!(clone.status.success(), "{}", crate::support::text(&clone));
+        let work = ci.join("work");
+        let detach = dev
+            .command("git")
+            .current_dir(&work)
+            .args(["checkout", "-q", "--detach", "origin/agent/T-1-pages"])
+            .output()
+            .unwrap();
+        assert!(detach.status.success(), "{}", crate::support::text(&detach));
+        let summary = ci.join("step-summary.md");
+        let agentguard = assert_cmd::cargo::cargo_bin("agentguard");
+        let path = std::env::join_paths(
+            std::iter::once(agentguard.parent().unwrap().to_path_buf()).chain(
+                std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+            ),
+        )
+        .unwrap();
+        let mut runner = Runner::new(&work, &ci);
+        for (key, value) in [
+            ("inputs.version", ""),
+            ("inputs.args", ""),
+            ("inputs.upload-sarif", "true"),
+            ("inputs.allow-user-namespaces", "true"),
+            ("inputs.working-directory", "."),
+            ("github.server_url", "https://github.com"),
+            ("github.action_repository", "owner/agentguard"),
+        ] {
+            runner.values.insert(key.into(), value.into());
+        }
+        let home = dev.home().display().to_string();
+        runner.env = [
+            ("PATH", path.to_string_lossy().into_owned()),
+            ("HOME", home.clone()),
+            ("GIT_CONFIG_NOSYSTEM", "1".into()),
+            ("GIT_CONFIG_GLOBAL", format!("{home}/.gitconfig")),
+            ("TMPDIR", tmp.display().to_string()),
+            ("CI", "true".into()),
+            ("GITHUB_ACTIONS", "true".into()),
+            ("GITHUB_EVENT_NAME", "pull_request".into()),
+            ("GITHUB_REF", "refs/pull/1/merge".into()),
+            ("GITHUB_HEAD_REF", "agent/T-1-pages".into()),
+            ("GITHUB_BASE_REF", "main".into()),
+            ("GITHUB_ACTION_PATH", root().display().to_string()),
+            ("GITHUB_PATH", ci.join("github-path").display().to_string()),
+            ("GITHUB_STEP_SUMMARY", summary.display().to_string()),
+            ("RUNNER_OS", "Linux".into()),
+            ("RUNNER_ARCH", "X64".into()),
+            ("RUNNER_TEMP", ci.display().to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let action = &yaml_documents("action.yml")[0];
+        let mut ran = Vec::new();
+        for step in action["runs"]["steps"].as_array().unwrap() {
+            let name = step["name"].as_str().unwrap().to_string();
+            // GitHub's side, and the machine's: the install (the binary under test stands in)
+            // and the sysctl, which needs root on a runner.
+            if ["Install agentguard", "Allow the acceptance sandbox"].contains(&name.as_str()) {
+                continue;
+            }
+            let code = runner.step(step);
+            ran.push((name, code));
+        }
+        (runner, ran, summary)
+    };
+
+    let (runner, ran, summary) = run_action("ci-pass");
+    let code_of = |ran: &[(String, Option<i32>)], name: &str| {
+        ran.iter().find(|(n, _)| n == name).and_then(|(_, c)| *c)
+    };
+    assert_eq!(runner.values["steps.verify.outputs.exit-code"], "0");
+    assert_eq!(code_of(&ran, "Verdict"), Some(0));
+    let sarif: Value = serde_json::from_str(
+        &std::fs::read_to_string(&runner.values["steps.verify.outputs.sarif"]).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let markdown = std::fs::read_to_string(&runner.values["steps.verify.outputs.summary"]).unwrap();
+    assert!(markdown.contains("pass"), "{markdown}");
+    assert!(std::fs::read_to_string(&summary)
+        .unwrap()
+        .contains("agentguard"));
+
+    // An agent commit pushed around the hooks: no evidence. verify blocks, the reports are still
+    // written for the upload, and the last step fails the job.
+    dev.write("src/more.rs", "pub fn more() {}\n");
+    dev.git(&["add", "src"]);
+    dev.git(&["commit", "-q", "--no-verify", "-m", "More"]);
+    dev.git(&["push", "-q", "--no-verify", "origin", "agent/T-1-pages"]);
+    let (runner, ran, _) = run_action("ci-block");
+    assert_eq!(runner.values["steps.verify.outputs.exit-code"], "1");
+    assert_eq!(code_of(&ran, "Verdict"), Some(1));
+    let sarif = std::fs::read_to_string(&runner.values["steps.verify.outputs.sarif"]).unwrap();
+    assert!(sarif.contains("agentguard/evidence/missing"), "{sarif}");
+}
+
+/// The GitLab component's job, line by line as a runner's shell runs it, in a fresh clone of a
+/// merge request's branch, with the inputs' defaults; the cached binary (the one under test)
+/// makes the job skip its `cargo install`, as a warm cache does.
+#[test]
+fn the_components_job_judges_a_merge_request_in_a_fresh_clone() {
+    crate::require_user_namespaces!();
+    let dev = crate::support::TestRepo::new();
+    let origin = dev.scratch().join("origin.git");
+    dev.git(&["init", "-q", "--bare", origin.to_str().unwrap()]);
+    dev.git(&["remote", "add", "origin", origin.to_str().unwrap()]);
+    dev.write("README.md", "shop\n");
+    dev.write(
+        ".agentguard/tasks/T-1.toml",
+        "goal = \"pages\"\nallow = [\"src/**\"]\n",
+    );
+    dev.commit_all("human: adopt agentguard");
+    dev.git(&["push", "-q", "origin", "main"]);
+    assert_eq!(dev.run(&["install"]).status.code(), Some(0));
+    dev.checkout_new("agent/T-1-pages");
+    dev.write("src/api.rs", "pub fn page() {}\n");
+    dev.git(&["add", "src"]);
+    let commit = dev.git_output(&["commit", "-q", "-m", "Pages"]);
+    assert!(commit.status.success(), "{}", crate::support::text(&commit));
+    dev.git(&["push", "-q", "origin", "agent/T-1-pages"]);
+
+    let ci = dev.scratch().join("ci");
+    std::fs::create_dir_all(&ci).unwrap();
+    let clone = dev
+        .command("git")
+        .current_dir(&ci)
+        .args(["clone", "-q", origin.to_str().unwrap(), "work"])
+        .output()
+        .unwrap();
+    assert!(clone.status.success(), "{}", crate::support::text(&clone));
+    let work = ci.join("work");
+    assert!(dev
+        .command("git")
+        .current_dir(&work)
+        .args(["checkout", "-q", "--detach", "origin/agent/T-1-pages"])
+        .status()
+        .unwrap()
+        .success());
+    // A warm cache: the binary is where the job's cache keeps it.
+    let cached = work.join(".agentguard-bin/bin");
+    std::fs::create_dir_all(&cached).unwrap();
+    std::os::unix::fs::symlink(
+        assert_cmd::cargo::cargo_bin("agentguard"),
+        cached.join("agentguard"),
+    )
+    .unwrap();
+
+    let docs = yaml_documents("templates/agentguard.yml");
+    let job = &docs[1]["agentguard-verify"];
+    let inputs = &docs[0]["spec"]["inputs"];
+    let expand = |text: &str| {
+        let mut out = text.to_string();
+        while let Some(start) = out.find("$[[") {
+            let end = start + out[start..].find("]]").unwrap();
+            let expr = out[start + 3..end].trim().to_string();
+            let value = match expr.strip_prefix("inputs.") {
+                Some("repository") => "https://gitlab.example.com/tools/agentguard.git".into(),
+                Some(input) => inputs[input]["default"].as_str().unwrap().to_string(),
+                None => "0123456789abcdef0123456789abcdef01234567".into(),
+            };
+            out.replace_range(start..end + 2, &value);
+        }
+        out
+    };
+    let mut script = String::from("set -e\n");
+    for (key, value) in job["variables"].as_object().unwrap() {
+        let value =
+            expand(value.as_str().unwrap()).replace("$CI_PROJECT_DIR", &work.display().to_string());
+        script.push_str(&format!("export {key}=\"{value}\"\n"));
+    }
+    for key in ["before_script", "script"] {
+        for line in job[key].as_array().unwrap() {
+            script.push_str(&expand(line.as_str().unwrap()));
+            script.push('\n');
+        }
+    }
+    let tmp = dev.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let output = dev
+        .command("sh")
+        .current_dir(&work)
+        .arg("-c")
+        .arg(&script)
+        .env("TMPDIR", &tmp)
+        .env("CI", "true")
+        .env("GITLAB_CI", "true")
+        .env("CI_PROJECT_DIR", &work)
+        .env("CI_PIPELINE_SOURCE", "merge_request_event")
+        .env("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "agent/T-1-pages")
+        .env("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        crate::support::text(&output)
+    );
+    let junit = std::fs::read_to_string(work.join("agentguard-junit.xml")).unwrap();
+    assert!(junit.contains("<testsuites"), "{junit}");
+    for artifact in job["artifacts"]["paths"].as_array().unwrap() {
+        let path = work.join(artifact.as_str().unwrap());
+        assert!(path.is_file(), "{} is written", path.display());
+    }
 }
