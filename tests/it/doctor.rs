@@ -3,11 +3,15 @@
 
 use crate::support::{text, TestRepo};
 
-/// `agentguard init`, commit, `agentguard install`: the README's setup.
+/// `agentguard init`, commit, push, `agentguard install`: the README's setup.
 fn set_up() -> TestRepo {
     let repo = TestRepo::with_initial_commit();
     assert_eq!(repo.run(&["init"]).status.code(), Some(0));
     repo.commit_all("Adopt agentguard");
+    let remote = repo.scratch().join("origin.git");
+    repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    repo.git(&["push", "-q", "origin", "main"]);
     let output = repo.run(&["install"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     repo
@@ -52,7 +56,14 @@ fn green_on_the_readme_setup_and_all_ok_with_approvals() {
     );
     assert!(line(&out, "policy").starts_with("ok "), "{out}");
     assert!(line(&out, "notes rewrite").starts_with("ok "), "{out}");
-    assert!(line(&out, "notes fetch").contains("no remote yet"), "{out}");
+    // install had the remote fetch the notes beside the local ones; pre-push pushes them.
+    assert!(
+        line(&out, "notes fetch").starts_with(
+            "ok    notes fetch: `git fetch origin` brings its evidence and approval notes"
+        ),
+        "{out}"
+    );
+    assert!(line(&out, "notes push").starts_with("ok "), "{out}");
     // Approvals are the one thing the README's first steps leave for later: said, not failed.
     assert!(line(&out, "allowed signers").starts_with("warn "), "{out}");
     assert!(line(&out, "allowed signers").contains("fix: "), "{out}");
@@ -78,9 +89,8 @@ fn each_broken_hook_and_notes_setting_is_named_with_its_fix() {
     std::fs::remove_file(hooks.join("pre-push")).unwrap();
     std::fs::write(hooks.join("commit-msg"), "#!/bin/sh\nexit 0\n").unwrap();
     repo.git(&["config", "--unset-all", "notes.rewriteRef"]);
-    let remote = repo.scratch().join("remote.git");
-    repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
-    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    // A refspec that writes the remote's notes over this clone's (old advice, or a hand edit).
+    repo.git(&["config", "--unset-all", "remote.origin.fetch", "notes"]);
     repo.git(&[
         "config",
         "--add",
