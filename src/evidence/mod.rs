@@ -128,6 +128,9 @@ pub struct NoteRun {
     pub output_bytes: u64,
     pub output_sha256: String,
     pub output_complete: bool,
+    /// Why it was skipped or reused; absent from notes of runs that simply ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl From<&AcceptanceRun> for NoteRun {
@@ -151,6 +154,7 @@ impl From<&AcceptanceRun> for NoteRun {
             output_bytes: run.output_bytes,
             output_sha256: run.output_sha256.clone(),
             output_complete: run.output_complete,
+            reason: run.reason.clone(),
         }
     }
 }
@@ -177,6 +181,7 @@ impl From<&NoteRun> for AcceptanceRun {
             output_bytes: run.output_bytes,
             output_sha256: run.output_sha256.clone(),
             output_complete: run.output_complete,
+            reason: run.reason.clone(),
         }
     }
 }

@@ -87,6 +87,8 @@ struct JsonRun<'a> {
     output_bytes: u64,
     output_sha256: &'a str,
     output_complete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
 }
 
 impl<'a> From<&'a AcceptanceRun> for JsonRun<'a> {
@@ -110,6 +112,7 @@ impl<'a> From<&'a AcceptanceRun> for JsonRun<'a> {
             output_bytes: run.output_bytes,
             output_sha256: &run.output_sha256,
             output_complete: run.output_complete,
+            reason: run.reason.as_deref(),
         }
     }
 }
