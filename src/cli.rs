@@ -12,7 +12,7 @@ use std::path::PathBuf;
                   high-risk areas, and re-runs the task's acceptance commands fresh on the exact \
                   tree.\n\nExit codes: 0 passed, 1 blocked, 2 could not evaluate."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Run as if started in <DIR>.
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
@@ -30,14 +30,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Write `.agentguard.toml` (the example policy) and `.agentguard/tasks/`.
     Init(InitArgs),
     /// Write task files and the trailers an agent adds for them.
@@ -65,20 +65,20 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Human,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum TaskCommand {
+pub(crate) enum TaskCommand {
     /// Write the task template `.agentguard/tasks/<ID>.toml`.
     New {
         id: String,
@@ -91,7 +91,7 @@ pub enum TaskCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VerifyFormat {
+pub(crate) enum VerifyFormat {
     Human,
     Json,
     Junit,
@@ -101,7 +101,7 @@ pub enum VerifyFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The commits to judge [default: @{upstream}..HEAD].
     #[arg(value_name = "RANGE")]
     pub range: Option<String>,
@@ -123,7 +123,7 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ApproveArgs {
+pub(crate) struct ApproveArgs {
     /// The commit to approve [default: HEAD].
     #[arg(value_name = "REV", conflicts_with = "staged")]
     pub rev: Option<String>,
@@ -147,7 +147,7 @@ pub struct ApproveArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// The commit [default: HEAD].
     #[arg(value_name = "REV")]
     pub rev: Option<String>,
@@ -157,14 +157,14 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct InstallArgs {
+pub(crate) struct InstallArgs {
     /// Replace hooks even where agentguard cannot chain to them.
     #[arg(long)]
     pub force: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct HookArgs {
+pub(crate) struct HookArgs {
     /// pre-commit, commit-msg, post-commit, pre-push or post-rewrite.
     pub name: String,
     /// The arguments git passed to the hook.
@@ -173,7 +173,7 @@ pub struct HookArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Human,
     Json,
     /// OpenTelemetry-style JSON log records, one per line.
@@ -181,13 +181,13 @@ pub enum LogFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VerdictFilter {
+pub(crate) enum VerdictFilter {
     Pass,
     Block,
 }
 
 #[derive(Debug, Args)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     /// Only runs for this task.
     #[arg(long, value_name = "ID")]
     pub task: Option<String>,
@@ -206,21 +206,21 @@ pub struct LogArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     Human,
     Json,
     Markdown,
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The commit to judge [default: HEAD].
     #[arg(value_name = "REV", conflicts_with = "staged")]
     pub rev: Option<String>,

@@ -16,7 +16,7 @@ use crate::repo::RepoError;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error("cannot read message file {}: {source}", .path.display())]
@@ -53,8 +53,6 @@ pub enum Error {
     NothingToApprove,
     #[error(transparent)]
     Onboarding(#[from] OnboardingError),
-    #[error("`agentguard {0}` is not built yet")]
-    NotBuilt(&'static str),
     #[error(transparent)]
     Render(#[from] crate::report::RenderError),
     #[error(transparent)]
@@ -74,7 +72,7 @@ impl From<RepoError> for Error {
 
 impl Error {
     /// What the user can do next: the hint made with the error, whichever way it came.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             Error::Engine(e) => e.hint(),
             Error::Evidence(e) => e.hint(),
@@ -94,14 +92,13 @@ impl Error {
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
             Error::Output { .. }
             | Error::NothingToApprove
-            | Error::NotBuilt(_)
             | Error::Render(_) => None,
             Error::Stdout(_) => Some("check the file or device standard output goes to"),
         }
     }
 
     /// Whose move it is: the person's input, the configuration, or agentguard's own.
-    pub fn kind(&self) -> ErrorKind {
+    pub(crate) fn kind(&self) -> ErrorKind {
         match self {
             Error::Engine(e) => engine_kind(e),
             Error::Evidence(e) => evidence_kind(e),
@@ -129,7 +126,7 @@ impl Error {
                 _ => ErrorKind::User,
             },
             Error::UnknownHook(_) => ErrorKind::Config,
-            Error::NotBuilt(_) | Error::Render(_) => ErrorKind::Internal,
+            Error::Render(_) => ErrorKind::Internal,
             Error::MessageFile { .. }
             | Error::UnknownCategory { .. }
             | Error::CorruptNote { .. }
@@ -143,7 +140,7 @@ impl Error {
 
 /// Who can fix an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// The command, its arguments, or the repository's state.
     User,
     /// The policy, a task file, the hooks or git's configuration.
@@ -154,7 +151,7 @@ pub enum ErrorKind {
 
 /// An error as the person reads it: its kind, one message, and what to do next.
 #[derive(Debug)]
-pub struct CommandError {
+pub(crate) struct CommandError {
     pub kind: ErrorKind,
     pub message: String,
     pub hints: Vec<String>,
@@ -180,7 +177,7 @@ impl From<Error> for CommandError {
 
 impl CommandError {
     /// The paragraph printed on stderr.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let label = match self.kind {
             ErrorKind::User => "error",
             ErrorKind::Config => "config error",

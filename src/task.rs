@@ -8,7 +8,7 @@ use crate::policy::{Policy, PolicyError, RawTask, SourceText, TaskSpec};
 use crate::repo::Repo;
 use crate::trailers::Trailer;
 
-pub const TASKS_DIR: &str = ".agentguard/tasks";
+pub(crate) const TASKS_DIR: &str = ".agentguard/tasks";
 
 const KNOWN_TRAILERS: &str =
     "Agent-Task, Agent-Name, Agent-Allow, Agent-Deny, Agent-Acceptance, Agent-Requires-Approval";

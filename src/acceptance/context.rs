@@ -111,6 +111,31 @@ fn foreign_object_dirs(repo: &Repo) -> Vec<PathBuf> {
     dirs
 }
 
+/// The entries of the commands' PATH that lead into their checkout (relative ones, `.`, the
+/// empty entry), relative to it: a file the change puts there runs instead of the program of
+/// that name.
+pub(crate) fn checkout_path_dirs(policy: &AcceptancePolicy) -> Vec<String> {
+    let (env, _) = environment(&policy.env);
+    let Some((_, path)) = env.iter().find(|(k, _)| k == "PATH") else {
+        return Vec::new();
+    };
+    let mut dirs = Vec::new();
+    for entry in std::env::split_paths(path) {
+        let Some(entry) = entry.to_str() else {
+            continue;
+        };
+        if entry.starts_with('/') {
+            continue;
+        }
+        let dir = entry.trim_start_matches("./").trim_end_matches('/');
+        let dir = if dir == "." { "" } else { dir };
+        if !dir.split('/').any(|p| p == "..") && !dirs.iter().any(|d| d == dir) {
+            dirs.push(dir.to_string());
+        }
+    }
+    dirs
+}
+
 /// The commands' environment: only the allowlisted variables (a trailing `*` matches a
 /// prefix), never git's repository variables nor a credential, and a PATH even when none is
 /// passed. Also the allowlisted names withheld as credentials, to say so.
@@ -144,7 +169,7 @@ fn environment(allowlist: &[String]) -> (Vec<(OsString, OsString)>, Vec<String>)
 /// registry and cloud keys, agent sockets, git's own config-by-environment, and any name
 /// that says token, secret, password or key; also any value that is a URL with a password
 /// in it (GitLab's `CI_REPOSITORY_URL` carries the job token so).
-pub fn carries_credentials(name: &str, value: &std::ffi::OsStr) -> bool {
+pub(crate) fn carries_credentials(name: &str, value: &std::ffi::OsStr) -> bool {
     const NAMES: &[&str] = &[
         "CI_JOB_JWT",
         "SYSTEM_ACCESSTOKEN",

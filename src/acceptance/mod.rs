@@ -12,18 +12,22 @@
 //! that [`context`] prepares once per run. Each run leaves a record ([`record`]), findings for
 //! what did not pass ([`findings`]), and progress events for a display ([`progress`]).
 
+pub(crate) mod baseline;
 mod capture;
 mod context;
-pub mod filesystem;
+pub(crate) mod filesystem;
 mod findings;
+pub(crate) mod inventory;
 mod local;
 mod process;
 mod program;
-pub mod progress;
+pub(crate) mod progress;
 mod record;
 mod sandbox;
-pub mod seatbelt;
-pub mod setup_inputs;
+// Generated everywhere, so its tests run on every platform; run only on macOS.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+mod seatbelt;
+pub(crate) mod setup_inputs;
 mod signals;
 mod worktree;
 
@@ -36,11 +40,9 @@ use context::Context;
 use sandbox::{Applied, Decision};
 use std::path::PathBuf;
 
-pub use context::carries_credentials;
-pub use record::{AcceptanceRun, Phase, RunStatus};
-pub use sandbox::available as network_isolation_available;
-pub use setup_inputs::SetupInputs;
-pub use worktree::REUSE_DIR;
+pub(crate) use context::checkout_path_dirs;
+pub(crate) use record::{AcceptanceRun, Baseline, Phase, RunStatus};
+pub(crate) use setup_inputs::SetupInputs;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptanceError {
@@ -113,7 +115,7 @@ fn setup_commands(policy: &AcceptancePolicy) -> Vec<AcceptanceCommand> {
 
 /// The records of a run that did not start because the change was already blocked: every
 /// setup and acceptance command, each `skipped` with `reason`.
-pub fn skipped(
+pub(crate) fn skipped(
     commands: &[AcceptanceCommand],
     policy: &AcceptancePolicy,
     reason: &str,
@@ -223,8 +225,14 @@ pub fn run(
             outcome.runs.push(run);
         }
     } else {
-        if let Some(reuse) = &reuse {
-            reuse.forget()?;
+        match &reuse {
+            Some(reuse) => reuse.forget()?,
+            // Setup of unknown inputs (the base's, for its test count) in the reused
+            // checkout: what the stamp vouched for is gone.
+            None if policy.worktree == WorktreeMode::Reuse && !setup.is_empty() => {
+                SetupReuse::forget_path(&worktree::setup_stamp(repo))?
+            }
+            None => {}
         }
         for command in &setup {
             let run = run_one(
@@ -329,6 +337,7 @@ fn run_one(
     let on_line = progress
         .listening()
         .then_some(&mut on_line as &mut dyn FnMut(&str));
+    let started = std::time::SystemTime::now();
     let finished = match process::run(&spec, cx.interrupt, on_line) {
         Ok(finished) => finished,
         Err(failure) => {
@@ -353,6 +362,10 @@ fn run_one(
     record.output_bytes = finished.output.bytes;
     record.output_sha256 = finished.output.sha256;
     record.output_complete = finished.output.complete;
+    if phase == Phase::Acceptance {
+        let reports = inventory::junit_reports(cx.dir, started);
+        record.tests = Some(finished.output.tests.or_report(reports));
+    }
     record.status = if finished.timed_out {
         RunStatus::TimedOut
     } else if finished.exit_code == Some(0) {
@@ -409,9 +422,13 @@ impl SetupReuse {
 
     /// Before setup runs: an interrupted or failed setup must not count as done.
     fn forget(&self) -> Result<(), AcceptanceError> {
-        match std::fs::remove_file(&self.stamp) {
+        Self::forget_path(&self.stamp)
+    }
+
+    fn forget_path(stamp: &std::path::Path) -> Result<(), AcceptanceError> {
+        match std::fs::remove_file(stamp) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(AcceptanceError::io(
-                format!("remove {}", self.stamp.display()),
+                format!("remove {}", stamp.display()),
                 e,
             )),
             _ => Ok(()),

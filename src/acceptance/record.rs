@@ -1,6 +1,7 @@
 //! The record of one command's run, as evidence notes and reports keep it, and how it ended
 //! in words.
 
+use super::inventory::Inventory;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +70,23 @@ pub struct AcceptanceRun {
     /// group kept it open); the hash then covers what was read.
     pub output_complete: bool,
     /// Why it was skipped or reused, or under what condition it ran.
+    #[serde(default)]
     pub reason: Option<String>,
+    /// The tests an acceptance command collected and ran, as its runner reported them; `None`
+    /// for setup, for a command that did not run, and in records made before inventories.
+    #[serde(default)]
+    pub tests: Option<Inventory>,
+    /// What the base ran for the same command, once compared.
+    #[serde(default)]
+    pub baseline: Option<Baseline>,
+}
+
+/// The tests the base ran for the same command, and where that count was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub ran: u64,
+    /// "evidence note on 1a2b3c4" or "run of the base tree 5d6e7f8".
+    pub from: String,
 }
 
 impl AcceptanceRun {
@@ -99,6 +116,8 @@ impl AcceptanceRun {
             output_sha256: String::new(),
             output_complete: true,
             reason: None,
+            tests: None,
+            baseline: None,
         }
     }
 

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 /// The isolation a run actually got, as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
+pub(super) enum Applied {
     Denied,
     Allowed,
     /// Deny was wanted (`auto`) but the platform could not isolate.
@@ -27,7 +27,7 @@ pub enum Applied {
 }
 
 impl Applied {
-    pub fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Applied::Denied => "denied",
             Applied::Allowed => "allowed",
@@ -40,7 +40,7 @@ impl Applied {
 /// make async-signal-safe calls.
 #[derive(Debug, Clone, Default)]
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-pub struct Mounts {
+pub(super) struct Mounts {
     /// The checkout, where it lies inside a read-only or hidden path: kept writable there.
     writable: Option<CString>,
     /// Whether the checkout lies inside a hidden path: it is then cloned before the path is
@@ -64,7 +64,7 @@ type Locked = ();
 impl Mounts {
     /// Makes `read_only` (the user's work trees) read-only and hides `hidden` (the git
     /// directories), leaving `checkout` writable where it lies inside one of them.
-    pub fn protecting(read_only: &[&Path], hidden: &[&Path], checkout: &Path) -> Self {
+    pub(super) fn protecting(read_only: &[&Path], hidden: &[&Path], checkout: &Path) -> Self {
         let hidden = outermost(hidden, &[]);
         let read_only = outermost(read_only, &hidden);
         let checkout = canonical(checkout);
@@ -96,7 +96,7 @@ impl Mounts {
 
     /// The read-only paths, for a sandbox that takes paths rather than mounts (Seatbelt).
     #[cfg(target_os = "macos")]
-    pub fn protected(&self) -> impl Iterator<Item = &Path> {
+    pub(crate) fn protected(&self) -> impl Iterator<Item = &Path> {
         self.read_only
             .iter()
             .map(|(c, _)| Path::new(std::ffi::OsStr::from_bytes(c.as_bytes())))
@@ -179,7 +179,7 @@ impl Maps {
 
 /// Makes `command` run in the sandbox; without `network` it keeps the host's network.
 #[cfg(target_os = "linux")]
-pub fn sandbox(
+pub(super) fn sandbox(
     command: &mut Command,
     network: bool,
     mounts: &Mounts,
@@ -204,7 +204,7 @@ pub fn sandbox(
 
 /// Elsewhere there are no namespaces: a command that needs them must not start.
 #[cfg(not(target_os = "linux"))]
-pub fn sandbox(
+pub(crate) fn sandbox(
     command: &mut Command,
     _network: bool,
     _mounts: &Mounts,
@@ -483,7 +483,7 @@ fn write_file(path: &CStr, data: &[u8]) -> io::Result<()> {
 
 /// Whether this platform can sandbox commands (and so isolate the network); `Err` names the
 /// cause. Probed once.
-pub fn available() -> Result<(), String> {
+pub(crate) fn available() -> Result<(), String> {
     static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
     PROBE.get_or_init(probe).clone()
 }
@@ -537,13 +537,13 @@ fn explain(e: &io::Error) -> String {
 
 /// How one phase runs, given the policy's mode and whether isolation is possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(super) enum Decision {
     Run(Applied),
     /// Deny is required but impossible: fail closed with this cause.
     Refuse(String),
 }
 
-pub fn decide(
+pub(super) fn decide(
     mode: crate::policy::acceptance::NetworkMode,
     available: Result<(), String>,
 ) -> Decision {

@@ -6,13 +6,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-pub struct SshKeygen {
+pub(crate) struct SshKeygen {
     program: PathBuf,
 }
 
 /// What `user.signingkey` or `--key` named.
 #[derive(Debug, Clone)]
-pub enum SigningKey {
+pub(crate) enum SigningKey {
     /// A private key file, or a public key file whose private half is in ssh-agent.
     File(PathBuf),
     /// A literal public key (`key::ssh-ed25519 AAAA…`): the private half is in ssh-agent.
@@ -20,7 +20,7 @@ pub enum SigningKey {
 }
 
 impl SigningKey {
-    pub fn parse(value: &str) -> Self {
+    pub(crate) fn parse(value: &str) -> Self {
         if let Some(key) = value.strip_prefix("key::") {
             return SigningKey::Literal(key.trim().to_string());
         }
@@ -36,7 +36,7 @@ impl SigningKey {
         SigningKey::File(path)
     }
 
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             SigningKey::File(path) => path.display().to_string(),
             SigningKey::Literal(key) => {
@@ -48,7 +48,7 @@ impl SigningKey {
 }
 
 impl SshKeygen {
-    pub fn find() -> Result<Self, ApprovalError> {
+    pub(crate) fn find() -> Result<Self, ApprovalError> {
         which::which("ssh-keygen")
             .map(|program| Self { program })
             .map_err(|_| ApprovalError::NoSshKeygen)
@@ -62,7 +62,7 @@ impl SshKeygen {
 
     /// Signs `payload`; returns the armored signature. The passphrase prompt, if any, goes to
     /// the terminal as with `git commit -S`.
-    pub fn sign(&self, key: &SigningKey, payload: &str) -> Result<String, ApprovalError> {
+    pub(crate) fn sign(&self, key: &SigningKey, payload: &str) -> Result<String, ApprovalError> {
         let dir = scratch_dir()?;
         let message = dir.path().join("approval");
         std::fs::write(&message, payload).map_err(ApprovalError::io("write", &message))?;
@@ -99,7 +99,11 @@ impl SshKeygen {
 
     /// Whether `signature` is a valid signature of `payload` by the key embedded in it, for our
     /// namespace, whoever that key belongs to.
-    pub fn signature_matches(&self, payload: &str, signature: &str) -> Result<bool, ApprovalError> {
+    pub(crate) fn signature_matches(
+        &self,
+        payload: &str,
+        signature: &str,
+    ) -> Result<bool, ApprovalError> {
         let dir = scratch_dir()?;
         let sig = write_signature(dir.path(), signature)?;
         let mut command = self.command();
@@ -111,7 +115,7 @@ impl SshKeygen {
 
     /// Whether allowed_signers lists the signing key for `identity` (and our namespace) and the
     /// signature is valid.
-    pub fn verify(
+    pub(crate) fn verify(
         &self,
         allowed_signers: &Path,
         identity: &str,
@@ -132,7 +136,7 @@ impl SshKeygen {
     }
 
     /// The identities allowed_signers lists for the key that made `signature`.
-    pub fn principals(&self, allowed_signers: &Path, signature: &str) -> Vec<String> {
+    pub(crate) fn principals(&self, allowed_signers: &Path, signature: &str) -> Vec<String> {
         let Ok(dir) = tempfile::tempdir() else {
             return Vec::new();
         };

@@ -11,7 +11,7 @@ use crate::repo::Repo;
 use crate::report::printable;
 use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdict, Error> {
     let keygen = SshKeygen::find()?;
     let target = if args.staged {
         Target::Staged

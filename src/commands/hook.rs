@@ -14,7 +14,7 @@ use crate::Verdict;
 use std::io::Read;
 use std::time::Instant;
 
-pub fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict, Error> {
     let started = Instant::now();
     let name = HookName::parse(&args.name).ok_or_else(|| Error::UnknownHook(args.name.clone()))?;
     let command = format!("hook {}", name.as_str());

@@ -8,7 +8,11 @@ use crate::Verdict;
 use std::fmt::Write;
 use std::path::Path;
 
-pub fn run(repo: &Repo, args: &crate::cli::InstallArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(
+    repo: &Repo,
+    args: &crate::cli::InstallArgs,
+    out: &Output,
+) -> Result<Verdict, Error> {
     let report = crate::hooks::install(repo, args.force)?;
     let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
     for hook in &report.hooks {

@@ -9,7 +9,7 @@ use crate::report::Styles;
 use crate::report::{self, ledger as render};
 use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Verdict, Error> {
     let since = args.since.as_deref().map(ledger::parse_since).transpose()?;
     let ledger = ledger::read(repo.common_dir())?;
     warn_skipped(&ledger, out);

@@ -7,7 +7,7 @@ use crate::repo::Repo;
 use crate::Verdict;
 use std::fmt::Write;
 
-pub fn run(repo: &Repo, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, out: &Output) -> Result<Verdict, Error> {
     let report = crate::hooks::uninstall(repo)?;
     let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
     let mut changed = false;

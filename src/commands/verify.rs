@@ -9,7 +9,7 @@ use crate::repo::Repo;
 use crate::report::{self, human, Styles};
 use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdict, Error> {
     let range = match (&args.range, &args.base) {
         (Some(range), _) => repo.resolve_range(range)?,
         (None, Some(base)) => repo.resolve_range(&format!("{base}..HEAD"))?,

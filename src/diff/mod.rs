@@ -5,10 +5,8 @@ mod change;
 mod lines;
 mod walk;
 
-pub use change::{
-    display_path, fingerprint, hex, Change, Entry, Side, Status, Symlink, MODE_GITLINK,
-    MODE_SYMLINK, MODE_TREE,
-};
+pub(crate) use change::{display_path, hex, Symlink, MODE_SYMLINK};
+pub use change::{fingerprint, Change, Entry, Side, Status};
 pub use lines::{AddedLine, FileAdditions};
 
 use crate::repo::{Repo, RepoError};

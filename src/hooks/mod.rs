@@ -8,18 +8,18 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The hooks agentguard installs, in the order git runs them.
-pub fn hook_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn hook_names() -> impl Iterator<Item = &'static str> {
     run::HookName::ALL.into_iter().map(run::HookName::as_str)
 }
 
 /// The line every shim carries; a hook without it is someone else's.
-pub const SHIM_MARKER: &str = "# agentguard hook shim";
+pub(crate) const SHIM_MARKER: &str = "# agentguard hook shim";
 
 /// A hook that was there before agentguard, kept beside the shim, which runs it first.
-pub const CHAINED_SUFFIX: &str = ".agentguard-chained";
+pub(crate) const CHAINED_SUFFIX: &str = ".agentguard-chained";
 
 /// A hook `install --force` replaced without chaining (a symlink or not a regular file).
-pub const BACKUP_SUFFIX: &str = ".agentguard-backup";
+pub(crate) const BACKUP_SUFFIX: &str = ".agentguard-backup";
 
 /// Where the shims find the binary that installed them before they look on PATH.
 const BIN_PLACEHOLDER: &str = "@AGENTGUARD_BIN@";
@@ -28,11 +28,11 @@ const BIN_PLACEHOLDER: &str = "@AGENTGUARD_BIN@";
 const ADDED_CONFIG_KEY: &str = "agentguard.installedRewriteRef";
 const REWRITE_REF_KEY: &str = "notes.rewriteRef";
 
-pub mod push;
-pub mod run;
+pub(crate) mod push;
+pub(crate) mod run;
 
 #[derive(Debug, thiserror::Error)]
-pub enum HooksError {
+pub(crate) enum HooksError {
     #[error("cannot write hook {}: {source}", .path.display())]
     Io {
         path: std::path::PathBuf,
@@ -53,7 +53,7 @@ pub enum HooksError {
 }
 
 impl HooksError {
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             HooksError::Io { .. } => {
                 Some("check that the hooks directory exists and is writable, then run again")
@@ -76,7 +76,7 @@ impl HooksError {
 
 /// What `install` did to one hook.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Installed {
+pub(crate) enum Installed {
     /// The shim was written where there was no hook.
     Written,
     /// An older or edited shim was rewritten.
@@ -91,7 +91,7 @@ pub enum Installed {
 
 /// What `uninstall` did to one hook.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Uninstalled {
+pub(crate) enum Uninstalled {
     /// The shim was removed; there was no earlier hook.
     Removed,
     /// The shim was removed and the earlier hook put back from `from`.
@@ -103,7 +103,7 @@ pub enum Uninstalled {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HookLine<T> {
+pub(crate) struct HookLine<T> {
     pub name: &'static str,
     pub path: PathBuf,
     pub action: T,
@@ -113,14 +113,14 @@ pub struct HookLine<T> {
 
 /// One `notes.rewriteRef` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfigChange {
+pub(crate) enum ConfigChange {
     Added(String),
     AlreadySet(String),
     Removed(String),
 }
 
 #[derive(Debug, Clone)]
-pub struct InstallReport {
+pub(crate) struct InstallReport {
     pub hooks_dir: PathBuf,
     /// `core.hooksPath` relative to the work tree, when the hooks are files in it.
     pub tracked_hooks_path: Option<String>,
@@ -129,7 +129,7 @@ pub struct InstallReport {
 }
 
 impl InstallReport {
-    pub fn changed_nothing(&self) -> bool {
+    pub(crate) fn changed_nothing(&self) -> bool {
         self.hooks.iter().all(|h| h.action == Installed::Unchanged)
             && self
                 .config
@@ -139,7 +139,7 @@ impl InstallReport {
 }
 
 #[derive(Debug, Clone)]
-pub struct UninstallReport {
+pub(crate) struct UninstallReport {
     pub hooks_dir: PathBuf,
     pub hooks: Vec<HookLine<Uninstalled>>,
     pub config: Vec<ConfigChange>,
@@ -147,7 +147,7 @@ pub struct UninstallReport {
 
 /// The shim text for `hook`, pointing first at `binary` (the installing executable). Every
 /// hook has one: an install never writes an empty hook.
-pub fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
+pub(crate) fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
     let template = match hook {
         run::HookName::PreCommit => include_str!("../../hooks/pre-commit"),
         run::HookName::CommitMsg => include_str!("../../hooks/commit-msg"),
@@ -166,7 +166,7 @@ pub fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
 }
 
 /// Whether a hook file is one of agentguard's shims (any version).
-pub fn is_shim(content: &[u8]) -> bool {
+pub(crate) fn is_shim(content: &[u8]) -> bool {
     content
         .split(|b| *b == b'\n')
         .take(5)
@@ -175,7 +175,7 @@ pub fn is_shim(content: &[u8]) -> bool {
 
 /// The hooks directory git actually uses: `core.hooksPath` if set, else the common git dir's
 /// `hooks` (shared by linked worktrees).
-pub fn hooks_dir(repo: &Repo) -> Result<PathBuf, HooksError> {
+pub(crate) fn hooks_dir(repo: &Repo) -> Result<PathBuf, HooksError> {
     let workdir = repo.git().workdir().ok_or_else(|| HooksError::HooksDir {
         reason: "the repository has no work tree".into(),
     })?;
@@ -263,7 +263,7 @@ fn exists(path: &Path) -> bool {
 
 /// Installs the shims into the hooks directory git uses and sets `notes.rewriteRef`. Every
 /// hook is judged before any is touched, so a refusal leaves everything as it was.
-pub fn install(repo: &Repo, force: bool) -> Result<InstallReport, HooksError> {
+pub(crate) fn install(repo: &Repo, force: bool) -> Result<InstallReport, HooksError> {
     let dir = hooks_dir(repo)?;
     let refs = notes_refs(repo)?;
     let binary = std::env::current_exe().ok();
@@ -378,7 +378,7 @@ fn write_executable(dir: &Path, path: &Path, content: &[u8]) -> Result<(), Hooks
 
 /// Removes the shims, puts back the hooks they chained to (or a `--force` backup), and
 /// removes the `notes.rewriteRef` values `install` added.
-pub fn uninstall(repo: &Repo) -> Result<UninstallReport, HooksError> {
+pub(crate) fn uninstall(repo: &Repo) -> Result<UninstallReport, HooksError> {
     let dir = hooks_dir(repo)?;
     let mut hooks = Vec::new();
     for name in hook_names() {

@@ -8,7 +8,7 @@ use git2::Oid;
 
 /// One line git writes on pre-push's stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushedRef {
+pub(crate) struct PushedRef {
     pub local_ref: String,
     pub local: Oid,
     pub remote_ref: String,
@@ -17,7 +17,7 @@ pub struct PushedRef {
 
 /// Parses `<local ref> <local sha> <remote ref> <remote sha>` lines; anything else is an error
 /// (the hook fails closed rather than push unjudged commits).
-pub fn parse(stdin: &str) -> Result<Vec<PushedRef>, HookRunError> {
+pub(crate) fn parse(stdin: &str) -> Result<Vec<PushedRef>, HookRunError> {
     stdin
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -44,7 +44,7 @@ pub fn parse(stdin: &str) -> Result<Vec<PushedRef>, HookRunError> {
 
 /// Judges the commits each pushed ref would add to `remote`. Acceptance is not re-run here:
 /// the evidence recorded at commit time speaks for it, and the CI gate runs it fresh.
-pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookRunError> {
+pub(crate) fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookRunError> {
     let mut run = HookRun::default();
     let mut seen = std::collections::HashSet::new();
     let mut requests = Vec::new();

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// The hooks agentguard handles, in the order git runs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HookName {
+pub(crate) enum HookName {
     PreCommit,
     CommitMsg,
     PostCommit,
@@ -25,7 +25,7 @@ pub enum HookName {
 }
 
 impl HookName {
-    pub const ALL: [HookName; 6] = [
+    pub(crate) const ALL: [HookName; 6] = [
         HookName::PreCommit,
         HookName::CommitMsg,
         HookName::PostCommit,
@@ -34,11 +34,11 @@ impl HookName {
         HookName::PostRewrite,
     ];
 
-    pub fn parse(name: &str) -> Option<Self> {
+    pub(crate) fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|h| h.as_str() == name)
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             HookName::PreCommit => "pre-commit",
             HookName::CommitMsg => "commit-msg",
@@ -50,7 +50,7 @@ impl HookName {
     }
 
     /// Whether git stops when the hook fails (post-* hooks cannot stop anything).
-    pub fn can_block(self) -> bool {
+    pub(crate) fn can_block(self) -> bool {
         matches!(
             self,
             HookName::PreCommit | HookName::CommitMsg | HookName::PrePush
@@ -59,7 +59,7 @@ impl HookName {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum HookRunError {
+pub(crate) enum HookRunError {
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error(transparent)]
@@ -80,7 +80,7 @@ pub enum HookRunError {
 impl HookRunError {
     /// What the user can do next: the hint of the error that was made, so a hook says what
     /// `check` says about the same problem.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             HookRunError::Engine(e) => e.hint(),
             HookRunError::Evidence(e) => e.hint(),
@@ -102,7 +102,7 @@ impl From<crate::diff::DiffError> for HookRunError {
 
 /// What a hook run judged and what the user should read.
 #[derive(Debug, Default)]
-pub struct HookRun {
+pub(crate) struct HookRun {
     pub reports: Vec<CommitReport>,
     /// Extra lines for the user (where evidence went, how to reuse a message).
     pub notes: Vec<String>,
@@ -111,14 +111,14 @@ pub struct HookRun {
 }
 
 impl HookRun {
-    pub fn verdict(&self) -> Verdict {
+    pub(crate) fn verdict(&self) -> Verdict {
         Verdict::all(self.reports.iter().map(CommitReport::verdict))
     }
 }
 
 /// pre-commit: the message (and so its trailers) does not exist yet. On an agent branch or for
 /// an agent author, judge scope and risk of the staged change now; commit-msg does the rest.
-pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
+pub(crate) fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     let request = CheckRequest {
         message: Some(String::new()),
         run_acceptance: false,
@@ -135,7 +135,7 @@ pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
 
 /// commit-msg: the full check with the message's trailers, acceptance included; a pass leaves
 /// pending evidence for post-commit to attach.
-pub fn commit_msg(
+pub(crate) fn commit_msg(
     repo: &Repo,
     message_file: &Path,
     progress: Option<ProgressSink>,
@@ -184,7 +184,7 @@ pub fn commit_msg(
 
 /// post-commit: attaches the pending evidence and approvals to the new commit. It cannot stop
 /// the commit, so problems come back as notes.
-pub fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
+pub(crate) fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     let mut run = HookRun::default();
     let Some(commit) = repo.head_commit()? else {
         return Ok(run);
@@ -231,7 +231,7 @@ pub fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
 /// once it has copied the notes (`notes.rewriteRef`). An amended commit gets evidence of its
 /// own from what commit-msg left pending for its tree; a rebased one whose tree changed is told
 /// to record again. The ledger keeps the path.
-pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, HookRunError> {
+pub(crate) fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, HookRunError> {
     let mut run = HookRun {
         rewritten: stdin
             .lines()

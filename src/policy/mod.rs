@@ -1,9 +1,9 @@
 //! `.agentguard.toml`: raw TOML structs (unknown keys rejected) validated into a compiled
 //! `Policy`. The policy is read from the base commit's tree, never from the change.
 
-pub mod acceptance;
-pub mod risk;
-pub mod task;
+pub(crate) mod acceptance;
+pub(crate) mod risk;
+pub(crate) mod task;
 
 use crate::glob::{Case, GlobList};
 use crate::repo::{Repo, RepoError};
@@ -13,11 +13,11 @@ use std::fmt;
 use std::ops::Range;
 use toml::Spanned;
 
-pub use acceptance::AcceptancePolicy;
-pub use risk::RiskPolicy;
-pub use task::{RawTask, TaskSpec};
+pub(crate) use acceptance::AcceptancePolicy;
+pub(crate) use risk::RiskPolicy;
+pub(crate) use task::{RawTask, TaskSpec};
 
-pub const POLICY_FILE: &str = ".agentguard.toml";
+pub(crate) const POLICY_FILE: &str = ".agentguard.toml";
 /// The example shipped with agentguard is the built-in default policy, byte for byte.
 pub const DEFAULT_POLICY: &str = include_str!("../../.agentguard.toml.example");
 

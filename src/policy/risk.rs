@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 /// Built-in categories and their default actions.
-pub const BUILTIN_CATEGORIES: [(&str, Action, &str); 9] = [
+pub(crate) const BUILTIN_CATEGORIES: [(&str, Action, &str); 9] = [
     (
         "credentials",
         Action::Block,
@@ -46,7 +46,7 @@ pub const BUILTIN_CATEGORIES: [(&str, Action, &str); 9] = [
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRisk {
+pub(crate) struct RawRisk {
     #[serde(default)]
     paths: Vec<Spanned<String>>,
     #[serde(default)]

@@ -8,7 +8,7 @@ use crate::output::Verbosity;
 use crate::verdict::Verdict;
 use std::fmt::Write;
 
-pub fn render(reports: &[CommitReport], styles: &Styles, verbosity: Verbosity) -> String {
+pub(crate) fn render(reports: &[CommitReport], styles: &Styles, verbosity: Verbosity) -> String {
     let mut out = String::new();
     for report in reports {
         if verbosity == Verbosity::Quiet && report.verdict().passed() {
@@ -180,7 +180,7 @@ fn render_finding(out: &mut String, report: &CommitReport, finding: &Finding, st
 }
 
 /// One line for a change that passed: what was judged and what ran.
-pub fn summary_line(report: &CommitReport) -> String {
+pub(crate) fn summary_line(report: &CommitReport) -> String {
     let task = report
         .task
         .id

@@ -89,6 +89,9 @@ struct JsonRun<'a> {
     output_complete: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
+    /// The evidence note's shape: runner, collected, ran, passed, failed, skipped, base_ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tests: Option<crate::evidence::NoteTests>,
 }
 
 impl<'a> From<&'a AcceptanceRun> for JsonRun<'a> {
@@ -113,6 +116,10 @@ impl<'a> From<&'a AcceptanceRun> for JsonRun<'a> {
             output_sha256: &run.output_sha256,
             output_complete: run.output_complete,
             reason: run.reason.as_deref(),
+            tests: run
+                .tests
+                .as_ref()
+                .map(|t| crate::evidence::NoteTests::new(t, run.baseline.as_ref())),
         }
     }
 }
@@ -179,7 +186,7 @@ pub(crate) fn approvals<S: serde::Serializer>(
     serializer.collect_seq(checked.iter().map(JsonApproval::from))
 }
 
-pub fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
+pub(crate) fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
     let report = Report {
         schema: SCHEMA,
         verdict: verdict(reports),

@@ -876,9 +876,9 @@ fn a_relative_writable_path_is_a_policy_error() {
 #[derive(Default)]
 struct Recorder(std::sync::Mutex<Vec<String>>);
 
-impl agentguard::acceptance::progress::Progress for Recorder {
-    fn event(&self, event: &agentguard::acceptance::progress::Event<'_>) {
-        use agentguard::acceptance::progress::Event;
+impl agentguard::internals::progress::Progress for Recorder {
+    fn event(&self, event: &agentguard::internals::progress::Event<'_>) {
+        use agentguard::internals::progress::Event;
         let line = match *event {
             Event::Started {
                 number,
@@ -906,13 +906,15 @@ fn progress_is_reported_as_events_with_secrets_redacted() {
         &format!("Agent-Acceptance: test {token} = x || exit 3"),
     ]));
     let recorder = std::sync::Arc::new(Recorder::default());
-    let request = agentguard::engine::CheckRequest {
+    let request = agentguard::internals::engine::CheckRequest {
         progress: Some(recorder.clone()),
-        ..agentguard::engine::CheckRequest::new(agentguard::engine::Target::Rev("HEAD".into()))
+        ..agentguard::internals::engine::CheckRequest::new(
+            agentguard::internals::engine::Target::Rev("HEAD".into()),
+        )
     };
-    let opened = agentguard::repo::Repo::open(&repo.path()).unwrap();
-    let mut cache = agentguard::engine::Cache::default();
-    let report = agentguard::engine::check(&opened, &mut cache, &request).unwrap();
+    let opened = agentguard::internals::repo::Repo::open(&repo.path()).unwrap();
+    let mut cache = agentguard::internals::engine::Cache::default();
+    let report = agentguard::internals::engine::check(&opened, &mut cache, &request).unwrap();
     assert_eq!(report.acceptance.len(), 2);
     let events = recorder.0.lock().unwrap().clone();
     let first =
@@ -1175,28 +1177,28 @@ fn setup_without_the_network_when_its_inputs_are_not_approved() {
     let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = host.local_addr().unwrap().port();
     let repo = TestRepo::with_initial_commit();
-    let opened = agentguard::repo::Repo::open(&repo.path()).unwrap();
-    let policy = agentguard::policy::Policy::parse(
+    let opened = agentguard::internals::repo::Repo::open(&repo.path()).unwrap();
+    let policy = agentguard::internals::policy::Policy::parse(
         &format!(
             "[acceptance]\nnetwork = \"allow\"\nsetup = [\"{} -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'\"]\n",
             bash.display()
         ),
         ".agentguard.toml",
-        agentguard::policy::PolicySource::DefaultNoBase,
+        agentguard::internals::policy::PolicySource::DefaultNoBase,
     )
     .unwrap();
     let tree = opened.head_tree().unwrap();
-    let command = agentguard::task::AcceptanceCommand {
+    let command = agentguard::internals::acceptance::AcceptanceCommand {
         command: "true".into(),
         source: "trailer".into(),
     };
-    let mut options = agentguard::acceptance::RunOptions {
+    let mut options = agentguard::internals::acceptance::RunOptions {
         progress: None,
         local: false,
         setup_network: false,
         setup_inputs: None,
     };
-    let offline = agentguard::acceptance::run(
+    let offline = agentguard::internals::acceptance::run(
         &opened,
         tree,
         std::slice::from_ref(&command),
@@ -1213,7 +1215,7 @@ fn setup_without_the_network_when_its_inputs_are_not_approved() {
         .unwrap()
         .contains("no test-tampering approval covers it"));
     options.setup_network = true;
-    let online = agentguard::acceptance::run(
+    let online = agentguard::internals::acceptance::run(
         &opened,
         tree,
         std::slice::from_ref(&command),

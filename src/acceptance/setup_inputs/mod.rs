@@ -93,7 +93,7 @@ impl Pattern {
 
 /// A path the change touched that setup reads, and why setup reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Touched {
+pub(crate) struct Touched {
     pub path: String,
     pub why: String,
 }
@@ -101,7 +101,11 @@ pub struct Touched {
 impl SetupInputs {
     /// The inputs of `setup` in each of `trees` (the base's and the change's: a reference
     /// either side makes the path an input).
-    pub fn read(repo: &Repository, trees: &[Oid], setup: &[String]) -> Result<Self, RepoError> {
+    pub(crate) fn read(
+        repo: &Repository,
+        trees: &[Oid],
+        setup: &[String],
+    ) -> Result<Self, RepoError> {
         let mut inputs = SetupInputs::default();
         if setup.iter().all(|c| c.trim().is_empty()) {
             return Ok(inputs);
@@ -128,12 +132,8 @@ impl SetupInputs {
         Ok(inputs)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
-    }
-
     /// Why setup reads `path`, if it does.
-    pub fn why(&self, path: &str) -> Option<&str> {
+    pub(crate) fn why(&self, path: &str) -> Option<&str> {
         self.rules
             .iter()
             .find(|r| r.pattern.matches(path))
@@ -141,7 +141,7 @@ impl SetupInputs {
     }
 
     /// The paths of `change` that setup reads (both ends of a rename), in the change's order.
-    pub fn touched(&self, change: &Change) -> Vec<Touched> {
+    pub(crate) fn touched(&self, change: &Change) -> Vec<Touched> {
         let mut touched: Vec<Touched> = Vec::new();
         for entry in &change.entries {
             for path in entry.touched_paths() {
@@ -162,7 +162,7 @@ impl SetupInputs {
 
     /// sha256 over the setup commands and every file of `tree` that setup reads (path, mode,
     /// blob): equal hashes mean setup would see exactly the same inputs.
-    pub fn hash(
+    pub(crate) fn hash(
         &self,
         repo: &Repository,
         tree: Oid,
@@ -436,7 +436,7 @@ mod tests {
 
     #[test]
     fn no_setup_reads_nothing_and_a_runaway_tree_makes_everything_count() {
-        assert!(inputs(&[("a", "")], &[]).is_empty());
+        assert!(inputs(&[("a", "")], &[]).rules.is_empty());
         let mut files: Vec<(String, String)> = (0..MAX_FILES + 5)
             .map(|i| (format!("r{i}.txt"), format!("-r r{}.txt\n", i + 1)))
             .collect();
