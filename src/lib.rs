@@ -36,6 +36,13 @@ mod verdict;
 /// process or a repository in between. Not a stable API: anything here may change in any
 /// release; the supported interface is the `agentguard` command.
 pub mod internals {
+    /// One acceptance run with chosen options, for a test of how setup runs when the change
+    /// touched its inputs.
+    pub mod acceptance {
+        pub use crate::acceptance::setup_inputs::SetupInputs;
+        pub use crate::acceptance::{run, RunOptions};
+        pub use crate::task::AcceptanceCommand;
+    }
     /// Acceptance progress events, for a test that watches a real run.
     pub mod progress {
         pub use crate::acceptance::progress::{Event, Progress};

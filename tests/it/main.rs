@@ -12,6 +12,7 @@ mod docs;
 mod doctor;
 mod evidence;
 mod explain;
+mod gate_isolation;
 mod hook_managers;
 mod hooks;
 mod hostile;
