@@ -266,35 +266,75 @@ pub fn check(
         &change,
         adds_nothing,
     )?);
-    if request.run_acceptance && !task.acceptance.is_empty() {
-        let (runs, failures) = run_acceptance(repo, request, &compiled, &task, &change)?;
-        report.acceptance = runs;
-        findings.extend(failures);
-        findings.extend(compare_inventory(
-            repo,
-            request,
-            &compiled,
-            policy_commit.as_ref(),
-            &mut report.acceptance,
-        )?);
-    }
-    redact_runs(&compiled, &mut report, &mut task);
-    if request.require_evidence && !adds_nothing {
-        findings.extend(evidence_findings(
-            repo, policy, request, &report, &task, &change,
-        )?);
-    }
+    let setup_inputs = setup_input_findings(repo, policy, &subject, &change, &mut findings)?;
+    // Approvals first: what can be judged without running anything decides whether
+    // anything runs, and an approved risk does not stop it.
+    let mut approvals = None;
     if request.all_approvals || findings.iter().any(|f| f.action == Action::Approve) {
-        report.approvals = check_approvals(
+        approvals = Some(load_approvals(
             repo,
             policy,
             policy_commit.as_ref().map(|c| c.tree_id()),
             report.commit,
             &change.fingerprint,
-            &mut findings,
-        )?;
+        )?);
     }
+    apply_approvals(policy, approvals.as_deref(), &mut findings);
+    // An approval due at merge does not stop the commit, nor what runs for its evidence.
     defer_approvals(policy, request, &mut findings);
+    let mut ran = false;
+    if request.run_acceptance && !task.acceptance.is_empty() {
+        match skip_reason(&findings) {
+            Some(reason) => {
+                report.acceptance =
+                    acceptance::skipped(&task.acceptance, &policy.acceptance, &reason);
+            }
+            None => {
+                let setup_network = setup_inputs.touched.is_empty()
+                    || findings
+                        .iter()
+                        .any(|f| f.category == risk::TEST_TAMPERING && f.approved());
+                let (runs, failures) = run_acceptance(
+                    repo,
+                    request,
+                    &compiled,
+                    &task,
+                    &change,
+                    &setup_inputs.inputs,
+                    setup_network,
+                )?;
+                report.acceptance = runs;
+                findings.extend(failures);
+                findings.extend(compare_inventory(
+                    repo,
+                    request,
+                    &compiled,
+                    policy_commit.as_ref(),
+                    &mut report.acceptance,
+                )?);
+                ran = true;
+            }
+        }
+    }
+    redact_runs(&compiled, &mut report, &mut task);
+    if request.require_evidence && !adds_nothing {
+        findings.extend(evidence_findings(
+            repo, policy, request, &report, &task, &change, ran,
+        )?);
+    }
+    // Findings that came from running or from the evidence may need an approval too.
+    if approvals.is_none() && findings.iter().any(|f| f.action == Action::Approve) {
+        approvals = Some(load_approvals(
+            repo,
+            policy,
+            policy_commit.as_ref().map(|c| c.tree_id()),
+            report.commit,
+            &change.fingerprint,
+        )?);
+    }
+    apply_approvals(policy, approvals.as_deref(), &mut findings);
+    defer_approvals(policy, request, &mut findings);
+    report.approvals = approvals.unwrap_or_default();
     report.findings = verdict_findings(&compiled, findings);
     report.task = task;
     Ok(report)
@@ -343,6 +383,8 @@ fn run_acceptance(
     compiled: &CompiledPolicy,
     task: &Task,
     change: &Change,
+    setup_inputs: &acceptance::SetupInputs,
+    setup_network: bool,
 ) -> Result<(Vec<AcceptanceRun>, Vec<Finding>), EngineError> {
     let progress = request
         .progress
@@ -356,9 +398,91 @@ fn run_acceptance(
         &RunOptions {
             progress: progress.as_ref().map(|p| p as &dyn Progress),
             local: request.local,
+            setup_network,
+            setup_inputs: Some(setup_inputs),
         },
     )?;
     Ok((outcome.runs, outcome.findings))
+}
+
+/// Why nothing runs, when the change is already blocked by what was judged without running
+/// anything (metadata, scope, credentials, guard-config, a risk awaiting approval): no run
+/// could change that verdict, and the change's code does not run before it would pass.
+fn skip_reason(findings: &[Finding]) -> Option<String> {
+    let mut blocking: Vec<String> = Vec::new();
+    for finding in findings.iter().filter(|f| f.blocks()) {
+        let name = if finding.action == Action::Approve {
+            format!("{} {} awaiting approval", finding.kind, finding.category)
+        } else {
+            format!("{} {}", finding.kind, finding.category)
+        };
+        if !blocking.contains(&name) {
+            blocking.push(name);
+        }
+    }
+    (!blocking.is_empty()).then(|| {
+        format!(
+            "the change is already blocked ({}), so no setup or acceptance command ran",
+            blocking.join("; ")
+        )
+    })
+}
+
+/// What setup reads, and the findings for the paths of the change among them: code that
+/// runs with the network before any verdict, so a person approves it first (whatever the
+/// policy says of `test-tampering`, never less than `approve`; no allowlist silences it).
+struct SetupInputFindings {
+    inputs: acceptance::SetupInputs,
+    touched: Vec<acceptance::setup_inputs::Touched>,
+}
+
+/// At most this many setup inputs are named one by one; the last finding counts the rest.
+const SETUP_INPUTS_NAMED: usize = 20;
+
+fn setup_input_findings(
+    repo: &Repo,
+    policy: &Policy,
+    subject: &Subject<'_>,
+    change: &Change,
+    findings: &mut Vec<Finding>,
+) -> Result<SetupInputFindings, EngineError> {
+    let mut trees = vec![change.tree];
+    trees.extend(subject.base.as_ref().map(|b| b.tree_id()));
+    let inputs = acceptance::SetupInputs::read(repo.git(), &trees, &policy.acceptance.setup)?;
+    let touched = inputs.touched(change);
+    let action = policy
+        .risk
+        .get(risk::TEST_TAMPERING)
+        .map_or(Action::Approve, |c| c.action)
+        .max(Action::Approve);
+    for (i, input) in touched.iter().enumerate().take(SETUP_INPUTS_NAMED) {
+        // The risk rules may already name this path as test-tampering: once is enough.
+        if findings.iter().any(|f| {
+            f.category == risk::TEST_TAMPERING
+                && f.path.as_deref() == Some(input.path.as_str())
+                && f.action >= action
+        }) {
+            continue;
+        }
+        let more = touched.len().saturating_sub(SETUP_INPUTS_NAMED);
+        let mut message = format!(
+            "edits `{}`, which setup reads ({}): setup runs the change's code with the network, \
+             so it runs only after a person approves test-tampering for this change",
+            input.path, input.why
+        );
+        if i + 1 == SETUP_INPUTS_NAMED && more > 0 {
+            message.push_str(&format!(
+                "; {more} more path{} of the change are setup inputs too",
+                if more == 1 { "" } else { "s" }
+            ));
+        }
+        findings.push(
+            Finding::new(Kind::Risk, risk::TEST_TAMPERING, action, message)
+                .at(input.path.clone())
+                .rule("file read by an acceptance setup command"),
+        );
+    }
+    Ok(SetupInputFindings { inputs, touched })
 }
 
 /// Compares the tests each acceptance command ran with what it ran on the base (the merge base
@@ -393,6 +517,9 @@ fn compare_inventory(
         &RunOptions {
             progress: progress.as_ref().map(|p| p as &dyn Progress),
             local: request.local,
+            // The base's own setup inputs: what a person already merged.
+            setup_network: true,
+            setup_inputs: None,
         },
         &|command| risk::redact_secrets(compiled, command),
     )?;
@@ -605,6 +732,15 @@ fn static_checks(
     };
     findings.extend(scan_streamed(repo, &input)?);
     findings.extend(reached_files(repo, report.base, &input)?);
+    let manifests = risk::production_manifests(compiled, change, &findings, &mut |oid| {
+        let blob = repo.blob(oid)?;
+        Ok::<_, RepoError>(if blob.size() > risk::production::MAX_MANIFEST {
+            Vec::new()
+        } else {
+            blob.content().to_vec()
+        })
+    })?;
+    findings.extend(manifests);
     Ok(findings)
 }
 
@@ -637,7 +773,8 @@ fn reached_files(
     Ok(risk::scan_reached(input, &reached))
 }
 
-/// `verify`'s judgement of the commit's evidence note.
+/// `verify`'s judgement of the commit's evidence note; `ran`: whether the acceptance commands
+/// ran now, to compare with what the note recorded.
 fn evidence_findings(
     repo: &Repo,
     policy: &Policy,
@@ -645,6 +782,7 @@ fn evidence_findings(
     report: &CommitReport,
     task: &Task,
     change: &Change,
+    ran: bool,
 ) -> Result<Vec<Finding>, EngineError> {
     let Some(commit) = report.commit else {
         return Ok(Vec::new());
@@ -658,9 +796,7 @@ fn evidence_findings(
             tree: &tree,
             fingerprint: &change.fingerprint,
             notes_ref: &policy.evidence.notes_ref,
-            fresh: request
-                .run_acceptance
-                .then_some(report.acceptance.as_slice()),
+            fresh: (request.run_acceptance && ran).then_some(report.acceptance.as_slice()),
             has_commands: !task.acceptance.is_empty(),
             require: policy.evidence.require,
         },
@@ -1002,14 +1138,13 @@ fn scan_until_error(
     }
 }
 
-/// Verifies the approvals stored for this change and marks the findings they cover.
-fn check_approvals(
+/// Verifies the approvals stored for this change.
+fn load_approvals(
     repo: &Repo,
     policy: &Policy,
     policy_tree: Option<Oid>,
     commit: Option<Oid>,
     fingerprint: &str,
-    findings: &mut [Finding],
 ) -> Result<Vec<approval::verify::Checked>, EngineError> {
     let notes_ref = approval::store::notes_ref(&policy.evidence.notes_ref);
     let stored = approval::store::load(repo, &notes_ref, commit, fingerprint)?;
@@ -1018,9 +1153,23 @@ fn check_approvals(
     }
     let keygen = approval::SshKeygen::find()?;
     let signers = approval::verify::load_signers(repo, policy, policy_tree)?;
-    let checked = approval::verify::check_all(&keygen, &signers, fingerprint, stored)?;
-    approval::verify::apply(findings, &checked, &policy.approvals.approvers);
-    Ok(checked)
+    Ok(approval::verify::check_all(
+        &keygen,
+        &signers,
+        fingerprint,
+        stored,
+    )?)
+}
+
+/// Marks the findings the verified approvals cover.
+fn apply_approvals(
+    policy: &Policy,
+    approvals: Option<&[approval::verify::Checked]>,
+    findings: &mut [Finding],
+) {
+    if let Some(checked) = approvals.filter(|c| !c.is_empty()) {
+        approval::verify::apply(findings, checked, &policy.approvals.approvers);
+    }
 }
 
 fn agent_reasons(

@@ -9,9 +9,11 @@ mod ci;
 mod cli;
 mod commands;
 mod diff;
+mod doctor;
 mod engine;
 mod error;
 mod evidence;
+mod explain;
 mod finding;
 mod glob;
 mod hooks;
@@ -34,6 +36,13 @@ mod verdict;
 /// process or a repository in between. Not a stable API: anything here may change in any
 /// release; the supported interface is the `agentguard` command.
 pub mod internals {
+    /// One acceptance run with chosen options, for a test of how setup runs when the change
+    /// touched its inputs.
+    pub mod acceptance {
+        pub use crate::acceptance::setup_inputs::SetupInputs;
+        pub use crate::acceptance::{run, RunOptions};
+        pub use crate::task::AcceptanceCommand;
+    }
     /// Acceptance progress events, for a test that watches a real run.
     pub mod progress {
         pub use crate::acceptance::progress::{Event, Progress};
@@ -95,6 +104,10 @@ pub mod internals {
     /// Trailer parsing, for benches, fuzz and tests.
     pub mod trailers {
         pub use crate::trailers::{parse, Trailer};
+    }
+    /// The instructions block `init --agents` writes, for the test that the book shows it.
+    pub mod onboarding {
+        pub use crate::onboarding::AGENTS_BLOCK;
     }
     /// Pass or block, as ledger lines carry it.
     pub mod verdict {
@@ -178,6 +191,9 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Sync(args) => commands::sync::run(&repo, args, out),
         cli::Command::Uninstall => commands::uninstall::run(&repo, out),
         cli::Command::Hook(args) => commands::hook::run(&repo, args, out),
+        cli::Command::Explain(args) => commands::explain::run(&repo, args, out),
+        cli::Command::Policy(args) => commands::policy::run(&repo, args, out),
+        cli::Command::Doctor => commands::doctor::run(&repo, out),
         cli::Command::Log(args) => commands::log::run(&repo, args, out),
         cli::Command::Report(args) => commands::report::run(&repo, args, out),
     }

@@ -86,6 +86,21 @@ fn only_warns() -> &'static str {
      local_isolation = \"required\" in the base commit's policy makes local checks block too"
 }
 
+/// Credential-bearing variables the `env` allowlist names, withheld from every command.
+pub(super) fn env_withheld(names: &[String]) -> Finding {
+    Finding::new(
+        Kind::Acceptance,
+        "env-withheld",
+        Action::Warn,
+        format!(
+            "[acceptance] env passes {}, but variables that carry credentials never reach setup \
+             or acceptance commands, which run the change's code: they were withheld",
+            names.join(", ")
+        ),
+    )
+    .rule("[acceptance] env")
+}
+
 /// A setup command that did not pass, and the `skipped` acceptance commands it kept from
 /// running.
 pub(super) fn setup_failure(

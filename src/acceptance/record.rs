@@ -28,6 +28,11 @@ pub enum RunStatus {
     TimedOut,
     /// Not started: unknown or disallowed program, or setup failed before it.
     NotRun,
+    /// Not started because the change was already blocked before any command ran.
+    Skipped,
+    /// A setup command not run again: a reused checkout already holds what it made from the
+    /// same inputs.
+    Reused,
 }
 
 /// What happened when one command ran (also read back from evidence notes).
@@ -64,6 +69,9 @@ pub struct AcceptanceRun {
     /// False when the stream could not be read to its end (a process that left the command's
     /// group kept it open); the hash then covers what was read.
     pub output_complete: bool,
+    /// Why it was skipped or reused, or under what condition it ran.
+    #[serde(default)]
+    pub reason: Option<String>,
     /// The tests an acceptance command collected and ran, as its runner reported them; `None`
     /// for setup, for a command that did not run, and in records made before inventories.
     #[serde(default)]
@@ -82,8 +90,39 @@ pub struct Baseline {
 }
 
 impl AcceptanceRun {
+    /// The record of `command` before (or instead of) running it.
+    pub fn not_started(
+        phase: Phase,
+        command: &crate::task::AcceptanceCommand,
+        status: RunStatus,
+    ) -> Self {
+        Self {
+            phase,
+            command: command.command.clone(),
+            source: command.source.clone(),
+            status,
+            program: None,
+            exit_code: None,
+            signal: None,
+            timed_out: false,
+            duration_ms: 0,
+            network: String::new(),
+            filesystem: String::new(),
+            worktree: String::new(),
+            repository: String::new(),
+            output_tail: String::new(),
+            output_truncated: false,
+            output_bytes: 0,
+            output_sha256: String::new(),
+            output_complete: true,
+            reason: None,
+            tests: None,
+            baseline: None,
+        }
+    }
+
     pub fn passed(&self) -> bool {
-        self.status == RunStatus::Passed
+        matches!(self.status, RunStatus::Passed | RunStatus::Reused)
     }
 
     /// How it ended, in words: "passed", "exited with code 1", "timed out", ….
@@ -92,6 +131,8 @@ impl AcceptanceRun {
             (RunStatus::Passed, _, _) => "passed".to_string(),
             (RunStatus::TimedOut, _, _) => "timed out".to_string(),
             (RunStatus::NotRun, _, _) => "was not run".to_string(),
+            (RunStatus::Skipped, _, _) => "was skipped".to_string(),
+            (RunStatus::Reused, _, _) => "was reused".to_string(),
             (_, Some(code), _) => format!("exited with code {code}"),
             (_, None, Some(signal)) => format!("was killed by signal {signal}"),
             (_, None, None) => "did not finish".to_string(),

@@ -1,8 +1,9 @@
 //! The sandbox a command runs in, where the platform allows: a new user namespace (also
 //! for root, so no capability over the host's namespaces remains), a mount namespace in which
-//! the user's repository (work tree and git directory) is read-only, and, when the network
-//! is denied, a new, empty network namespace (only a loopback interface that is down), so
-//! neither the internet nor the host's loopback servers are reachable.
+//! the user's work trees are read-only and the repository's git directories (its config,
+//! hooks, objects) are covered by an empty, read-only tmpfs, and, when the network is denied,
+//! a new network namespace with only its own loopback interface up, so neither the internet
+//! nor the host's loopback servers are reachable, while a test may still serve on 127.0.0.1.
 
 #[cfg(target_os = "linux")]
 use rustix::mount::{MountFlags, MountPropagationFlags};
@@ -35,16 +36,23 @@ impl Applied {
     }
 }
 
-/// What a sandboxed command may not write, prepared before fork: the child may only make
-/// async-signal-safe calls.
+/// What a sandboxed command may not write or see, prepared before fork: the child may only
+/// make async-signal-safe calls.
 #[derive(Debug, Clone, Default)]
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(super) struct Mounts {
-    /// Bound over itself first, so it stays writable inside a read-only repository.
+    /// The checkout, where it lies inside a read-only or hidden path: kept writable there.
     writable: Option<CString>,
+    /// Whether the checkout lies inside a hidden path: it is then cloned before the path is
+    /// covered, and put back on a mount point made in the covering tmpfs.
+    inside_hidden: bool,
+    /// The directories to make in a covering tmpfs, outermost first, down to the checkout.
+    mount_points: Vec<CString>,
     /// Each made read-only, with the flags its mount already has (a user namespace may not
     /// drop `nosuid`, `nodev`, ... from a mount it inherited).
     read_only: Vec<(CString, Locked)>,
+    /// Each covered by an empty, read-only tmpfs: the repository's git directories.
+    hidden: Vec<CString>,
 }
 
 /// The flags of a mount that a remount must keep.
@@ -54,44 +62,71 @@ type Locked = MountFlags;
 type Locked = ();
 
 impl Mounts {
-    /// Protects `paths` (the user's work tree and git directories), leaving `checkout`
-    /// writable where it lies inside one of them.
-    pub(super) fn protecting(paths: &[&Path], checkout: &Path) -> Self {
-        // A path that cannot be canonicalized is still protected as given.
-        let mut roots: Vec<PathBuf> = paths
-            .iter()
-            .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()))
-            .collect();
-        roots.sort();
-        roots.dedup();
-        let outermost: Vec<PathBuf> = roots
-            .iter()
-            .filter(|p| !roots.iter().any(|q| q != *p && p.starts_with(q)))
-            .cloned()
-            .collect();
-        let checkout = checkout
-            .canonicalize()
-            .unwrap_or_else(|_| checkout.to_path_buf());
+    /// Makes `read_only` (the user's work trees) read-only and hides `hidden` (the git
+    /// directories), leaving `checkout` writable where it lies inside one of them.
+    pub(super) fn protecting(read_only: &[&Path], hidden: &[&Path], checkout: &Path) -> Self {
+        let hidden = outermost(hidden, &[]);
+        let read_only = outermost(read_only, &hidden);
+        let checkout = canonical(checkout);
+        let hidden_root = hidden.iter().find(|root| checkout.starts_with(root));
+        let mut mount_points = Vec::new();
+        if let Some(root) = hidden_root {
+            let mut point = root.clone();
+            for part in checkout
+                .strip_prefix(root)
+                .into_iter()
+                .flat_map(Path::components)
+            {
+                point.push(part);
+                mount_points.extend(c_path(&point));
+            }
+        }
+        let inside = hidden_root.is_some() || read_only.iter().any(|r| checkout.starts_with(r));
         Self {
-            writable: outermost
-                .iter()
-                .any(|root| checkout.starts_with(root))
-                .then(|| c_path(&checkout))
-                .flatten(),
-            read_only: outermost
+            writable: inside.then(|| c_path(&checkout)).flatten(),
+            inside_hidden: hidden_root.is_some(),
+            mount_points,
+            read_only: read_only
                 .iter()
                 .filter_map(|p| Some((c_path(p)?, locked_flags(p))))
                 .collect(),
+            hidden: hidden.iter().filter_map(|p| c_path(p)).collect(),
         }
     }
 
-    /// The protected paths, for a sandbox that takes paths rather than mounts (Seatbelt).
+    /// The read-only paths, for a sandbox that takes paths rather than mounts (Seatbelt).
     #[cfg(target_os = "macos")]
     pub(crate) fn protected(&self) -> impl Iterator<Item = &Path> {
         self.read_only
             .iter()
             .map(|(c, _)| Path::new(std::ffi::OsStr::from_bytes(c.as_bytes())))
     }
+
+    /// The hidden paths, for a sandbox that takes paths rather than mounts (Seatbelt).
+    #[cfg(target_os = "macos")]
+    pub fn hidden(&self) -> impl Iterator<Item = &Path> {
+        self.hidden
+            .iter()
+            .map(|c| Path::new(std::ffi::OsStr::from_bytes(c.as_bytes())))
+    }
+}
+
+/// A path as the kernel resolves it; one that cannot be canonicalized is kept as given.
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The canonical `paths` that lie inside none of the others, nor inside any of `covered`.
+fn outermost(paths: &[&Path], covered: &[PathBuf]) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = paths.iter().map(|p| canonical(p)).collect();
+    roots.sort();
+    roots.dedup();
+    roots
+        .iter()
+        .filter(|p| !roots.iter().any(|q| q != *p && p.starts_with(q)))
+        .filter(|p| !covered.iter().any(|c| p.starts_with(c)))
+        .cloned()
+        .collect()
 }
 
 fn c_path(path: &Path) -> Option<CString> {
@@ -191,18 +226,72 @@ fn enter(maps: &Maps, network: bool, mounts: &Mounts) -> io::Result<()> {
     unshare(flags)?;
     // Map the process's own ids (root stays root, but only inside the new namespace).
     maps.write()?;
+    if network {
+        // The new namespace's own loopback, for tests that serve on 127.0.0.1: the host's
+        // stays out of reach. Only now, while this user namespace owns the network one.
+        loopback_up()?;
+    }
     // Nothing mounted here may propagate back to the host.
     rustix::mount::mount_change(
         c"/",
         MountPropagationFlags::REC | MountPropagationFlags::PRIVATE,
     )?;
+    // A checkout inside a git directory (a reused one) is taken along before it is covered.
+    let checkout = match &mounts.writable {
+        Some(path) if mounts.inside_hidden => Some(rustix::mount::open_tree(
+            rustix::fs::CWD,
+            path.as_c_str(),
+            rustix::mount::OpenTreeFlags::OPEN_TREE_CLONE
+                | rustix::mount::OpenTreeFlags::OPEN_TREE_CLOEXEC
+                | rustix::mount::OpenTreeFlags::AT_RECURSIVE,
+        )?),
+        _ => None,
+    };
     for (path, locked) in &mounts.read_only {
         rustix::mount::mount_bind_recursive(path.as_c_str(), path.as_c_str())?;
-        set_read_only(path, true, *locked)?;
+        set_read_only(path, true, true, *locked)?;
     }
-    if let Some(path) = &mounts.writable {
-        rustix::mount::mount_bind_recursive(path.as_c_str(), path.as_c_str())?;
-        set_read_only(path, false, MountFlags::empty())?;
+    // The git directories (config with a CI job token, hooks, every object) are replaced
+    // by an empty tmpfs: not readable by any path, not through the checkout either.
+    for path in &mounts.hidden {
+        rustix::mount::mount(
+            c"tmpfs",
+            path.as_c_str(),
+            c"tmpfs",
+            MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
+            c"mode=0755,size=64k,nr_inodes=256",
+        )?;
+    }
+    match (&mounts.writable, checkout) {
+        (Some(path), Some(clone)) => {
+            for point in &mounts.mount_points {
+                match rustix::fs::mkdir(point.as_c_str(), rustix::fs::Mode::RWXU) {
+                    Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            rustix::mount::move_mount(
+                &clone,
+                c"",
+                rustix::fs::CWD,
+                path.as_c_str(),
+                rustix::mount::MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
+            )?;
+        }
+        (Some(path), None) => {
+            rustix::mount::mount_bind_recursive(path.as_c_str(), path.as_c_str())?;
+            set_read_only(path, false, true, MountFlags::empty())?;
+        }
+        _ => {}
+    }
+    for path in &mounts.hidden {
+        // The tmpfs alone: the checkout put back inside it stays writable.
+        set_read_only(
+            path,
+            true,
+            false,
+            MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
+        )?;
     }
     // Lock the mounts: copied into a namespace of a new user namespace, they can no longer be
     // unmounted or made writable, even by root inside it. The new PID namespace makes the
@@ -305,10 +394,11 @@ struct MountAttr {
 #[cfg(target_os = "linux")]
 const MOUNT_ATTR_RDONLY: u64 = 0x1;
 
-/// Makes the mount at `path` and every mount below it read-only (or writable again).
-/// Kernels before 5.12 lack mount_setattr: there the top mount alone is remounted.
+/// Makes the mount at `path` read-only (or writable again), with every mount below it when
+/// `recursive`. Kernels before 5.12 lack mount_setattr: there the top mount alone is
+/// remounted.
 #[cfg(target_os = "linux")]
-fn set_read_only(path: &CStr, read_only: bool, locked: Locked) -> io::Result<()> {
+fn set_read_only(path: &CStr, read_only: bool, recursive: bool, locked: Locked) -> io::Result<()> {
     let attr = MountAttr {
         attr_set: if read_only { MOUNT_ATTR_RDONLY } else { 0 },
         attr_clr: if read_only { 0 } else { MOUNT_ATTR_RDONLY },
@@ -322,7 +412,11 @@ fn set_read_only(path: &CStr, read_only: bool, locked: Locked) -> io::Result<()>
             libc::SYS_mount_setattr,
             libc::AT_FDCWD,
             path.as_ptr(),
-            libc::AT_RECURSIVE as libc::c_uint,
+            if recursive {
+                libc::AT_RECURSIVE as libc::c_uint
+            } else {
+                0
+            },
             &attr as *const MountAttr,
             std::mem::size_of::<MountAttr>(),
         )
@@ -345,6 +439,36 @@ fn set_read_only(path: &CStr, read_only: bool, locked: Locked) -> io::Result<()>
         MountFlags::BIND | rdonly | locked,
         c"",
     )?)
+}
+
+/// Brings up `lo` in the current network namespace: SIOCGIFFLAGS, then SIOCSIFFLAGS with
+/// IFF_UP (plain system calls, async-signal-safe).
+#[cfg(target_os = "linux")]
+fn loopback_up() -> io::Result<()> {
+    // SAFETY: `ifreq` is plain data, valid zeroed; its name is set to "lo" below. The socket
+    // is closed on every path. (rustix has neither the interface-flags ioctl nor, without
+    // its `net` feature, sockets.)
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut request: libc::ifreq = std::mem::zeroed();
+        for (slot, byte) in request.ifr_name.iter_mut().zip(b"lo") {
+            *slot = *byte as libc::c_char;
+        }
+        let mut done = libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut request);
+        if done == 0 {
+            request.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+            done = libc::ioctl(fd, libc::SIOCSIFFLAGS, &request);
+        }
+        let error = io::Error::last_os_error();
+        libc::close(fd);
+        if done != 0 {
+            return Err(error);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(target_os = "linux")]

@@ -2,8 +2,9 @@
 //!
 //! The profile gives a command what the Linux sandbox gives it: reads and processes as usual;
 //! writes only inside its checkout, its private `TMPDIR`, the `writable` paths and a few
-//! devices; the user's repository read-only whatever else is allowed; and, when the network
-//! is denied, sockets only to loopback and to unix sockets in its own directories.
+//! devices; the user's work trees read-only whatever else is allowed, and its git directories
+//! neither readable nor writable; and, when the network is denied, sockets only to loopback
+//! and to unix sockets in its own directories.
 //!
 //! No path is ever written into the profile text: each is passed to `sandbox-exec` as a
 //! `-D NAME=path` parameter and named in the profile as `(param "NAME")`, so no character of a
@@ -56,6 +57,9 @@ pub(super) struct Settings<'a> {
     /// The user's repository (work trees and git directories): never writable, whatever
     /// `writable` says, except the checkout.
     pub protected: &'a [PathBuf],
+    /// The repository's git directories (config, hooks, objects): not even readable, except
+    /// the checkout where it lies inside one.
+    pub hidden: &'a [PathBuf],
     /// No sockets except loopback and unix sockets in the run's own directories.
     pub deny_network: bool,
 }
@@ -64,7 +68,8 @@ pub(super) struct Settings<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Profile {
     pub text: String,
-    /// Parameter name and path: the checkout, then the writable paths, then the protected.
+    /// Parameter name and path: the checkout, then the writable paths, the protected, the
+    /// hidden.
     pub params: Vec<(String, PathBuf)>,
 }
 
@@ -125,11 +130,28 @@ pub(super) fn profile(settings: &Settings<'_>) -> Profile {
             .collect();
         text.push_str(&rule("deny file-write*", &denied));
     }
+    if !settings.hidden.is_empty() {
+        text.push_str("; The repository's git directories are out of sight.\n");
+        let denied: Vec<String> = settings
+            .hidden
+            .iter()
+            .enumerate()
+            .map(|(i, path)| {
+                let name = format!("HIDDEN_{i}");
+                let filter = format!("(subpath {})", param(&name));
+                params.push((name, path.clone()));
+                filter
+            })
+            .collect();
+        text.push_str(&rule("deny file-read* file-write*", &denied));
+    }
     text.push_str("; The checkout stays writable, also where it lies inside the repository.\n");
-    text.push_str(&rule(
-        "allow file-write*",
-        &[format!("(subpath {})", param("CHECKOUT"))],
-    ));
+    let verbs = if settings.hidden.is_empty() {
+        "allow file-write*"
+    } else {
+        "allow file-read* file-write*"
+    };
+    text.push_str(&rule(verbs, &[format!("(subpath {})", param("CHECKOUT"))]));
     if settings.deny_network {
         text.push_str(
             "; No network but loopback (the host's included: Seatbelt has no network namespace)\n\
@@ -253,8 +275,11 @@ mod tests {
 (deny file-write*
   (subpath (param "PROTECTED_0"))
   (subpath (param "PROTECTED_1")))
+; The repository's git directories are out of sight.
+(deny file-read* file-write*
+  (subpath (param "HIDDEN_0")))
 ; The checkout stays writable, also where it lies inside the repository.
-(allow file-write*
+(allow file-read* file-write*
   (subpath (param "CHECKOUT")))
 ; No network but loopback (the host's included: Seatbelt has no network namespace)
 ; and unix sockets in the run's own directories.
@@ -281,10 +306,12 @@ mod tests {
             "/Users/me/.cargo",
         ]);
         let protected = paths(&["/Users/me/repo", "/Users/me/repo.git"]);
+        let hidden = paths(&["/Users/me/repo/.git"]);
         profile(&Settings {
             checkout: Path::new("/private/var/folders/x/T/agentguard-run-1"),
             writable: Some(&writable),
             protected: &protected,
+            hidden: &hidden,
             deny_network: true,
         })
     }
@@ -306,6 +333,7 @@ mod tests {
                 ("WRITABLE_1", "/Users/me/.cargo"),
                 ("PROTECTED_0", "/Users/me/repo"),
                 ("PROTECTED_1", "/Users/me/repo.git"),
+                ("HIDDEN_0", "/Users/me/repo/.git"),
             ]
         );
     }
@@ -319,6 +347,7 @@ mod tests {
                         checkout: Path::new("/c"),
                         writable: writable.as_deref(),
                         protected: &protected,
+                        hidden: &protected,
                         deny_network,
                     });
                     let mut named: Vec<&str> = profile
@@ -347,6 +376,7 @@ mod tests {
             checkout: Path::new("/Users/me/repo/.git/agentguard/worktrees/reuse"),
             writable: None,
             protected: &protected,
+            hidden: &[],
             deny_network: false,
         });
         assert!(!profile.text.contains("(deny file-write*)\n"));
@@ -369,6 +399,7 @@ mod tests {
             checkout: Path::new("/c"),
             writable: Some(&[]),
             protected: &[],
+            hidden: &[],
             deny_network: false,
         });
         assert!(!profile.text.contains("network"), "{}", profile.text);
@@ -383,6 +414,7 @@ mod tests {
             checkout: Path::new("/c"),
             writable: Some(&writable),
             protected: &[],
+            hidden: &[],
             deny_network: true,
         });
         let text = &profile.text;
@@ -423,7 +455,8 @@ mod tests {
             profile(&Settings {
                 checkout: &list[0],
                 writable: Some(&list[1..4]),
-                protected: &list[4..],
+                protected: &list[4..6],
+                hidden: &list[6..],
                 deny_network: true,
             })
         };
@@ -462,6 +495,28 @@ mod tests {
             );
         }
         assert!(strings.contains(&"PROTECTED_1".to_string()));
+        assert!(strings.contains(&"HIDDEN_0".to_string()));
+    }
+
+    #[test]
+    fn hidden_git_directories_are_unreadable_but_a_checkout_inside_stays_usable() {
+        let hidden = paths(&["/Users/me/repo/.git"]);
+        let profile = profile(&Settings {
+            checkout: Path::new("/Users/me/repo/.git/agentguard/worktrees/reuse"),
+            writable: None,
+            protected: &[],
+            hidden: &hidden,
+            deny_network: false,
+        });
+        let deny = profile
+            .text
+            .find("(deny file-read* file-write*\n  (subpath (param \"HIDDEN_0\")))")
+            .expect("a read and write deny");
+        let allow = profile
+            .text
+            .find("(allow file-read* file-write*\n  (subpath (param \"CHECKOUT\")))")
+            .expect("the checkout allowed after");
+        assert!(deny < allow, "{}", profile.text);
     }
 
     #[test]

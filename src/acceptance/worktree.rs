@@ -1,7 +1,8 @@
-//! The checkout the commands run in: a separate repository that borrows the user's objects
-//! through `objects/info/alternates`, with HEAD a detached commit (written into the
-//! checkout's own object store) whose tree is exactly the judged tree. Nothing of the user's
-//! repository changes: no ref moves, no linked worktree is registered, no object is written.
+//! The checkout the commands run in: a separate repository with a minimal git directory of
+//! its own: no hooks, a config git wrote for it, and one pack holding exactly the judged
+//! tree's objects (copied from the user's repository, whose path it never names), with HEAD
+//! a detached commit whose tree is the judged tree. Nothing of the user's repository
+//! changes: no ref moves, no linked worktree is registered, no object is written.
 //!
 //! `fresh` makes a temporary checkout removed afterwards; `reuse` keeps one checkout under
 //! `<git common dir>/agentguard/worktrees/reuse`, locked while in use, reset to the tree and
@@ -43,6 +44,14 @@ pub(super) const LOCAL_GIT_VARS: &[&str] = &[
 ];
 
 pub(crate) const REUSE_DIR: &str = "agentguard/worktrees/reuse";
+/// Beside the reused checkout, out of its commands' reach: the hash of the setup inputs
+/// whose setup last passed in it.
+const SETUP_STAMP: &str = "agentguard/worktrees/reuse.setup";
+
+/// Where the reused checkout's setup stamp lives.
+pub(super) fn setup_stamp(repo: &Repo) -> PathBuf {
+    repo.common_dir().join(SETUP_STAMP)
+}
 
 pub(super) struct Checkout {
     path: PathBuf,
@@ -103,7 +112,8 @@ pub(super) fn reuse(
     real_dir(common, Path::new(REUSE_DIR))?;
     if populate(repo, &path, tree, keep).is_err() {
         // A command may have left the checkout in a state git cannot reset (unwritable
-        // files): start over rather than fail.
+        // files): start over rather than fail. What setup made is gone with it.
+        let _ = fs::remove_file(setup_stamp(repo));
         remove_tree(&path)
             .map_err(|source| AcceptanceError::io(format!("remove {}", path.display()), source))?;
         real_dir(common, Path::new(REUSE_DIR))?;
@@ -187,14 +197,7 @@ fn populate(repo: &Repo, dir: &Path, tree: Oid, keep: &[String]) -> Result<(), A
     let mut options = git2::RepositoryInitOptions::new();
     options.external_template(false).no_reinit(true);
     git2::Repository::init_opts(dir, &options)?;
-
-    let alternates: String = object_dirs(repo)
-        .iter()
-        .filter_map(|d| d.to_str())
-        .filter(|d| !d.contains('\n'))
-        .map(|d| format!("{d}\n"))
-        .collect();
-    write(&git_dir.join("objects/info/alternates"), &alternates)?;
+    copy_objects(repo, &git_dir, tree)?;
     // Kept directories are ignored so `git status` stays clean in a reused checkout.
     let exclude: String = keep.iter().map(|k| format!("{k}\n")).collect();
     write(&git_dir.join("info/exclude"), &exclude)?;
@@ -233,26 +236,73 @@ fn write(path: &Path, text: &str) -> Result<(), AcceptanceError> {
         .map_err(|source| AcceptanceError::io(format!("write {}", path.display()), source))
 }
 
-/// Every object directory the judged tree may live in: the repository's own and, inside a
-/// hook, the ones git pointed agentguard at (a push quarantine, extra alternates).
-fn object_dirs(repo: &Repo) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    let cwd = std::env::current_dir().unwrap_or_default();
-    if let Some(dir) = std::env::var_os("GIT_OBJECT_DIRECTORY") {
-        dirs.push(cwd.join(dir));
+/// Writes one pack of exactly `tree`'s objects (its trees and blobs; submodule commits are
+/// not the repository's) into the checkout's git directory. `git pack-objects` copies what
+/// is already packed without recompressing it, and looks for no new deltas.
+fn copy_objects(repo: &Repo, git_dir: &Path, tree: Oid) -> Result<(), AcceptanceError> {
+    use std::io::Write;
+    let source = repo.git();
+    let mut ids = format!("{tree}\n");
+    source
+        .find_tree(tree)?
+        .walk(git2::TreeWalkMode::PreOrder, |_, entry| {
+            if matches!(
+                entry.kind(),
+                Some(git2::ObjectType::Tree | git2::ObjectType::Blob)
+            ) {
+                ids.push_str(&entry.id().to_string());
+                ids.push('\n');
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+    let pack_dir = git_dir.join("objects/pack");
+    fs::create_dir_all(&pack_dir)
+        .map_err(|source| AcceptanceError::io(format!("create {}", pack_dir.display()), source))?;
+    let mut command = Command::new("git");
+    command
+        .arg("--git-dir")
+        .arg(source.path())
+        .args(["pack-objects", "-q", "--window=0"])
+        .arg(pack_dir.join("pack"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // Which repository is named above; where its objects are (a hook's quarantine or
+    // alternates) is kept from the environment git gave agentguard.
+    for var in LOCAL_GIT_VARS.iter().filter(|v| {
+        !matches!(
+            **v,
+            "GIT_OBJECT_DIRECTORY" | "GIT_ALTERNATE_OBJECT_DIRECTORIES" | "GIT_QUARANTINE_PATH"
+        )
+    }) {
+        command.env_remove(var);
     }
-    dirs.push(repo.common_dir().join("objects"));
-    if let Some(list) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
-        dirs.extend(std::env::split_paths(&list).map(|d| cwd.join(d)));
-    }
-    let mut out: Vec<PathBuf> = Vec::new();
-    for dir in dirs {
-        let dir = dir.canonicalize().unwrap_or(dir);
-        if dir.is_dir() && !out.contains(&dir) {
-            out.push(dir);
+    let mut child = command
+        .spawn()
+        .map_err(|source| AcceptanceError::io("run git pack-objects", source))?;
+    let written = child
+        .stdin
+        .take()
+        .map(|mut stdin| stdin.write_all(ids.as_bytes()));
+    let output = child
+        .wait_with_output()
+        .map_err(|source| AcceptanceError::io("run git pack-objects", source))?;
+    if let Some(Err(source)) = written {
+        if output.status.success() {
+            return Err(AcceptanceError::io("write to git pack-objects", source));
         }
     }
-    out
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(AcceptanceError::GitCommand {
+            args: "pack-objects".into(),
+            dir: source.path().to_path_buf(),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        })
+    }
 }
 
 /// Runs git on the checkout, with none of the caller's repository variables.

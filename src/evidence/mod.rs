@@ -137,6 +137,9 @@ pub struct NoteRun {
     pub output_bytes: u64,
     pub output_sha256: String,
     pub output_complete: bool,
+    /// Why it was skipped or reused; absent from notes of runs that simply ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The test inventory of an acceptance command; absent from setup runs and from notes
     /// written before inventories were recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,6 +226,7 @@ impl From<&AcceptanceRun> for NoteRun {
             output_bytes: run.output_bytes,
             output_sha256: run.output_sha256.clone(),
             output_complete: run.output_complete,
+            reason: run.reason.clone(),
             tests: run
                 .tests
                 .as_ref()
@@ -253,6 +257,7 @@ impl From<&NoteRun> for AcceptanceRun {
             output_bytes: run.output_bytes,
             output_sha256: run.output_sha256.clone(),
             output_complete: run.output_complete,
+            reason: run.reason.clone(),
             tests: run.tests.as_ref().map(NoteTests::inventory),
             baseline: run.tests.as_ref().and_then(NoteTests::baseline),
         }

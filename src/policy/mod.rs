@@ -2,6 +2,7 @@
 //! `Policy`. The policy is read from the base commit's tree, never from the change.
 
 pub(crate) mod acceptance;
+pub(crate) mod examples;
 pub(crate) mod risk;
 pub(crate) mod task;
 
@@ -58,6 +59,8 @@ pub enum PolicySource {
     DefaultNoFile { base: String },
     /// No base commit (root commit or unborn HEAD).
     DefaultNoBase,
+    /// `.agentguard.toml` in the work tree, not yet committed (`policy test`).
+    WorkTree,
 }
 
 impl fmt::Display for PolicySource {
@@ -68,6 +71,7 @@ impl fmt::Display for PolicySource {
                 write!(f, "built-in default (no {POLICY_FILE} at base {base})")
             }
             PolicySource::DefaultNoBase => write!(f, "built-in default (no base commit)"),
+            PolicySource::WorkTree => write!(f, "{POLICY_FILE} in the work tree"),
         }
     }
 }
@@ -183,6 +187,8 @@ struct RawPolicy {
     allowlist: RawAllowlist,
     #[serde(default)]
     tasks: BTreeMap<String, Spanned<RawTask>>,
+    #[serde(default)]
+    examples: Vec<Spanned<examples::RawExample>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -339,6 +345,8 @@ pub struct Policy {
     pub evidence: EvidenceRules,
     pub allowlist: Allowlist,
     pub tasks: BTreeMap<String, TaskSpec>,
+    /// `[[examples]]`: what the policy must say about some paths (`agentguard policy test`).
+    pub examples: Vec<examples::Example>,
 }
 
 impl Policy {
@@ -393,8 +401,10 @@ impl Policy {
                 TaskSpec::compile(spec.into_inner(), &task_text, &categories)?,
             );
         }
+        let examples = examples::compile(raw.examples, &text, &categories)?;
         Ok(Self {
             source,
+            examples,
             agent: AgentRules {
                 branches: text.globs(&raw.agent.branches)?,
                 authors: text.globs_ignoring_case(&raw.agent.authors)?,

@@ -94,6 +94,8 @@ struct JsonRun<'a> {
     output_bytes: u64,
     output_sha256: &'a str,
     output_complete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
     /// The evidence note's shape: runner, collected, ran, passed, failed, skipped, base_ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     tests: Option<crate::evidence::NoteTests>,
@@ -120,6 +122,7 @@ impl<'a> From<&'a AcceptanceRun> for JsonRun<'a> {
             output_bytes: run.output_bytes,
             output_sha256: &run.output_sha256,
             output_complete: run.output_complete,
+            reason: run.reason.as_deref(),
             tests: run
                 .tests
                 .as_ref()

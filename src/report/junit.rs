@@ -7,7 +7,7 @@
 //! (most C0 controls, U+FFFE, U+FFFF) are shown escaped, as in the terminal.
 
 use super::{full_commit, printable, short_commit};
-use crate::acceptance::{AcceptanceRun, Phase};
+use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
 use crate::engine::CommitReport;
 use crate::finding::{Finding, Kind};
 use quick_xml::events::{BytesDecl, BytesText, Event};
@@ -254,6 +254,9 @@ fn acceptance_cases(
                 Phase::Acceptance => "acceptance",
             };
             let outcome = match case_result(report, &own, Some(run)) {
+                CaseResult::Passed if run.status == RunStatus::Skipped => {
+                    CaseResult::Skipped(run.reason.clone().unwrap_or_default())
+                }
                 CaseResult::Passed if !run.passed() => CaseResult::Failed {
                     message: format!("`{}` {}", run.command, run.outcome()),
                     kind: "agentguard/acceptance/command-failed".to_string(),

@@ -11,7 +11,7 @@
 
 use super::plural;
 use super::{printable, short_commit, verdict};
-use crate::acceptance::AcceptanceRun;
+use crate::acceptance::{AcceptanceRun, RunStatus};
 use crate::engine::CommitReport;
 use crate::finding::{Action, Finding};
 use std::fmt::Write;
@@ -121,7 +121,12 @@ fn counts(findings: &[Finding]) -> String {
 
 fn render_commit(out: &mut String, report: &CommitReport) {
     let blocking: Vec<&Finding> = report.findings.iter().filter(|f| f.blocks()).collect();
-    let failed: Vec<&AcceptanceRun> = report.acceptance.iter().filter(|r| !r.passed()).collect();
+    let failed: Vec<&AcceptanceRun> = report
+        .acceptance
+        .iter()
+        .filter(|r| !r.passed() && r.status != RunStatus::Skipped)
+        .collect();
+    let skipped = super::runs::skipped_reason(&report.acceptance);
     let others: Vec<&Finding> = report.findings.iter().filter(|f| !f.blocks()).collect();
     if blocking.is_empty() && failed.is_empty() && others.is_empty() {
         return;
@@ -149,6 +154,10 @@ fn render_commit(out: &mut String, report: &CommitReport) {
         for finding in blocking {
             let _ = writeln!(out, "{}", item(report, finding));
         }
+    }
+    if let Some(reason) = skipped {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "**Acceptance skipped**: {}", inline(reason));
     }
     if !failed.is_empty() {
         let _ = writeln!(out);

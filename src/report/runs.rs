@@ -18,11 +18,23 @@ pub(crate) fn render_all_tails(out: &mut String, runs: &[AcceptanceRun], st: &St
 }
 
 fn render_runs(out: &mut String, runs: &[AcceptanceRun], st: &Styles, all_tails: bool) {
+    // Every run skipped for one reason: say it once.
+    if let Some(reason) = skipped_reason(runs) {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            st.yellow.apply_to("acceptance skipped:"),
+            printable(reason)
+        );
+        return;
+    }
     for run in runs {
         let status = match (run.status, run.exit_code, run.signal) {
             (RunStatus::Passed, _, _) => st.green.apply_to("ok".to_string()),
             (RunStatus::TimedOut, _, _) => st.red.apply_to("timed out".to_string()),
             (RunStatus::NotRun, _, _) => st.red.apply_to("not run".to_string()),
+            (RunStatus::Skipped, _, _) => st.yellow.apply_to("skipped".to_string()),
+            (RunStatus::Reused, _, _) => st.green.apply_to("reused".to_string()),
             (_, Some(code), _) => st.red.apply_to(format!("exit {code}")),
             (_, None, Some(signal)) => st.red.apply_to(format!("killed by signal {signal}")),
             (_, None, None) => st.red.apply_to("did not finish".to_string()),
@@ -31,7 +43,10 @@ fn render_runs(out: &mut String, runs: &[AcceptanceRun], st: &Styles, all_tails:
             Phase::Setup => "setup",
             Phase::Acceptance => "ran",
         };
-        let timing = if run.status == RunStatus::NotRun {
+        let timing = if matches!(
+            run.status,
+            RunStatus::NotRun | RunStatus::Skipped | RunStatus::Reused
+        ) {
             String::new()
         } else {
             format!(" in {}", duration(run.duration_ms))
@@ -49,10 +64,22 @@ fn render_runs(out: &mut String, runs: &[AcceptanceRun], st: &Styles, all_tails:
             },
             run.worktree
         );
-        if all_tails || !run.passed() {
+        if let Some(reason) = &run.reason {
+            let _ = writeln!(out, "      {}", st.dim.apply_to(printable(reason)));
+        }
+        if (all_tails || !run.passed()) && run.status != RunStatus::Skipped {
             render_tail(out, run, st);
         }
     }
+}
+
+/// The reason when every run was skipped for the same one.
+pub(crate) fn skipped_reason(runs: &[AcceptanceRun]) -> Option<&str> {
+    let first = runs.first()?;
+    let reason = first.reason.as_deref()?;
+    runs.iter()
+        .all(|r| r.status == RunStatus::Skipped && r.reason.as_deref() == Some(reason))
+        .then_some(reason)
 }
 
 /// ", 41 tests ran (the base ran 42)" when the runner reported a count.

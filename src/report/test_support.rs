@@ -47,6 +47,7 @@ pub(crate) fn run(
         output_bytes: tail.len() as u64,
         output_sha256: "0".repeat(64),
         output_complete: true,
+        reason: None,
         filesystem: "restricted".to_string(),
         tests: None,
         baseline: None,

@@ -545,13 +545,17 @@ fn concurrent_checks_of_different_trees_do_not_share_a_reused_checkout() {
 #[test]
 fn commands_cannot_write_the_users_repository() {
     require_user_namespaces!();
-    // The checkout's alternates name the user's object directory, and so the repository.
     let repo = TestRepo::with_initial_commit();
     repo.write("a.txt", "a\n");
+    let work = repo.path().canonicalize().unwrap();
     repo.commit_all(&msg(&[
         TASK,
-        // Root in the sandbox tries to take the read-only mounts away first.
-        "Agent-Acceptance: U=$(dirname \"$(cat .git/objects/info/alternates)\"); W=$(dirname \"$U\"); umount -l \"$W\"; mount -o remount,bind,rw \"$W\"; touch \"$U/hooks/planted\" \"$W/planted\"; git --git-dir=\"$U\" update-ref refs/heads/evil HEAD; true",
+        // Root in the sandbox tries to take the mounts away first; the checkout no longer
+        // names the repository, so the command is told where it is.
+        &format!(
+            "Agent-Acceptance: test ! -e .git/objects/info/alternates && echo no-alternates; W={}; U=\"$W/.git\"; umount -l \"$U\"; umount -l \"$W\"; mount -o remount,bind,rw \"$W\"; touch \"$U/hooks/planted\" \"$W/planted\"; git --git-dir=\"$U\" update-ref refs/heads/evil HEAD; ls -A \"$U\" | wc -l; true",
+            shell_path(&work)
+        ),
     ]));
     let refs_before = repo.git(&["for-each-ref"]);
     let before = repo.state();
@@ -560,7 +564,10 @@ fn commands_cannot_write_the_users_repository() {
     let run = &runs(&report)[0];
     assert_eq!(run["repository"], "read-only");
     let tail = run["output_tail"].as_str().unwrap();
+    assert!(tail.contains("no-alternates"), "{tail}");
     assert!(tail.contains("Read-only file system"), "{tail}");
+    // The git directory is an empty tmpfs in there.
+    assert!(tail.trim_end().ends_with("\n0"), "{tail}");
     assert!(!repo.path().join(".git/hooks/planted").exists());
     assert!(!repo.path().join("planted").exists());
     assert_eq!(repo.git(&["for-each-ref"]), refs_before);
@@ -930,4 +937,293 @@ fn progress_is_reported_as_events_with_secrets_redacted() {
         "{events:#?}"
     );
     assert!(events.iter().all(|e| !e.contains(&token)), "{events:#?}");
+}
+
+/// The Python interpreter itself (not a version manager's shim, which reads `HOME`).
+fn python() -> String {
+    let output = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3");
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn network_deny_keeps_a_loopback_of_its_own_for_test_servers() {
+    require_user_namespaces!();
+    // A service on the host's loopback: the sandbox's own loopback must not reach it.
+    let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    host.set_nonblocking(true).unwrap();
+    let port = host.local_addr().unwrap().port();
+    let repo = repo_with_policy("[acceptance]\nnetwork = \"deny\"\n");
+    repo.write(
+        "tests/serve.py",
+        &format!(
+            "import socket, sys\n\
+             server = socket.socket()\n\
+             server.bind(('127.0.0.1', 0))\n\
+             server.listen(1)\n\
+             client = socket.create_connection(server.getsockname(), timeout=5)\n\
+             conn, _ = server.accept()\n\
+             conn.sendall(b'pong')\n\
+             assert client.recv(4) == b'pong'\n\
+             print('local server ok')\n\
+             try:\n\
+             \x20   socket.create_connection(('127.0.0.1', {port}), timeout=2)\n\
+             \x20   print('host service reachable')\n\
+             \x20   sys.exit(3)\n\
+             except OSError as e:\n\
+             \x20   print('host service unreachable:', type(e).__name__)\n"
+        ),
+    );
+    repo.commit_all("a test that serves on loopback");
+    repo.write("src/app.py", "print()\n");
+    repo.commit_all(&msg(&[
+        TASK,
+        &format!("Agent-Acceptance: {} tests/serve.py", python()),
+    ]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    let run = &runs(&report)[0];
+    assert_eq!(run["network"], "denied");
+    let tail = run["output_tail"].as_str().unwrap();
+    assert!(tail.contains("local server ok"), "{tail}");
+    assert!(tail.contains("host service unreachable"), "{tail}");
+    assert!(
+        host.accept().is_err(),
+        "nothing connected to the host's service"
+    );
+}
+
+#[test]
+fn a_blocked_change_runs_nothing_and_says_why() {
+    require_user_namespaces!();
+    let repo = TestRepo::with_initial_commit();
+    let setup_ran = repo.scratch().join("setup-ran");
+    let tests_ran = repo.scratch().join("tests-ran");
+    allow_scratch_writes(
+        &repo,
+        &format!(
+            "setup = [\"touch {}\"]\ncommands = [\"touch {}; sleep 30\"]\n[scope]\ndeny = [\"secrets/\"]\n",
+            setup_ran.display(),
+            tests_ran.display()
+        ),
+    );
+    repo.write("secrets/token.txt", "not for agents\n");
+    repo.write("src/app.py", "print()\n");
+    repo.commit_all(&msg(&[TASK]));
+    let started = Instant::now();
+    let (output, report) = check(&repo, &["HEAD", "--record"]);
+    expect(&output, 1);
+    // The 30-second suite never started (the bound is far below it, far above any machine).
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(!setup_ran.exists() && !tests_ran.exists());
+    let skipped = runs(&report);
+    assert_eq!(skipped.len(), 2);
+    for run in &skipped {
+        assert_eq!(run["status"], "skipped");
+        assert_eq!(
+            run["reason"],
+            "the change is already blocked (scope denied), so no setup or acceptance command ran"
+        );
+    }
+    // The human report says it once, and so does the evidence note.
+    let human = run(&repo, &["check", "HEAD"]);
+    expect(&human, 1);
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        stdout.contains("acceptance skipped: the change is already blocked (scope denied)"),
+        "{stdout}"
+    );
+    let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
+    assert!(note.contains("status = \"skipped\""), "{note}");
+    assert!(
+        note.contains("reason = \"the change is already blocked"),
+        "{note}"
+    );
+    assert_nothing_left(&repo);
+
+    // A credential blocks the same way; an approval awaited too.
+    repo.write(".env", "DATABASE_URL=postgres://app@db/app\n");
+    repo.commit_all(&msg(&[TASK, "Agent-Requires-Approval: payments"]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 1);
+    let reason = runs(&report)[0]["reason"].as_str().unwrap().to_string();
+    assert!(reason.contains("risk credentials"), "{reason}");
+    assert!(
+        reason.contains("risk payments awaiting approval"),
+        "{reason}"
+    );
+    assert!(!setup_ran.exists() && !tests_ran.exists());
+}
+
+#[test]
+fn a_reused_checkout_reruns_setup_only_when_its_inputs_change() {
+    require_user_namespaces!();
+    let repo = TestRepo::with_initial_commit();
+    let log = repo.scratch().join("setups");
+    repo.write("requirements.txt", "requests\n");
+    repo.write(
+        "tools/setup.sh",
+        &format!(
+            "cat requirements.txt > /dev/null\necho ran >> {}\n",
+            log.display()
+        ),
+    );
+    allow_scratch_writes(
+        &repo,
+        "worktree = \"reuse\"\nsetup = [\"sh tools/setup.sh\"]\ncommands = [\"true\"]\n",
+    );
+    let setups = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let agent_check = |file: &str| {
+        repo.write(file, "print()\n");
+        repo.commit_all(&msg(&[TASK]));
+        let (output, report) = check(&repo, &["HEAD"]);
+        expect(&output, 0);
+        runs(&report)[0].clone()
+    };
+    let first = agent_check("src/a.py");
+    assert_eq!(first["status"], "passed");
+    assert_eq!(setups(), 1);
+    let second = agent_check("src/b.py");
+    assert_eq!(second["status"], "reused", "{second:#}");
+    let reason = second["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("setup reused (inputs unchanged, hash "),
+        "{reason}"
+    );
+    assert_eq!(setups(), 1, "setup did not run again");
+    // A person changes what setup reads (human commits pass untouched): it runs again.
+    repo.write("requirements.txt", "requests==2.32\n");
+    repo.commit_all("pin requests");
+    assert_eq!(agent_check("src/c.py")["status"], "passed");
+    assert_eq!(setups(), 2);
+    // So does a toolchain file.
+    repo.write(".python-version", "3.12\n");
+    repo.commit_all("python 3.12");
+    assert_eq!(agent_check("src/d.py")["status"], "passed");
+    assert_eq!(setups(), 3);
+    assert_eq!(agent_check("src/e.py")["status"], "reused");
+    assert_eq!(setups(), 3);
+}
+
+#[test]
+fn an_interrupted_setup_leaves_no_checkout_and_is_not_taken_as_done() {
+    require_user_namespaces!();
+    let repo = TestRepo::with_initial_commit();
+    let started = repo.scratch().join("setup-started");
+    let log = repo.scratch().join("setups");
+    let policy = |worktree: &str, sleep: &str| {
+        format!(
+            "[acceptance]\nwritable = [\"{scratch}\"]\nworktree = \"{worktree}\"\nsetup = [\"echo ran >> {log}; touch {started}; {sleep}\"]\ncommands = [\"true\"]\n",
+            scratch = repo.scratch().display(),
+            log = log.display(),
+            started = started.display()
+        )
+    };
+    for worktree in ["fresh", "reuse"] {
+        repo.write(".agentguard.toml", &policy(worktree, "sleep 30"));
+        repo.commit_all(&format!("worktree {worktree}"));
+        repo.write(&format!("src/{worktree}.py"), "print()\n");
+        repo.commit_all(&msg(&[TASK]));
+        let _ = std::fs::remove_file(&started);
+        let mut agentguard = spawn(&repo, &["check", "--format", "json"]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !started.exists() {
+            if Instant::now() > deadline || agentguard.try_wait().unwrap().is_some() {
+                let _ = agentguard.kill();
+                let output = agentguard.wait_with_output().unwrap();
+                panic!(
+                    "setup never started ({worktree}):\n{}",
+                    crate::support::text(&output)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        unsafe { libc::kill(i32::try_from(agentguard.id()).unwrap(), libc::SIGINT) };
+        let output = agentguard.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{worktree}");
+        assert_nothing_left(&repo);
+    }
+    // The interrupted setup of the reused checkout counts for nothing: the next check runs it.
+    let stamp = repo.path().join(".git/agentguard/worktrees/reuse.setup");
+    assert!(!stamp.exists());
+    let before = std::fs::read_to_string(&log).unwrap().lines().count();
+    repo.write(".agentguard.toml", &policy("reuse", "true"));
+    repo.commit_all("a quick setup");
+    repo.write("src/again.py", "print()\n");
+    repo.commit_all(&msg(&[TASK]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 0);
+    assert_eq!(runs(&report)[0]["status"], "passed");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap().lines().count(),
+        before + 1
+    );
+    assert!(stamp.exists());
+}
+
+#[test]
+fn setup_without_the_network_when_its_inputs_are_not_approved() {
+    require_user_namespaces!();
+    // What the engine asks for while the change touched setup's inputs unapproved (where
+    // such a change may run at all): setup in the sandbox, offline, and saying why.
+    let bash = which::which("bash").expect("bash, for its /dev/tcp");
+    let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = host.local_addr().unwrap().port();
+    let repo = TestRepo::with_initial_commit();
+    let opened = agentguard::internals::repo::Repo::open(&repo.path()).unwrap();
+    let policy = agentguard::internals::policy::Policy::parse(
+        &format!(
+            "[acceptance]\nnetwork = \"allow\"\nsetup = [\"{} -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'\"]\n",
+            bash.display()
+        ),
+        ".agentguard.toml",
+        agentguard::internals::policy::PolicySource::DefaultNoBase,
+    )
+    .unwrap();
+    let tree = opened.head_tree().unwrap();
+    let command = agentguard::internals::acceptance::AcceptanceCommand {
+        command: "true".into(),
+        source: "trailer".into(),
+    };
+    let mut options = agentguard::internals::acceptance::RunOptions {
+        progress: None,
+        local: false,
+        setup_network: false,
+        setup_inputs: None,
+    };
+    let offline = agentguard::internals::acceptance::run(
+        &opened,
+        tree,
+        std::slice::from_ref(&command),
+        &policy.acceptance,
+        &options,
+    )
+    .unwrap();
+    let setup = &offline.runs[0];
+    assert_eq!(setup.network, "denied");
+    assert!(!setup.passed(), "the host stayed out of reach");
+    assert!(setup
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("no test-tampering approval covers it"));
+    options.setup_network = true;
+    let online = agentguard::internals::acceptance::run(
+        &opened,
+        tree,
+        std::slice::from_ref(&command),
+        &policy.acceptance,
+        &options,
+    )
+    .unwrap();
+    assert_eq!(online.runs[0].network, "allowed");
+    assert!(online.runs.iter().all(|r| r.passed()), "{:#?}", online.runs);
+    drop(host);
 }

@@ -68,6 +68,27 @@ impl TestRepo {
         repo
     }
 
+    /// A bare repository on `main`: a remote to push to and clone from.
+    pub(crate) fn bare() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("agentguard-remote")
+            .tempdir()
+            .expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("home");
+        std::fs::write(home.join(".gitconfig"), "").expect("gitconfig");
+        let repo = Self { dir, home };
+        let mut cmd = std::process::Command::new("git");
+        hermetic(&mut cmd, &repo.home);
+        let status = cmd
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(repo.path())
+            .status()
+            .expect("git init --bare");
+        assert!(status.success(), "git init --bare failed");
+        repo
+    }
+
     /// A clone of `source` (`git clone <args> file://…`), with its own home and scratch space.
     pub(crate) fn clone_of(source: &TestRepo, args: &[&str]) -> Self {
         let dir = tempfile::Builder::new()

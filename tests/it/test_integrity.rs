@@ -216,7 +216,8 @@ fn a_top_level_unittest_py_shadowing_the_runner_is_caught() {
             "import unittest\n\nclass T(unittest.TestCase):\n    def test_fails(self):\n        self.assertEqual(1, 2)\n",
         )],
     );
-    // The real run fails; the shadow prints a pass and exits 0.
+    // The real run fails; the shadow would print a pass and exit 0, but nothing runs while
+    // it awaits approval.
     repo.write(
         "unittest.py",
         "print('Ran 1 test in 0.001s')\nprint()\nprint('OK')\n",
@@ -224,7 +225,7 @@ fn a_top_level_unittest_py_shadowing_the_runner_is_caught() {
     agent_commit(&repo);
     let report = judge(&repo, &["check", "HEAD"], 1);
     let commit = &report["commits"][0];
-    assert_eq!(commit["acceptance"][0]["status"], "passed", "{report:#}");
+    assert_eq!(commit["acceptance"][0]["status"], "skipped", "{report:#}");
     let message = only_tampering(&report);
     assert!(
         message.contains("adds `unittest.py`") && message.contains("imports as `unittest`"),

@@ -20,6 +20,10 @@ pub(crate) fn command(shell: &str, spec: &Spec<'_>) -> Command {
         .sandbox
         .map(|(_, mounts)| mounts.protected().map(canonical).collect())
         .unwrap_or_default();
+    let hidden: Vec<PathBuf> = spec
+        .sandbox
+        .map(|(_, mounts)| mounts.hidden().map(canonical).collect())
+        .unwrap_or_default();
     let writable: Option<Vec<PathBuf>> = spec
         .write_rules
         .map(|rules| rules.paths().iter().map(|p| canonical(p)).collect());
@@ -28,6 +32,7 @@ pub(crate) fn command(shell: &str, spec: &Spec<'_>) -> Command {
         checkout: &checkout,
         writable: writable.as_deref(),
         protected: &protected,
+        hidden: &hidden,
         deny_network: spec.sandbox.is_some_and(|(deny, _)| deny),
     });
     let mut command = Command::new(SANDBOX_EXEC);
@@ -59,6 +64,7 @@ fn run_probe() -> Result<(), String> {
         checkout: &dir,
         writable: Some(&paths),
         protected: &paths,
+        hidden: &paths,
         deny_network: true,
     });
     let output = Command::new(SANDBOX_EXEC)
