@@ -408,6 +408,7 @@ fn static_checks(
             .rule("[agent] require_task = true"),
         );
     }
+    findings.extend(crate::scope::malformed_trees(change));
     findings.extend(crate::scope::check(change, &task.layers));
     for (category, source) in &task.requires_approval {
         findings.push(

@@ -79,6 +79,7 @@ fuzz_target!(|data: &[u8]| {
         tree: git2::Oid::zero(),
         fingerprint: agentguard::diff::fingerprint(&entries),
         entries,
+        malformed: Vec::new(),
     };
     let policy = ScopeLayer {
         name: "policy".into(),

@@ -2,7 +2,10 @@
 //! as a list of entries, and its fingerprint.
 
 mod change;
+pub mod fsck;
+pub mod gitmodules;
 mod lines;
+pub mod raw;
 mod walk;
 
 pub use change::{
@@ -10,6 +13,7 @@ pub use change::{
     MODE_SYMLINK, MODE_TREE,
 };
 pub use lines::{AddedLine, FileAdditions};
+pub use walk::TreeProblem;
 
 use crate::repo::{Repo, RepoError};
 use git2::Oid;
@@ -79,14 +83,12 @@ impl Change {
     }
 
     fn between(repo: &Repo, old_tree: Option<Oid>, tree: Oid) -> Result<Self, DiffError> {
-        let git = repo.git();
-        let old = old_tree.map(|t| git.find_tree(t)).transpose()?;
-        let new = git.find_tree(tree)?;
-        let entries = walk::diff_trees(repo, old.as_ref(), &new)?;
+        let (entries, malformed) = walk::diff_trees(repo, old_tree, tree)?;
         Ok(Self {
             tree,
             fingerprint: fingerprint(&entries),
             entries,
+            malformed,
         })
     }
 }

@@ -65,6 +65,7 @@ pub fn detached_change(entries: &[(Status, Option<&str>, Option<&str>)]) -> Chan
         tree: git2::Oid::zero(),
         fingerprint: crate::diff::fingerprint(&entries),
         entries,
+        malformed: Vec::new(),
     }
 }
 
@@ -99,8 +100,9 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
         allowlist,
         findings: Vec::new(),
     };
+    let mut exposed = path_rules::Exposed::default();
     for entry in &input.change.entries {
-        path_rules::path_rules(&mut out, matcher, entry);
+        path_rules::path_rules(&mut out, matcher, &mut exposed, entry);
     }
     guard_config::guarded_files(&mut out, input);
     tampering::test_tampering(&mut out, input);

@@ -22,4 +22,5 @@ mod secrets_corpus;
 mod snapshots;
 mod support;
 mod trailers;
+mod trees;
 mod verify;
