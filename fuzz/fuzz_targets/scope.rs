@@ -80,6 +80,7 @@ fuzz_target!(|data: &[u8]| {
         fingerprint: agentguard::diff::fingerprint(&entries),
         entries,
         malformed: Vec::new(),
+        submodules: Vec::new(),
     };
     let policy = ScopeLayer {
         name: "policy".into(),

@@ -126,6 +126,8 @@ pub struct Change {
     /// The trees of the change that `git fsck` would fault; with any, `entries` lists every
     /// path git would check out differently, as git reads the trees.
     pub malformed: Vec<super::TreeProblem>,
+    /// What the change does to submodules: gitlinks added or repointed, urls changed.
+    pub submodules: Vec<super::SubmoduleChange>,
 }
 
 /// A path as git's `--raw` output writes it with `core.quotePath=false`: as is, unless it holds

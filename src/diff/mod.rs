@@ -6,6 +6,7 @@ pub mod fsck;
 pub mod gitmodules;
 mod lines;
 pub mod raw;
+mod submodules;
 mod walk;
 
 pub use change::{
@@ -13,6 +14,7 @@ pub use change::{
     MODE_SYMLINK, MODE_TREE,
 };
 pub use lines::{AddedLine, FileAdditions};
+pub use submodules::{SubmoduleChange, SubmoduleEdit};
 pub use walk::TreeProblem;
 
 use crate::repo::{Repo, RepoError};
@@ -83,12 +85,13 @@ impl Change {
     }
 
     fn between(repo: &Repo, old_tree: Option<Oid>, tree: Oid) -> Result<Self, DiffError> {
-        let (entries, malformed) = walk::diff_trees(repo, old_tree, tree)?;
+        let walked = walk::diff_trees(repo, old_tree, tree)?;
         Ok(Self {
             tree,
-            fingerprint: fingerprint(&entries),
-            entries,
-            malformed,
+            fingerprint: fingerprint(&walked.entries),
+            entries: walked.entries,
+            malformed: walked.malformed,
+            submodules: walked.submodules,
         })
     }
 }

@@ -284,12 +284,17 @@ impl Links<'_, '_> {
     }
 }
 
-/// The change from `old` to `new`, and the problems of the trees it introduces.
-pub(super) fn diff_trees(
-    repo: &Repo,
-    old: Option<Oid>,
-    new: Oid,
-) -> Result<(Vec<Entry>, Vec<TreeProblem>), DiffError> {
+/// What the walk of two trees found.
+pub(super) struct Walked {
+    pub entries: Vec<Entry>,
+    /// The problems of the trees the change introduces.
+    pub malformed: Vec<TreeProblem>,
+    pub submodules: Vec<super::SubmoduleChange>,
+}
+
+/// The change from `old` to `new`, the problems of the trees it introduces and what it does
+/// to submodules.
+pub(super) fn diff_trees(repo: &Repo, old: Option<Oid>, new: Oid) -> Result<Walked, DiffError> {
     let git = repo.git();
     let mut walk = Walk {
         trees: Trees::new(git)?,
@@ -302,7 +307,11 @@ pub(super) fn diff_trees(
         walk.dir(old, Some(new), &[])?;
     }
     if walk.changes.is_empty() {
-        return Ok((Vec::new(), walk.problems));
+        return Ok(Walked {
+            entries: Vec::new(),
+            malformed: walk.problems,
+            submodules: Vec::new(),
+        });
     }
     let Walk {
         mut trees,
@@ -325,7 +334,12 @@ pub(super) fn diff_trees(
     } else {
         raw_entries(repo, changes, &mut links)?
     };
-    Ok((entries, problems))
+    let submodules = super::submodules::changes(&mut trees, old, new, &entries)?;
+    Ok(Walked {
+        entries,
+        malformed: problems,
+        submodules,
+    })
 }
 
 /// The entries of a walk over malformed trees: each changed path as git reads it, with the

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 /// Built-in categories and their default actions.
-pub const BUILTIN_CATEGORIES: [(&str, Action, &str); 9] = [
+pub const BUILTIN_CATEGORIES: [(&str, Action, &str); 10] = [
     (
         "credentials",
         Action::Block,
@@ -31,6 +31,11 @@ pub const BUILTIN_CATEGORIES: [(&str, Action, &str); 9] = [
         "dependencies",
         Action::Warn,
         "dependency manifests and lock files",
+    ),
+    (
+        "submodules",
+        Action::Approve,
+        "submodules added, repointed to another commit or another url",
     ),
     (
         "test-tampering",

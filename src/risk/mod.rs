@@ -15,6 +15,7 @@ pub mod paths;
 pub mod providers;
 pub mod rules;
 pub mod secrets;
+mod submodules;
 pub mod tampering;
 
 pub use compiled::CompiledPolicy;
@@ -66,6 +67,7 @@ pub fn detached_change(entries: &[(Status, Option<&str>, Option<&str>)]) -> Chan
         fingerprint: crate::diff::fingerprint(&entries),
         entries,
         malformed: Vec::new(),
+        submodules: Vec::new(),
     }
 }
 
@@ -105,6 +107,7 @@ pub fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
         path_rules::path_rules(&mut out, matcher, &mut exposed, entry);
     }
     guard_config::guarded_files(&mut out, input);
+    submodules::submodules(&mut out, input);
     tampering::test_tampering(&mut out, input);
     // Only guard-config survives the path allowlist; without content rules of its own there
     // is nothing to look for in an allowlisted file (vendored code, generated data).

@@ -20,6 +20,7 @@ mod readme;
 mod risk;
 mod secrets_corpus;
 mod snapshots;
+mod submodules;
 mod support;
 mod trailers;
 mod trees;

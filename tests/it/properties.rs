@@ -130,6 +130,7 @@ fn trailer_layers_never_unblock_a_path() {
                     fingerprint: diff::fingerprint(&entries),
                     entries,
                     malformed: Vec::new(),
+                    submodules: Vec::new(),
                 };
                 let mut globs = task::TrailerGlobs::default();
                 let (plain, _) =
