@@ -127,7 +127,8 @@ pub(super) fn compile(
                 )
             })?;
         }
-        let paths = text.globs(&section.paths)?;
+        // `Migrations/` (EF Core's default) is as much a migration as `migrations/`.
+        let paths = text.globs_ignoring_case(&section.paths)?;
         let content: Vec<String> = section
             .content
             .into_iter()

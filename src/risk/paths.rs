@@ -81,7 +81,7 @@ pub fn builtin_word(category: &str, path: &str) -> Option<&'static str> {
     None
 }
 
-/// Built-in path globs per category: (category, globs, exclusions).
+/// Built-in path globs per category: (category, globs, exclusions), matched whatever the case.
 pub const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
     (
         "credentials",
@@ -147,24 +147,15 @@ pub const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
             "rbac/",
             "permissions/",
             "*auth.*",
-            "*Auth.*",
             "auth_*",
             "auth-*",
             "*authentication*",
-            "*Authentication*",
             "*authorization*",
-            "*Authorization*",
             "*oauth*",
-            "*OAuth*",
             "*login*",
-            "*Login*",
             "*password*",
-            "*Password*",
             "*permission*",
-            "*Permission*",
             "*jwt*",
-            "*Jwt*",
-            "*JWT*",
         ],
         PROSE,
     ),
@@ -178,8 +169,11 @@ pub const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
         &[
             ".github/workflows/",
             ".github/actions/",
+            // Where GitHub and GitLab look for code owners: who must review what.
             ".github/CODEOWNERS",
             "/CODEOWNERS",
+            "docs/CODEOWNERS",
+            ".gitlab/CODEOWNERS",
             ".gitlab-ci.yml",
             ".gitlab-ci/",
             ".gitlab/ci/",
