@@ -206,6 +206,7 @@ pub fn check(
         &change,
         adds_nothing,
     )?);
+    findings.extend(ci_runs(repo, &compiled, policy_commit.as_ref(), &change)?);
     if request.run_acceptance && !task.acceptance.is_empty() {
         let (runs, failures) = run_acceptance(repo, request, &compiled, &task, &change)?;
         report.acceptance = runs;
@@ -433,6 +434,26 @@ fn static_checks(
         },
     )?);
     Ok(findings)
+}
+
+/// What the CI files of the base and of the change run from elsewhere in the repository is
+/// CI configuration too.
+fn ci_runs(
+    repo: &Repo,
+    compiled: &CompiledPolicy,
+    policy_commit: Option<&git2::Commit<'_>>,
+    change: &Change,
+) -> Result<Vec<Finding>, EngineError> {
+    if change.entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let trees: Vec<Oid> = policy_commit
+        .map(git2::Commit::tree_id)
+        .into_iter()
+        .chain([change.tree])
+        .collect();
+    let places = risk::ci_config::local_paths(repo.git(), &trees)?;
+    Ok(risk::ci_config::findings(compiled, change, &places))
 }
 
 /// `verify`'s judgement of the commit's evidence note.

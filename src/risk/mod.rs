@@ -5,6 +5,7 @@
 //! Secrets are redacted in every message; each finding carries a stable fingerprint that the
 //! policy's `[allowlist] findings` accepts.
 
+pub mod ci_config;
 mod compiled;
 mod content_rules;
 mod fingerprints;

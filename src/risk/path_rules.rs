@@ -45,6 +45,16 @@ impl Exposed {
     }
 }
 
+/// Whether a path rule of category `index` covers `path`.
+pub(super) fn covered(
+    categories: &[RiskCategory],
+    matcher: &Matcher,
+    index: usize,
+    path: &str,
+) -> bool {
+    rule_for(categories, matcher, index, path).is_some()
+}
+
 /// The first rule of category `index` covering `path`, if any.
 fn rule_for(
     categories: &[RiskCategory],

@@ -9,6 +9,7 @@ mod check;
 mod check_bad_input;
 mod docs;
 mod evidence;
+mod holes;
 mod hooks;
 mod hostile;
 mod init;
