@@ -2,6 +2,7 @@
 //! and every content rule behind one keyword automaton (built-ins) and one `RegexSet` (policy
 //! regexes), so each added line is scanned once whatever the number of rules.
 
+mod flat_key;
 mod formats;
 mod redact;
 mod scan;
