@@ -158,6 +158,8 @@ struct Subject<'r> {
     commit: Option<git2::Commit<'r>>,
     base: Option<git2::Commit<'r>>,
     trailers: AgentTrailers,
+    /// The log message's lines (body and trailers), scanned for credentials.
+    message: Vec<(u32, String)>,
     author_email: Option<String>,
     branches: Vec<String>,
     /// Parents of a merge being committed (`MERGE_HEAD`).
@@ -207,6 +209,12 @@ pub fn check(
         adds_nothing,
     )?);
     findings.extend(ci_runs(repo, &compiled, policy_commit.as_ref(), &change)?);
+    let message: Vec<(u32, &str)> = subject
+        .message
+        .iter()
+        .map(|(n, l)| (*n, l.as_str()))
+        .collect();
+    findings.extend(risk::scan_message(&compiled, &message));
     if request.run_acceptance && !task.acceptance.is_empty() {
         let (runs, failures) = run_acceptance(repo, request, &compiled, &task, &change)?;
         report.acceptance = runs;
@@ -230,7 +238,30 @@ pub fn check(
     }
     report.findings = verdict_findings(&compiled, findings);
     report.task = task;
+    redact_report(&compiled, &mut report);
     Ok(report)
+}
+
+/// Whatever the commit's author wrote that a report, note, ledger line or CI file shows (the
+/// task id, the agent's name, branch names, trailer globs) with credentials redacted, as
+/// findings and command output already are.
+fn redact_report(compiled: &CompiledPolicy, report: &mut CommitReport) {
+    let redact = |text: &str| risk::redact_secrets(compiled, text);
+    for reason in &mut report.agent_reasons {
+        *reason = redact(reason);
+    }
+    let task = &mut report.task;
+    for value in [&mut task.id, &mut task.agent_name, &mut task.goal]
+        .into_iter()
+        .flatten()
+    {
+        *value = redact(value);
+    }
+    for layer in &mut task.layers {
+        layer.allow = layer.allow.take().map(|list| list.shown_as(redact));
+        layer.deny =
+            std::mem::replace(&mut layer.deny, crate::glob::GlobList::empty()).shown_as(redact);
+    }
 }
 
 /// Loads the rules: the policy of the base (or of `policy_base`), from the cache when the
@@ -313,7 +344,12 @@ fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<
         ),
     };
     let message = request.message.clone().unwrap_or(message);
-    let trailers = AgentTrailers::from_trailers(&trailers::parse(&message, &repo.comment_string()));
+    let comment = repo.comment_string();
+    let trailers = AgentTrailers::from_trailers(&trailers::parse(&message, &comment));
+    let message = trailers::log_lines(&message, &comment)
+        .into_iter()
+        .map(|(number, line)| (number, line.to_string()))
+        .collect();
     let base = match &commit {
         Some(c) => repo.first_parent(c)?,
         None => repo.head_commit()?,
@@ -327,6 +363,7 @@ fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<
         commit,
         base,
         trailers,
+        message,
         author_email,
         branches,
         merge_heads,
@@ -501,6 +538,7 @@ fn redact_runs(compiled: &CompiledPolicy, report: &mut CommitReport, task: &mut 
 fn redact_findings(compiled: &CompiledPolicy, findings: &mut [Finding]) {
     for finding in findings {
         finding.message = risk::redact_secrets(compiled, &finding.message);
+        finding.rule = risk::redact_secrets(compiled, &finding.rule);
         if let Some(detail) = &finding.detail {
             finding.detail = Some(risk::redact_secrets(compiled, detail));
         }

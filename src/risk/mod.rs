@@ -185,6 +185,56 @@ impl Collector<'_> {
     }
 }
 
+/// Where the commit message's findings say they are, for fingerprints and file-kind rules.
+pub const MESSAGE_PATH: &str = "(commit message)";
+
+/// Credentials in the commit message itself (its body and trailer values): `lines` are the
+/// log message's lines with their numbers. A message is published with the commit, so a
+/// secret there is as leaked as one in a file.
+pub fn scan_message(compiled: &CompiledPolicy, lines: &[(u32, &str)]) -> Vec<Finding> {
+    let file = FileAdditions {
+        path: MESSAGE_PATH.to_string(),
+        binary: false,
+        lines: lines
+            .iter()
+            .map(|(number, text)| crate::diff::AddedLine {
+                number: *number,
+                text: (*text).to_string(),
+            })
+            .collect(),
+    };
+    let change = detached_change(&[]);
+    let input = RiskInput {
+        change: &change,
+        additions: std::slice::from_ref(&file),
+        acceptance: &[],
+        compiled,
+        hooks_path: None,
+    };
+    let Ok(matcher) = compiled.matcher() else {
+        return scan(&input);
+    };
+    let policy = &compiled.policy;
+    let mut out = Collector {
+        categories: &policy.risk.categories,
+        allowlist: &policy.allowlist,
+        findings: Vec::new(),
+    };
+    content_rules::content_rules(&mut out, matcher, &file);
+    out.findings
+        .into_iter()
+        .filter(|f| f.category == CREDENTIALS)
+        .map(|mut f| {
+            f.message = match f.line.take() {
+                Some(line) => format!("in the commit message (line {line}): {}", f.message),
+                None => format!("in the commit message: {}", f.message),
+            };
+            f.path = None;
+            f
+        })
+        .collect()
+}
+
 /// `text` with every credential the policy's rules recognise (provider tokens, private keys,
 /// URL passwords, secret assignments, bearer and basic auth, JWTs) replaced by its redacted
 /// form, as in findings: `` `ghp_…` (40 chars, redacted) ``. For any text shown to people:

@@ -14,6 +14,7 @@ mod hooks;
 mod hostile;
 mod init;
 mod install;
+mod leaks;
 mod ledger;
 mod local_isolation;
 mod properties;
