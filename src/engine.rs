@@ -160,6 +160,7 @@ struct Subject<'r> {
     trailers: AgentTrailers,
     /// The log message's lines (body and trailers), scanned for credentials.
     message: Vec<(u32, String)>,
+    author_name: Option<String>,
     author_email: Option<String>,
     branches: Vec<String>,
     /// Parents of a merge being committed (`MERGE_HEAD`).
@@ -199,6 +200,15 @@ pub fn check(
         &subject.trailers,
         &mut cache.trailer_globs,
     )?;
+    findings.extend(task::binding_findings(
+        &task,
+        &task::Maker {
+            names: &subject.trailers.names,
+            author_name: subject.author_name.as_deref(),
+            author_email: subject.author_email.as_deref(),
+            branches: &subject.branches,
+        },
+    ));
     findings.extend(static_checks(
         repo,
         &compiled,
@@ -318,11 +328,17 @@ fn verdict_findings(compiled: &CompiledPolicy, mut findings: Vec<Finding>) -> Ve
 /// Gathers the change: the commit (or the staged index), its message, author and branches,
 /// and its base.
 fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<'r>, EngineError> {
-    let (commit, message, author_email, branches) = match &request.target {
+    let (commit, message, (author_name, author_email), branches) = match &request.target {
         Target::Rev(spec) => {
             let commit = repo.resolve_commit(spec)?;
             let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
-            let email = commit.author().email().map(str::to_string);
+            let who = {
+                let author = commit.author();
+                (
+                    author.name().map(str::to_string),
+                    author.email().map(str::to_string),
+                )
+            };
             let branches = match &request.branches {
                 Some(branches) => branches.clone(),
                 None => {
@@ -334,12 +350,15 @@ fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<
                     branches
                 }
             };
-            (Some(commit), message, email, branches)
+            (Some(commit), message, who, branches)
         }
         Target::Staged => (
             None,
             String::new(),
-            repo.configured_author_email(),
+            (
+                repo.configured_author_name(),
+                repo.configured_author_email(),
+            ),
             repo.current_branch().into_iter().collect(),
         ),
     };
@@ -364,6 +383,7 @@ fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<
         base,
         trailers,
         message,
+        author_name,
         author_email,
         branches,
         merge_heads,

@@ -170,3 +170,130 @@ fn files_ci_runs_from_outside_the_ci_directories_are_ci_config() {
         "{message}"
     );
 }
+
+/// main with task T-7, bound to codex (or any bot author) on `agent/T-7-*` branches, and T-8
+/// in the policy, bound to `agent/T-8` only.
+fn bound_tasks() -> TestRepo {
+    let origin = TestRepo::new();
+    origin.write(
+        ".agentguard.toml",
+        "[evidence]\nrequire = false\n\n[tasks.\"T-8\"]\nbranches = [\"agent/T-8\"]\n",
+    );
+    origin.write(
+        ".agentguard/tasks/T-7.toml",
+        "goal = \"fix the parser\"\nagents = [\"codex\", \"*@bots.example.com\"]\nbranches = [\"agent/T-7-*\"]\n",
+    );
+    origin.write("README.md", "hello\n");
+    origin.commit_all("base");
+    origin
+}
+
+fn binding_findings(report: &Value) -> Vec<(String, String)> {
+    report["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["findings"].as_array().unwrap().clone())
+        .filter(|f| f["kind"] == "metadata")
+        .map(|f| {
+            (
+                f["category"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_task_admits_only_its_agents_and_branches() {
+    let origin = bound_tasks();
+    let commit = |branch: &str, file: &str, trailers: &[&str]| {
+        origin.git(&["checkout", "-q", "-B", branch, "main"]);
+        origin.write(file, "x\n");
+        origin.commit_all(&msg(trailers))
+    };
+    let judge = |rev: &str| {
+        let output = origin.run(&["check", rev, "--no-run", "--format", "json"]);
+        let report: Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("{}", text(&output)));
+        (output.status.code(), binding_findings(&report))
+    };
+
+    let admitted = commit(
+        "agent/T-7-parser",
+        "a.txt",
+        &["Agent-Task: T-7", "Agent-Name: Codex"],
+    );
+    assert_eq!(judge(&admitted), (Some(0), vec![]));
+
+    let other_agent = commit(
+        "agent/T-7-parser",
+        "b.txt",
+        &["Agent-Task: T-7", "Agent-Name: claude-code"],
+    );
+    let (code, found) = judge(&other_agent);
+    assert_eq!(code, Some(1));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "agent-not-admitted");
+    assert!(
+        found[0].1.contains("`claude-code` (Agent-Name trailer)"),
+        "{found:?}"
+    );
+
+    // Every named agent must be admitted.
+    let two = commit(
+        "agent/T-7-parser",
+        "c.txt",
+        &["Agent-Task: T-7", "Agent-Name: codex", "Agent-Name: cursor"],
+    );
+    assert_eq!(judge(&two).1[0].0, "agent-not-admitted");
+
+    // Without an Agent-Name, the author: a bot's address is admitted.
+    origin.git(&["checkout", "-q", "-B", "agent/T-7-bot", "main"]);
+    origin.write("d.txt", "x\n");
+    origin.git(&["add", "-A"]);
+    origin.git(&[
+        "-c",
+        "user.email=parser@bots.example.com",
+        "commit",
+        "-q",
+        "--no-verify",
+        "--author",
+        "Parser Bot <parser@bots.example.com>",
+        "-m",
+        &msg(&["Agent-Task: T-7"]),
+    ]);
+    assert_eq!(judge("HEAD"), (Some(0), vec![]));
+
+    let wrong_branch = commit(
+        "agent/misc",
+        "e.txt",
+        &["Agent-Task: T-7", "Agent-Name: codex"],
+    );
+    let (code, found) = judge(&wrong_branch);
+    assert_eq!(code, Some(1));
+    assert_eq!(found[0].0, "branch-not-admitted", "{found:?}");
+    assert!(found[0].1.contains("`agent/misc`"), "{found:?}");
+
+    // A task defined in the policy binds the same way.
+    let policy_task = commit("agent/T-8-wip", "f.txt", &["Agent-Task: T-8"]);
+    assert_eq!(judge(&policy_task).1[0].0, "branch-not-admitted");
+}
+
+#[test]
+fn the_ci_gate_judges_bindings_on_the_branch_it_verifies() {
+    let origin = bound_tasks();
+    origin.checkout_new("agent/misc");
+    origin.write("a.txt", "x\n");
+    origin.commit_all(&msg(&["Agent-Task: T-7", "Agent-Name: codex"]));
+    let (code, report) = ci_verify(&origin, "agent/misc");
+    assert_eq!(code, 1);
+    let found = binding_findings(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "branch-not-admitted");
+
+    // The same commit pushed for the task's own branch passes the gate there.
+    origin.git(&["branch", "-q", "agent/T-7-misc"]);
+    let (code, report) = ci_verify(&origin, "agent/T-7-misc");
+    assert_eq!(code, 0, "{report:#}");
+}
