@@ -65,6 +65,10 @@ pub struct CheckRequest {
     /// Read policy and task files from this commit instead of the change's own base
     /// (`verify`: the merge base, so an earlier commit of the branch cannot loosen them).
     pub policy_base: Option<Oid>,
+    /// The target branch's tip (`verify`'s base, the remote branch a push updates): its
+    /// policy narrows `policy_base`'s, so work begun on an old base meets the rules the
+    /// target has now.
+    pub policy_tip: Option<Oid>,
     /// Judge the change as agent work whatever its trailers, branch and author say.
     pub all_agent: bool,
     /// Require and check the evidence note (`verify`).
@@ -87,6 +91,7 @@ impl CheckRequest {
             run_acceptance: true,
             progress: None,
             policy_base: None,
+            policy_tip: None,
             all_agent: false,
             require_evidence: false,
             branches: None,
@@ -132,21 +137,29 @@ impl CommitReport {
 /// kept by the commit it was read from.
 #[derive(Debug, Default)]
 pub struct Cache {
-    policy: Option<(Option<Oid>, Rc<CompiledPolicy>)>,
+    policy: Option<(PolicyKey, Rc<CompiledPolicy>)>,
     trailer_globs: TrailerGlobs,
 }
+
+/// The commits a policy was read from: the base, and the target tip that narrows it.
+type PolicyKey = (Option<Oid>, Option<Oid>);
 
 impl Cache {
     fn policy(
         &mut self,
         repo: &Repo,
         base: Option<&git2::Commit<'_>>,
+        tip: Option<&git2::Commit<'_>>,
     ) -> Result<Rc<CompiledPolicy>, PolicyError> {
-        let key = base.map(git2::Commit::id);
+        let key = (base.map(git2::Commit::id), tip.map(git2::Commit::id));
         if let Some((_, policy)) = self.policy.as_ref().filter(|(id, _)| *id == key) {
             return Ok(Rc::clone(policy));
         }
-        let policy = Rc::new(CompiledPolicy::new(Policy::for_base(repo, base)?));
+        let mut policy = Policy::for_base(repo, base)?;
+        if let Some(tip) = tip {
+            policy = policy.narrowed_by(Policy::for_base(repo, Some(tip))?)?;
+        }
+        let policy = Rc::new(CompiledPolicy::new(policy));
         self.policy = Some((key, Rc::clone(&policy)));
         Ok(policy)
     }
@@ -274,20 +287,27 @@ fn redact_report(compiled: &CompiledPolicy, report: &mut CommitReport) {
     }
 }
 
-/// Loads the rules: the policy of the base (or of `policy_base`), from the cache when the
-/// same commit was read before.
+/// Loads the rules: the policy of the base (or of `policy_base`), narrowed by the target
+/// tip's, from the cache when the same commits were read before.
 fn load_rules<'r>(
     repo: &'r Repo,
     cache: &mut Cache,
     request: &CheckRequest,
     subject: &Subject<'r>,
 ) -> Result<(Option<git2::Commit<'r>>, Rc<CompiledPolicy>), EngineError> {
-    let policy_commit = match request.policy_base {
+    let base = match request.policy_base {
         Some(oid) => Some(repo.git().find_commit(oid)?),
         None => subject.base.clone(),
     };
-    let policy = cache.policy(repo, policy_commit.as_ref())?;
-    Ok((policy_commit, policy))
+    // A target at the base itself narrows nothing.
+    let tip = match request.policy_tip {
+        Some(oid) if base.as_ref().map(git2::Commit::id) != Some(oid) => {
+            Some(repo.git().find_commit(oid)?)
+        }
+        _ => None,
+    };
+    let policy = cache.policy(repo, base.as_ref(), tip.as_ref())?;
+    Ok((base, policy))
 }
 
 /// Runs the task's acceptance commands on the change's tree: the runs and their failures.
@@ -423,7 +443,7 @@ fn start_report(
         task: Task::default(),
         fingerprint: None,
         abbrev: subject.commit.as_ref().map(|c| repo.short(c.id())),
-        policy_source: policy.source.to_string(),
+        policy_source: policy.describe_source(),
         notes_ref: policy.evidence.notes_ref.clone(),
         files_changed: 0,
         findings: Vec::new(),
@@ -504,11 +524,14 @@ fn ci_runs(
     if change.entries.is_empty() {
         return Ok(Vec::new());
     }
-    let trees: Vec<Oid> = policy_commit
+    let mut trees: Vec<Oid> = policy_commit
         .map(git2::Commit::tree_id)
         .into_iter()
-        .chain([change.tree])
         .collect();
+    if let Some(tip) = compiled.policy.target.as_ref().and_then(|t| t.read_at) {
+        trees.push(repo.git().find_commit(tip)?.tree_id());
+    }
+    trees.push(change.tree);
     let places = risk::ci_config::local_paths(repo.git(), &trees)?;
     Ok(risk::ci_config::findings(compiled, change, &places))
 }
@@ -691,7 +714,22 @@ fn check_approvals(
     }
     let keygen = approval::SshKeygen::find()?;
     let signers = approval::verify::load_signers(repo, policy, policy_tree)?;
-    let checked = approval::verify::check_all(&keygen, &signers, fingerprint, stored)?;
+    let mut checked = approval::verify::check_all(&keygen, &signers, fingerprint, stored.clone())?;
+    // Narrowed by the target's policy: an approval must verify against its signers too (a
+    // key the target removed approves nothing).
+    if let Some(target) = &policy.target {
+        let tree = target
+            .read_at
+            .map(|tip| repo.git().find_commit(tip).map(|c| c.tree_id()))
+            .transpose()?;
+        let theirs = approval::verify::load_signers(repo, target, tree)?;
+        let again = approval::verify::check_all(&keygen, &theirs, fingerprint, stored)?;
+        for (ours, theirs) in checked.iter_mut().zip(again) {
+            if ours.verified() && !theirs.verified() {
+                ours.status = theirs.status;
+            }
+        }
+    }
     approval::verify::apply(findings, &checked, &policy.approvals.approvers);
     Ok(checked)
 }

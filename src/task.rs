@@ -249,6 +249,21 @@ pub fn assemble(
         deny: policy.scope.deny.clone(),
     });
     task.sources.push(policy.source.to_string());
+    // The target branch's policy, where it narrows the base's: its scope is a layer too.
+    let target = policy.target.as_deref();
+    let target_commit = target
+        .and_then(|t| t.read_at)
+        .map(|id| repo.git().find_commit(id))
+        .transpose()
+        .map_err(|e| PolicyError::Repo(e.into()))?;
+    if let Some(target) = target {
+        task.layers.push(ScopeLayer {
+            name: "target branch's policy [scope]".into(),
+            allow: Some(target.scope.allow.clone()),
+            deny: target.scope.deny.clone(),
+        });
+        task.sources.push(target.source.to_string());
+    }
     for command in &policy.acceptance.commands {
         push_command(&mut task, command, "policy");
     }
@@ -295,10 +310,26 @@ pub fn assemble(
             add_spec(&mut task, &spec, "task file");
             defined = true;
         }
+        // Both definitions of the task apply: the target's narrows the base's.
+        if let Some(target) = target {
+            if let Some(spec) = target.tasks.get(&id) {
+                add_spec(&mut task, spec, "policy task");
+                defined = true;
+            }
+            if let Some(spec) = read_task_file(repo, target, target_commit.as_ref(), &id)? {
+                add_spec(&mut task, &spec, "task file");
+                defined = true;
+            }
+        }
         if !defined {
             // Where humans define tasks, an agent must not escape its task's layer by naming
             // one that does not exist.
-            let known = defined_tasks(repo, policy, base)?;
+            let mut known = defined_tasks(repo, policy, base)?;
+            if let Some(target) = target {
+                known.extend(defined_tasks(repo, target, target_commit.as_ref())?);
+                known.sort();
+                known.dedup();
+            }
             if !known.is_empty() {
                 findings.push(metadata(
                     "unknown-task",

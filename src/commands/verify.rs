@@ -36,6 +36,8 @@ pub fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdict, Erro
             run_acceptance: !args.no_run,
             progress: progress.clone(),
             policy_base,
+            // The target's rules as they are now narrow those the work began under.
+            policy_tip: range.exclude,
             all_agent: args.all_agent,
             require_evidence: true,
             branches: Some(branches.clone()),

@@ -47,6 +47,11 @@ pub fn parse(stdin: &str) -> Result<Vec<PushedRef>, HookRunError> {
 pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookRunError> {
     let mut run = HookRun::default();
     let mut seen = std::collections::HashSet::new();
+    // The branch the work is headed for: the remote's default branch as last fetched.
+    let default_branch = repo
+        .resolve_commit(&format!("refs/remotes/{remote}/HEAD"))
+        .ok()
+        .map(|c| c.id());
     let mut requests = Vec::new();
     for pushed in parse(stdin)? {
         if pushed.local.is_zero() {
@@ -82,6 +87,8 @@ pub fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookR
                 run_acceptance: false,
                 require_evidence: true,
                 policy_base,
+                // The target's rules as they are now narrow those the work began under.
+                policy_tip: default_branch.or(known_remote),
                 branches: Some(branches.clone()),
                 ..CheckRequest::new(Target::Rev(commit.to_string()))
             };

@@ -2,6 +2,7 @@
 //! `Policy`. The policy is read from the base commit's tree, never from the change.
 
 pub mod acceptance;
+mod narrow;
 pub mod risk;
 pub mod task;
 
@@ -316,6 +317,9 @@ pub struct Allowlist {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub source: PolicySource,
+    /// The commit it was read from (its task files and allowed signers are read there too);
+    /// `None` without a base.
+    pub read_at: Option<git2::Oid>,
     pub agent: AgentRules,
     pub scope: ScopeRules,
     pub risk: RiskPolicy,
@@ -324,6 +328,9 @@ pub struct Policy {
     pub evidence: EvidenceRules,
     pub allowlist: Allowlist,
     pub tasks: BTreeMap<String, TaskSpec>,
+    /// The target branch tip's policy when this one (the merge base's) is narrowed by it
+    /// (`narrowed_by`): its scope, task definitions and allowed signers apply beside these.
+    pub target: Option<Box<Policy>>,
 }
 
 impl Policy {
@@ -338,7 +345,7 @@ impl Policy {
             );
         };
         let short = repo.short(base.id());
-        match repo.read_file_at(base.tree_id(), POLICY_FILE)? {
+        let read = match repo.read_file_at(base.tree_id(), POLICY_FILE)? {
             Some(bytes) => {
                 let file = format!("{POLICY_FILE} (at base {short})");
                 let text = String::from_utf8(bytes).map_err(|_| PolicyError::Invalid {
@@ -352,7 +359,11 @@ impl Policy {
                 "built-in default policy",
                 PolicySource::DefaultNoFile { base: short },
             ),
-        }
+        };
+        read.map(|policy| Self {
+            read_at: Some(base.id()),
+            ..policy
+        })
     }
 
     pub fn parse(text: &str, file: &str, source: PolicySource) -> Result<Self, PolicyError> {
@@ -380,6 +391,7 @@ impl Policy {
         }
         Ok(Self {
             source,
+            read_at: None,
             agent: AgentRules {
                 branches: text.globs(&raw.agent.branches)?,
                 authors: text.globs_ignoring_case(&raw.agent.authors)?,
@@ -404,7 +416,19 @@ impl Policy {
             },
             tasks,
             risk,
+            target: None,
         })
+    }
+
+    /// Where this policy comes from, with the target's when it narrows this one.
+    pub fn describe_source(&self) -> String {
+        match &self.target {
+            Some(target) => format!(
+                "{}, narrowed by the target's {}",
+                self.source, target.source
+            ),
+            None => self.source.to_string(),
+        }
     }
 }
 

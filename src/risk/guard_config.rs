@@ -8,7 +8,12 @@ use crate::diff::display_path;
 /// (`[approvals] allowed_signers`: a key added there approves anything) and the hooks
 /// directory named by `core.hooksPath`.
 pub(super) fn guarded_files(out: &mut Collector<'_>, input: &RiskInput<'_>) {
-    if let Some(signers) = input.compiled.policy.approvals.allowed_signers.as_deref() {
+    let policy = &input.compiled.policy;
+    // The target branch's signers too, when its policy narrows this one.
+    let signers = std::iter::once(policy)
+        .chain(policy.target.as_deref())
+        .filter_map(|p| p.approvals.allowed_signers.as_deref());
+    for signers in signers {
         guard(
             out,
             input,

@@ -17,6 +17,7 @@ mod install;
 mod leaks;
 mod ledger;
 mod local_isolation;
+mod narrowing;
 mod properties;
 mod readme;
 mod risk;

@@ -90,7 +90,14 @@ impl TestRepo {
     pub fn push_to_bare(&self) -> String {
         let bare = self.scratch().join("remote.git");
         if !bare.exists() {
-            self.git(&["init", "-q", "--bare", bare.to_str().expect("utf-8 path")]);
+            self.git(&[
+                "init",
+                "-q",
+                "--bare",
+                "-b",
+                "main",
+                bare.to_str().expect("utf-8 path"),
+            ]);
         }
         let url = format!("file://{}", bare.display());
         self.git(&["push", "-q", "--force", &url, "refs/heads/*:refs/heads/*"]);
