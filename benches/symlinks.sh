@@ -57,11 +57,11 @@ commit("refs/heads/agent/links", "links\n\nAgent-Task: T-1", entries, "refs/head
 PY
 git -C "$work/repo" checkout -q agent/links 2>/dev/null || true
 push=$(git -C "$work/repo" bundle create "$work/push.bundle" main..agent/links 2>/dev/null && wc -c < "$work/push.bundle")
-echo "push: $((links * 2)) links, $((push / 1024)) KB as a bundle; 2,000 files each root link exposes"
+echo "push: $((links * 2)) links, $((push / 1024)) KB as a bundle; each of the $links root links exposes every file"
 cd "$work/repo"
 set -- "$bin check --no-run --format json agent/links"
 [ -z "${BASELINE_BIN:-}" ] || set -- "$(realpath "$BASELINE_BIN") check --no-run --format json agent/links" "$@"
-hyperfine -N -i --style none --runs "$runs" --export-json "$work/times.json" "$@" >/dev/null
+hyperfine -N -i --style none --runs "$runs" --export-json "$work/times.json" "$@" >/dev/null 2>&1
 python3 - "$work/times.json" <<'PY'
 import json, sys
 for r in json.load(open(sys.argv[1]))["results"]:
