@@ -65,7 +65,7 @@ pub struct CheckRequest {
     /// Read policy and task files from this commit instead of the change's own base
     /// (`verify`: the merge base, so an earlier commit of the branch cannot loosen them).
     pub policy_base: Option<Oid>,
-    /// The target branch's tip (`verify`'s base, the remote branch a push updates): its
+    /// The target branch's tip (`verify`'s base; at pre-push the remote's default branch): its
     /// policy narrows `policy_base`'s, so work begun on an old base meets the rules the
     /// target has now.
     pub policy_tip: Option<Oid>,
