@@ -6,13 +6,13 @@
 //! `benches/scan.rs` has the scan's edge cases (one 4.6 MB line, redaction); this file keeps
 //! the everyday shapes, sized as `benches/compare.sh` sizes its repositories.
 
-use agentguard::diff::{fingerprint, AddedLine, Entry, FileAdditions, Side, Status};
-use agentguard::glob::{Case, GlobList};
-use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
-use agentguard::risk::{detached_change, scan, CompiledPolicy, RiskInput};
-use agentguard::scope;
-use agentguard::task::ScopeLayer;
-use agentguard::trailers;
+use agentguard::internals::diff::{fingerprint, AddedLine, Entry, FileAdditions, Side, Status};
+use agentguard::internals::glob::{Case, GlobList};
+use agentguard::internals::policy::{Policy, PolicySource, DEFAULT_POLICY};
+use agentguard::internals::risk::{detached_change, scan, CompiledPolicy, RiskInput};
+use agentguard::internals::scope;
+use agentguard::internals::task::ScopeLayer;
+use agentguard::internals::trailers;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -167,7 +167,11 @@ const POOL: &[&str] = &[
 ];
 
 /// 2,000 changed files with ~31 MiB of added lines, as compare.sh's big agent commit.
-fn big_change() -> (agentguard::diff::Change, Vec<FileAdditions>, usize) {
+fn big_change() -> (
+    agentguard::internals::diff::Change,
+    Vec<FileAdditions>,
+    usize,
+) {
     let hit = format!(
         "GITHUB = \"gh{}_{}\"",
         "p", "BenchFixtureBody5Kq8Zt2Lw9Xv4Rp7QmNb"

@@ -6,9 +6,11 @@
 //!
 //! Criterion reports time and MB/s (added-line bytes per second) for each benchmark.
 
-use agentguard::diff::{AddedLine, Change, FileAdditions, Status};
-use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
-use agentguard::risk::{detached_change, redact_secrets, scan, CompiledPolicy, RiskInput};
+use agentguard::internals::diff::{AddedLine, Change, FileAdditions, Status};
+use agentguard::internals::policy::{Policy, PolicySource, DEFAULT_POLICY};
+use agentguard::internals::risk::{
+    detached_change, redact_secrets, scan, CompiledPolicy, RiskInput,
+};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 

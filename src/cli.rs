@@ -12,7 +12,7 @@ use std::path::PathBuf;
                   high-risk areas, and re-runs the task's acceptance commands fresh on the exact \
                   tree.\n\nExit codes: 0 passed, 1 blocked, 2 could not evaluate."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Run as if started in <DIR>.
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
@@ -30,14 +30,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Write `.agentguard.toml` (the example policy) and `.agentguard/tasks/`.
     Init(InitArgs),
     /// Write task files and the trailers an agent adds for them.
@@ -51,8 +51,10 @@ pub enum Command {
     Approve(ApproveArgs),
     /// Show the evidence and approvals attached to a commit.
     Show(ShowArgs),
-    /// Install the git hooks.
+    /// Install the git hooks and the notes fetch refspec.
     Install(InstallArgs),
+    /// Fetch, merge and push the evidence and approval notes.
+    Sync(SyncArgs),
     /// Remove the git hooks and restore the ones that were there before.
     Uninstall,
     /// What the installed hook shims call.
@@ -65,20 +67,20 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Human,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum TaskCommand {
+pub(crate) enum TaskCommand {
     /// Write the task template `.agentguard/tasks/<ID>.toml`.
     New {
         id: String,
@@ -91,7 +93,7 @@ pub enum TaskCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VerifyFormat {
+pub(crate) enum VerifyFormat {
     Human,
     Json,
     Junit,
@@ -101,19 +103,39 @@ pub enum VerifyFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
-    /// The commits to judge [default: @{upstream}..HEAD].
+pub(crate) struct VerifyArgs {
+    /// The commits to judge [default: <base>..HEAD, the base being the pull request's target
+    /// branch as the CI's variables name it, else the remote's default branch].
     #[arg(value_name = "RANGE")]
     pub range: Option<String>,
     /// Judge `<BASE>..HEAD`, reading policy and task files from the merge base.
     #[arg(long, value_name = "REV", conflicts_with = "range")]
     pub base: Option<String>,
-    /// Output format.
+    /// The branch the range is on, where the checkout cannot tell (a detached CI checkout).
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Pass when the range has no commits (otherwise exit 2: a gate that judged nothing).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
     pub format: VerifyFormat,
-    /// Write the report to this file instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Also write a report in FORMAT to PATH (repeatable); a bare PATH writes the --format
+    /// report there instead of stdout.
+    #[arg(long, value_name = "[FORMAT=]PATH")]
+    pub output: Vec<String>,
+    /// Also write the SARIF report to PATH (as --output sarif=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+    /// Also write the JUnit XML report to PATH (as --output junit=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Also write the Markdown summary to PATH (as --output markdown=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Also write the JSON report to PATH (as --output json=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
     /// Treat every commit in the range as agent work.
     #[arg(long)]
     pub all_agent: bool,
@@ -123,7 +145,16 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ApproveArgs {
+pub(crate) struct SyncArgs {
+    /// The remote [default: the checked-out branch's remote, else origin, else the only one].
+    pub remote: Option<String>,
+    /// Fetch and merge only, push nothing (what CI needs to read the notes).
+    #[arg(long)]
+    pub no_push: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ApproveArgs {
     /// The commit to approve [default: HEAD].
     #[arg(value_name = "REV", conflicts_with = "staged")]
     pub rev: Option<String>,
@@ -147,7 +178,7 @@ pub struct ApproveArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// The commit [default: HEAD].
     #[arg(value_name = "REV")]
     pub rev: Option<String>,
@@ -157,14 +188,14 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct InstallArgs {
+pub(crate) struct InstallArgs {
     /// Replace hooks even where agentguard cannot chain to them.
     #[arg(long)]
     pub force: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct HookArgs {
+pub(crate) struct HookArgs {
     /// pre-commit, commit-msg, post-commit, pre-push or post-rewrite.
     pub name: String,
     /// The arguments git passed to the hook.
@@ -173,7 +204,7 @@ pub struct HookArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Human,
     Json,
     /// OpenTelemetry-style JSON log records, one per line.
@@ -181,13 +212,17 @@ pub enum LogFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VerdictFilter {
+pub(crate) enum VerdictFilter {
     Pass,
     Block,
+    /// Hooks skipped with AGENTGUARD_SKIP.
+    Bypass,
+    /// Runs that could not evaluate.
+    Error,
 }
 
 #[derive(Debug, Args)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     /// Only runs for this task.
     #[arg(long, value_name = "ID")]
     pub task: Option<String>,
@@ -206,21 +241,21 @@ pub struct LogArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     Human,
     Json,
     Markdown,
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The commit to judge [default: HEAD].
     #[arg(value_name = "REV", conflicts_with = "staged")]
     pub rev: Option<String>,

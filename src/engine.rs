@@ -46,6 +46,19 @@ impl EngineError {
     }
 }
 
+/// Where a change is judged, which decides whether approvals are due yet when the policy
+/// says `[approvals] when = "merge"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// The hooks and `check`: the commit is being made.
+    Commit,
+    /// pre-push, pushing to this branch (`None`: not a branch). A push to an agent branch is
+    /// the work going up for review; a push anywhere else is a merge.
+    Push { branch: Option<String> },
+    /// `verify` and everything else: the change is about to merge.
+    Merge,
+}
+
 /// What to judge.
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -71,6 +84,11 @@ pub struct CheckRequest {
     pub policy_tip: Option<Oid>,
     /// Judge the change as agent work whatever its trailers, branch and author say.
     pub all_agent: bool,
+    /// Judge the change as agent work, for this reason, unless it is provably human (signed
+    /// by a key in the base's allowed signers): `verify` in CI where the branch is unknown.
+    pub presume_agent: Option<String>,
+    /// Where it is judged (when approvals are due).
+    pub gate: Gate,
     /// Require and check the evidence note (`verify`).
     pub require_evidence: bool,
     /// The branches the commit is judged as being on (the branch a range or push belongs to),
@@ -93,6 +111,8 @@ impl CheckRequest {
             policy_base: None,
             policy_tip: None,
             all_agent: false,
+            presume_agent: None,
+            gate: Gate::Merge,
             require_evidence: false,
             branches: None,
             all_approvals: false,
@@ -110,6 +130,9 @@ pub struct CommitReport {
     pub agent: bool,
     /// Why it counts as agent work ("Agent-Task trailer", "branch agent/x matches `agent/**`").
     pub agent_reasons: Vec<String>,
+    /// Who signed it, when a signature by a key in the base's allowed signers makes it human
+    /// work (`[approvals] allowed_signers`).
+    pub signed_by: Option<crate::approval::commit::Signer>,
     pub task: Task,
     /// `None` for human commits, which are not diffed.
     pub fingerprint: Option<String>,
@@ -191,6 +214,19 @@ pub fn check(
     let (policy_commit, compiled) = load_rules(repo, cache, request, &subject)?;
     let policy = &compiled.policy;
     let mut report = start_report(repo, request, &subject, policy)?;
+    if report.agent && !request.all_agent && !subject.trailers.has_task_trailer() {
+        // Agent work by its branch or author, but signed by a person the base trusts.
+        report.signed_by = crate::approval::commit::human_signer(
+            repo,
+            policy,
+            policy_commit.as_ref().map(git2::Commit::tree_id),
+            subject.commit.as_ref(),
+        )?;
+        if report.signed_by.is_some() {
+            report.agent = false;
+            report.agent_reasons.clear();
+        }
+    }
     if !report.agent {
         return Ok(report);
     }
@@ -242,6 +278,13 @@ pub fn check(
         let (runs, failures) = run_acceptance(repo, request, &compiled, &task, &change)?;
         report.acceptance = runs;
         findings.extend(failures);
+        findings.extend(compare_inventory(
+            repo,
+            request,
+            &compiled,
+            policy_commit.as_ref(),
+            &mut report.acceptance,
+        )?);
     }
     redact_runs(&compiled, &mut report, &mut task);
     if request.require_evidence && !adds_nothing {
@@ -259,6 +302,7 @@ pub fn check(
             &mut findings,
         )?;
     }
+    defer_approvals(policy, request, &mut findings);
     report.findings = verdict_findings(&compiled, findings);
     report.task = task;
     redact_report(&compiled, &mut report);
@@ -284,6 +328,26 @@ fn redact_report(compiled: &CompiledPolicy, report: &mut CommitReport) {
         layer.allow = layer.allow.take().map(|list| list.shown_as(redact));
         layer.deny =
             std::mem::replace(&mut layer.deny, crate::glob::GlobList::empty()).shown_as(redact);
+    }
+}
+
+/// With `[approvals] when = "merge"`, a missing approval does not block yet while the change
+/// is committed or pushed to an agent branch; it is marked as due at merge.
+fn defer_approvals(policy: &Policy, request: &CheckRequest, findings: &mut [Finding]) {
+    if policy.approvals.when != crate::policy::ApprovalsDue::Merge {
+        return;
+    }
+    let not_yet = match &request.gate {
+        Gate::Commit => true,
+        Gate::Push { branch } => branch
+            .as_deref()
+            .is_some_and(|b| policy.agent.branches.first_match(b.as_bytes()).is_some()),
+        Gate::Merge => false,
+    };
+    if not_yet {
+        for finding in findings.iter_mut().filter(|f| f.awaits_approval()) {
+            finding.deferred = true;
+        }
     }
 }
 
@@ -333,6 +397,47 @@ fn run_acceptance(
         },
     )?;
     Ok((outcome.runs, outcome.findings))
+}
+
+/// Compares the tests each acceptance command ran with what it ran on the base (the merge base
+/// under `verify`): fewer is `test-tampering`. Only when every command passed, and only if the
+/// policy keeps that category.
+fn compare_inventory(
+    repo: &Repo,
+    request: &CheckRequest,
+    compiled: &CompiledPolicy,
+    base: Option<&git2::Commit<'_>>,
+    runs: &mut [AcceptanceRun],
+) -> Result<Vec<Finding>, EngineError> {
+    let Some(base) = base else {
+        return Ok(Vec::new());
+    };
+    let policy = &compiled.policy;
+    if policy.risk.get(risk::TEST_TAMPERING).is_none() || runs.iter().any(|r| !r.passed()) {
+        return Ok(Vec::new());
+    }
+    let progress = request
+        .progress
+        .as_deref()
+        .map(|sink| RedactedProgress { sink, compiled });
+    let shortfalls = acceptance::baseline::compare(
+        repo,
+        &acceptance::baseline::Base {
+            commit: base,
+            notes_ref: &policy.evidence.notes_ref,
+        },
+        runs,
+        &policy.acceptance,
+        &RunOptions {
+            progress: progress.as_ref().map(|p| p as &dyn Progress),
+            local: request.local,
+        },
+        &|command| risk::redact_secrets(compiled, command),
+    )?;
+    Ok(shortfalls
+        .iter()
+        .filter_map(|s| risk::tampering::fewer_tests(compiled, s))
+        .collect())
 }
 
 /// The findings the verdict is decided from (`CommitReport::verdict`): redacted, in a stable
@@ -426,6 +531,13 @@ fn start_report(
     if request.all_agent && agent_reasons.is_empty() {
         agent_reasons.push("--all-agent".to_string());
     }
+    if let Some(reason) = request
+        .presume_agent
+        .as_ref()
+        .filter(|_| agent_reasons.is_empty())
+    {
+        agent_reasons.push(reason.clone());
+    }
     let agent = !agent_reasons.is_empty();
     // Writing the index as a tree costs time on big repositories; a human staged change, which
     // passes untouched, never needs it (its report shows the zero id).
@@ -440,6 +552,7 @@ fn start_report(
         base: subject.base.as_ref().map(|b| b.id()),
         agent,
         agent_reasons,
+        signed_by: None,
         task: Task::default(),
         fingerprint: None,
         abbrev: subject.commit.as_ref().map(|c| repo.short(c.id())),
@@ -500,16 +613,15 @@ fn static_checks(
         );
     }
     let hooks_path = repo.hooks_path_in_work_tree();
-    findings.extend(scan_streamed(
-        repo,
-        &RiskInput {
-            change,
-            additions: &[],
-            acceptance: &task.acceptance,
-            compiled,
-            hooks_path: hooks_path.as_deref(),
-        },
-    )?);
+    let input = RiskInput {
+        change,
+        additions: &[],
+        acceptance: &task.acceptance,
+        compiled,
+        hooks_path: hooks_path.as_deref(),
+    };
+    findings.extend(scan_streamed(repo, &input)?);
+    findings.extend(reached_files(repo, report.base, &input)?);
     Ok(findings)
 }
 
@@ -534,6 +646,35 @@ fn ci_runs(
     trees.push(change.tree);
     let places = risk::ci_config::local_paths(repo.git(), &trees)?;
     Ok(risk::ci_config::findings(compiled, change, &places))
+}
+
+/// What the acceptance and setup commands reach through Makefiles, scripts and package
+/// scripts, in the base tree and in the judged one, and what could shadow what they run.
+fn reached_files(
+    repo: &Repo,
+    base: Option<Oid>,
+    input: &RiskInput<'_>,
+) -> Result<Vec<Finding>, EngineError> {
+    let commands: Vec<&str> = risk::tampering::commands(input)
+        .into_iter()
+        .map(|(command, _)| command)
+        .collect();
+    if commands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let path_dirs = acceptance::checkout_path_dirs(&input.compiled.policy.acceptance);
+    let base_tree = match base {
+        Some(base) => Some(repo.git().find_commit(base)?.tree_id()),
+        None => None,
+    };
+    let mut reached = Vec::new();
+    for tree in base_tree.into_iter().chain([input.change.tree]) {
+        let read = |path: &str| repo.read_file_at(tree, path).ok().flatten();
+        reached.extend(risk::reach::reached(&commands, &read, &path_dirs));
+    }
+    reached.sort();
+    reached.dedup();
+    Ok(risk::scan_reached(input, &reached))
 }
 
 /// `verify`'s judgement of the commit's evidence note.
@@ -591,7 +732,7 @@ fn redact_findings(compiled: &CompiledPolicy, findings: &mut [Finding]) {
 /// Judges several changes; without acceptance runs (which must not overlap) a large batch is
 /// shared among threads, each with its own handle on the repository. Results come back in
 /// the order of `requests`, each with the time it took. Each thread keeps its own cache.
-pub fn check_all(
+pub(crate) fn check_all(
     repo: &Repo,
     requests: &[CheckRequest],
 ) -> Vec<(Result<CommitReport, EngineError>, std::time::Duration)> {

@@ -13,10 +13,11 @@ use crate::ledger::LedgerError;
 use crate::onboarding::OnboardingError;
 use crate::policy::PolicyError;
 use crate::repo::RepoError;
+use crate::sync::SyncError;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error("cannot read message file {}: {source}", .path.display())]
@@ -53,8 +54,6 @@ pub enum Error {
     NothingToApprove,
     #[error(transparent)]
     Onboarding(#[from] OnboardingError),
-    #[error("`agentguard {0}` is not built yet")]
-    NotBuilt(&'static str),
     #[error(transparent)]
     Render(#[from] crate::report::RenderError),
     #[error(transparent)]
@@ -64,6 +63,14 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error("no base to verify against: {reason}")]
+    NoBase { reason: String },
+    #[error("nothing to verify: {range} has no commits")]
+    NothingToVerify { range: String },
+    #[error("--output `{value}`: {reason}")]
+    BadOutput { value: String, reason: String },
 }
 
 impl From<RepoError> for Error {
@@ -74,7 +81,7 @@ impl From<RepoError> for Error {
 
 impl Error {
     /// What the user can do next: the hint made with the error, whichever way it came.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             Error::Engine(e) => e.hint(),
             Error::Evidence(e) => e.hint(),
@@ -92,16 +99,25 @@ impl Error {
             ),
             Error::UnknownHook(_) => Some("reinstall the hooks with `agentguard install`"),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
+            Error::Sync(e) => e.hint(),
+            Error::NoBase { .. } => Some(
+                "pass a range (agentguard verify origin/main..HEAD) or --base origin/main; `git remote set-head origin --auto` records the remote's default branch",
+            ),
+            Error::NothingToVerify { .. } => Some(
+                "check the range and that the checkout has the pull request's commits; pass --allow-empty where a range with no commits is expected",
+            ),
+            Error::BadOutput { .. } => Some(
+                "write --output FORMAT=PATH (json, junit, sarif, github, markdown or human), once per path",
+            ),
             Error::Output { .. }
             | Error::NothingToApprove
-            | Error::NotBuilt(_)
             | Error::Render(_) => None,
             Error::Stdout(_) => Some("check the file or device standard output goes to"),
         }
     }
 
     /// Whose move it is: the person's input, the configuration, or agentguard's own.
-    pub fn kind(&self) -> ErrorKind {
+    pub(crate) fn kind(&self) -> ErrorKind {
         match self {
             Error::Engine(e) => engine_kind(e),
             Error::Evidence(e) => evidence_kind(e),
@@ -122,6 +138,7 @@ impl Error {
                 HookRunError::Approval(e) => approval_kind(e),
                 HookRunError::Repo(e) => repo_kind(e),
                 HookRunError::MessageFile { .. } | HookRunError::PushInput(_) => ErrorKind::User,
+                HookRunError::Notes { .. } => ErrorKind::User,
             },
             Error::Onboarding(e) => match e {
                 OnboardingError::Policy(e) => policy_kind(e),
@@ -129,7 +146,18 @@ impl Error {
                 _ => ErrorKind::User,
             },
             Error::UnknownHook(_) => ErrorKind::Config,
-            Error::NotBuilt(_) | Error::Render(_) => ErrorKind::Internal,
+            Error::Sync(e) => match e {
+                SyncError::Repo(e) => repo_kind(e),
+                SyncError::Policy(e) => policy_kind(e),
+                SyncError::Spawn(_) => ErrorKind::Internal,
+                SyncError::Git { .. } | SyncError::Rejected { .. } | SyncError::NoRemote => {
+                    ErrorKind::User
+                }
+            },
+            Error::NoBase { .. } | Error::NothingToVerify { .. } | Error::BadOutput { .. } => {
+                ErrorKind::User
+            }
+            Error::Render(_) => ErrorKind::Internal,
             Error::MessageFile { .. }
             | Error::UnknownCategory { .. }
             | Error::CorruptNote { .. }
@@ -143,7 +171,7 @@ impl Error {
 
 /// Who can fix an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// The command, its arguments, or the repository's state.
     User,
     /// The policy, a task file, the hooks or git's configuration.
@@ -154,7 +182,7 @@ pub enum ErrorKind {
 
 /// An error as the person reads it: its kind, one message, and what to do next.
 #[derive(Debug)]
-pub struct CommandError {
+pub(crate) struct CommandError {
     pub kind: ErrorKind,
     pub message: String,
     pub hints: Vec<String>,
@@ -180,7 +208,7 @@ impl From<Error> for CommandError {
 
 impl CommandError {
     /// The paragraph printed on stderr.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let label = match self.kind {
             ErrorKind::User => "error",
             ErrorKind::Config => "config error",

@@ -3,39 +3,120 @@
 //! Data flows one way: the CLI builds a request, the engine gathers the change, the policy and
 //! the task, the checks produce findings, and a renderer turns them into text.
 
-pub mod acceptance;
-pub mod approval;
-pub mod cli;
+mod acceptance;
+mod approval;
+mod ci;
+mod cli;
 mod commands;
-pub mod diff;
-pub mod engine;
-pub mod error;
-pub mod evidence;
-pub mod finding;
-pub mod glob;
-pub mod hooks;
-pub mod ledger;
-pub mod lock;
-pub mod onboarding;
-pub mod output;
-pub mod policy;
-pub mod repo;
-pub mod report;
-pub mod risk;
-pub mod scope;
-pub mod symlink;
-pub mod task;
-pub mod trailers;
-pub mod verdict;
+mod diff;
+mod engine;
+mod error;
+mod evidence;
+mod finding;
+mod glob;
+mod hooks;
+mod ledger;
+mod lock;
+mod onboarding;
+mod output;
+mod policy;
+mod repo;
+mod report;
+mod risk;
+mod scope;
+mod symlink;
+mod sync;
+mod task;
+mod trailers;
+mod verdict;
+
+/// Internals the benches, the fuzz targets and the end-to-end tests drive directly, without a
+/// process or a repository in between. Not a stable API: anything here may change in any
+/// release; the supported interface is the `agentguard` command.
+pub mod internals {
+    /// Acceptance progress events, for a test that watches a real run.
+    pub mod progress {
+        pub use crate::acceptance::progress::{Event, Progress};
+    }
+    /// Approval notes, for the note fuzz target.
+    pub mod approval {
+        pub use crate::approval::parse_blocks;
+    }
+    /// The changed entries of a commit and their fingerprint, for benches, fuzz and tests.
+    pub mod diff {
+        pub use crate::diff::{
+            fingerprint, AddedLine, Change, Entry, FileAdditions, Side, Status, SubmoduleChange,
+            SubmoduleEdit, TreeProblem,
+        };
+    }
+    /// Tree objects as git stores them and the checks `git fsck` makes of them, for the tree
+    /// fuzz target.
+    pub mod trees {
+        pub use crate::diff::fsck::{check_gitmodules, git_order, is_dotgit, Problem};
+        pub use crate::diff::raw::{parse, EntryKind, RawEntry, RawTree};
+    }
+    /// One whole check, for a test that watches its progress events.
+    pub mod engine {
+        pub use crate::engine::{check, Cache, CheckRequest, Target};
+    }
+    /// Evidence notes, for the note fuzz target.
+    pub mod evidence {
+        pub use crate::evidence::Evidence;
+    }
+    /// Findings, as the risk scanner returns them to benches and tests.
+    pub mod finding {
+        pub use crate::finding::Finding;
+    }
+    /// Glob lists, for scope benches and fuzzing.
+    pub mod glob {
+        pub use crate::glob::{Case, GlobList};
+    }
+    /// The ledger file, for tests that write old or odd entries.
+    pub mod ledger {
+        pub use crate::ledger::{append, path, Entry, EntryRun, LineVerdict};
+    }
+    /// Policy parsing, for benches, fuzz and tests.
+    pub mod policy {
+        pub use crate::policy::{Policy, PolicyError, PolicySource, DEFAULT_POLICY};
+    }
+    /// The one door to git, for tests that assemble a task from a real repository.
+    pub mod repo {
+        pub use crate::repo::Repo;
+    }
+    /// Risk scanning and secret redaction, for benches, fuzz and tests.
+    pub mod risk {
+        pub use crate::risk::paths::FileContext;
+        pub use crate::risk::secrets::is_placeholder;
+        pub use crate::risk::{detached_change, redact_secrets, scan, CompiledPolicy, RiskInput};
+    }
+    /// The scope check, for benches, fuzz and tests.
+    pub mod scope {
+        pub use crate::scope::check;
+    }
+    /// Task assembly, for benches, fuzz and tests.
+    pub mod task {
+        pub use crate::task::{
+            assemble, AcceptanceCommand, AgentTrailers, ScopeLayer, Task, TrailerGlobs,
+        };
+    }
+    /// Trailer parsing, for benches, fuzz and tests.
+    pub mod trailers {
+        pub use crate::trailers::{parse, Trailer};
+    }
+    /// Pass or block, as ledger lines carry it.
+    pub mod verdict {
+        pub use crate::verdict::Verdict;
+    }
+}
 
 use clap::Parser;
 use std::ffi::OsString;
 
-pub use verdict::Verdict;
+use verdict::Verdict;
 
-pub const EXIT_PASS: u8 = 0;
-pub const EXIT_BLOCK: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
+const EXIT_PASS: u8 = 0;
+const EXIT_BLOCK: u8 = 1;
+const EXIT_ERROR: u8 = 2;
 
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn main_with_args<I, T>(args: I) -> u8
@@ -100,6 +181,7 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Approve(args) => commands::approve::run(&repo, args, out),
         cli::Command::Show(args) => commands::show::run(&repo, args, out),
         cli::Command::Install(args) => commands::install::run(&repo, args, out),
+        cli::Command::Sync(args) => commands::sync::run(&repo, args, out),
         cli::Command::Uninstall => commands::uninstall::run(&repo, out),
         cli::Command::Hook(args) => commands::hook::run(&repo, args, out),
         cli::Command::Log(args) => commands::log::run(&repo, args, out),

@@ -7,16 +7,16 @@ use std::fs::{File, OpenOptions};
 use std::path::Path;
 
 /// Held until dropped (closing the file releases the lock).
-pub struct Lock {
+pub(crate) struct Lock {
     _file: File,
 }
 
 impl Lock {
-    pub fn exclusive(path: &Path) -> std::io::Result<Self> {
+    pub(crate) fn exclusive(path: &Path) -> std::io::Result<Self> {
         Self::take(path, FlockOperation::LockExclusive)
     }
 
-    pub fn shared(path: &Path) -> std::io::Result<Self> {
+    pub(crate) fn shared(path: &Path) -> std::io::Result<Self> {
         Self::take(path, FlockOperation::LockShared)
     }
 

@@ -10,7 +10,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
-pub enum OnboardingError {
+pub(crate) enum OnboardingError {
     #[error("refusing to overwrite what is already there: {}", .paths.join(", "))]
     Exists { paths: Vec<String> },
     #[error(
@@ -31,7 +31,7 @@ pub enum OnboardingError {
 }
 
 impl OnboardingError {
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             OnboardingError::Exists { .. } => {
                 Some("pass --force to overwrite it (`git diff` then shows what changed)")
@@ -49,13 +49,13 @@ impl OnboardingError {
 
 /// A file written into the work tree, relative to its root.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Written {
+pub(crate) struct Written {
     pub path: String,
     pub overwritten: bool,
 }
 
 /// The README that makes `.agentguard/tasks/` a directory git can commit.
-pub const TASKS_README: &str = "\
+pub(crate) const TASKS_README: &str = "\
 # Task files
 
 Each `<id>.toml` here defines one task an agent works on: `agentguard task new <id>` writes
@@ -128,7 +128,7 @@ fn write_all(
 }
 
 /// `agentguard init`: the example policy and the tasks directory.
-pub fn init(repo: &Repo, force: bool) -> Result<Vec<Written>, OnboardingError> {
+pub(crate) fn init(repo: &Repo, force: bool) -> Result<Vec<Written>, OnboardingError> {
     let files = [
         (POLICY_FILE.to_string(), DEFAULT_POLICY.to_string()),
         (format!("{TASKS_DIR}/README.md"), TASKS_README.to_string()),
@@ -145,7 +145,7 @@ fn check_id(id: &str) -> Result<(), OnboardingError> {
 }
 
 /// `agentguard task new <id>`: a commented task file listing the risk categories HEAD knows.
-pub fn new_task(repo: &Repo, id: &str, force: bool) -> Result<Written, OnboardingError> {
+pub(crate) fn new_task(repo: &Repo, id: &str, force: bool) -> Result<Written, OnboardingError> {
     check_id(id)?;
     let head = repo.head_commit()?;
     let policy = Policy::for_base(repo, head.as_ref())?;
@@ -156,7 +156,7 @@ pub fn new_task(repo: &Repo, id: &str, force: bool) -> Result<Written, Onboardin
 }
 
 /// The task file template; it parses as a task as written.
-pub fn task_template(id: &str, categories: &BTreeSet<String>) -> String {
+pub(crate) fn task_template(id: &str, categories: &BTreeSet<String>) -> String {
     let categories = categories
         .iter()
         .map(|c| format!("\"{c}\""))
@@ -200,7 +200,7 @@ requires_approval = []
 
 /// The trailer block for a task, and notes for the person who asked.
 #[derive(Debug, Clone, Default)]
-pub struct TaskTrailers {
+pub(crate) struct TaskTrailers {
     pub lines: Vec<String>,
     pub notes: Vec<String>,
 }
@@ -208,7 +208,7 @@ pub struct TaskTrailers {
 /// `agentguard task trailers <id>`: `Agent-Task` plus a restatement of the task as HEAD
 /// defines it. Trailers only narrow, so restating changes nothing while the task stays as it
 /// is, and each commit then says in its own message what it was allowed to do.
-pub fn task_trailers(repo: &Repo, id: &str) -> Result<TaskTrailers, OnboardingError> {
+pub(crate) fn task_trailers(repo: &Repo, id: &str) -> Result<TaskTrailers, OnboardingError> {
     check_id(id)?;
     let head = repo.head_commit()?;
     let policy = Policy::for_base(repo, head.as_ref())?;

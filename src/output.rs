@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// How much the human output says: `-q` only what blocks, `-v` the task's layers and commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
+pub(crate) enum Verbosity {
     Quiet,
     Normal,
     Verbose,
@@ -17,16 +17,16 @@ pub enum Verbosity {
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write to standard output: {0}")]
-pub struct WriteError(std::io::Error);
+pub(crate) struct WriteError(std::io::Error);
 
-pub struct Output {
+pub(crate) struct Output {
     pub color: bool,
     pub progress: bool,
     pub verbosity: Verbosity,
 }
 
 impl Output {
-    pub fn new(choice: ColorChoice, verbosity: Verbosity) -> Self {
+    pub(crate) fn new(choice: ColorChoice, verbosity: Verbosity) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match choice {
             ColorChoice::Always => true,
@@ -42,7 +42,7 @@ impl Output {
 
     /// Writes the report to stdout. A closed pipe (`| head`) is the reader's choice; any
     /// other failure (a full disk) is an error, so a report is never lost quietly.
-    pub fn stdout(&self, text: &str) -> Result<(), WriteError> {
+    pub(crate) fn stdout(&self, text: &str) -> Result<(), WriteError> {
         let mut out = std::io::stdout().lock();
         match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(WriteError(e)),
@@ -51,14 +51,14 @@ impl Output {
     }
 
     /// Writes a message to stderr. If stderr itself fails there is nowhere left to say so.
-    pub fn stderr(&self, text: &str) {
+    pub(crate) fn stderr(&self, text: &str) {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(text.as_bytes());
         let _ = err.flush();
     }
 
     /// What shows the progress of acceptance runs: a spinner when stderr is a terminal.
-    pub fn progress_sink(&self) -> Option<ProgressSink> {
+    pub(crate) fn progress_sink(&self) -> Option<ProgressSink> {
         self.progress
             .then(|| Arc::new(Spinner::default()) as ProgressSink)
     }

@@ -66,7 +66,7 @@ pub fn check(change: &Change, layers: &[ScopeLayer]) -> Vec<Finding> {
 /// A `malformed-tree` finding for each problem `git fsck` has with a tree the change
 /// introduces: such a tree can hide a path from a diff that `git checkout` still writes, so
 /// the change is judged as git reads it and blocked whatever else it does.
-pub fn malformed_trees(change: &Change) -> Vec<Finding> {
+pub(crate) fn malformed_trees(change: &Change) -> Vec<Finding> {
     change
         .malformed
         .iter()

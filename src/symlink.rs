@@ -7,7 +7,7 @@ const MAX_HOPS: usize = 40;
 /// The repository-relative path the symlink at `link` with `target` resolves to, or `None` if
 /// it leaves the repository (an absolute target, too many `..`, or a loop). `symlink_at`
 /// returns the target of the symlink at a path of the tree, if that path is a symlink.
-pub fn resolve(
+pub(crate) fn resolve(
     link: &[u8],
     target: &[u8],
     mut symlink_at: impl FnMut(&[u8]) -> Option<Vec<u8>>,

@@ -8,7 +8,7 @@ use crate::policy::{Policy, PolicyError, RawTask, SourceText, TaskSpec};
 use crate::repo::Repo;
 use crate::trailers::Trailer;
 
-pub const TASKS_DIR: &str = ".agentguard/tasks";
+pub(crate) const TASKS_DIR: &str = ".agentguard/tasks";
 
 const KNOWN_TRAILERS: &str =
     "Agent-Task, Agent-Name, Agent-Allow, Agent-Deny, Agent-Acceptance, Agent-Requires-Approval";
@@ -78,32 +78,32 @@ pub struct Task {
     /// Where the task was defined, in layer order.
     pub sources: Vec<String>,
     /// Which agents and branches each definition of the task admits; every one must.
-    pub bindings: Vec<Binding>,
+    pub(crate) bindings: Vec<Binding>,
 }
 
 /// What one definition of a task admits (`agents`, `branches` in a task file).
 #[derive(Debug, Clone)]
-pub struct Binding {
-    pub source: String,
-    pub agents: Option<GlobList>,
-    pub branches: Option<GlobList>,
+pub(crate) struct Binding {
+    pub(crate) source: String,
+    pub(crate) agents: Option<GlobList>,
+    pub(crate) branches: Option<GlobList>,
 }
 
 /// Who made a commit and where, as far as a task's bindings ask.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Maker<'a> {
+pub(crate) struct Maker<'a> {
     /// `Agent-Name` trailer values.
-    pub names: &'a [String],
-    pub author_name: Option<&'a str>,
-    pub author_email: Option<&'a str>,
+    pub(crate) names: &'a [String],
+    pub(crate) author_name: Option<&'a str>,
+    pub(crate) author_email: Option<&'a str>,
     /// The branches the commit is judged as being on.
-    pub branches: &'a [String],
+    pub(crate) branches: &'a [String],
 }
 
 /// `metadata` findings for each binding of the task that does not admit the commit's agent
 /// or branch. An agent is named by its `Agent-Name` trailers (every one must be admitted),
 /// or without any by its author name; a glob with `@` matches the author email instead.
-pub fn binding_findings(task: &Task, maker: &Maker<'_>) -> Vec<Finding> {
+pub(crate) fn binding_findings(task: &Task, maker: &Maker<'_>) -> Vec<Finding> {
     let Some(id) = &task.id else {
         return Vec::new();
     };

@@ -56,7 +56,7 @@ pub fn parse(message: &str, comment: &str) -> Vec<Trailer> {
 
 /// The lines of the log message git keeps, with their 1-based line numbers in `message`:
 /// nothing from the scissors line of `git commit -v` on, no comment lines.
-pub fn log_lines<'a>(message: &'a str, comment: &str) -> Vec<(u32, &'a str)> {
+pub(crate) fn log_lines<'a>(message: &'a str, comment: &str) -> Vec<(u32, &'a str)> {
     message_lines(message, comment)
         .into_iter()
         .enumerate()

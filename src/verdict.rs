@@ -58,7 +58,7 @@ impl fmt::Display for Verdict {
 
 /// Whether a finding with `action` keeps a change from passing: a block always, an approval
 /// until it is given, a warning never.
-pub fn blocks(action: Action, approved: bool) -> bool {
+pub(crate) fn blocks(action: Action, approved: bool) -> bool {
     match action {
         Action::Block => true,
         Action::Approve => !approved,

@@ -2,8 +2,8 @@
 //! a panic, and whatever parses writes back to the same thing.
 #![no_main]
 
-use agentguard::approval::parse_blocks;
-use agentguard::evidence::Evidence;
+use agentguard::internals::approval::parse_blocks;
+use agentguard::internals::evidence::Evidence;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,8 +2,8 @@
 //! position inside the text; a valid one compiles its risk rules without panicking.
 #![no_main]
 
-use agentguard::policy::{Policy, PolicyError, PolicySource};
-use agentguard::risk::CompiledPolicy;
+use agentguard::internals::policy::{Policy, PolicyError, PolicySource};
+use agentguard::internals::risk::CompiledPolicy;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(policy) => {
             let compiled = CompiledPolicy::new(policy);
             let _ = compiled.matcher();
-            let _ = agentguard::risk::redact_secrets(&compiled, text);
+            let _ = agentguard::internals::risk::redact_secrets(&compiled, text);
         }
         Err(PolicyError::Parse { line, column, .. }) => {
             let lines = text.split('\n').count();

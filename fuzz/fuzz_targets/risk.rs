@@ -5,10 +5,10 @@
 //! `fixtures/risk`, so seeds need not hold secret-shaped literals.
 #![no_main]
 
-use agentguard::diff::AddedLine;
-use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
-use agentguard::risk::paths::FileContext;
-use agentguard::risk::CompiledPolicy;
+use agentguard::internals::diff::AddedLine;
+use agentguard::internals::policy::{Policy, PolicySource, DEFAULT_POLICY};
+use agentguard::internals::risk::FileContext;
+use agentguard::internals::risk::CompiledPolicy;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         .iter()
         .position(|c| c.name == "credentials")
         .expect("a credentials category");
-    let redacted = agentguard::risk::redact_secrets(policy, body);
+    let redacted = agentguard::internals::risk::redact_secrets(policy, body);
     for hit in &scan.hits {
         if matcher.rule(hit.rule).category != credentials {
             continue;
@@ -61,5 +61,5 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
-    let _ = agentguard::risk::redact_secrets(policy, path);
+    let _ = agentguard::internals::risk::redact_secrets(policy, path);
 });

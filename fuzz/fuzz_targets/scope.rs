@@ -5,9 +5,9 @@
 //! trailer deny (one pattern a line), then paths (raw bytes, one a line).
 #![no_main]
 
-use agentguard::diff::{Change, Entry, Side, Status};
-use agentguard::glob::{Case, GlobList};
-use agentguard::task::ScopeLayer;
+use agentguard::internals::diff::{Change, Entry, Side, Status};
+use agentguard::internals::glob::{Case, GlobList};
+use agentguard::internals::task::ScopeLayer;
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeSet;
 
@@ -29,7 +29,7 @@ fn list(patterns: &[String], case: Case) -> Option<GlobList> {
 }
 
 fn blocked(change: &Change, layers: &[ScopeLayer]) -> BTreeSet<String> {
-    agentguard::scope::check(change, layers)
+    agentguard::internals::scope::check(change, layers)
         .into_iter()
         .filter_map(|f| f.path)
         .collect()
@@ -77,7 +77,7 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let change = Change {
         tree: git2::Oid::zero(),
-        fingerprint: agentguard::diff::fingerprint(&entries),
+        fingerprint: agentguard::internals::diff::fingerprint(&entries),
         entries,
         malformed: Vec::new(),
         submodules: Vec::new(),

@@ -2,7 +2,7 @@
 //! a message rebuilt from the trailers parses back to the same trailers.
 #![no_main]
 
-use agentguard::trailers::{parse, Trailer};
+use agentguard::internals::trailers::{parse, Trailer};
 use libfuzzer_sys::fuzz_target;
 
 fn is_git_space(c: char) -> bool {

@@ -3,22 +3,22 @@
 //! are not strictly in git's order is never taken for an ordered one.
 #![no_main]
 
-use agentguard::diff::{fsck, raw};
+use agentguard::internals::trees;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let tree = raw::parse(data);
+    let tree = trees::parse(data);
     if tree.ordered {
         for pair in tree.entries.windows(2) {
             assert_eq!(
-                fsck::git_order(&pair[0], &pair[1]),
+                trees::git_order(&pair[0], &pair[1]),
                 std::cmp::Ordering::Less,
                 "{pair:?}"
             );
         }
     }
     for entry in &tree.entries {
-        let _ = (entry.kind(), entry.canonical_mode(), fsck::is_dotgit(&entry.name));
+        let _ = (entry.kind(), entry.canonical_mode(), trees::is_dotgit(&entry.name));
     }
-    let _ = fsck::check_gitmodules(b".gitmodules", data);
+    let _ = trees::check_gitmodules(b".gitmodules", data);
 });

@@ -2,6 +2,7 @@
 //! terminal would. A reader thread hashes the whole stream and keeps only its head and tail,
 //! so memory stays bounded however much a command prints.
 
+use super::inventory::{self, Inventory};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read};
@@ -17,7 +18,7 @@ const LINE_MAX: usize = 512;
 
 /// What was kept of one command's output.
 #[derive(Debug, Clone, Default)]
-pub struct Captured {
+pub(super) struct Captured {
     /// Head and tail, the elided middle replaced by a marker line.
     pub text: String,
     pub bytes: u64,
@@ -26,17 +27,19 @@ pub struct Captured {
     /// False when the stream could not be read to its end (a process outside the command's
     /// group kept it open); `sha256` then covers only what was read.
     pub complete: bool,
+    /// The tests the runner reported, read from every line of the stream.
+    pub tests: Inventory,
 }
 
 /// A pipe whose read end stays with us and whose write end goes to the child; both ends are
 /// close-on-exec, so no other child inherits them.
-pub fn pipe() -> io::Result<(File, OwnedFd)> {
+pub(super) fn pipe() -> io::Result<(File, OwnedFd)> {
     let (read, write) = io::pipe()?;
     Ok((File::from(OwnedFd::from(read)), OwnedFd::from(write)))
 }
 
 /// Head and tail of a stream, plus its hash and length.
-pub struct Accumulator {
+pub(super) struct Accumulator {
     head_limit: usize,
     tail_limit: usize,
     head: Vec<u8>,
@@ -51,10 +54,12 @@ pub struct Accumulator {
     /// The last complete line that is not blank, and how often it changed.
     last_line: String,
     lines_seen: u64,
+    /// Reads the runner's summary lines from the whole stream.
+    tests: inventory::Parser,
 }
 
 impl Accumulator {
-    pub fn new(limit: u64) -> Self {
+    pub(super) fn new(limit: u64) -> Self {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         // Failures show at the end: most of the budget goes to the tail.
         let head_limit = limit / 4;
@@ -69,20 +74,22 @@ impl Accumulator {
             partial: Vec::new(),
             last_line: String::new(),
             lines_seen: 0,
+            tests: inventory::Parser::new(),
         }
     }
 
     /// Also keeps the last line printed.
-    pub fn with_lines(self) -> Self {
+    pub(super) fn with_lines(self) -> Self {
         Self {
             lines: true,
             ..self
         }
     }
 
-    pub fn push(&mut self, mut data: &[u8]) {
+    pub(super) fn push(&mut self, mut data: &[u8]) {
         self.hasher.update(data);
         self.bytes += data.len() as u64;
+        self.tests.push(data);
         if self.lines {
             self.note_lines(data);
         }
@@ -147,7 +154,7 @@ impl Accumulator {
             .extend_from_slice(&data[..data.len().min(room)]);
     }
 
-    pub fn snapshot(&self, complete: bool) -> Captured {
+    pub(super) fn snapshot(&self, complete: bool) -> Captured {
         let tail = &self.tail[self.tail.len().saturating_sub(self.tail_limit)..];
         let kept = (self.head.len() + tail.len()) as u64;
         let elided = self.bytes - kept;
@@ -165,6 +172,7 @@ impl Accumulator {
             sha256: hex(&self.hasher.clone().finalize()),
             truncated: elided > 0,
             complete,
+            tests: Inventory::unknown(),
         }
     }
 }
@@ -174,14 +182,14 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A running reader thread.
-pub struct Reader {
+pub(super) struct Reader {
     state: Arc<Mutex<Accumulator>>,
     done: mpsc::Receiver<()>,
     thread: thread::JoinHandle<()>,
 }
 
 /// Reads `source` to its end on a thread of its own; with `lines`, it also keeps the last line.
-pub fn spawn_reader(
+pub(super) fn spawn_reader(
     mut source: impl Read + Send + 'static,
     limit: u64,
     lines: bool,
@@ -222,7 +230,7 @@ pub fn spawn_reader(
 impl Reader {
     /// The last complete line printed that is not blank, if it changed since `seen` last
     /// was updated.
-    pub fn last_line(&self, seen: &mut u64) -> Option<String> {
+    pub(super) fn last_line(&self, seen: &mut u64) -> Option<String> {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if state.lines_seen == *seen {
             return None;
@@ -232,7 +240,7 @@ impl Reader {
     }
 
     /// Waits up to `grace` for the end of the stream, then takes what was read.
-    pub fn finish(self, grace: Duration) -> Captured {
+    pub(super) fn finish(self, grace: Duration) -> Captured {
         let complete = match self.done.recv_timeout(grace) {
             Ok(()) => true,
             // Still blocked on a pipe an escaped process holds open: it is left behind.
@@ -245,8 +253,12 @@ impl Reader {
                 false
             }
         };
-        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.snapshot(complete)
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let tests = std::mem::take(&mut state.tests).finish();
+        Captured {
+            tests,
+            ..state.snapshot(complete)
+        }
     }
 }
 

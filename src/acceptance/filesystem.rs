@@ -41,7 +41,7 @@ const DEVICES: [&str; 7] = [
 
 /// What the runs of one check actually got, as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
+pub(crate) enum Applied {
     /// Writes limited to the checkout, the private temporary directory and `writable`.
     Restricted,
     /// `filesystem = "allow"`.
@@ -51,7 +51,7 @@ pub enum Applied {
 }
 
 impl Applied {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Applied::Restricted => "restricted",
             Applied::Allowed => "allowed",
@@ -63,27 +63,27 @@ impl Applied {
 /// A prepared ruleset, shared by every command of a check.
 #[cfg(target_os = "linux")]
 #[derive(Debug, Clone)]
-pub struct WriteRules {
+pub(crate) struct WriteRules {
     fd: Arc<OwnedFd>,
 }
 
 /// Elsewhere the rules are the writable paths, for a sandbox that takes paths (Seatbelt).
 #[cfg(not(target_os = "linux"))]
 #[derive(Debug, Clone)]
-pub struct WriteRules {
+pub(crate) struct WriteRules {
     paths: Vec<PathBuf>,
 }
 
 #[cfg(not(target_os = "linux"))]
 impl WriteRules {
-    pub fn new(writable: &[PathBuf]) -> Result<Self, String> {
+    pub(crate) fn new(writable: &[PathBuf]) -> Result<Self, String> {
         Ok(Self {
             paths: writable.to_vec(),
         })
     }
 
     #[cfg_attr(not(target_os = "macos"), allow(dead_code))]
-    pub fn paths(&self) -> &[PathBuf] {
+    pub(crate) fn paths(&self) -> &[PathBuf] {
         &self.paths
     }
 }
@@ -91,7 +91,7 @@ impl WriteRules {
 #[cfg(target_os = "linux")]
 impl WriteRules {
     /// Only `writable` (and `/dev`'s device files) may be written below.
-    pub fn new(writable: &[PathBuf]) -> Result<Self, String> {
+    pub(crate) fn new(writable: &[PathBuf]) -> Result<Self, String> {
         let write = AccessFs::from_write(NEWEST);
         let created = Ruleset::default()
             .set_compatibility(CompatLevel::BestEffort)
@@ -111,7 +111,7 @@ impl WriteRules {
         Ok(Self { fd: Arc::new(fd) })
     }
 
-    pub fn raw_fd(&self) -> RawFd {
+    pub(crate) fn raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
 }
@@ -119,7 +119,7 @@ impl WriteRules {
 /// In the child, after fork and before exec: no new privileges, then the rules. Both are
 /// plain system calls (async-signal-safe).
 #[cfg(target_os = "linux")]
-pub fn restrict_self(fd: RawFd) -> io::Result<()> {
+pub(crate) fn restrict_self(fd: RawFd) -> io::Result<()> {
     rustix::thread::set_no_new_privs(true)?;
     // SAFETY: a system call with integer arguments; `fd` is open in this process. (Neither
     // rustix nor the landlock crate enforces a ruleset given by its descriptor.)
@@ -131,7 +131,7 @@ pub fn restrict_self(fd: RawFd) -> io::Result<()> {
 
 /// Restricts `command` where there is no namespace sandbox to do it in.
 #[cfg(target_os = "linux")]
-pub fn restrict(command: &mut Command, rules: &WriteRules) {
+pub(crate) fn restrict(command: &mut Command, rules: &WriteRules) {
     let fd = rules.raw_fd();
     // SAFETY: `restrict_self` makes only async-signal-safe calls.
     unsafe {
@@ -140,7 +140,7 @@ pub fn restrict(command: &mut Command, rules: &WriteRules) {
 }
 
 /// Whether the kernel enforces Landlock; `Err` names the cause. Probed once.
-pub fn available() -> Result<(), String> {
+pub(crate) fn available() -> Result<(), String> {
     static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
     PROBE.get_or_init(probe).clone()
 }
@@ -187,13 +187,13 @@ fn probe() -> Result<(), String> {
 
 /// How the runs go, given the policy's mode and whether the kernel can restrict.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     Run(Applied),
     /// Restriction is required but impossible: fail closed with this cause.
     Refuse(String),
 }
 
-pub fn decide(
+pub(crate) fn decide(
     mode: crate::policy::acceptance::FilesystemMode,
     available: Result<(), String>,
 ) -> Decision {

@@ -9,12 +9,12 @@ use crate::policy::AcceptancePolicy;
 
 /// Whether this run may go without the isolation its policy asks for: only a local run, and
 /// only when the policy lets it.
-pub fn degrades(policy: &AcceptancePolicy, local: bool) -> bool {
+pub(super) fn degrades(policy: &AcceptancePolicy, local: bool) -> bool {
     local && policy.local_isolation == LocalIsolation::Warn
 }
 
 /// The mode to decide with: where the run degrades, `deny` is decided as `auto`.
-pub fn network(mode: NetworkMode, degrades: bool) -> NetworkMode {
+pub(super) fn network(mode: NetworkMode, degrades: bool) -> NetworkMode {
     match mode {
         NetworkMode::Deny if degrades => NetworkMode::Auto,
         mode => mode,
@@ -22,7 +22,7 @@ pub fn network(mode: NetworkMode, degrades: bool) -> NetworkMode {
 }
 
 /// The mode to decide with: where the run degrades, `restrict` is decided as `auto`.
-pub fn filesystem(mode: FilesystemMode, degrades: bool) -> FilesystemMode {
+pub(super) fn filesystem(mode: FilesystemMode, degrades: bool) -> FilesystemMode {
     match mode {
         FilesystemMode::Restrict if degrades => FilesystemMode::Auto,
         mode => mode,

@@ -8,17 +8,21 @@
 //! that [`context`] prepares once per run. Each run leaves a record ([`record`]), findings for
 //! what did not pass ([`findings`]), and progress events for a display ([`progress`]).
 
+pub(crate) mod baseline;
 mod capture;
 mod context;
-pub mod filesystem;
+pub(crate) mod filesystem;
 mod findings;
+pub(crate) mod inventory;
 mod local;
 mod process;
 mod program;
-pub mod progress;
+pub(crate) mod progress;
 mod record;
 mod sandbox;
-pub mod seatbelt;
+// Generated everywhere, so its tests run on every platform; run only on macOS.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+mod seatbelt;
 mod signals;
 mod worktree;
 
@@ -31,9 +35,8 @@ use context::Context;
 use sandbox::{Applied, Decision};
 use std::path::PathBuf;
 
-pub use record::{AcceptanceRun, Phase, RunStatus};
-pub use sandbox::available as network_isolation_available;
-pub use worktree::REUSE_DIR;
+pub(crate) use context::checkout_path_dirs;
+pub(crate) use record::{AcceptanceRun, Baseline, Phase, RunStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptanceError {
@@ -73,12 +76,12 @@ impl AcceptanceError {
 }
 
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub runs: Vec<AcceptanceRun>,
     pub findings: Vec<Finding>,
 }
 
-pub struct RunOptions<'a> {
+pub(crate) struct RunOptions<'a> {
     /// Told as each command starts, prints and ends.
     pub progress: Option<&'a dyn progress::Progress>,
     /// A hook or `check`: where the platform cannot isolate, the run may go without
@@ -87,7 +90,7 @@ pub struct RunOptions<'a> {
 }
 
 /// Runs the setup and acceptance commands against `tree`.
-pub fn run(
+pub(crate) fn run(
     repo: &Repo,
     tree: git2::Oid,
     commands: &[AcceptanceCommand],
@@ -221,6 +224,8 @@ fn run_one(
         output_bytes: 0,
         output_sha256: String::new(),
         output_complete: true,
+        tests: None,
+        baseline: None,
     };
     let Some(word) = program::first_word(&command.command) else {
         record.output_tail = "the command names no program".into();
@@ -261,6 +266,7 @@ fn run_one(
     let on_line = progress
         .listening()
         .then_some(&mut on_line as &mut dyn FnMut(&str));
+    let started = std::time::SystemTime::now();
     let finished = match process::run(&spec, cx.interrupt, on_line) {
         Ok(finished) => finished,
         Err(failure) => {
@@ -285,6 +291,10 @@ fn run_one(
     record.output_bytes = finished.output.bytes;
     record.output_sha256 = finished.output.sha256;
     record.output_complete = finished.output.complete;
+    if phase == Phase::Acceptance {
+        let reports = inventory::junit_reports(cx.dir, started);
+        record.tests = Some(finished.output.tests.or_report(reports));
+    }
     record.status = if finished.timed_out {
         RunStatus::TimedOut
     } else if finished.exit_code == Some(0) {

@@ -17,7 +17,7 @@ const SHELL: &str = "/bin/sh";
 /// How long to wait for the output pipe to close once the group is dead.
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
-pub struct Spec<'a> {
+pub(super) struct Spec<'a> {
     pub command: &'a str,
     pub dir: &'a Path,
     pub env: &'a [(OsString, OsString)],
@@ -30,7 +30,7 @@ pub struct Spec<'a> {
 }
 
 #[derive(Debug)]
-pub struct Finished {
+pub(super) struct Finished {
     pub exit_code: Option<i32>,
     pub signal: Option<i32>,
     pub timed_out: bool,
@@ -39,14 +39,14 @@ pub struct Finished {
 }
 
 #[derive(Debug)]
-pub enum Failure {
+pub(super) enum Failure {
     Spawn(io::Error),
     /// An interrupting signal arrived; the group has been killed.
     Interrupted(i32),
 }
 
 /// Runs the command; `on_line`, if given, hears each new last line of its output while it runs.
-pub fn run(
+pub(super) fn run(
     spec: &Spec<'_>,
     interrupt: &Interrupt,
     mut on_line: Option<&mut dyn FnMut(&str)>,

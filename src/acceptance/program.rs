@@ -13,7 +13,7 @@ const BUILTINS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Program {
+pub(super) enum Program {
     Path(PathBuf),
     Builtin(String),
     /// The first word is computed at run time (`$CC`, a glob): it cannot be resolved ahead.
@@ -22,7 +22,7 @@ pub enum Program {
 
 impl Program {
     /// How it is recorded.
-    pub fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         match self {
             Program::Path(p) => p.display().to_string(),
             Program::Builtin(name) => format!("sh builtin {name}"),
@@ -32,7 +32,7 @@ impl Program {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FirstWord {
+pub(super) struct FirstWord {
     pub text: String,
     pub dynamic: bool,
     /// A `PATH=…` assignment comes before the program: the shell looks it up elsewhere.
@@ -40,7 +40,7 @@ pub struct FirstWord {
 }
 
 /// The first word of a shell command line, with quotes removed; assignments are skipped.
-pub fn first_word(command: &str) -> Option<FirstWord> {
+pub(super) fn first_word(command: &str) -> Option<FirstWord> {
     let mut chars = command.chars().peekable();
     let mut assigns_path = false;
     loop {
@@ -130,7 +130,7 @@ fn is_name(name: &str) -> bool {
 }
 
 /// Resolves the word on `path` (the commands' PATH), relative paths against `cwd`.
-pub fn resolve(word: &FirstWord, path: &OsStr, cwd: &Path) -> Option<Program> {
+pub(super) fn resolve(word: &FirstWord, path: &OsStr, cwd: &Path) -> Option<Program> {
     if word.dynamic {
         return Some(Program::Dynamic(word.text.clone()));
     }
@@ -144,7 +144,7 @@ pub fn resolve(word: &FirstWord, path: &OsStr, cwd: &Path) -> Option<Program> {
 
 /// Whether `allowed_programs` admits the program: an entry may name it as written, by file
 /// name, or by its resolved absolute path.
-pub fn is_allowed(
+pub(super) fn is_allowed(
     word: &FirstWord,
     program: &Program,
     allowed: &[String],

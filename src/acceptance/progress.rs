@@ -29,7 +29,7 @@ pub trait Progress {
 }
 
 /// A receiver that requests can carry across threads.
-pub type ProgressSink = Arc<dyn Progress + Send + Sync>;
+pub(crate) type ProgressSink = Arc<dyn Progress + Send + Sync>;
 
 impl fmt::Debug for dyn Progress + Send + Sync {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

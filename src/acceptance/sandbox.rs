@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 /// The isolation a run actually got, as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
+pub(super) enum Applied {
     Denied,
     Allowed,
     /// Deny was wanted (`auto`) but the platform could not isolate.
@@ -26,7 +26,7 @@ pub enum Applied {
 }
 
 impl Applied {
-    pub fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Applied::Denied => "denied",
             Applied::Allowed => "allowed",
@@ -39,7 +39,7 @@ impl Applied {
 /// async-signal-safe calls.
 #[derive(Debug, Clone, Default)]
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-pub struct Mounts {
+pub(super) struct Mounts {
     /// Bound over itself first, so it stays writable inside a read-only repository.
     writable: Option<CString>,
     /// Each made read-only, with the flags its mount already has (a user namespace may not
@@ -56,7 +56,7 @@ type Locked = ();
 impl Mounts {
     /// Protects `paths` (the user's work tree and git directories), leaving `checkout`
     /// writable where it lies inside one of them.
-    pub fn protecting(paths: &[&Path], checkout: &Path) -> Self {
+    pub(super) fn protecting(paths: &[&Path], checkout: &Path) -> Self {
         // A path that cannot be canonicalized is still protected as given.
         let mut roots: Vec<PathBuf> = paths
             .iter()
@@ -87,7 +87,7 @@ impl Mounts {
 
     /// The protected paths, for a sandbox that takes paths rather than mounts (Seatbelt).
     #[cfg(target_os = "macos")]
-    pub fn protected(&self) -> impl Iterator<Item = &Path> {
+    pub(crate) fn protected(&self) -> impl Iterator<Item = &Path> {
         self.read_only
             .iter()
             .map(|(c, _)| Path::new(std::ffi::OsStr::from_bytes(c.as_bytes())))
@@ -144,7 +144,7 @@ impl Maps {
 
 /// Makes `command` run in the sandbox; without `network` it keeps the host's network.
 #[cfg(target_os = "linux")]
-pub fn sandbox(
+pub(super) fn sandbox(
     command: &mut Command,
     network: bool,
     mounts: &Mounts,
@@ -169,7 +169,7 @@ pub fn sandbox(
 
 /// Elsewhere there are no namespaces: a command that needs them must not start.
 #[cfg(not(target_os = "linux"))]
-pub fn sandbox(
+pub(crate) fn sandbox(
     command: &mut Command,
     _network: bool,
     _mounts: &Mounts,
@@ -359,7 +359,7 @@ fn write_file(path: &CStr, data: &[u8]) -> io::Result<()> {
 
 /// Whether this platform can sandbox commands (and so isolate the network); `Err` names the
 /// cause. Probed once.
-pub fn available() -> Result<(), String> {
+pub(crate) fn available() -> Result<(), String> {
     static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
     PROBE.get_or_init(probe).clone()
 }
@@ -413,13 +413,13 @@ fn explain(e: &io::Error) -> String {
 
 /// How one phase runs, given the policy's mode and whether isolation is possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(super) enum Decision {
     Run(Applied),
     /// Deny is required but impossible: fail closed with this cause.
     Refuse(String),
 }
 
-pub fn decide(
+pub(super) fn decide(
     mode: crate::policy::acceptance::NetworkMode,
     available: Result<(), String>,
 ) -> Decision {

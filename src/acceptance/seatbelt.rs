@@ -20,13 +20,13 @@ pub(super) mod exec;
 /// Whether this platform's sandbox is Seatbelt and, if so, whether it works here (`Err`
 /// names the cause). `None` off macOS.
 #[cfg(target_os = "macos")]
-pub fn available() -> Option<Result<(), String>> {
+pub(crate) fn available() -> Option<Result<(), String>> {
     Some(exec::probe())
 }
 
 /// Whether this platform's sandbox is Seatbelt: not off macOS.
 #[cfg(not(target_os = "macos"))]
-pub fn available() -> Option<Result<(), String>> {
+pub(super) fn available() -> Option<Result<(), String>> {
     None
 }
 
@@ -47,7 +47,7 @@ const DESCRIPTORS: &str = "/dev/fd";
 /// What one command may do. Paths must be canonical (`/private/var/…`, not `/var/…`):
 /// Seatbelt matches the path a name resolves to, so a spelling through a link matches nothing.
 #[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
+pub(super) struct Settings<'a> {
     /// Where the command runs: always writable, also inside a protected path.
     pub checkout: &'a Path,
     /// Where else it may write (its private `TMPDIR`, the `writable` caches); `None`: anywhere
@@ -62,7 +62,7 @@ pub struct Settings<'a> {
 
 /// A generated profile and the parameters its text refers to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Profile {
+pub(super) struct Profile {
     pub text: String,
     /// Parameter name and path: the checkout, then the writable paths, then the protected.
     pub params: Vec<(String, PathBuf)>,
@@ -71,7 +71,7 @@ pub struct Profile {
 impl Profile {
     /// The options of `sandbox-exec` that apply this profile: `-p <text>` and one
     /// `-D NAME=path` per parameter. The command follows after `--`.
-    pub fn args(&self) -> Vec<OsString> {
+    pub(super) fn args(&self) -> Vec<OsString> {
         let mut args = vec![OsString::from("-p"), OsString::from(&self.text)];
         for (name, path) in &self.params {
             let mut definition = OsString::from(format!("{name}="));
@@ -85,7 +85,7 @@ impl Profile {
 
 /// The profile for `settings`. Its text depends only on which settings are on and how many
 /// paths there are, never on what the paths say.
-pub fn profile(settings: &Settings<'_>) -> Profile {
+pub(super) fn profile(settings: &Settings<'_>) -> Profile {
     let mut params = vec![("CHECKOUT".to_string(), settings.checkout.to_path_buf())];
     let mut text = String::from(
         "(version 1)\n\
@@ -178,7 +178,7 @@ fn param(name: &str) -> String {
 
 /// `text` as a profile string literal. Profiles are Scheme: in a string only `\` and `"` are
 /// special; every other character, newlines and non-ASCII included, stands for itself.
-pub fn string(text: &str) -> String {
+pub(super) fn string(text: &str) -> String {
     let mut quoted = String::with_capacity(text.len() + 2);
     quoted.push('"');
     for c in text.chars() {

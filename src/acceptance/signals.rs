@@ -44,12 +44,12 @@ fn handlers() -> Result<&'static Handlers, String> {
 }
 
 /// Held for the duration of a run.
-pub struct Interrupt {
+pub(super) struct Interrupt {
     handlers: &'static Handlers,
 }
 
 impl Interrupt {
-    pub fn enter() -> Result<Self, String> {
+    pub(super) fn enter() -> Result<Self, String> {
         let handlers = handlers()?;
         handlers.received.store(0, Ordering::SeqCst);
         handlers.idle.store(false, Ordering::SeqCst);
@@ -57,7 +57,7 @@ impl Interrupt {
     }
 
     /// The signal that arrived since the run began, if any.
-    pub fn received(&self) -> Option<i32> {
+    pub(super) fn received(&self) -> Option<i32> {
         match self.handlers.received.load(Ordering::SeqCst) {
             0 => None,
             signal => i32::try_from(signal).ok(),
@@ -71,7 +71,7 @@ impl Drop for Interrupt {
     }
 }
 
-pub fn name(signal: i32) -> &'static str {
+pub(super) fn name(signal: i32) -> &'static str {
     match signal {
         SIGINT => "SIGINT",
         SIGTERM => "SIGTERM",

@@ -21,7 +21,7 @@ use tempfile::TempDir;
 
 /// Variables that tell git which repository to use (`git rev-parse --local-env-vars`): git
 /// run for the checkout must not see the ones a hook was given.
-pub const LOCAL_GIT_VARS: &[&str] = &[
+pub(super) const LOCAL_GIT_VARS: &[&str] = &[
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_CONFIG",
     "GIT_CONFIG_PARAMETERS",
@@ -42,9 +42,9 @@ pub const LOCAL_GIT_VARS: &[&str] = &[
     "GIT_NAMESPACE",
 ];
 
-pub const REUSE_DIR: &str = "agentguard/worktrees/reuse";
+pub(crate) const REUSE_DIR: &str = "agentguard/worktrees/reuse";
 
-pub struct Checkout {
+pub(super) struct Checkout {
     path: PathBuf,
     temp: Option<TempDir>,
     /// Held (flock) while a reused checkout is in use.
@@ -52,7 +52,7 @@ pub struct Checkout {
 }
 
 impl Checkout {
-    pub fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         &self.path
     }
 }
@@ -70,7 +70,7 @@ impl Drop for Checkout {
 }
 
 /// A new temporary checkout of `tree`.
-pub fn fresh(repo: &Repo, tree: Oid) -> Result<Checkout, AcceptanceError> {
+pub(super) fn fresh(repo: &Repo, tree: Oid) -> Result<Checkout, AcceptanceError> {
     let temp = tempfile::Builder::new()
         .prefix("agentguard-run-")
         .tempdir()
@@ -85,7 +85,7 @@ pub fn fresh(repo: &Repo, tree: Oid) -> Result<Checkout, AcceptanceError> {
 }
 
 /// The kept checkout, locked and reset to `tree`; untracked files go except the `keep` globs.
-pub fn reuse(
+pub(super) fn reuse(
     repo: &Repo,
     tree: Oid,
     keep: &[String],
@@ -294,7 +294,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), AcceptanceError> {
 }
 
 /// `remove_dir_all` that also copes with read-only directories; a missing path is fine.
-pub fn remove_tree(path: &Path) -> io::Result<()> {
+pub(super) fn remove_tree(path: &Path) -> io::Result<()> {
     match fs::remove_dir_all(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),

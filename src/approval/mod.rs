@@ -1,18 +1,21 @@
-//! Human sign-off: the approval text of SPEC §5, signed with an SSH key, stored as notes (or
-//! pending by fingerprint for a staged change), and verified against the base's allowed signers.
+//! Human sign-off: the approval text (`agentguard-approval v1`, bound to a change's
+//! fingerprint), signed with an SSH key, stored as notes (or pending by fingerprint for a staged
+//! change), and verified against the base's allowed signers.
 
-pub mod ssh;
-pub mod store;
-pub mod verify;
+pub(crate) mod commit;
+pub(crate) mod ssh;
+pub(crate) mod store;
+pub(crate) mod verify;
 
-pub use ssh::SshKeygen;
+pub(crate) use ssh::SshKeygen;
 
 use std::path::PathBuf;
 
 /// The `ssh-keygen -Y` namespace: a signature made for anything else never verifies here.
-pub const NAMESPACE: &str = "agentguard-approval";
-const HEADER: &str = "agentguard-approval v1";
-const SIG_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
+pub(crate) const NAMESPACE: &str = "agentguard-approval";
+/// The first line of every approval block.
+pub(crate) const HEADER: &str = "agentguard-approval v1";
+pub(crate) const SIG_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
 const SIG_END: &str = "-----END SSH SIGNATURE-----";
 
 #[derive(Debug, thiserror::Error)]
@@ -210,7 +213,7 @@ fn clip(line: &str) -> String {
 
 /// Makes a `--reason` one line: the payload is line-based, and a newline in it would forge a
 /// field.
-pub fn one_line(reason: &str) -> String {
+pub(crate) fn one_line(reason: &str) -> String {
     reason
         .split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|w| !w.is_empty())

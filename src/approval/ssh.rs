@@ -6,13 +6,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-pub struct SshKeygen {
+pub(crate) struct SshKeygen {
     program: PathBuf,
 }
 
 /// What `user.signingkey` or `--key` named.
 #[derive(Debug, Clone)]
-pub enum SigningKey {
+pub(crate) enum SigningKey {
     /// A private key file, or a public key file whose private half is in ssh-agent.
     File(PathBuf),
     /// A literal public key (`key::ssh-ed25519 AAAA…`): the private half is in ssh-agent.
@@ -20,7 +20,7 @@ pub enum SigningKey {
 }
 
 impl SigningKey {
-    pub fn parse(value: &str) -> Self {
+    pub(crate) fn parse(value: &str) -> Self {
         if let Some(key) = value.strip_prefix("key::") {
             return SigningKey::Literal(key.trim().to_string());
         }
@@ -36,7 +36,7 @@ impl SigningKey {
         SigningKey::File(path)
     }
 
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             SigningKey::File(path) => path.display().to_string(),
             SigningKey::Literal(key) => {
@@ -48,7 +48,7 @@ impl SigningKey {
 }
 
 impl SshKeygen {
-    pub fn find() -> Result<Self, ApprovalError> {
+    pub(crate) fn find() -> Result<Self, ApprovalError> {
         which::which("ssh-keygen")
             .map(|program| Self { program })
             .map_err(|_| ApprovalError::NoSshKeygen)
@@ -62,7 +62,7 @@ impl SshKeygen {
 
     /// Signs `payload`; returns the armored signature. The passphrase prompt, if any, goes to
     /// the terminal as with `git commit -S`.
-    pub fn sign(&self, key: &SigningKey, payload: &str) -> Result<String, ApprovalError> {
+    pub(crate) fn sign(&self, key: &SigningKey, payload: &str) -> Result<String, ApprovalError> {
         let dir = scratch_dir()?;
         let message = dir.path().join("approval");
         std::fs::write(&message, payload).map_err(ApprovalError::io("write", &message))?;
@@ -99,22 +99,8 @@ impl SshKeygen {
 
     /// Whether `signature` is a valid signature of `payload` by the key embedded in it, for our
     /// namespace, whoever that key belongs to.
-    pub fn signature_matches(&self, payload: &str, signature: &str) -> Result<bool, ApprovalError> {
-        let dir = scratch_dir()?;
-        let sig = write_signature(dir.path(), signature)?;
-        let mut command = self.command();
-        command
-            .args(["check-novalidate", "-n", NAMESPACE, "-s"])
-            .arg(&sig);
-        self.run_with_stdin(command, payload)
-    }
-
-    /// Whether allowed_signers lists the signing key for `identity` (and our namespace) and the
-    /// signature is valid.
-    pub fn verify(
+    pub(crate) fn signature_matches(
         &self,
-        allowed_signers: &Path,
-        identity: &str,
         payload: &str,
         signature: &str,
     ) -> Result<bool, ApprovalError> {
@@ -122,7 +108,43 @@ impl SshKeygen {
         let sig = write_signature(dir.path(), signature)?;
         let mut command = self.command();
         command
-            .args(["verify", "-n", NAMESPACE, "-f"])
+            .args(["check-novalidate", "-n", NAMESPACE, "-s"])
+            .arg(&sig);
+        self.run_with_stdin(command, payload.as_bytes())
+    }
+
+    /// Whether allowed_signers lists the signing key for `identity` (and our namespace) and the
+    /// signature is valid.
+    pub(crate) fn verify(
+        &self,
+        allowed_signers: &Path,
+        identity: &str,
+        payload: &str,
+        signature: &str,
+    ) -> Result<bool, ApprovalError> {
+        self.verify_in(
+            allowed_signers,
+            identity,
+            NAMESPACE,
+            payload.as_bytes(),
+            signature,
+        )
+    }
+
+    /// [`SshKeygen::verify`] in another namespace (`git` for commit signatures).
+    pub(crate) fn verify_in(
+        &self,
+        allowed_signers: &Path,
+        identity: &str,
+        namespace: &str,
+        payload: &[u8],
+        signature: &str,
+    ) -> Result<bool, ApprovalError> {
+        let dir = scratch_dir()?;
+        let sig = write_signature(dir.path(), signature)?;
+        let mut command = self.command();
+        command
+            .args(["verify", "-n", namespace, "-f"])
             .arg(allowed_signers)
             .arg("-I")
             .arg(identity)
@@ -132,7 +154,7 @@ impl SshKeygen {
     }
 
     /// The identities allowed_signers lists for the key that made `signature`.
-    pub fn principals(&self, allowed_signers: &Path, signature: &str) -> Vec<String> {
+    pub(crate) fn principals(&self, allowed_signers: &Path, signature: &str) -> Vec<String> {
         let Ok(dir) = tempfile::tempdir() else {
             return Vec::new();
         };
@@ -159,7 +181,7 @@ impl SshKeygen {
         }
     }
 
-    fn run_with_stdin(&self, mut command: Command, input: &str) -> Result<bool, ApprovalError> {
+    fn run_with_stdin(&self, mut command: Command, input: &[u8]) -> Result<bool, ApprovalError> {
         let spawn_error = |source| ApprovalError::Spawn {
             program: self.program.display().to_string(),
             source,
@@ -172,7 +194,7 @@ impl SshKeygen {
             .map_err(spawn_error)?;
         if let Some(mut stdin) = child.stdin.take() {
             // A verifier that exits early closes the pipe; its exit status is the answer.
-            let _ = stdin.write_all(input.as_bytes());
+            let _ = stdin.write_all(input);
         }
         let status = child.wait().map_err(spawn_error)?;
         Ok(status.success())

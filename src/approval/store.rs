@@ -8,11 +8,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// Approvals sit beside the evidence: `refs/notes/agentguard` → `refs/notes/agentguard-approvals`.
-pub fn notes_ref(evidence_ref: &str) -> String {
+pub(crate) fn notes_ref(evidence_ref: &str) -> String {
     format!("{evidence_ref}-approvals")
 }
 
-pub fn pending_dir(repo: &Repo) -> PathBuf {
+pub(crate) fn pending_dir(repo: &Repo) -> PathBuf {
     repo.common_dir()
         .join("agentguard")
         .join("pending-approvals")
@@ -24,14 +24,14 @@ fn pending_file(repo: &Repo, fingerprint: &str) -> PathBuf {
 
 /// One stored approval block and where it came from.
 #[derive(Debug, Clone)]
-pub struct Stored {
+pub(crate) struct Stored {
     /// "note" or "pending".
     pub source: &'static str,
     pub approval: Result<Approval, String>,
 }
 
 /// Appends to the commit's approvals note: several approvals per commit accumulate.
-pub fn append_to_note(
+pub(crate) fn append_to_note(
     repo: &Repo,
     notes_ref: &str,
     commit: Oid,
@@ -51,7 +51,7 @@ pub fn append_to_note(
 }
 
 /// Appends to the pending approvals of a fingerprint, in one write.
-pub fn append_pending(
+pub(crate) fn append_pending(
     repo: &Repo,
     fingerprint: &str,
     block: &str,
@@ -72,7 +72,7 @@ pub fn append_pending(
 
 /// Every approval that could speak for this change: the commit's note and the pending ones made
 /// for its fingerprint. Whether each counts is for `verify` to say.
-pub fn load(
+pub(crate) fn load(
     repo: &Repo,
     notes_ref: &str,
     commit: Option<Oid>,
@@ -105,7 +105,7 @@ pub fn load(
 
 /// Moves the pending approvals of `fingerprint` onto `commit`'s note (post-commit). Returns how
 /// many blocks moved.
-pub fn attach_pending(
+pub(crate) fn attach_pending(
     repo: &Repo,
     notes_ref: &str,
     commit: Oid,
@@ -127,6 +127,6 @@ pub fn attach_pending(
 }
 
 /// Whether any approval is waiting to be attached (post-commit skips the diff otherwise).
-pub fn has_pending(repo: &Repo) -> bool {
+pub(crate) fn has_pending(repo: &Repo) -> bool {
     std::fs::read_dir(pending_dir(repo)).is_ok_and(|mut entries| entries.next().is_some())
 }

@@ -13,16 +13,20 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// The allowed signers file, materialised on disk for ssh-keygen.
-pub struct Signers {
+pub(crate) struct Signers {
     path: PathBuf,
     _temp: Option<tempfile::TempPath>,
-    /// Where it came from, for the reader.
-    pub source: String,
+}
+
+impl Signers {
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
 }
 
 /// The allowed signers of the base: `[approvals] allowed_signers` read from the base tree, else
 /// git config `gpg.ssh.allowedSignersFile`. `Err` says why there are none.
-pub fn load_signers(
+pub(crate) fn load_signers(
     repo: &Repo,
     policy: &Policy,
     base_tree: Option<Oid>,
@@ -46,12 +50,10 @@ pub fn load_signers(
         return Ok(Ok(Signers {
             path: temp.to_path_buf(),
             _temp: Some(temp),
-            source: format!("{path} in the base commit"),
         }));
     }
     match repo.config_path("gpg.ssh.allowedSignersFile") {
         Some(path) if path.is_file() => Ok(Ok(Signers {
-            source: format!("gpg.ssh.allowedSignersFile ({})", path.display()),
             path,
             _temp: None,
         })),
@@ -133,7 +135,7 @@ impl Checked {
 }
 
 /// Checks every stored approval against the change's fingerprint and the signers.
-pub fn check_all(
+pub(crate) fn check_all(
     keygen: &SshKeygen,
     signers: &Result<Signers, String>,
     fingerprint: &str,
@@ -209,7 +211,7 @@ fn check_one(
 }
 
 /// Whether the base policy lets `approver` approve `category`.
-pub fn is_listed(
+pub(crate) fn is_listed(
     approvers: &BTreeMap<String, Vec<String>>,
     category: &str,
     approver: &str,
@@ -223,7 +225,7 @@ pub fn is_listed(
 
 /// Marks each `approve` finding approved when a verified approval by a listed approver covers
 /// its category; otherwise names every approval that was refused for it, and why.
-pub fn apply(
+pub(crate) fn apply(
     findings: &mut [Finding],
     checked: &[Checked],
     approvers: &BTreeMap<String, Vec<String>>,

@@ -11,7 +11,7 @@ use crate::repo::Repo;
 use crate::report::printable;
 use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdict, Error> {
     let keygen = SshKeygen::find()?;
     let target = if args.staged {
         Target::Staged
@@ -78,7 +78,10 @@ pub fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdict, Err
     let place = match before.commit {
         Some(commit) => {
             approval::store::append_to_note(repo, &notes_ref, commit, &approval.to_block())?;
-            format!("{notes_ref} on {}", repo.short(commit))
+            format!(
+                "{notes_ref} on {} (share it: agentguard sync)",
+                repo.short(commit)
+            )
         }
         None => {
             let path = approval::store::append_pending(repo, &fingerprint, &approval.to_block())?;

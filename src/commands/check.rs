@@ -10,7 +10,7 @@ use crate::repo::Repo;
 use crate::report::{self, human, Styles};
 use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict, Error> {
     let started = std::time::Instant::now();
     let message = match &args.message_file {
         Some(path) => Some(read_message(path)?),
@@ -28,6 +28,7 @@ pub fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict, Error
             .then(|| out.progress_sink())
             .flatten(),
         local: true,
+        gate: engine::Gate::Commit,
         ..CheckRequest::new(target)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request);

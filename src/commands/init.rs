@@ -6,7 +6,11 @@ use crate::repo::Repo;
 use crate::Verdict;
 use std::fmt::Write;
 
-pub fn run(repo: &Repo, args: &crate::cli::InitArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(
+    repo: &Repo,
+    args: &crate::cli::InitArgs,
+    out: &Output,
+) -> Result<Verdict, Error> {
     let written = crate::onboarding::init(repo, args.force)?;
     let mut text = String::new();
     for file in &written {

@@ -8,7 +8,11 @@ use crate::Verdict;
 use std::fmt::Write;
 use std::path::Path;
 
-pub fn run(repo: &Repo, args: &crate::cli::InstallArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(
+    repo: &Repo,
+    args: &crate::cli::InstallArgs,
+    out: &Output,
+) -> Result<Verdict, Error> {
     let report = crate::hooks::install(repo, args.force)?;
     let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
     for hook in &report.hooks {
@@ -40,10 +44,21 @@ pub fn run(repo: &Repo, args: &crate::cli::InstallArgs, out: &Output) -> Result<
     }
     for change in &report.config {
         let _ = match change {
-            ConfigChange::Added(v) => writeln!(text, "git config --add notes.rewriteRef {v}"),
-            ConfigChange::AlreadySet(v) | ConfigChange::Removed(v) => {
-                writeln!(text, "notes.rewriteRef {v}: already set")
+            ConfigChange::Added { key, value } => {
+                writeln!(text, "git config --add {key} {value}")
             }
+            ConfigChange::AlreadySet { key, value } | ConfigChange::Removed { key, value } => {
+                writeln!(text, "{key} {value}: already set")
+            }
+            ConfigChange::RemovedClobbering { key, value } => writeln!(
+                text,
+                "removed {key} {value}: every fetch overwrote this clone's notes with the remote's, deleting unpushed evidence"
+            ),
+            ConfigChange::Clobbers { key, value } => writeln!(
+                text,
+                "warning: {key} {value} overwrites this clone's notes with the remote's on every fetch, deleting unpushed evidence; remove it: git config --unset {key} '{}'",
+                crate::hooks::exactly(value)
+            ),
         };
     }
     if let Some(path) = &report.tracked_hooks_path {

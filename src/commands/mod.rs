@@ -1,16 +1,17 @@
 //! One file per subcommand.
 
-pub mod approve;
-pub mod check;
-pub mod hook;
-pub mod init;
-pub mod install;
-pub mod log;
-pub mod report;
-pub mod show;
-pub mod task;
-pub mod uninstall;
-pub mod verify;
+pub(crate) mod approve;
+pub(crate) mod check;
+pub(crate) mod hook;
+pub(crate) mod init;
+pub(crate) mod install;
+pub(crate) mod log;
+pub(crate) mod report;
+pub(crate) mod show;
+pub(crate) mod sync;
+pub(crate) mod task;
+pub(crate) mod uninstall;
+pub(crate) mod verify;
 
 /// Appends a run to the ledger; a ledger that cannot be written is a warning and never changes
 /// the verdict.

@@ -9,7 +9,7 @@ use crate::report::ledger as render;
 use crate::report::Styles;
 use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &ReportArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &ReportArgs, out: &Output) -> Result<Verdict, Error> {
     let ledger = ledger::read(repo.common_dir())?;
     super::log::warn_skipped(&ledger, out);
     let rollbacks = ledger::rolled_back(repo, &ledger);

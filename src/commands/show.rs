@@ -10,7 +10,7 @@ use crate::report::show::{self, Shown};
 use crate::report::Styles;
 use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &ShowArgs, out: &Output) -> Result<Verdict, Error> {
     let spec = args.rev.clone().unwrap_or_else(|| "HEAD".to_string());
     // The change as it is now (fingerprint, approvals verified against the base policy);
     // acceptance is not re-run: `show` reports what was recorded.

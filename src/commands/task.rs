@@ -6,7 +6,7 @@ use crate::output::Output;
 use crate::repo::Repo;
 use crate::Verdict;
 
-pub fn run(repo: &Repo, args: &TaskCommand, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, args: &TaskCommand, out: &Output) -> Result<Verdict, Error> {
     match args {
         TaskCommand::New { id, force } => {
             let file = crate::onboarding::new_task(repo, id, *force)?;

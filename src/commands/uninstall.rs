@@ -7,7 +7,7 @@ use crate::repo::Repo;
 use crate::Verdict;
 use std::fmt::Write;
 
-pub fn run(repo: &Repo, out: &Output) -> Result<Verdict, Error> {
+pub(crate) fn run(repo: &Repo, out: &Output) -> Result<Verdict, Error> {
     let report = crate::hooks::uninstall(repo)?;
     let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
     let mut changed = false;
@@ -33,9 +33,9 @@ pub fn run(repo: &Repo, out: &Output) -> Result<Verdict, Error> {
         text.push('\n');
     }
     for change in &report.config {
-        if let ConfigChange::Removed(v) = change {
+        if let ConfigChange::Removed { key, value } = change {
             changed = true;
-            let _ = writeln!(text, "git config --unset notes.rewriteRef {v}");
+            let _ = writeln!(text, "git config --unset {key} {value}");
         }
     }
     if !changed {

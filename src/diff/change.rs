@@ -5,9 +5,8 @@ use git2::Oid;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-pub const MODE_SYMLINK: u32 = 0o120000;
-pub const MODE_GITLINK: u32 = 0o160000;
-pub const MODE_TREE: u32 = 0o040000;
+pub(crate) const MODE_SYMLINK: u32 = 0o120000;
+pub(crate) const MODE_GITLINK: u32 = 0o160000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -159,7 +158,7 @@ fn quote_path(path: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(out)
 }
 
-/// sha256 over the sorted entry lines, as the contract defines the fingerprint.
+/// sha256 over the sorted entry lines, as the docs define the fingerprint (reference/findings).
 pub fn fingerprint(entries: &[Entry]) -> String {
     let mut lines: Vec<Vec<u8>> = entries.iter().map(Entry::fingerprint_line).collect();
     lines.sort();
@@ -171,11 +170,11 @@ pub fn fingerprint(entries: &[Entry]) -> String {
     hex(&hasher.finalize())
 }
 
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn display_path(path: &[u8]) -> String {
+pub(crate) fn display_path(path: &[u8]) -> String {
     String::from_utf8_lossy(path).into_owned()
 }
 

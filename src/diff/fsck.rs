@@ -21,7 +21,11 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(check: &'static str, entry: Option<&[u8]>, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        check: &'static str,
+        entry: Option<&[u8]>,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             check,
             entry: entry.map(<[u8]>::to_vec),
@@ -43,7 +47,7 @@ fn note(out: &mut Vec<Problem>, check: &'static str, entry: &[u8], detail: &str)
 
 /// Checks one parsed tree's entries, adding to its problems; returns whether its entries are
 /// strictly ordered with no name twice.
-pub fn check_tree(tree: &mut RawTree) -> bool {
+pub(crate) fn check_tree(tree: &mut RawTree) -> bool {
     let mut problems = std::mem::take(&mut tree.problems);
     let mut ordered = true;
     let mut seen: std::collections::HashSet<&[u8]> =
@@ -322,7 +326,7 @@ fn only_spaces_and_periods(rest: &[u8], dir_sep: bool) -> bool {
 }
 
 /// Whether git treats `name` as `.gitmodules`.
-pub fn is_gitmodules(name: &[u8]) -> bool {
+pub(crate) fn is_gitmodules(name: &[u8]) -> bool {
     is_special(name, Special::Gitmodules)
 }
 

@@ -4,16 +4,16 @@
 
 /// One `[submodule "<name>"]` section.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Submodule {
-    pub name: String,
-    pub path: Option<String>,
-    pub url: Option<String>,
-    pub update: Option<String>,
+pub(crate) struct Submodule {
+    pub(crate) name: String,
+    pub(crate) path: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) update: Option<String>,
 }
 
 /// The submodules a `.gitmodules` text defines, in order; later values of a key win, as in
 /// git. `Err` says why git could not read it.
-pub fn parse(text: &str) -> Result<Vec<Submodule>, String> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Submodule>, String> {
     let mut out: Vec<Submodule> = Vec::new();
     // The section being read: `Some(index)` inside `[submodule "…"]`, `None` elsewhere.
     let mut current: Option<usize> = None;
@@ -167,13 +167,13 @@ fn value_of(raw: &str) -> Result<String, String> {
 
 /// git's `check_submodule_name`: not empty, and no `..` component (with `/` or `\` between
 /// components), which would place the submodule's git directory outside `.git/modules`.
-pub fn is_valid_name(name: &str) -> bool {
+pub(crate) fn is_valid_name(name: &str) -> bool {
     !name.is_empty() && !name.split(['/', '\\']).any(|c| c == "..")
 }
 
 /// git's `check_submodule_url`, in substance: not an option, no newline once URL-decoded,
 /// and a relative URL must not climb out into the host part.
-pub fn is_valid_url(url: &str) -> bool {
+pub(crate) fn is_valid_url(url: &str) -> bool {
     if url.starts_with('-') || url.chars().any(char::is_control) {
         return false;
     }

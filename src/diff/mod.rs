@@ -2,17 +2,15 @@
 //! as a list of entries, and its fingerprint.
 
 mod change;
-pub mod fsck;
-pub mod gitmodules;
+pub(crate) mod fsck;
+pub(crate) mod gitmodules;
 mod lines;
-pub mod raw;
+pub(crate) mod raw;
 mod submodules;
 mod walk;
 
-pub use change::{
-    display_path, fingerprint, hex, Change, Entry, Side, Status, Symlink, MODE_GITLINK,
-    MODE_SYMLINK, MODE_TREE,
-};
+pub(crate) use change::{display_path, hex, Symlink, MODE_GITLINK};
+pub use change::{fingerprint, Change, Entry, Side, Status};
 pub use lines::{AddedLine, FileAdditions};
 pub use submodules::{SubmoduleChange, SubmoduleEdit};
 pub use walk::TreeProblem;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Longest name `git fsck` accepts without a `largePathname` warning.
-pub const MAX_NAME: usize = 4096;
+pub(crate) const MAX_NAME: usize = 4096;
 
 /// One entry of a stored tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,20 +134,20 @@ fn parse_entry(data: &[u8]) -> Result<(RawEntry, &[u8]), &'static str> {
 
 /// Reads trees from one repository, each parsed once: a change's symlinks look up the same
 /// directories again and again.
-pub struct Trees<'r> {
+pub(crate) struct Trees<'r> {
     odb: git2::Odb<'r>,
     parsed: HashMap<Oid, Rc<RawTree>>,
 }
 
 /// What stands at an id that a tree entry calls a directory.
-pub enum Read {
+pub(crate) enum Read {
     Tree(Rc<RawTree>),
     /// Another kind of object: git cannot check it out as a directory.
     NotATree(ObjectType),
 }
 
 impl<'r> Trees<'r> {
-    pub fn new(git: &'r git2::Repository) -> Result<Self, git2::Error> {
+    pub(crate) fn new(git: &'r git2::Repository) -> Result<Self, git2::Error> {
         Ok(Self {
             odb: git.odb()?,
             parsed: HashMap::new(),
@@ -156,7 +156,7 @@ impl<'r> Trees<'r> {
 
     /// The tree at `id`; an error when the object is missing (a repository git cannot read
     /// either).
-    pub fn read(&mut self, id: Oid) -> Result<Read, git2::Error> {
+    pub(crate) fn read(&mut self, id: Oid) -> Result<Read, git2::Error> {
         if let Some(tree) = self.parsed.get(&id) {
             return Ok(Read::Tree(Rc::clone(tree)));
         }
@@ -170,7 +170,7 @@ impl<'r> Trees<'r> {
     }
 
     /// The tree at `id`, or an empty one when the id names no tree (git fails there too).
-    pub fn tree(&mut self, id: Oid) -> Result<Rc<RawTree>, git2::Error> {
+    pub(crate) fn tree(&mut self, id: Oid) -> Result<Rc<RawTree>, git2::Error> {
         Ok(match self.read(id)? {
             Read::Tree(tree) => tree,
             Read::NotATree(_) => Rc::default(),
@@ -178,7 +178,11 @@ impl<'r> Trees<'r> {
     }
 
     /// The entry at the repository-relative `path` below the tree `root`.
-    pub fn entry_at(&mut self, root: Oid, path: &[u8]) -> Result<Option<RawEntry>, git2::Error> {
+    pub(crate) fn entry_at(
+        &mut self,
+        root: Oid,
+        path: &[u8],
+    ) -> Result<Option<RawEntry>, git2::Error> {
         let mut tree = self.tree(root)?;
         let mut components = path.split(|b| *b == b'/').peekable();
         while let Some(component) = components.next() {
@@ -197,13 +201,13 @@ impl<'r> Trees<'r> {
     }
 
     /// The bytes of the blob at `id`.
-    pub fn blob(&self, id: Oid) -> Result<Vec<u8>, git2::Error> {
+    pub(crate) fn blob(&self, id: Oid) -> Result<Vec<u8>, git2::Error> {
         Ok(self.odb.read(id)?.data().to_vec())
     }
 
     /// Every non-directory path below the tree `id`, each prefixed with `prefix`, as git
     /// would check them out (names joined with `/` as they stand).
-    pub fn leaves(
+    pub(crate) fn leaves(
         &mut self,
         id: Oid,
         prefix: &[u8],
@@ -223,7 +227,7 @@ impl<'r> Trees<'r> {
 }
 
 /// `prefix/name`, or `name` at the root.
-pub fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
+pub(crate) fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     let mut path = Vec::with_capacity(prefix.len() + name.len() + 1);
     path.extend_from_slice(prefix);
     if !prefix.is_empty() {

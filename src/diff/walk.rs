@@ -286,10 +286,10 @@ impl Links<'_, '_> {
 
 /// What the walk of two trees found.
 pub(super) struct Walked {
-    pub entries: Vec<Entry>,
+    pub(crate) entries: Vec<Entry>,
     /// The problems of the trees the change introduces.
-    pub malformed: Vec<TreeProblem>,
-    pub submodules: Vec<super::SubmoduleChange>,
+    pub(crate) malformed: Vec<TreeProblem>,
+    pub(crate) submodules: Vec<super::SubmoduleChange>,
 }
 
 /// The change from `old` to `new`, the problems of the trees it introduces and what it does

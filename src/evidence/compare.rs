@@ -6,7 +6,7 @@ use crate::acceptance::AcceptanceRun;
 use crate::finding::{Action, Finding, Kind};
 use crate::verdict::Verdict;
 
-pub struct Expected<'a> {
+pub(crate) struct Expected<'a> {
     /// How to name the commit to the user (a short id).
     pub commit: &'a str,
     pub tree: &'a str,
@@ -21,7 +21,7 @@ pub struct Expected<'a> {
 }
 
 /// Findings about the evidence note (`note` is the raw note, if any).
-pub fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding> {
+pub(crate) fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding> {
     let action = if expected.require {
         Action::Block
     } else {
@@ -36,8 +36,9 @@ pub fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding> {
             "missing",
             format!(
                 "commit {} has no evidence note under {}; record it with `agentguard check {} --record` \
-                 (the hooks do this on commit) and push the notes (`git push origin '{}*'`)",
-                expected.commit, expected.notes_ref, expected.commit, expected.notes_ref
+                 (the hooks do this on commit); the hooks push it with the branch, `agentguard sync` \
+                 shares it otherwise",
+                expected.commit, expected.notes_ref, expected.commit
             ),
         )];
     };

@@ -1,11 +1,12 @@
 //! Evidence: what a check found and ran, kept as a TOML note on the commit, or as pending
 //! evidence keyed by the staged tree until the post-commit hook attaches it.
 
-pub mod compare;
+pub(crate) mod compare;
 pub(crate) mod pending;
 mod side_by_side;
 
-use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
+use crate::acceptance::inventory::{Counts, Inventory};
+use crate::acceptance::{AcceptanceRun, Baseline, Phase, RunStatus};
 use crate::finding::{Action, Finding, Kind};
 use crate::repo::{Repo, RepoError};
 use crate::verdict::Verdict;
@@ -13,9 +14,9 @@ use git2::Oid;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-pub use pending::{peek_pending, pending_dir, remove_pending, write_pending};
+pub(crate) use pending::{peek_pending, remove_pending, write_pending};
 
-pub const SCHEMA: &str = "agentguard.evidence/v1";
+pub(crate) const SCHEMA: &str = "agentguard.evidence/v1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
@@ -62,6 +63,10 @@ pub struct Evidence {
     pub acceptance_ran: bool,
     pub tool: String,
     pub time: String,
+    /// Categories whose approval is due at merge (`[approvals] when = "merge"`): the change
+    /// was committed awaiting them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awaiting_approval: Vec<String>,
     #[serde(default)]
     pub findings: Vec<NoteFinding>,
     #[serde(default)]
@@ -85,6 +90,9 @@ pub struct NoteFinding {
     pub detail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// Its approval is due at merge, not yet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferred: bool,
 }
 
 impl NoteFinding {
@@ -101,6 +109,7 @@ impl NoteFinding {
             approved: finding.approved(),
             detail: finding.detail.clone(),
             fingerprint: finding.fingerprint.clone(),
+            deferred: finding.deferred,
         }
     }
 }
@@ -128,6 +137,69 @@ pub struct NoteRun {
     pub output_bytes: u64,
     pub output_sha256: String,
     pub output_complete: bool,
+    /// The test inventory of an acceptance command; absent from setup runs and from notes
+    /// written before inventories were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<NoteTests>,
+}
+
+/// How many tests a run collected and ran; the counts are absent when the runner is
+/// "unknown" (or printed no count), `base_ran` until the base was compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteTests {
+    pub runner: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ran: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_ran: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_from: Option<String>,
+}
+
+impl NoteTests {
+    pub fn new(tests: &Inventory, baseline: Option<&Baseline>) -> Self {
+        let c = tests.counts;
+        Self {
+            runner: tests.runner.clone(),
+            collected: c.map(|c| c.collected()),
+            ran: c.map(|c| c.ran()),
+            passed: c.map(|c| c.passed),
+            failed: c.map(|c| c.failed),
+            skipped: c.map(|c| c.skipped),
+            base_ran: baseline.map(|b| b.ran),
+            base_from: baseline.map(|b| b.from.clone()),
+        }
+    }
+
+    pub fn inventory(&self) -> Inventory {
+        let counts = match (self.passed, self.failed, self.skipped) {
+            (Some(passed), Some(failed), Some(skipped)) => Some(Counts {
+                passed,
+                failed,
+                skipped,
+            }),
+            _ => None,
+        };
+        Inventory {
+            runner: self.runner.clone(),
+            counts,
+        }
+    }
+
+    pub fn baseline(&self) -> Option<Baseline> {
+        Some(Baseline {
+            ran: self.base_ran?,
+            from: self.base_from.clone().unwrap_or_default(),
+        })
+    }
 }
 
 impl From<&AcceptanceRun> for NoteRun {
@@ -151,6 +223,10 @@ impl From<&AcceptanceRun> for NoteRun {
             output_bytes: run.output_bytes,
             output_sha256: run.output_sha256.clone(),
             output_complete: run.output_complete,
+            tests: run
+                .tests
+                .as_ref()
+                .map(|t| NoteTests::new(t, run.baseline.as_ref())),
         }
     }
 }
@@ -177,6 +253,8 @@ impl From<&NoteRun> for AcceptanceRun {
             output_bytes: run.output_bytes,
             output_sha256: run.output_sha256.clone(),
             output_complete: run.output_complete,
+            tests: run.tests.as_ref().map(NoteTests::inventory),
+            baseline: run.tests.as_ref().and_then(NoteTests::baseline),
         }
     }
 }
@@ -225,13 +303,17 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The current time as RFC 3339 (UTC, seconds).
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 /// Writes evidence where it belongs: a note on its commit, or pending for its staged tree.
 /// Returns where it went, for the user.
-pub fn record(repo: &Repo, notes_ref: &str, evidence: &Evidence) -> Result<String, EvidenceError> {
+pub(crate) fn record(
+    repo: &Repo,
+    notes_ref: &str,
+    evidence: &Evidence,
+) -> Result<String, EvidenceError> {
     let text = evidence.to_toml()?;
     match &evidence.commit {
         Some(commit) => {
@@ -249,7 +331,7 @@ pub fn record(repo: &Repo, notes_ref: &str, evidence: &Evidence) -> Result<Strin
 /// Attaches the pending evidence of `commit`'s tree to it (post-commit). The evidence must have
 /// been made on the commit's first parent; otherwise (an amend, judged against the commit it
 /// replaces) it stays pending for post-rewrite.
-pub fn attach_pending(
+pub(crate) fn attach_pending(
     repo: &Repo,
     commit: &git2::Commit<'_>,
     notes_ref: &str,

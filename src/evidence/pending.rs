@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 /// Pending files older than this are from commits that never happened.
 const STALE_AFTER: Duration = Duration::from_secs(14 * 24 * 60 * 60);
 
-pub fn pending_dir(repo: &Repo) -> PathBuf {
+pub(crate) fn pending_dir(repo: &Repo) -> PathBuf {
     repo.common_dir().join("agentguard").join("pending")
 }
 
@@ -21,7 +21,7 @@ fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Evidenc
 }
 
 /// Writes atomically (temp file + rename) so post-commit never reads half a file.
-pub fn write_pending(
+pub(crate) fn write_pending(
     repo: &Repo,
     evidence: &Evidence,
     text: &str,
@@ -40,7 +40,7 @@ pub fn write_pending(
 
 /// The pending evidence for `tree`, left in place. A corrupt file reads as none: the commit
 /// then simply has no evidence, which `verify` reports.
-pub fn peek_pending(repo: &Repo, tree: Oid) -> Result<Option<Evidence>, EvidenceError> {
+pub(crate) fn peek_pending(repo: &Repo, tree: Oid) -> Result<Option<Evidence>, EvidenceError> {
     let path = pending_path(repo, tree);
     match std::fs::read(&path) {
         Ok(bytes) => Ok(Evidence::parse(&bytes).ok()),
@@ -50,7 +50,7 @@ pub fn peek_pending(repo: &Repo, tree: Oid) -> Result<Option<Evidence>, Evidence
 }
 
 /// Removes the pending evidence for `tree` once it is attached.
-pub fn remove_pending(repo: &Repo, tree: Oid) -> Result<(), EvidenceError> {
+pub(crate) fn remove_pending(repo: &Repo, tree: Oid) -> Result<(), EvidenceError> {
     let path = pending_path(repo, tree);
     match std::fs::remove_file(&path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io("remove", &path)(e)),

@@ -7,7 +7,7 @@ use std::fmt::Write;
 const COLUMN: usize = 56;
 const MAX_ROWS: usize = 60;
 
-pub fn render(left_title: &str, left: &str, right_title: &str, right: &str) -> String {
+pub(super) fn render(left_title: &str, left: &str, right_title: &str, right: &str) -> String {
     let diff = TextDiff::from_lines(left, right);
     let mut rows: Vec<(char, String, String)> = Vec::new();
     let mut deleted: Vec<String> = Vec::new();

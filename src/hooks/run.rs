@@ -4,7 +4,7 @@
 use crate::acceptance::progress::ProgressSink;
 use crate::approval;
 use crate::diff::Change;
-use crate::engine::{self, CheckRequest, CommitReport, EngineError, Target};
+use crate::engine::{self, CheckRequest, CommitReport, EngineError, Gate, Target};
 use crate::evidence::{self, Evidence, EvidenceError};
 use crate::finding::Kind;
 use crate::policy::Policy;
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// The hooks agentguard handles, in the order git runs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HookName {
+pub(crate) enum HookName {
     PreCommit,
     CommitMsg,
     PostCommit,
@@ -25,7 +25,7 @@ pub enum HookName {
 }
 
 impl HookName {
-    pub const ALL: [HookName; 6] = [
+    pub(crate) const ALL: [HookName; 6] = [
         HookName::PreCommit,
         HookName::CommitMsg,
         HookName::PostCommit,
@@ -34,11 +34,11 @@ impl HookName {
         HookName::PostRewrite,
     ];
 
-    pub fn parse(name: &str) -> Option<Self> {
+    pub(crate) fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|h| h.as_str() == name)
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             HookName::PreCommit => "pre-commit",
             HookName::CommitMsg => "commit-msg",
@@ -50,7 +50,7 @@ impl HookName {
     }
 
     /// Whether git stops when the hook fails (post-* hooks cannot stop anything).
-    pub fn can_block(self) -> bool {
+    pub(crate) fn can_block(self) -> bool {
         matches!(
             self,
             HookName::PreCommit | HookName::CommitMsg | HookName::PrePush
@@ -59,7 +59,7 @@ impl HookName {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum HookRunError {
+pub(crate) enum HookRunError {
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error(transparent)]
@@ -75,12 +75,17 @@ pub enum HookRunError {
     },
     #[error("pre-push: cannot read git's ref lines on stdin: {0}")]
     PushInput(String),
+    #[error("the push was stopped: the evidence and approval notes cannot be pushed to {remote}: {source}")]
+    Notes {
+        remote: String,
+        source: crate::sync::SyncError,
+    },
 }
 
 impl HookRunError {
     /// What the user can do next: the hint of the error that was made, so a hook says what
     /// `check` says about the same problem.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             HookRunError::Engine(e) => e.hint(),
             HookRunError::Evidence(e) => e.hint(),
@@ -90,6 +95,7 @@ impl HookRunError {
                 Some("git passes the message file itself; run the hook through git")
             }
             HookRunError::PushInput(_) => None,
+            HookRunError::Notes { source, .. } => source.hint(),
         }
     }
 }
@@ -102,26 +108,30 @@ impl From<crate::diff::DiffError> for HookRunError {
 
 /// What a hook run judged and what the user should read.
 #[derive(Debug, Default)]
-pub struct HookRun {
+pub(crate) struct HookRun {
     pub reports: Vec<CommitReport>,
     /// Extra lines for the user (where evidence went, how to reuse a message).
     pub notes: Vec<String>,
     /// Rewritten commits (post-rewrite): old → new.
     pub rewritten: Vec<(String, String)>,
+    /// The branch each report was judged on, where it is not the checked-out one (pre-push:
+    /// the pushed branch).
+    pub branches: Vec<Option<String>>,
 }
 
 impl HookRun {
-    pub fn verdict(&self) -> Verdict {
+    pub(crate) fn verdict(&self) -> Verdict {
         Verdict::all(self.reports.iter().map(CommitReport::verdict))
     }
 }
 
 /// pre-commit: the message (and so its trailers) does not exist yet. On an agent branch or for
 /// an agent author, judge scope and risk of the staged change now; commit-msg does the rest.
-pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
+pub(crate) fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     let request = CheckRequest {
         message: Some(String::new()),
         run_acceptance: false,
+        gate: Gate::Commit,
         ..CheckRequest::new(Target::Staged)
     };
     let mut report = engine::check(repo, &mut engine::Cache::default(), &request)?;
@@ -135,7 +145,7 @@ pub fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
 
 /// commit-msg: the full check with the message's trailers, acceptance included; a pass leaves
 /// pending evidence for post-commit to attach.
-pub fn commit_msg(
+pub(crate) fn commit_msg(
     repo: &Repo,
     message_file: &Path,
     progress: Option<ProgressSink>,
@@ -148,6 +158,7 @@ pub fn commit_msg(
         message: Some(String::from_utf8_lossy(&bytes).into_owned()),
         progress,
         local: true,
+        gate: Gate::Commit,
         ..CheckRequest::new(Target::Staged)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
@@ -184,7 +195,7 @@ pub fn commit_msg(
 
 /// post-commit: attaches the pending evidence and approvals to the new commit. It cannot stop
 /// the commit, so problems come back as notes.
-pub fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
+pub(crate) fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     let mut run = HookRun::default();
     let Some(commit) = repo.head_commit()? else {
         return Ok(run);
@@ -231,7 +242,7 @@ pub fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
 /// once it has copied the notes (`notes.rewriteRef`). An amended commit gets evidence of its
 /// own from what commit-msg left pending for its tree; a rebased one whose tree changed is told
 /// to record again. The ledger keeps the path.
-pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, HookRunError> {
+pub(crate) fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, HookRunError> {
     let mut run = HookRun {
         rewritten: stdin
             .lines()
@@ -252,6 +263,7 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
         let pending = evidence::peek_pending(repo, commit.tree_id())?;
         let request = CheckRequest {
             run_acceptance: false,
+            gate: Gate::Commit,
             ..CheckRequest::new(Target::Rev(new.clone()))
         };
         let report = engine::check(repo, &mut cache, &request)?;
@@ -304,6 +316,42 @@ pub fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookRun, Hoo
         ));
     }
     Ok(run)
+}
+
+/// Who a change is attributed to in the ledger when its message is not judged (pre-commit
+/// runs before the message exists; a bypass judges nothing): the task and agent of `message`'s
+/// trailers, else of the message git prepared for a merge, cherry-pick or squash
+/// (`MERGE_MSG`, `SQUASH_MSG`), else `AGENTGUARD_TASK` and `AGENTGUARD_AGENT`.
+pub(crate) fn attribution(repo: &Repo, message: Option<&str>) -> (Option<String>, Option<String>) {
+    let prepared = || {
+        ["MERGE_MSG", "SQUASH_MSG"]
+            .iter()
+            .find_map(|name| std::fs::read(repo.git().path().join(name)).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let trailers = message
+        .map(str::to_string)
+        .or_else(prepared)
+        .map(|text| {
+            crate::task::AgentTrailers::from_trailers(&crate::trailers::parse(
+                &text,
+                &repo.comment_string(),
+            ))
+        })
+        .unwrap_or_default();
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    (
+        trailers
+            .tasks
+            .first()
+            .cloned()
+            .or_else(|| env("AGENTGUARD_TASK")),
+        trailers
+            .names
+            .first()
+            .cloned()
+            .or_else(|| env("AGENTGUARD_AGENT")),
+    )
 }
 
 /// Single-quotes a path for a shell command the user can paste.

@@ -7,10 +7,11 @@
 //! fatal, so older and newer versions of agentguard share one ledger.
 
 mod entry;
-pub mod summary;
+pub(crate) mod summary;
 
-pub use entry::{Bypass, Entry, EntryFinding, EntryRun, LineVerdict, Rewrite};
-pub use summary::{rolled_back, Group, Rollback, RollbackCause, Summary};
+pub(crate) use entry::EntryFinding;
+pub use entry::{Entry, EntryRun, LineVerdict};
+pub(crate) use summary::{rolled_back, Summary};
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -18,14 +19,14 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 /// The directory under the git common dir that holds the ledger.
-pub const DIR: &str = "agentguard";
+pub(crate) const DIR: &str = "agentguard";
 /// The current ledger file.
-pub const FILE: &str = "ledger.jsonl";
+pub(crate) const FILE: &str = "ledger.jsonl";
 const LOCK_FILE: &str = "ledger.lock";
 /// The ledger is rotated to `ledger.1.jsonl` once it would grow past this.
-pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_BYTES: u64 = 16 * 1024 * 1024;
 /// Rotated generations kept: `ledger.1.jsonl` (newest) to `ledger.3.jsonl` (oldest).
-pub const GENERATIONS: u32 = 3;
+pub(crate) const GENERATIONS: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -68,7 +69,7 @@ impl LedgerError {
 
 /// A line of the ledger that could not be read; the others are still shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
+pub(crate) struct Warning {
     pub path: PathBuf,
     /// 1-based line number in `path`.
     pub line: usize,
@@ -89,12 +90,12 @@ impl std::fmt::Display for Warning {
 
 /// Everything the ledger holds, oldest first.
 #[derive(Debug, Default)]
-pub struct Ledger {
+pub(crate) struct Ledger {
     pub entries: Vec<Entry>,
     pub warnings: Vec<Warning>,
 }
 
-pub fn dir(common_dir: &Path) -> PathBuf {
+pub(crate) fn dir(common_dir: &Path) -> PathBuf {
     common_dir.join(DIR)
 }
 
@@ -116,7 +117,7 @@ pub fn append(common_dir: &Path, entry: &Entry) -> Result<(), LedgerError> {
 }
 
 /// Appends several lines under one lock, in one write (a `verify` of many commits).
-pub fn append_all(common_dir: &Path, entries: &[Entry]) -> Result<(), LedgerError> {
+pub(crate) fn append_all(common_dir: &Path, entries: &[Entry]) -> Result<(), LedgerError> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -195,7 +196,7 @@ fn rotate(dir: &Path) -> std::io::Result<()> {
 
 /// Reads every generation, oldest first. A missing ledger is an empty one; lines that cannot
 /// be parsed become warnings.
-pub fn read(common_dir: &Path) -> Result<Ledger, LedgerError> {
+pub(crate) fn read(common_dir: &Path) -> Result<Ledger, LedgerError> {
     let dir = dir(common_dir);
     let mut ledger = Ledger::default();
     match std::fs::metadata(&dir) {
@@ -260,7 +261,7 @@ fn read_lines(
 }
 
 /// Parses `--since`: a day (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time.
-pub fn parse_since(value: &str) -> Result<SystemTime, LedgerError> {
+pub(crate) fn parse_since(value: &str) -> Result<SystemTime, LedgerError> {
     let value = value.trim();
     let full = if value.len() == 10 {
         format!("{value}T00:00:00Z")

@@ -8,14 +8,14 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Shown where a line names no task or no agent.
-pub const NONE: &str = "(none)";
+pub(crate) const NONE: &str = "(none)";
 /// Commands listed as slowest per group.
 const SLOWEST: usize = 3;
 
 /// Why a judged agent commit counts as rolled back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "cause", rename_all = "kebab-case")]
-pub enum RollbackCause {
+pub(crate) enum RollbackCause {
     /// Replaced by amend or rebase (a post-rewrite line).
     Rewritten { kind: String, new: String },
     /// No ref, no HEAD reaches it any more (reset away, branch deleted).
@@ -24,7 +24,7 @@ pub enum RollbackCause {
 
 /// An agent commit the ledger judged that is no longer part of the history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rollback {
+pub(crate) struct Rollback {
     pub commit: String,
     pub task: Option<String>,
     pub agent: Option<String>,
@@ -40,7 +40,7 @@ pub struct Rollback {
 
 /// Commits judged as agent work that were rewritten or can no longer be reached from any ref
 /// (notes refs aside: a note keeps its commit alive, but not in the history) or any HEAD.
-pub fn rolled_back(repo: &Repo, ledger: &Ledger) -> Vec<Rollback> {
+pub(crate) fn rolled_back(repo: &Repo, ledger: &Ledger) -> Vec<Rollback> {
     // The last judgement of each agent commit, in the order first judged.
     let mut order: Vec<String> = Vec::new();
     let mut last: HashMap<String, &Entry> = HashMap::new();
@@ -158,7 +158,7 @@ fn tips(repo: &Repo) -> Vec<Oid> {
 
 /// Acceptance figures for one command.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct CommandStat {
+pub(crate) struct CommandStat {
     pub command: String,
     pub runs: usize,
     pub failures: usize,
@@ -168,7 +168,7 @@ pub struct CommandStat {
 
 /// The runs of one task or one agent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Group {
+pub(crate) struct Group {
     pub name: String,
     /// Every line: judgements, errors and bypasses.
     pub attempts: usize,
@@ -249,7 +249,7 @@ impl Group {
 
 /// The whole report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub schema: &'static str,
     /// Lines read.
     pub entries: usize,
@@ -262,10 +262,10 @@ pub struct Summary {
     pub skipped_lines: usize,
 }
 
-pub const SCHEMA: &str = "agentguard.ledger-report/v1";
+pub(crate) const SCHEMA: &str = "agentguard.ledger-report/v1";
 
 impl Summary {
-    pub fn new(ledger: &Ledger, rollbacks: Vec<Rollback>) -> Self {
+    pub(crate) fn new(ledger: &Ledger, rollbacks: Vec<Rollback>) -> Self {
         let mut tasks: BTreeMap<String, Group> = BTreeMap::new();
         let mut agents: BTreeMap<String, Group> = BTreeMap::new();
         let mut human_passes = 0;

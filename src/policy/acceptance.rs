@@ -48,7 +48,7 @@ pub enum WorktreeMode {
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub enum RawSize {
+pub(crate) enum RawSize {
     Bytes(u64),
     Text(String),
     /// Anything else (a negative number, a table): reported with its position.
@@ -57,7 +57,7 @@ pub enum RawSize {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawAcceptance {
+pub(crate) struct RawAcceptance {
     #[serde(default)]
     commands: Vec<String>,
     #[serde(default)]
@@ -257,7 +257,7 @@ fn is_env_pattern(pattern: &str) -> bool {
 }
 
 /// "65536", "64KiB", "64 KB", "1MiB", "2G".
-pub fn parse_size(text: &str) -> Option<u64> {
+pub(crate) fn parse_size(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())

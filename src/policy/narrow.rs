@@ -5,7 +5,10 @@
 
 use super::acceptance::{AcceptancePolicy, FilesystemMode, LocalIsolation, NetworkMode};
 use super::risk::{RiskCategory, RiskPolicy};
-use super::{AgentRules, Allowlist, ApprovalRules, EvidenceRules, Policy, PolicyError, ScopeRules};
+use super::{
+    AgentRules, Allowlist, ApprovalRules, ApprovalsDue, EvidenceRules, Policy, PolicyError,
+    ScopeRules,
+};
 use crate::glob::{Case, GlobList};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,7 +27,7 @@ impl Policy {
     /// - approvals: an identity approves a category only if both policies list it;
     /// - evidence: required if either requires it; both must keep it under one notes ref;
     /// - allowlist: only entries both policies list.
-    pub fn narrowed_by(self, target: Policy) -> Result<Policy, PolicyError> {
+    pub(crate) fn narrowed_by(self, target: Policy) -> Result<Policy, PolicyError> {
         let Policy {
             source,
             read_at,
@@ -61,6 +64,14 @@ impl Policy {
             risk: narrow_risk(risk, &target.risk),
             acceptance: narrow_acceptance(acceptance, &target.acceptance),
             approvals: ApprovalRules {
+                // Due at commit if either policy wants it then.
+                when: if approvals.when == ApprovalsDue::Commit
+                    || target.approvals.when == ApprovalsDue::Commit
+                {
+                    ApprovalsDue::Commit
+                } else {
+                    ApprovalsDue::Merge
+                },
                 allowed_signers: approvals.allowed_signers,
                 approvers: narrow_approvers(&approvals.approvers, &target.approvals.approvers),
             },

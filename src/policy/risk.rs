@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 /// Built-in categories and their default actions.
-pub const BUILTIN_CATEGORIES: [(&str, Action, &str); 10] = [
+pub(crate) const BUILTIN_CATEGORIES: [(&str, Action, &str); 10] = [
     (
         "credentials",
         Action::Block,
@@ -51,7 +51,7 @@ pub const BUILTIN_CATEGORIES: [(&str, Action, &str); 10] = [
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRisk {
+pub(crate) struct RawRisk {
     #[serde(default)]
     paths: Vec<Spanned<String>>,
     #[serde(default)]

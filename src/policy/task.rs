@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use toml::Spanned;
 
 /// A task id must be usable as a file name: letters, digits, `.`, `_`, `-`.
-pub fn is_valid_task_id(id: &str) -> bool {
+pub(crate) fn is_valid_task_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
         && !id.starts_with('.')

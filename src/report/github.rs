@@ -15,7 +15,7 @@ use crate::finding::{Action, Finding};
 use std::fmt::Write;
 
 /// Returns the workflow commands for stdout and the Markdown summary.
-pub fn render(reports: &[CommitReport]) -> (String, String) {
+pub(crate) fn render(reports: &[CommitReport]) -> (String, String) {
     let mut commands = String::new();
     for report in reports.iter().filter(|r| r.agent) {
         for finding in &report.findings {
@@ -77,7 +77,7 @@ fn command(report: &CommitReport, finding: &Finding) -> String {
 }
 
 /// A command's message, as the toolkit's `escapeData`: `%`, CR and LF.
-pub fn escape_data(text: &str) -> String {
+pub(crate) fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
@@ -85,7 +85,7 @@ pub fn escape_data(text: &str) -> String {
 
 /// A command's property value, as the toolkit's `escapeProperty`: also `:` and `,`, which
 /// would end the value.
-pub fn escape_property(text: &str) -> String {
+pub(crate) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 

@@ -24,6 +24,9 @@ struct Commit<'a> {
     base: Option<String>,
     agent: bool,
     agent_reasons: &'a [String],
+    /// Who signed a commit that is human work by its signature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signed_by: Option<&'a str>,
     task: Option<&'a str>,
     agent_name: Option<&'a str>,
     fingerprint: Option<&'a str>,
@@ -48,6 +51,9 @@ struct JsonFinding<'a> {
     detail: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fingerprint: Option<&'a str>,
+    /// Awaiting an approval that is due at merge.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deferred: bool,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -63,6 +69,7 @@ impl<'a> JsonFinding<'a> {
             approved: finding.approved(),
             detail: finding.detail.as_deref(),
             fingerprint: finding.fingerprint.as_deref(),
+            deferred: finding.deferred,
         }
     }
 }
@@ -87,6 +94,9 @@ struct JsonRun<'a> {
     output_bytes: u64,
     output_sha256: &'a str,
     output_complete: bool,
+    /// The evidence note's shape: runner, collected, ran, passed, failed, skipped, base_ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tests: Option<crate::evidence::NoteTests>,
 }
 
 impl<'a> From<&'a AcceptanceRun> for JsonRun<'a> {
@@ -110,6 +120,10 @@ impl<'a> From<&'a AcceptanceRun> for JsonRun<'a> {
             output_bytes: run.output_bytes,
             output_sha256: &run.output_sha256,
             output_complete: run.output_complete,
+            tests: run
+                .tests
+                .as_ref()
+                .map(|t| crate::evidence::NoteTests::new(t, run.baseline.as_ref())),
         }
     }
 }
@@ -176,7 +190,7 @@ pub(crate) fn approvals<S: serde::Serializer>(
     serializer.collect_seq(checked.iter().map(JsonApproval::from))
 }
 
-pub fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
+pub(crate) fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
     let report = Report {
         schema: SCHEMA,
         verdict: verdict(reports),
@@ -188,6 +202,7 @@ pub fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
                 base: r.base.map(|b| b.to_string()),
                 agent: r.agent,
                 agent_reasons: &r.agent_reasons,
+                signed_by: r.signed_by.as_ref().map(|s| s.identity()),
                 task: r.task.id.as_deref(),
                 agent_name: r.task.agent_name.as_deref(),
                 fingerprint: r.fingerprint.as_deref(),

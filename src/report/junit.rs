@@ -61,7 +61,7 @@ fn skipped(outcome: &CaseResult) -> bool {
     matches!(outcome, CaseResult::Skipped(_))
 }
 
-pub fn render(reports: &[CommitReport]) -> Result<String, super::RenderError> {
+pub(crate) fn render(reports: &[CommitReport]) -> Result<String, super::RenderError> {
     let suites: Vec<Suite> = reports.iter().map(suite).collect();
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     write_document(&mut writer, &suites).map_err(|e| super::RenderError::Xml(e.to_string()))?;

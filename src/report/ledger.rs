@@ -55,7 +55,7 @@ fn counted<'a>(findings: impl Iterator<Item = &'a EntryFinding>) -> String {
 }
 
 /// `log` for people: newest first, one headline per run and a few indented details.
-pub fn log_human(entries: &[&Entry], styles: &Styles) -> String {
+pub(crate) fn log_human(entries: &[&Entry], styles: &Styles) -> String {
     let mut out = String::new();
     for entry in entries {
         // Padded before styling: escape codes would count as width.
@@ -143,7 +143,7 @@ pub fn log_human(entries: &[&Entry], styles: &Styles) -> String {
 }
 
 /// `log --format json`: one array, newest first.
-pub fn log_json(entries: &[&Entry]) -> Result<String, super::RenderError> {
+pub(crate) fn log_json(entries: &[&Entry]) -> Result<String, super::RenderError> {
     super::pretty_json(&entries)
 }
 
@@ -222,7 +222,7 @@ fn group_human(out: &mut String, group: &Group, width: usize, styles: &Styles) {
 }
 
 /// `report` for people.
-pub fn report_human(summary: &Summary, styles: &Styles) -> String {
+pub(crate) fn report_human(summary: &Summary, styles: &Styles) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -267,7 +267,7 @@ pub fn report_human(summary: &Summary, styles: &Styles) -> String {
 }
 
 /// `report --format json`.
-pub fn report_json(summary: &Summary) -> Result<String, super::RenderError> {
+pub(crate) fn report_json(summary: &Summary) -> Result<String, super::RenderError> {
     super::pretty_json(summary)
 }
 
@@ -329,7 +329,7 @@ fn group_table(out: &mut String, title: &str, groups: &[Group]) {
 }
 
 /// `report --format markdown`, for a pull request comment or a job summary.
-pub fn report_markdown(summary: &Summary) -> String {
+pub(crate) fn report_markdown(summary: &Summary) -> String {
     let mut out = String::from("# agentguard ledger report\n\n");
     let _ = writeln!(
         out,

@@ -19,7 +19,7 @@ use std::fmt::Write;
 /// Output lines shown under a failed command.
 const TAIL_LINES: usize = 30;
 
-pub fn render(reports: &[CommitReport]) -> String {
+pub(crate) fn render(reports: &[CommitReport]) -> String {
     let mut out = String::new();
     let agent: Vec<&CommitReport> = reports.iter().filter(|r| r.agent).collect();
     let blocked = agent.iter().filter(|r| !r.verdict().passed()).count();
@@ -209,7 +209,7 @@ fn render_run(out: &mut String, run: &AcceptanceRun) {
 
 /// A fenced code block holding `body` verbatim: the fence is longer than any backtick run in
 /// it, so nothing inside can close the block.
-pub fn fenced(body: &str) -> String {
+pub(crate) fn fenced(body: &str) -> String {
     let longest = body
         .split(|c| c != '`')
         .map(str::len)
@@ -222,7 +222,7 @@ pub fn fenced(body: &str) -> String {
 /// Untrusted text as inert inline Markdown, on one line (safe in a table cell): HTML
 /// characters become entities, Markdown punctuation is backslash-escaped, line breaks become
 /// `<br>`, control characters are shown escaped.
-pub fn inline(text: &str) -> String {
+pub(crate) fn inline(text: &str) -> String {
     let text = printable(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -2,32 +2,32 @@
 //! decides anything. The sentences findings need (what to do next, who approved) are made
 //! here from the findings' facts, the same for every format.
 
-pub mod github;
-pub mod human;
-pub mod json;
-pub mod junit;
-pub mod ledger;
-pub mod markdown;
-pub mod note;
-pub mod otel;
-pub mod runs;
-pub mod sarif;
-pub mod show;
+pub(crate) mod github;
+pub(crate) mod human;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod ledger;
+pub(crate) mod markdown;
+pub(crate) mod note;
+pub(crate) mod otel;
+pub(crate) mod runs;
+pub(crate) mod sarif;
+pub(crate) mod show;
 mod style;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-pub use style::Styles;
+pub(crate) use style::Styles;
 
 use crate::engine::CommitReport;
 use crate::finding::{Action, Finding};
 use crate::verdict::Verdict;
 
-pub const SCHEMA: &str = "agentguard.report/v1";
+pub(crate) const SCHEMA: &str = "agentguard.report/v1";
 
 /// A report that could not be written: an error, never an empty or partial output.
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     #[error("cannot write the report as JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("cannot write the report as XML: {0}")]
@@ -44,7 +44,7 @@ pub(crate) fn pretty_json(value: &impl serde::Serialize) -> Result<String, Rende
 /// Text from the change or from a command, made safe for a terminal: control characters
 /// (escape sequences could rewrite what the reviewer sees) and invisible formatting characters
 /// (bidirectional overrides, zero-width characters could hide or reorder it) are shown escaped.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -83,7 +83,7 @@ pub(crate) fn plural(n: usize) -> &'static str {
 }
 
 /// The overall verdict over every judged commit.
-pub fn verdict(reports: &[CommitReport]) -> Verdict {
+pub(crate) fn verdict(reports: &[CommitReport]) -> Verdict {
     Verdict::all(reports.iter().map(CommitReport::verdict))
 }
 
@@ -95,11 +95,15 @@ pub(crate) fn approve_target(report: &CommitReport) -> &str {
 
 /// A finding's message as a reader sees it: the fact, then who approved it or, while an
 /// approval is missing, the command that gives it.
-pub fn message(report: &CommitReport, finding: &Finding) -> String {
+pub(crate) fn message(report: &CommitReport, finding: &Finding) -> String {
     match (&finding.approved_by, finding.action) {
         (Some(sign_off), _) => format!(
             "{} — approved by {} at {}",
             finding.message, sign_off.approver, sign_off.time
+        ),
+        (None, Action::Approve) if finding.deferred => format!(
+            "{}; due before merge ([approvals] when = \"merge\"): a reviewer signs off with `agentguard approve <commit> --category {}`",
+            finding.message, finding.category
         ),
         (None, Action::Approve) => format!(
             "{}; sign off with `agentguard approve {} --category {}`",
@@ -115,6 +119,7 @@ pub fn message(report: &CommitReport, finding: &Finding) -> String {
 pub(crate) fn state(finding: &Finding) -> &'static str {
     match (finding.action, finding.approved()) {
         (Action::Block, _) => "block",
+        (Action::Approve, false) if finding.deferred => "awaiting approval at merge",
         (Action::Approve, false) => "awaiting approval",
         (Action::Approve, true) => "approved",
         (Action::Warn, _) => "warning",

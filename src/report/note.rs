@@ -7,7 +7,7 @@ use crate::finding::Kind;
 use crate::verdict::Verdict;
 
 /// Evidence of an agent change; `None` for a human commit, which is never diffed.
-pub fn evidence(report: &CommitReport, acceptance_ran: bool) -> Option<Evidence> {
+pub(crate) fn evidence(report: &CommitReport, acceptance_ran: bool) -> Option<Evidence> {
     let fingerprint = report.fingerprint.clone()?;
     Some(Evidence {
         schema: evidence::SCHEMA.to_string(),
@@ -22,6 +22,17 @@ pub fn evidence(report: &CommitReport, acceptance_ran: bool) -> Option<Evidence>
         acceptance_ran: acceptance_ran || report.task.acceptance.is_empty(),
         tool: format!("agentguard {}", env!("CARGO_PKG_VERSION")),
         time: evidence::now_rfc3339(),
+        awaiting_approval: {
+            let mut due: Vec<String> = report
+                .findings
+                .iter()
+                .filter(|f| f.deferred)
+                .map(|f| f.category.clone())
+                .collect();
+            due.sort_unstable();
+            due.dedup();
+            due
+        },
         findings: report
             .findings
             .iter()
@@ -33,7 +44,10 @@ pub fn evidence(report: &CommitReport, acceptance_ran: bool) -> Option<Evidence>
 
 /// Evidence of a change judged without running acceptance (after an amend), carrying the runs
 /// `recorded` for the same tree: acceptance depends on the tree alone.
-pub fn evidence_with_runs_of(report: &CommitReport, recorded: &Evidence) -> Option<Evidence> {
+pub(crate) fn evidence_with_runs_of(
+    report: &CommitReport,
+    recorded: &Evidence,
+) -> Option<Evidence> {
     let mut evidence = evidence(report, recorded.acceptance_ran)?;
     evidence.acceptance = recorded.acceptance.clone();
     if recorded.verdict == Verdict::Block {

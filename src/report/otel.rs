@@ -27,7 +27,7 @@ fn strings(key: &str, values: &[String]) -> Value {
 }
 
 /// One record for one ledger line.
-pub fn record(entry: &Entry) -> Value {
+pub(crate) fn record(entry: &Entry) -> Value {
     let (severity_number, severity_text) = match entry.verdict {
         LineVerdict::Judged(Verdict::Pass) | LineVerdict::Rewrite => (INFO, "INFO"),
         LineVerdict::Judged(Verdict::Block) | LineVerdict::Bypass => (WARN, "WARN"),
@@ -118,7 +118,7 @@ pub fn record(entry: &Entry) -> Value {
 }
 
 /// Every entry as one record per line.
-pub fn render(entries: &[&Entry]) -> String {
+pub(crate) fn render(entries: &[&Entry]) -> String {
     let mut out = String::new();
     for entry in entries {
         out.push_str(&record(entry).to_string());

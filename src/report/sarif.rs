@@ -19,12 +19,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-pub const SARIF_VERSION: &str = "2.1.0";
+pub(crate) const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SARIF_VERSION: &str = "2.1.0";
 /// Where a finding about the whole change is located.
-pub const POLICY_FILE: &str = ".agentguard.toml";
+pub(crate) const POLICY_FILE: &str = ".agentguard.toml";
 /// The `partialFingerprints` key of every result.
-pub const FINGERPRINT_KEY: &str = "agentguard/v1";
+pub(crate) const FINGERPRINT_KEY: &str = "agentguard/v1";
 
 #[derive(Serialize)]
 struct Log {
@@ -144,7 +144,7 @@ struct ResultProperties {
     path: Option<String>,
 }
 
-pub fn render(reports: &[CommitReport]) -> Result<String, super::RenderError> {
+pub(crate) fn render(reports: &[CommitReport]) -> Result<String, super::RenderError> {
     let findings: Vec<(&CommitReport, &Finding)> = reports
         .iter()
         .filter(|r| r.agent)
@@ -209,7 +209,7 @@ fn information_uri() -> Option<&'static str> {
         .find(|uri| uri.starts_with("https://"))
 }
 
-pub fn rule_id(kind: Kind, category: &str) -> String {
+pub(crate) fn rule_id(kind: Kind, category: &str) -> String {
     format!("agentguard/{kind}/{category}")
 }
 
@@ -340,7 +340,7 @@ fn stable_hash(finding: &Finding) -> String {
 /// A repository-relative path as a relative URI reference: every byte but the unreserved
 /// characters and `/` is percent-encoded, so spaces, `%`, `#`, `?`, `:` and non-ASCII
 /// characters cannot change what the reference means.
-pub fn uri_reference(path: &str) -> String {
+pub(crate) fn uri_reference(path: &str) -> String {
     let mut uri = String::with_capacity(path.len());
     for byte in path.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {

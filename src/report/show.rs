@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 /// What `show` gathered about one commit.
 #[derive(Serialize)]
-pub struct Shown<'a> {
+pub(crate) struct Shown<'a> {
     pub schema: &'static str,
     pub commit: String,
     pub tree: String,
@@ -28,11 +28,11 @@ pub struct Shown<'a> {
     pub approvals: &'a [Checked],
 }
 
-pub fn render_json(shown: &Shown<'_>) -> Result<String, super::RenderError> {
+pub(crate) fn render_json(shown: &Shown<'_>) -> Result<String, super::RenderError> {
     super::pretty_json(shown)
 }
 
-pub fn render_human(shown: &Shown<'_>, st: &Styles) -> String {
+pub(crate) fn render_human(shown: &Shown<'_>, st: &Styles) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -99,6 +99,13 @@ fn render_evidence(out: &mut String, shown: &Shown<'_>, evidence: &Evidence, st:
         Verdict::Block => st.red.apply_to(Verdict::Block),
     };
     let _ = writeln!(out, "  recorded verdict: {verdict}");
+    if !evidence.awaiting_approval.is_empty() {
+        let _ = writeln!(
+            out,
+            "  awaiting approval at merge: {}",
+            printable(&evidence.awaiting_approval.join(", "))
+        );
+    }
     if evidence.findings.is_empty() {
         let _ = writeln!(out, "  findings: none");
     } else {

@@ -3,7 +3,7 @@
 use console::Style;
 
 /// One style per role; each renders plain text when colour is off.
-pub struct Styles {
+pub(crate) struct Styles {
     pub bold: Style,
     pub dim: Style,
     pub red: Style,
@@ -13,7 +13,7 @@ pub struct Styles {
 }
 
 impl Styles {
-    pub fn new(color: bool) -> Self {
+    pub(crate) fn new(color: bool) -> Self {
         let s = |style: Style| style.force_styling(color);
         Self {
             bold: s(Style::new().bold()),

@@ -9,20 +9,20 @@ use git2::Oid;
 
 /// Text an agent's change could put in a path, a message or a command's output: markup,
 /// CDATA terminators, control characters, backtick runs, workflow-command syntax.
-pub const HOSTILE: &str = "]]> <script>alert(1)</script> | pipe\nnext line\r\u{1b}[31m\u{0}\u{7}\u{b}\u{fffe} ``` ```` ::error::injected %0A & \"q\" 'a'";
+pub(crate) const HOSTILE: &str = "]]> <script>alert(1)</script> | pipe\nnext line\r\u{1b}[31m\u{0}\u{7}\u{b}\u{fffe} ``` ```` ::error::injected %0A & \"q\" 'a'";
 
 /// A path with spaces, `%`, `#`, `?`, non-ASCII characters, a newline and markup.
-pub const HOSTILE_PATH: &str = "dir with space/100% #1?é\n<script>.rs";
+pub(crate) const HOSTILE_PATH: &str = "dir with space/100% #1?é\n<script>.rs";
 
 fn oid(c: char) -> Oid {
     Oid::from_str(&c.to_string().repeat(40)).unwrap()
 }
 
-pub fn finding(kind: Kind, category: &str, action: Action, message: &str) -> Finding {
+pub(crate) fn finding(kind: Kind, category: &str, action: Action, message: &str) -> Finding {
     Finding::new(kind, category, action, message).rule(format!("{kind} rule for {category}"))
 }
 
-pub fn run(
+pub(crate) fn run(
     command: &str,
     status: RunStatus,
     exit_code: Option<i32>,
@@ -48,10 +48,12 @@ pub fn run(
         output_sha256: "0".repeat(64),
         output_complete: true,
         filesystem: "restricted".to_string(),
+        tests: None,
+        baseline: None,
     }
 }
 
-pub fn report(
+pub(crate) fn report(
     commit: char,
     agent: bool,
     task: Option<&str>,
@@ -69,6 +71,7 @@ pub fn report(
         } else {
             Vec::new()
         },
+        signed_by: None,
         task: Task {
             id: task.map(str::to_string),
             agent_name: agent_name.map(str::to_string),
@@ -86,7 +89,7 @@ pub fn report(
 }
 
 /// A passing agent commit.
-pub fn passing() -> CommitReport {
+pub(crate) fn passing() -> CommitReport {
     report(
         'a',
         true,
@@ -99,7 +102,7 @@ pub fn passing() -> CommitReport {
 
 /// A blocked agent commit: a scope violation, a credential on a line, a failed acceptance
 /// command, an approval still pending, an approved category and a warning.
-pub fn blocked() -> CommitReport {
+pub(crate) fn blocked() -> CommitReport {
     let mut credential = finding(
         Kind::Risk,
         "credentials",
@@ -178,12 +181,12 @@ pub fn blocked() -> CommitReport {
 }
 
 /// A commit no agent made.
-pub fn human() -> CommitReport {
+pub(crate) fn human() -> CommitReport {
     report('c', false, None, None, Vec::new(), Vec::new())
 }
 
 /// An agent commit whose task, path, messages, command and output are hostile text.
-pub fn hostile() -> CommitReport {
+pub(crate) fn hostile() -> CommitReport {
     report(
         'd',
         true,
@@ -207,6 +210,6 @@ pub fn hostile() -> CommitReport {
 }
 
 /// Every case, in the order a range would list them.
-pub fn sample_reports() -> Vec<CommitReport> {
+pub(crate) fn sample_reports() -> Vec<CommitReport> {
     vec![passing(), blocked(), human(), hostile()]
 }

@@ -11,22 +11,22 @@ use crate::glob::{Case, GlobList};
 use git2::Oid;
 use std::collections::HashSet;
 
-pub const CI_CONFIG: &str = "ci-config";
+pub(crate) const CI_CONFIG: &str = "ci-config";
 
 /// Files read to follow local actions and includes, at most; a web of includes stops here.
 const MAX_FILES: usize = 200;
 
 /// One place the CI configuration runs from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CiPath {
+pub(crate) struct CiPath {
     /// A file, a directory (everything below it) or a glob (`include: local` wildcards).
-    pub target: Target,
+    pub(crate) target: Target,
     /// Why: the CI file and what it says.
-    pub source: String,
+    pub(crate) source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     File(String),
     Directory(String),
     Glob(String),
@@ -55,7 +55,10 @@ impl CiPath {
 }
 
 /// The places the CI files of `trees` (the base's and the change's) run from.
-pub fn local_paths(git: &git2::Repository, trees: &[Oid]) -> Result<Vec<CiPath>, git2::Error> {
+pub(crate) fn local_paths(
+    git: &git2::Repository,
+    trees: &[Oid],
+) -> Result<Vec<CiPath>, git2::Error> {
     let mut reader = Reader {
         trees: Trees::new(git)?,
         seen: HashSet::new(),
@@ -323,7 +326,11 @@ fn unquote(value: &str) -> String {
 
 /// A `ci-config` finding for each path of the change that a CI file runs from, unless a
 /// path rule already names it.
-pub fn findings(compiled: &CompiledPolicy, change: &Change, places: &[CiPath]) -> Vec<Finding> {
+pub(crate) fn findings(
+    compiled: &CompiledPolicy,
+    change: &Change,
+    places: &[CiPath],
+) -> Vec<Finding> {
     let Ok(matcher) = compiled.matcher() else {
         return Vec::new();
     };

@@ -9,7 +9,7 @@ const SECRET_FINGERPRINT_ROUNDS: u32 = 10_000;
 
 /// First 16 hex digits of sha256 over category, path and matched text: stable across line
 /// moves and rebases, different for a different secret or file.
-pub fn fingerprint(category: &str, path: &str, matched: &str) -> String {
+pub(crate) fn fingerprint(category: &str, path: &str, matched: &str) -> String {
     let mut hasher = Sha256::new();
     for part in [category, path, matched] {
         hasher.update(part.as_bytes());
@@ -21,7 +21,7 @@ pub fn fingerprint(category: &str, path: &str, matched: &str) -> String {
 /// The fingerprint of a secret: like `fingerprint`, but over a domain-separated input
 /// stretched through `SECRET_FINGERPRINT_ROUNDS` rounds of sha256, so that a published
 /// fingerprint does not give away a short password to a brute-force search.
-pub fn secret_fingerprint(category: &str, path: &str, matched: &str) -> String {
+pub(crate) fn secret_fingerprint(category: &str, path: &str, matched: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"agentguard secret fingerprint v1\0");
     for part in [category, path, matched] {

@@ -63,7 +63,7 @@ fn words(component: &str) -> Vec<String> {
 
 /// The built-in word of `category` that a path component holds, for the categories that
 /// match by word rather than by glob.
-pub fn builtin_word(category: &str, path: &str) -> Option<&'static str> {
+pub(crate) fn builtin_word(category: &str, path: &str) -> Option<&'static str> {
     if category != "payments" || FileContext::of(path).docs {
         return None;
     }
@@ -82,7 +82,7 @@ pub fn builtin_word(category: &str, path: &str) -> Option<&'static str> {
 }
 
 /// Built-in path globs per category: (category, globs, exclusions), matched whatever the case.
-pub const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
+pub(crate) const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
     (
         "credentials",
         &[
@@ -302,7 +302,7 @@ impl FileContext {
     }
 }
 
-pub fn file_name(path: &str) -> &str {
+pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
@@ -350,7 +350,7 @@ const TEST_DIRS: [&str; 12] = [
 ];
 
 /// Tests and their data, by the conventions of the common ecosystems.
-pub fn is_test_path(path: &str) -> bool {
+pub(crate) fn is_test_path(path: &str) -> bool {
     let mut parts: Vec<&str> = path.split('/').collect();
     let name = parts.pop().unwrap_or_default();
     if parts
@@ -365,7 +365,7 @@ pub fn is_test_path(path: &str) -> bool {
 /// Whether a test runner collects this file as tests, by its naming conventions (the directory
 /// counts only where the runner itself goes by it): `tests/test_a.py.disabled` is in the test
 /// tree but no runner will run it.
-pub fn is_runnable_test(path: &str) -> bool {
+pub(crate) fn is_runnable_test(path: &str) -> bool {
     let mut parts: Vec<&str> = path.split('/').collect();
     let name = parts.pop().unwrap_or_default();
     if is_test_file_name(name) {

@@ -12,14 +12,12 @@ use std::sync::OnceLock;
 
 /// A set of bytes a run of a token is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
+pub(crate) enum Class {
     Digit,
     /// `0-9a-fA-F`
     Hex,
     /// `0-9a-f`
     HexLower,
-    /// `A-Z`
-    Upper,
     /// `A-Za-z`
     Alpha,
     /// `A-Za-z0-9`
@@ -55,12 +53,11 @@ pub enum Class {
 }
 
 impl Class {
-    pub fn has(self, b: u8) -> bool {
+    pub(crate) fn has(self, b: u8) -> bool {
         match self {
             Class::Digit => b.is_ascii_digit(),
             Class::Hex => b.is_ascii_hexdigit(),
             Class::HexLower => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
-            Class::Upper => b.is_ascii_uppercase(),
             Class::Alpha => b.is_ascii_alphabetic(),
             Class::Alnum => b.is_ascii_alphanumeric(),
             Class::UpperDigit => b.is_ascii_uppercase() || b.is_ascii_digit(),
@@ -81,14 +78,14 @@ impl Class {
     }
 
     /// Every byte of the class, for building samples.
-    pub fn bytes(self) -> Vec<u8> {
+    pub(crate) fn bytes(self) -> Vec<u8> {
         (0u8..128).filter(|&b| self.has(b)).collect()
     }
 }
 
 /// One piece of a token after its anchor.
 #[derive(Debug, Clone, Copy)]
-pub enum Part {
+pub(crate) enum Part {
     Lit(&'static str),
     /// Between `min` and `max` bytes of a class.
     Run(Class, u16, u16),
@@ -99,7 +96,7 @@ use Part::{Lit, Run};
 
 /// Where a token starts relative to its anchor.
 #[derive(Debug, Clone, Copy)]
-pub enum Start {
+pub(crate) enum Start {
     /// At the anchor: the anchor is the token's literal prefix.
     Anchor,
     /// A run of `min..=max` bytes of a class right before the anchor, which sits inside the
@@ -112,7 +109,7 @@ pub enum Start {
 
 /// A check of the whole token beyond its shape.
 #[derive(Debug, Clone, Copy)]
-pub struct Verify {
+pub(crate) struct Verify {
     pub check: fn(&str) -> bool,
     /// A failed strict check means the string is not a token at all; a failed loose one
     /// (a checksum) is reported as `verified: Some(false)` and left to the caller to weigh.
@@ -120,7 +117,7 @@ pub struct Verify {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct Provider {
+pub(crate) struct Provider {
     /// Stable kebab-case rule id; several entries of one provider may share it.
     pub id: &'static str,
     pub description: &'static str,
@@ -202,7 +199,7 @@ const SLACK_WEBHOOK: &[Part] = &[Run(B64, 43, 56)];
 
 /// Every provider format, most specific first: where two entries find the same span, the
 /// earlier one names it.
-pub const PROVIDERS: &[Provider] = &[
+pub(crate) const PROVIDERS: &[Provider] = &[
     // --- AI providers -----------------------------------------------------------------------
     anthropic_key("anthropic-api-key", "Anthropic API key", &["sk-ant-api03-"]),
     anthropic_key(
@@ -1627,7 +1624,7 @@ const ANTHROPIC: &[Part] = &[Run(B64Url, 93, 93), Lit("AA")];
 
 /// One validated token on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProviderHit {
+pub(crate) struct ProviderHit {
     /// Index into `PROVIDERS`.
     pub rule: usize,
     /// Byte span of the token in the line.
@@ -1638,7 +1635,7 @@ pub struct ProviderHit {
 }
 
 impl ProviderHit {
-    pub fn provider(&self) -> &'static Provider {
+    pub(crate) fn provider(&self) -> &'static Provider {
         &PROVIDERS[self.rule]
     }
 }
@@ -1705,7 +1702,7 @@ fn spellings(start: Start, anchor: &str) -> Vec<String> {
 }
 
 /// Every provider token on one line, validated, with the tokens another hit covers dropped.
-pub fn match_line(line: &str) -> Vec<ProviderHit> {
+pub(crate) fn match_line(line: &str) -> Vec<ProviderHit> {
     let Some(pre) = prefilter() else {
         return Vec::new();
     };
@@ -1884,7 +1881,7 @@ fn match_parts(bytes: &[u8], pos: usize, parts: &[Part], all: &[Part]) -> Option
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// CRC-32 (IEEE), as GitHub and npm compute it over a token's random part.
-pub fn crc32(data: &[u8]) -> u32 {
+pub(crate) fn crc32(data: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &byte in data {
         crc ^= u32::from(byte);
@@ -1900,7 +1897,7 @@ pub fn crc32(data: &[u8]) -> u32 {
 }
 
 /// `value` in base62, left-padded with `0` to `width` digits.
-pub fn base62(mut value: u32, width: usize) -> String {
+pub(crate) fn base62(mut value: u32, width: usize) -> String {
     let mut digits = Vec::with_capacity(width);
     while value > 0 {
         digits.push(BASE62[(value % 62) as usize]);
@@ -1958,7 +1955,7 @@ fn bedrock_key(token: &str) -> bool {
 }
 
 /// Base64 in either alphabet, padding optional; `None` on any other byte.
-pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let mut acc = 0u32;
     let mut bits = 0;

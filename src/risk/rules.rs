@@ -24,7 +24,7 @@ pub enum Check {
 
 /// Places where a rule stays quiet.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Quiet {
+pub(crate) struct Quiet {
     pub tests: bool,
     pub locks: bool,
     pub docs: bool,
@@ -101,7 +101,7 @@ const SQL_ONLY: Quiet = Quiet {
     non_cargo: false,
 };
 
-pub struct BuiltinRule {
+pub(crate) struct BuiltinRule {
     pub id: &'static str,
     pub category: &'static str,
     /// What the match is, for the finding's message.
@@ -144,7 +144,7 @@ const SECRET_NAME_KEYWORDS: &[&str] = &[
 ];
 
 /// Built-in rules in priority order: where two rules find the same secret, the first wins.
-pub const BUILTIN_RULES: &[BuiltinRule] = &[
+pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
     // credentials: provider tokens with distinctive formats.
     BuiltinRule {
         id: "aws-access-key-id",
@@ -542,7 +542,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
 /// Targets of `rm -rf` that are routinely thrown away: temp dirs, caches, and paths inside the
 /// project (build output) unless their name suggests data. Absolute paths, the home directory,
 /// parent directories and unknown variables are not.
-pub fn is_disposable_target(target: &str) -> bool {
+pub(crate) fn is_disposable_target(target: &str) -> bool {
     let t = target
         .trim()
         .trim_end_matches([',', ')', ';', '\\'])

@@ -19,7 +19,7 @@ pub enum SecretCheck {
 }
 
 /// Shannon entropy in bits per character.
-pub fn entropy(value: &str) -> f64 {
+pub(crate) fn entropy(value: &str) -> f64 {
     let mut counts: HashMap<char, usize> = HashMap::new();
     let mut total = 0usize;
     for c in value.chars() {
@@ -101,7 +101,7 @@ pub fn is_placeholder(value: &str) -> bool {
 }
 
 /// Placeholder words and template syntax only, for short values such as URL passwords.
-pub fn has_placeholder_words(value: &str) -> bool {
+pub(crate) fn has_placeholder_words(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
         || INTERPOLATION.iter().any(|w| value.contains(w))
@@ -109,7 +109,7 @@ pub fn has_placeholder_words(value: &str) -> bool {
 
 /// Hex digests and UUIDs assigned to names like `token_sha256` are hashes, not secrets; they are
 /// kept out of `Assigned` by the name filter, and bare ones by this shape test.
-pub fn is_hash_or_uuid(value: &str) -> bool {
+pub(crate) fn is_hash_or_uuid(value: &str) -> bool {
     let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
     if hex && matches!(value.len(), 32 | 40 | 56 | 64 | 96 | 128) {
         return true;
@@ -194,7 +194,7 @@ fn is_benign_name(name: &str) -> bool {
 
 /// Whether an unquoted value is a literal in this kind of file (in code it is an expression:
 /// `os.environ[...]`, `process.env.X`, `std::env::var(...)`, a variable).
-pub fn unquoted_is_literal(path: &str) -> bool {
+pub(crate) fn unquoted_is_literal(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     if name.starts_with(".env") || name.ends_with(".env") || name == "dockerfile" {
         return true;
@@ -223,7 +223,7 @@ pub fn unquoted_is_literal(path: &str) -> bool {
 }
 
 /// Parts of a candidate, as the regex captured them.
-pub struct Candidate<'a> {
+pub(crate) struct Candidate<'a> {
     pub name: Option<&'a str>,
     /// For URLs: the host part, so documentation domains can be told apart.
     pub host: Option<&'a str>,
@@ -233,7 +233,7 @@ pub struct Candidate<'a> {
 }
 
 /// Whether a regex match is a credential worth reporting.
-pub fn accept(check: SecretCheck, candidate: &Candidate<'_>, path: &str) -> bool {
+pub(crate) fn accept(check: SecretCheck, candidate: &Candidate<'_>, path: &str) -> bool {
     let value = candidate.value;
     match check {
         SecretCheck::Token => !is_placeholder(value),
@@ -320,7 +320,7 @@ fn basic_auth_password(value: &str) -> Option<(String, String)> {
 }
 
 /// A private key body that announces itself as a test stand-in (`…FixtureKeyForTests…`).
-pub fn is_fabricated_key_body(body: &str) -> bool {
+pub(crate) fn is_fabricated_key_body(body: &str) -> bool {
     let lower = body.to_ascii_lowercase();
     has_placeholder_words(body)
         || ["test", "fixture", "mock", "stub"]
@@ -344,7 +344,7 @@ fn is_documentation_host(host: &str) -> bool {
 }
 
 /// How a secret appears in any output: a short prefix and the length, never the value.
-pub fn redact(value: &str) -> String {
+pub(crate) fn redact(value: &str) -> String {
     let len = value.chars().count();
     let shown = (len / 4).min(4);
     let prefix: String = value.chars().take(shown).collect();

@@ -5,7 +5,7 @@
 use super::{Collector, RiskInput};
 use crate::diff::{SubmoduleChange, SubmoduleEdit};
 
-pub const SUBMODULES: &str = "submodules";
+pub(crate) const SUBMODULES: &str = "submodules";
 
 pub(super) fn submodules(out: &mut Collector<'_>, input: &RiskInput<'_>) {
     let Some(index) = out.index(SUBMODULES) else {

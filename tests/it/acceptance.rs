@@ -869,9 +869,9 @@ fn a_relative_writable_path_is_a_policy_error() {
 #[derive(Default)]
 struct Recorder(std::sync::Mutex<Vec<String>>);
 
-impl agentguard::acceptance::progress::Progress for Recorder {
-    fn event(&self, event: &agentguard::acceptance::progress::Event<'_>) {
-        use agentguard::acceptance::progress::Event;
+impl agentguard::internals::progress::Progress for Recorder {
+    fn event(&self, event: &agentguard::internals::progress::Event<'_>) {
+        use agentguard::internals::progress::Event;
         let line = match *event {
             Event::Started {
                 number,
@@ -899,13 +899,15 @@ fn progress_is_reported_as_events_with_secrets_redacted() {
         &format!("Agent-Acceptance: test {token} = x || exit 3"),
     ]));
     let recorder = std::sync::Arc::new(Recorder::default());
-    let request = agentguard::engine::CheckRequest {
+    let request = agentguard::internals::engine::CheckRequest {
         progress: Some(recorder.clone()),
-        ..agentguard::engine::CheckRequest::new(agentguard::engine::Target::Rev("HEAD".into()))
+        ..agentguard::internals::engine::CheckRequest::new(
+            agentguard::internals::engine::Target::Rev("HEAD".into()),
+        )
     };
-    let opened = agentguard::repo::Repo::open(&repo.path()).unwrap();
-    let mut cache = agentguard::engine::Cache::default();
-    let report = agentguard::engine::check(&opened, &mut cache, &request).unwrap();
+    let opened = agentguard::internals::repo::Repo::open(&repo.path()).unwrap();
+    let mut cache = agentguard::internals::engine::Cache::default();
+    let report = agentguard::internals::engine::check(&opened, &mut cache, &request).unwrap();
     assert_eq!(report.acceptance.len(), 2);
     let events = recorder.0.lock().unwrap().clone();
     let first =

@@ -412,7 +412,7 @@ fn staged_mode_on_an_unborn_branch_judges_against_the_empty_tree() {
     assert_eq!(policy, "built-in default (no base commit)");
 }
 
-/// The fingerprint recomputed from `git diff-tree --raw`, as the contract defines it.
+/// The fingerprint recomputed from `git diff-tree --raw`, as the docs define it.
 fn expected_fingerprint(repo: &TestRepo, rev: &str) -> String {
     let raw = repo.git(&[
         "diff-tree",

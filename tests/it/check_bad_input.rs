@@ -1,4 +1,4 @@
-//! `agentguard check` on bad input (SPEC §8): broken policy and task files in the base, bad
+//! `agentguard check` on bad input: broken policy and task files in the base, bad
 //! trailer values, bad revisions and repositories, shallow clones, odd paths and file kinds,
 //! merges, `-C`, and the JSON shape of a block. Every run must leave HEAD, the index and the
 //! work tree alone, and must never panic.

@@ -2,7 +2,7 @@
 //! rolled-back work, concurrent appends, and a damaged ledger.
 
 use crate::support::{msg, TestRepo};
-use agentguard::ledger::{self, Entry, EntryRun};
+use agentguard::internals::ledger::{self, Entry, EntryRun};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -341,7 +341,7 @@ fn json_otel_and_markdown_outputs_parse() {
         task: Some("t3".into()),
         agent: Some("cursor".into()),
         agent_work: true,
-        verdict: ledger::LineVerdict::Judged(agentguard::Verdict::Block),
+        verdict: ledger::LineVerdict::Judged(agentguard::internals::verdict::Verdict::Block),
         acceptance: vec![
             EntryRun {
                 command: "cargo test".into(),

@@ -1,12 +1,12 @@
-//! Property tests for the invariants the contract promises: trailer layers only narrow scope,
+//! Property tests for the invariants agentguard promises: trailer layers only narrow scope,
 //! the fingerprint follows every changed blob, and redaction never shows a secret.
 
-use agentguard::diff::{self, Change, Entry, Side, Status};
-use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
-use agentguard::repo::Repo;
-use agentguard::risk::{self, secrets};
-use agentguard::task::{self, AgentTrailers};
-use agentguard::trailers;
+use agentguard::internals::diff::{self, Change, Entry, Side, Status};
+use agentguard::internals::policy::{Policy, PolicySource, DEFAULT_POLICY};
+use agentguard::internals::repo::Repo;
+use agentguard::internals::risk;
+use agentguard::internals::task::{self, AgentTrailers};
+use agentguard::internals::trailers;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, TestRunner};
@@ -100,7 +100,7 @@ fn entries() -> impl Strategy<Value = Vec<Entry>> {
 }
 
 fn blocked_paths(change: &Change, task: &task::Task) -> BTreeSet<String> {
-    agentguard::scope::check(change, &task.layers)
+    agentguard::internals::scope::check(change, &task.layers)
         .into_iter()
         .filter_map(|f| f.path)
         .collect()
@@ -381,7 +381,7 @@ fn redaction_never_shows_a_secret() {
     runner(512)
         .run(&strategy, |(before, open, (text, parts), close, after)| {
             for part in &parts {
-                prop_assume!(!secrets::is_placeholder(part));
+                prop_assume!(!risk::is_placeholder(part));
                 prop_assume!(!part.to_ascii_lowercase().contains("test"));
             }
             let input = format!("{before}{open}{text}{close}{after}");

@@ -3,11 +3,11 @@
 //! the allowlist, and redaction of secrets in every output.
 
 use crate::support::{findings, msg, TestRepo, TASK};
-use agentguard::diff::{AddedLine, FileAdditions, Status};
-use agentguard::finding::Finding;
-use agentguard::policy::{Policy, PolicySource, DEFAULT_POLICY};
-use agentguard::risk::{detached_change, scan, CompiledPolicy, RiskInput};
-use agentguard::task::AcceptanceCommand;
+use agentguard::internals::diff::{AddedLine, FileAdditions, Status};
+use agentguard::internals::finding::Finding;
+use agentguard::internals::policy::{Policy, PolicySource, DEFAULT_POLICY};
+use agentguard::internals::risk::{detached_change, scan, CompiledPolicy, RiskInput};
+use agentguard::internals::task::AcceptanceCommand;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
@@ -691,11 +691,14 @@ fn redact_secrets_is_public_and_exact() {
     let github = fake_github_token();
     let output = format!("fatal: push to origin with {github} failed\ntest result: ok\n");
     assert_eq!(
-        agentguard::risk::redact_secrets(&policy, &output),
+        agentguard::internals::risk::redact_secrets(&policy, &output),
         "fatal: push to origin with `ghp_…` (40 chars, redacted) failed\ntest result: ok\n"
     );
     let plain = "running 12 tests\ntest token::refresh ... ok\n";
-    assert_eq!(agentguard::risk::redact_secrets(&policy, plain), plain);
+    assert_eq!(
+        agentguard::internals::risk::redact_secrets(&policy, plain),
+        plain
+    );
 }
 
 #[test]

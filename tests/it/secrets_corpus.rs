@@ -59,7 +59,7 @@ struct Group {
 
 /// One case: a line in a file of its own.
 #[derive(Debug, Clone)]
-pub struct Case {
+pub(crate) struct Case {
     pub class: String,
     pub suite: String,
     pub group: String,
@@ -283,7 +283,7 @@ fn generate(spec: &str, rng: &mut Rng, token: &str, before: &str) -> String {
 }
 
 /// Every case of every fixture file, in a stable order.
-pub fn load() -> Vec<Case> {
+pub(crate) fn load() -> Vec<Case> {
     let dir = format!("{}/fixtures/secrets", env!("CARGO_MANIFEST_DIR"));
     let mut cases = Vec::new();
     for class in CLASSES {

@@ -1,27 +1,42 @@
 //! A hermetic scratch repository: the user's git config never leaks in, dates are fixed so
 //! hashes are stable, and every git call must succeed unless the test says otherwise.
 
-#![allow(dead_code)]
-
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use tempfile::TempDir;
 
-pub struct TestRepo {
+pub(crate) struct TestRepo {
     dir: TempDir,
     home: PathBuf,
 }
 
 /// Environment every git and agentguard process in a test runs with.
-fn hermetic(cmd: &mut std::process::Command, home: &Path) {
+pub(crate) fn hermetic(cmd: &mut std::process::Command, home: &Path) {
     for (key, _) in std::env::vars_os() {
         let key_str = key.to_string_lossy();
+        // The CI system running the tests must not make them CI runs of agentguard.
+        let ci = [
+            "CI",
+            "GITLAB_CI",
+            "BUILDKITE",
+            "JENKINS_URL",
+            "JENKINS_HOME",
+            "CIRCLECI",
+            "TF_BUILD",
+            "TRAVIS",
+            "DRONE",
+            "BITBUCKET_BUILD_NUMBER",
+            "BRANCH_NAME",
+            "CHANGE_BRANCH",
+        ];
         if key_str.starts_with("GIT_")
             || key_str == "NO_COLOR"
             || key_str.starts_with("AGENTGUARD")
             || key_str.starts_with("GITHUB_")
             || key_str.starts_with("CI_")
+            || key_str.starts_with("BUILDKITE_")
+            || ci.contains(&key_str.as_ref())
         {
             cmd.env_remove(&key);
         }
@@ -39,7 +54,7 @@ fn hermetic(cmd: &mut std::process::Command, home: &Path) {
 
 impl TestRepo {
     /// An empty repository on branch `main` (unborn HEAD).
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::Builder::new()
             .prefix("agentguard-test")
             .tempdir()
@@ -54,13 +69,13 @@ impl TestRepo {
     }
 
     /// A clone of `source` (`git clone <args> file://…`), with its own home and scratch space.
-    pub fn clone_of(source: &TestRepo, args: &[&str]) -> Self {
+    pub(crate) fn clone_of(source: &TestRepo, args: &[&str]) -> Self {
         Self::clone_url(&format!("file://{}", source.path().display()), args)
     }
 
     /// A fresh clone of any repository (`git clone <args> <url>`), with its own home and
     /// scratch space: the CI checkout of a hosted remote.
-    pub fn clone_url(url: &str, args: &[&str]) -> Self {
+    pub(crate) fn clone_url(url: &str, args: &[&str]) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("agentguard-clone")
             .tempdir()
@@ -84,10 +99,49 @@ impl TestRepo {
         repo
     }
 
+    /// A clone of the bare repository `remote`, with its own home and scratch space.
+    pub(crate) fn clone_of_remote(remote: &Remote) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("agentguard-clone")
+            .tempdir()
+            .expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("home");
+        std::fs::write(home.join(".gitconfig"), "").expect("gitconfig");
+        let repo = Self { dir, home };
+        let mut cmd = std::process::Command::new("git");
+        hermetic(&mut cmd, &repo.home);
+        let output = cmd
+            .current_dir(repo.dir.path())
+            .args(["clone", "-q"])
+            .arg(&remote.path)
+            .arg("work")
+            .output()
+            .expect("git clone");
+        assert!(
+            output.status.success(),
+            "git clone failed: {}",
+            text(&output)
+        );
+        repo
+    }
+
+    /// `git push` (through the hooks) with the test's TMPDIR.
+    pub(crate) fn push(&self, args: &[&str]) -> Output {
+        let tmp = self.scratch().join("tmp");
+        std::fs::create_dir_all(&tmp).expect("tmp");
+        self.git_command()
+            .arg("push")
+            .args(args)
+            .env("TMPDIR", tmp)
+            .output()
+            .expect("git push")
+    }
+
     /// A bare repository in the scratch space with every branch of this one pushed to it,
     /// as an agent's pushes leave a hosted remote (which, like git's default, checks nothing
     /// it receives); its `file://` URL.
-    pub fn push_to_bare(&self) -> String {
+    pub(crate) fn push_to_bare(&self) -> String {
         let bare = self.scratch().join("remote.git");
         if !bare.exists() {
             self.git(&[
@@ -105,27 +159,27 @@ impl TestRepo {
     }
 
     /// A repository with one human commit of `README.md`.
-    pub fn with_initial_commit() -> Self {
+    pub(crate) fn with_initial_commit() -> Self {
         let repo = Self::new();
         repo.write("README.md", "hello\n");
         repo.commit_all("initial commit");
         repo
     }
 
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         self.dir.path().join("work")
     }
 
-    pub fn home(&self) -> &Path {
+    pub(crate) fn home(&self) -> &Path {
         &self.home
     }
 
     /// Scratch space beside the work tree (not inside it).
-    pub fn scratch(&self) -> PathBuf {
+    pub(crate) fn scratch(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }
 
-    pub fn git_command(&self) -> std::process::Command {
+    pub(crate) fn git_command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new("git");
         hermetic(&mut cmd, &self.home);
         cmd.current_dir(self.path());
@@ -133,7 +187,7 @@ impl TestRepo {
     }
 
     /// Runs git and returns trimmed stdout; panics with stderr on failure.
-    pub fn git(&self, args: &[&str]) -> String {
+    pub(crate) fn git(&self, args: &[&str]) -> String {
         let output = self.git_command().args(args).output().expect("run git");
         assert!(
             output.status.success(),
@@ -143,15 +197,15 @@ impl TestRepo {
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
 
-    pub fn git_output(&self, args: &[&str]) -> Output {
+    pub(crate) fn git_output(&self, args: &[&str]) -> Output {
         self.git_command().args(args).output().expect("run git")
     }
 
-    pub fn write(&self, path: &str, content: &str) {
+    pub(crate) fn write(&self, path: &str, content: &str) {
         self.write_bytes(path, content.as_bytes());
     }
 
-    pub fn write_bytes(&self, path: &str, content: &[u8]) {
+    pub(crate) fn write_bytes(&self, path: &str, content: &[u8]) {
         let full = self.path().join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent).expect("mkdir");
@@ -159,16 +213,16 @@ impl TestRepo {
         std::fs::write(full, content).expect("write");
     }
 
-    pub fn remove(&self, path: &str) {
+    pub(crate) fn remove(&self, path: &str) {
         std::fs::remove_file(self.path().join(path)).expect("remove");
     }
 
-    pub fn read(&self, path: &str) -> String {
+    pub(crate) fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.path().join(path)).expect("read")
     }
 
     /// `git add -A && git commit -m message`; returns the new commit id.
-    pub fn commit_all(&self, message: &str) -> String {
+    pub(crate) fn commit_all(&self, message: &str) -> String {
         self.git(&["add", "-A"]);
         self.git(&[
             "commit",
@@ -181,12 +235,12 @@ impl TestRepo {
         self.git(&["rev-parse", "HEAD"])
     }
 
-    pub fn checkout_new(&self, branch: &str) {
+    pub(crate) fn checkout_new(&self, branch: &str) {
         self.git(&["checkout", "-q", "-b", branch]);
     }
 
     /// Any program, run in the work tree with the hermetic environment.
-    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    pub(crate) fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         let mut cmd = std::process::Command::new(program);
         hermetic(&mut cmd, &self.home);
         cmd.current_dir(self.path());
@@ -194,12 +248,12 @@ impl TestRepo {
     }
 
     /// The built binary, run in the work tree with the hermetic environment.
-    pub fn agentguard(&self) -> Command {
+    pub(crate) fn agentguard(&self) -> Command {
         Command::from_std(self.agentguard_std())
     }
 
     /// The same as a plain `std::process::Command`, for a test that sets its own stdio.
-    pub fn agentguard_std(&self) -> std::process::Command {
+    pub(crate) fn agentguard_std(&self) -> std::process::Command {
         let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("agentguard"));
         hermetic(&mut std_cmd, &self.home);
         std_cmd.current_dir(self.path());
@@ -207,7 +261,7 @@ impl TestRepo {
     }
 
     /// `agentguard check --format json <args>`, parsed; asserts the exit code.
-    pub fn check_json(&self, args: &[&str], expected_code: i32) -> serde_json::Value {
+    pub(crate) fn check_json(&self, args: &[&str], expected_code: i32) -> serde_json::Value {
         let output = self
             .agentguard()
             .arg("check")
@@ -226,7 +280,7 @@ impl TestRepo {
     }
 
     /// Snapshot of what a check must never touch: HEAD, the index and the work tree status.
-    pub fn state(&self) -> (String, String, String) {
+    pub(crate) fn state(&self) -> (String, String, String) {
         (
             self.git_output(&["rev-parse", "HEAD"])
                 .stdout
@@ -239,7 +293,7 @@ impl TestRepo {
 }
 
 /// The findings of the first commit in a JSON report.
-pub fn findings(report: &serde_json::Value) -> Vec<serde_json::Value> {
+pub(crate) fn findings(report: &serde_json::Value) -> Vec<serde_json::Value> {
     report["commits"][0]["findings"]
         .as_array()
         .cloned()
@@ -247,7 +301,7 @@ pub fn findings(report: &serde_json::Value) -> Vec<serde_json::Value> {
 }
 
 /// (kind, category, path) of every finding, for compact assertions.
-pub fn finding_keys(report: &serde_json::Value) -> Vec<(String, String, String)> {
+pub(crate) fn finding_keys(report: &serde_json::Value) -> Vec<(String, String, String)> {
     findings(report)
         .iter()
         .map(|f| {
@@ -261,7 +315,10 @@ pub fn finding_keys(report: &serde_json::Value) -> Vec<(String, String, String)>
 }
 
 /// `finding_keys` restricted to one kind, where other checks' findings are beside the point.
-pub fn finding_keys_of(report: &serde_json::Value, kind: &str) -> Vec<(String, String, String)> {
+pub(crate) fn finding_keys_of(
+    report: &serde_json::Value,
+    kind: &str,
+) -> Vec<(String, String, String)> {
     finding_keys(report)
         .into_iter()
         .filter(|(k, _, _)| k == kind)
@@ -269,10 +326,10 @@ pub fn finding_keys_of(report: &serde_json::Value, kind: &str) -> Vec<(String, S
 }
 
 /// The trailer that makes a commit agent work on task T-1.
-pub const TASK: &str = "Agent-Task: T-1";
+pub(crate) const TASK: &str = "Agent-Task: T-1";
 
 /// An agent commit message: a title, a body, and `trailers` as the last paragraph.
-pub fn msg(trailers: &[&str]) -> String {
+pub(crate) fn msg(trailers: &[&str]) -> String {
     format!(
         "Agent change\n\nSome explanation.\n\n{}\n",
         trailers.join("\n")
@@ -280,14 +337,14 @@ pub fn msg(trailers: &[&str]) -> String {
 }
 
 /// Owned (kind, category, path) triples, to compare with `finding_keys`.
-pub fn keys(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+pub(crate) fn keys(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
     v.iter()
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
         .collect()
 }
 
 /// Output of a process as text, for assertion messages.
-pub fn text(output: &Output) -> String {
+pub(crate) fn text(output: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         output.status.code(),
@@ -299,7 +356,7 @@ pub fn text(output: &Output) -> String {
 impl TestRepo {
     /// A fresh ed25519 key pair `<scratch>/keys/<name>` (no passphrase); returns the private
     /// key's path.
-    pub fn ssh_key(&self, name: &str) -> PathBuf {
+    pub(crate) fn ssh_key(&self, name: &str) -> PathBuf {
         let dir = self.scratch().join("keys");
         std::fs::create_dir_all(&dir).expect("keys dir");
         let path = dir.join(name);
@@ -315,14 +372,14 @@ impl TestRepo {
     }
 
     /// The `allowed_signers` line for `identity` with the public half of key `name`.
-    pub fn signer_line(&self, identity: &str, name: &str) -> String {
+    pub(crate) fn signer_line(&self, identity: &str, name: &str) -> String {
         let public =
             std::fs::read_to_string(self.ssh_key(name).with_extension("pub")).expect("public key");
         format!("{identity} {}", public.trim())
     }
 
     /// Runs the binary with the test's TMPDIR (acceptance checkouts stay inside the test).
-    pub fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         let tmp = self.scratch().join("tmp");
         std::fs::create_dir_all(&tmp).expect("tmp");
         self.agentguard()
@@ -335,7 +392,7 @@ impl TestRepo {
 
 /// Whether this machine can make the user and network namespaces the acceptance sandbox is
 /// built from (probed once, with `unshare`, as an unprivileged user would).
-pub fn user_namespaces() -> Result<(), String> {
+pub(crate) fn user_namespaces() -> Result<(), String> {
     static PROBE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     PROBE
         .get_or_init(|| {
@@ -352,17 +409,21 @@ pub fn user_namespaces() -> Result<(), String> {
 }
 
 /// The variable that declares a machine without user namespaces.
-pub const NO_USERNS: &str = "AGENTGUARD_TEST_NO_USERNS";
+pub(crate) const NO_USERNS: &str = "AGENTGUARD_TEST_NO_USERNS";
 
 /// Whether a test that needs user namespaces runs. Where they are missing it fails, naming
 /// the cause, unless `AGENTGUARD_TEST_NO_USERNS=1` declares the machine lacks them: then it
 /// is skipped with a line on stderr. It never passes without having run.
-pub fn needs_user_namespaces(test: &str) -> bool {
+pub(crate) fn needs_user_namespaces(test: &str) -> bool {
     let Err(cause) = user_namespaces() else {
         return true;
     };
     if std::env::var(NO_USERNS).is_ok_and(|v| v == "1") {
-        eprintln!("skipped {test}: no user namespaces ({cause}), as {NO_USERNS}=1 declares");
+        // The skip is said where the person running the tests sees it; tests have no Output.
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipped {test}: no user namespaces ({cause}), as {NO_USERNS}=1 declares");
+        }
         return false;
     }
     panic!(
@@ -380,4 +441,86 @@ macro_rules! require_user_namespaces {
             return;
         }
     };
+}
+
+/// A bare repository the clones of a test push to and fetch from.
+pub(crate) struct Remote {
+    _dir: TempDir,
+    pub path: PathBuf,
+}
+
+impl Remote {
+    /// An empty bare repository whose default branch is `main`.
+    pub(crate) fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("agentguard-remote")
+            .tempdir()
+            .expect("tempdir");
+        let path = dir.path().join("remote.git");
+        let status = std::process::Command::new("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&path)
+            .status()
+            .expect("git init --bare");
+        assert!(status.success());
+        Self { _dir: dir, path }
+    }
+
+    /// A bare repository holding `source`'s `main`.
+    pub(crate) fn with(source: &TestRepo) -> Self {
+        let remote = Self::new();
+        source.git(&[
+            "push",
+            "-q",
+            "--no-verify",
+            remote.path.to_str().unwrap(),
+            "main",
+        ]);
+        remote
+    }
+
+    fn git(&self, args: &[&str]) -> Output {
+        std::process::Command::new("git")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .arg("--git-dir")
+            .arg(&self.path)
+            .args(args)
+            .output()
+            .expect("git")
+    }
+
+    /// The commits annotated under `refs/notes/<notes_ref>`, sorted.
+    pub(crate) fn notes(&self, notes_ref: &str) -> Vec<String> {
+        let output = self.git(&["notes", "--ref", notes_ref, "list"]);
+        let mut commits: Vec<String> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+            .collect();
+        commits.sort();
+        commits
+    }
+
+    /// The note on `commit` under `refs/notes/<notes_ref>`.
+    pub(crate) fn note(&self, notes_ref: &str, commit: &str) -> Option<String> {
+        let output = self.git(&["notes", "--ref", notes_ref, "show", commit]);
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Where `branch` points, if it exists.
+    pub(crate) fn branch(&self, branch: &str) -> Option<String> {
+        let output = self.git(&[
+            "rev-parse",
+            "--verify",
+            "-q",
+            &format!("refs/heads/{branch}"),
+        ]);
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    }
 }

@@ -64,7 +64,7 @@ fn trailers_match_git_interpret_trailers() {
     let repo = TestRepo::new();
     let mut mismatches = Vec::new();
     for message in CORPUS {
-        let ours: Vec<(String, String)> = agentguard::trailers::parse(message, "#")
+        let ours: Vec<(String, String)> = agentguard::internals::trailers::parse(message, "#")
             .into_iter()
             .map(|t| (t.key, t.value))
             .collect();

@@ -12,7 +12,7 @@ const SANDBOX_EXEC: &str = "/usr/bin/sandbox-exec";
 
 /// `shell` for `spec`: under `sandbox-exec` with the profile of its settings when the run is
 /// sandboxed, else as it is. The caller adds `-c <command>`.
-pub fn command(shell: &str, spec: &Spec<'_>) -> Command {
+pub(crate) fn command(shell: &str, spec: &Spec<'_>) -> Command {
     if spec.sandbox.is_none() && spec.write_rules.is_none() {
         return Command::new(shell);
     }
@@ -43,7 +43,7 @@ fn canonical(path: &Path) -> PathBuf {
 /// Whether `sandbox-exec` applies agentguard's profile here; `Err` names the cause. It
 /// fails where the tool is missing or where agentguard already runs inside a sandbox
 /// (an agent's own), which cannot be nested. Probed once.
-pub fn probe() -> Result<(), String> {
+pub(crate) fn probe() -> Result<(), String> {
     static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
     PROBE.get_or_init(run_probe).clone()
 }
