@@ -2,6 +2,7 @@
 //! `Policy`. The policy is read from the base commit's tree, never from the change.
 
 pub(crate) mod acceptance;
+pub(crate) mod examples;
 mod narrow;
 pub(crate) mod risk;
 pub(crate) mod task;
@@ -59,6 +60,8 @@ pub enum PolicySource {
     DefaultNoFile { base: String },
     /// No base commit (root commit or unborn HEAD).
     DefaultNoBase,
+    /// `.agentguard.toml` in the work tree, not yet committed (`policy test`).
+    WorkTree,
 }
 
 impl fmt::Display for PolicySource {
@@ -69,6 +72,7 @@ impl fmt::Display for PolicySource {
                 write!(f, "built-in default (no {POLICY_FILE} at base {base})")
             }
             PolicySource::DefaultNoBase => write!(f, "built-in default (no base commit)"),
+            PolicySource::WorkTree => write!(f, "{POLICY_FILE} in the work tree"),
         }
     }
 }
@@ -184,6 +188,8 @@ struct RawPolicy {
     allowlist: RawAllowlist,
     #[serde(default)]
     tasks: BTreeMap<String, Spanned<RawTask>>,
+    #[serde(default)]
+    examples: Vec<Spanned<examples::RawExample>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -346,6 +352,8 @@ pub struct Policy {
     /// The target branch tip's policy when this one (the merge base's) is narrowed by it
     /// (`narrowed_by`): its scope, task definitions and allowed signers apply beside these.
     pub target: Option<Box<Policy>>,
+    /// `[[examples]]`: what the policy must say about some paths (`agentguard policy test`).
+    pub examples: Vec<examples::Example>,
 }
 
 impl Policy {
@@ -404,9 +412,11 @@ impl Policy {
                 TaskSpec::compile(spec.into_inner(), &task_text, &categories)?,
             );
         }
+        let examples = examples::compile(raw.examples, &text, &categories)?;
         Ok(Self {
             source,
             read_at: None,
+            examples,
             agent: AgentRules {
                 branches: text.globs(&raw.agent.branches)?,
                 authors: text.globs_ignoring_case(&raw.agent.authors)?,

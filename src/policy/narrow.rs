@@ -26,7 +26,8 @@ impl Policy {
     ///   programs both allow;
     /// - approvals: an identity approves a category only if both policies list it;
     /// - evidence: required if either requires it; both must keep it under one notes ref;
-    /// - allowlist: only entries both policies list.
+    /// - allowlist: only entries both policies list;
+    /// - examples: this policy's (each policy's examples are checked against it alone).
     pub(crate) fn narrowed_by(self, target: Policy) -> Result<Policy, PolicyError> {
         let Policy {
             source,
@@ -39,6 +40,7 @@ impl Policy {
             evidence,
             allowlist,
             tasks,
+            examples,
             target: _,
         } = self;
         if evidence.notes_ref != target.evidence.notes_ref {
@@ -88,6 +90,9 @@ impl Policy {
                     .collect(),
             },
             tasks,
+            // Each policy's examples are checked against that policy alone (`policy test`,
+            // `verify`): an example says what its own policy must hold.
+            examples,
             source,
             read_at,
             target: Some(Box::new(target)),
