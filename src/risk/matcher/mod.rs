@@ -2,13 +2,14 @@
 //! and every content rule behind one keyword automaton (built-ins) and one `RegexSet` (policy
 //! regexes), so each added line is scanned once whatever the number of rules.
 
+mod flat_key;
 mod formats;
 mod redact;
 mod scan;
 
 use super::paths::BUILTIN_PATHS;
 use super::rules::{Check, Quiet, BUILTIN_RULES};
-use crate::glob::{GlobError, GlobList};
+use crate::glob::{Case, GlobError, GlobList};
 use crate::policy::risk::RiskCategory;
 use crate::policy::risk::BUILTIN_CATEGORIES;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -122,9 +123,10 @@ impl Builtin {
                 category: name.to_string(),
                 source,
             };
+            // Risk paths match whatever the case, as deny lists do: `src/Auth/` is auth code.
             paths.push(CategoryPaths {
-                include: GlobList::new(include).map_err(glob_err)?,
-                exclude: GlobList::new(exclude).map_err(glob_err)?,
+                include: GlobList::with_case(include, Case::Insensitive).map_err(glob_err)?,
+                exclude: GlobList::with_case(exclude, Case::Insensitive).map_err(glob_err)?,
             });
         }
         Ok(Self {
