@@ -53,7 +53,16 @@ pub mod internals {
     }
     /// The changed entries of a commit and their fingerprint, for benches, fuzz and tests.
     pub mod diff {
-        pub use crate::diff::{fingerprint, AddedLine, Change, Entry, FileAdditions, Side, Status};
+        pub use crate::diff::{
+            fingerprint, AddedLine, Change, Entry, FileAdditions, Side, Status, SubmoduleChange,
+            SubmoduleEdit, TreeProblem,
+        };
+    }
+    /// Tree objects as git stores them and the checks `git fsck` makes of them, for the tree
+    /// fuzz target.
+    pub mod trees {
+        pub use crate::diff::fsck::{check_gitmodules, git_order, is_dotgit, Problem};
+        pub use crate::diff::raw::{parse, EntryKind, RawEntry, RawTree};
     }
     /// One whole check, for a test that watches its progress events.
     pub mod engine {

@@ -360,6 +360,12 @@ acceptance = []
 # Risk categories that need a human sign-off (`agentguard approve`) even where no
 # rule hits. Known here: {categories}.
 requires_approval = []
+
+# Which agents and branches may work on this task (globs; unset: any). An agent is
+# named by its `Agent-Name` trailer (or, without one, its author name); a glob with
+# `@` matches the author email instead. A commit they do not admit is blocked.
+# agents = ["codex", "*@bots.example.com"]
+# branches = ["agent/{id}-*"]
 "#
     )
 }

@@ -134,6 +134,8 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             run_acceptance: !args.no_run,
             progress: progress.clone(),
             policy_base,
+            // The target's rules as they are now narrow those the work began under.
+            policy_tip: range.exclude,
             all_agent: args.all_agent,
             presume_agent: presume_agent.clone(),
             require_evidence: true,

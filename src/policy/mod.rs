@@ -3,6 +3,7 @@
 
 pub(crate) mod acceptance;
 pub(crate) mod examples;
+mod narrow;
 pub(crate) mod risk;
 pub(crate) mod task;
 
@@ -337,6 +338,9 @@ pub struct Allowlist {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub source: PolicySource,
+    /// The commit it was read from (its task files and allowed signers are read there too);
+    /// `None` without a base.
+    pub read_at: Option<git2::Oid>,
     pub agent: AgentRules,
     pub scope: ScopeRules,
     pub risk: RiskPolicy,
@@ -345,6 +349,9 @@ pub struct Policy {
     pub evidence: EvidenceRules,
     pub allowlist: Allowlist,
     pub tasks: BTreeMap<String, TaskSpec>,
+    /// The target branch tip's policy when this one (the merge base's) is narrowed by it
+    /// (`narrowed_by`): its scope, task definitions and allowed signers apply beside these.
+    pub target: Option<Box<Policy>>,
     /// `[[examples]]`: what the policy must say about some paths (`agentguard policy test`).
     pub examples: Vec<examples::Example>,
 }
@@ -361,7 +368,7 @@ impl Policy {
             );
         };
         let short = repo.short(base.id());
-        match repo.read_file_at(base.tree_id(), POLICY_FILE)? {
+        let read = match repo.read_file_at(base.tree_id(), POLICY_FILE)? {
             Some(bytes) => {
                 let file = format!("{POLICY_FILE} (at base {short})");
                 let text = String::from_utf8(bytes).map_err(|_| PolicyError::Invalid {
@@ -375,7 +382,11 @@ impl Policy {
                 "built-in default policy",
                 PolicySource::DefaultNoFile { base: short },
             ),
-        }
+        };
+        read.map(|policy| Self {
+            read_at: Some(base.id()),
+            ..policy
+        })
     }
 
     pub fn parse(text: &str, file: &str, source: PolicySource) -> Result<Self, PolicyError> {
@@ -404,6 +415,7 @@ impl Policy {
         let examples = examples::compile(raw.examples, &text, &categories)?;
         Ok(Self {
             source,
+            read_at: None,
             examples,
             agent: AgentRules {
                 branches: text.globs(&raw.agent.branches)?,
@@ -430,7 +442,19 @@ impl Policy {
             },
             tasks,
             risk,
+            target: None,
         })
+    }
+
+    /// Where this policy comes from, with the target's when it narrows this one.
+    pub fn describe_source(&self) -> String {
+        match &self.target {
+            Some(target) => format!(
+                "{}, narrowed by the target's {}",
+                self.source, target.source
+            ),
+            None => self.source.to_string(),
+        }
     }
 }
 
