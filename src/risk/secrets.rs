@@ -692,8 +692,7 @@ pub(crate) fn accept_assigned(a: &AssignedValue<'_>, path: &str) -> bool {
     if a.secret.hashed && is_digest_shaped(value) {
         return false;
     }
-    if a.secret.strength == Strength::Weak
-        && (names::ends_hashed(a.name) || labelled_digest(value))
+    if a.secret.strength == Strength::Weak && (names::ends_hashed(a.name) || labelled_digest(value))
     {
         return false;
     }
@@ -718,14 +717,16 @@ pub(crate) fn accept_assigned(a: &AssignedValue<'_>, path: &str) -> bool {
 /// A word label before a hex digest (`deps-<sha1>`, `v1-<sha256>`): a cache key or a
 /// versioned content hash, what a bare `key` holds in CI and build configuration.
 fn labelled_digest(value: &str) -> bool {
-    value.rsplit_once(['-', ':']).is_some_and(|(label, digest)| {
-        digest.len() >= 32
-            && digest.bytes().all(|b| b.is_ascii_hexdigit())
-            && label.bytes().any(|b| b.is_ascii_alphabetic())
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    })
+    value
+        .rsplit_once(['-', ':'])
+        .is_some_and(|(label, digest)| {
+            digest.len() >= 32
+                && digest.bytes().all(|b| b.is_ascii_hexdigit())
+                && label.bytes().any(|b| b.is_ascii_alphabetic())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
 }
 
 /// Base64 of `user:password` with a password worth hiding, or of a long user alone (an API
