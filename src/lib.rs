@@ -18,6 +18,7 @@ mod ledger;
 mod lock;
 mod onboarding;
 mod output;
+mod path_taken;
 mod policy;
 mod repo;
 mod report;
@@ -174,5 +175,7 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Hook(args) => commands::hook::run(&repo, args, out),
         cli::Command::Log(args) => commands::log::run(&repo, args, out),
         cli::Command::Report(args) => commands::report::run(&repo, args, out),
+        cli::Command::AttachSession(args) => commands::attach_session::run(&repo, args, out),
+        cli::Command::Rollback(args) => commands::rollback::run(&repo, args, out),
     }
 }

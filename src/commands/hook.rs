@@ -178,7 +178,8 @@ fn skip_reason() -> Option<String> {
     }
 }
 
-fn who(repo: &Repo) -> String {
+/// Who is at the keyboard: git's configured identity, else the login name.
+pub(crate) fn who(repo: &Repo) -> String {
     let name = repo.config_string("user.name").unwrap_or_default();
     let email = repo.configured_author_email().unwrap_or_default();
     match (name.is_empty(), email.is_empty()) {

@@ -1,12 +1,14 @@
 //! One file per subcommand.
 
 pub(crate) mod approve;
+pub(crate) mod attach_session;
 pub(crate) mod check;
 pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod install;
 pub(crate) mod log;
 pub(crate) mod report;
+pub(crate) mod rollback;
 pub(crate) mod show;
 pub(crate) mod task;
 pub(crate) mod uninstall;

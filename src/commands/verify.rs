@@ -5,6 +5,7 @@ use crate::engine::{self, CheckRequest, CommitReport, Target};
 use crate::error::Error;
 use crate::ledger::Entry;
 use crate::output::Output;
+use crate::path_taken::RollbackTarget;
 use crate::repo::Repo;
 use crate::report::{self, human, Styles};
 use crate::Verdict;
@@ -24,6 +25,9 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
         .exclude
         .map(|exclude| repo.merge_base(exclude, range.tip).unwrap_or(exclude));
     let branches = range_branches(repo, range.tip);
+    let rollback_target = range
+        .exclude
+        .map(|exclude| RollbackTarget::of_range(&range.text, exclude, range.tip));
     let mut reports: Vec<CommitReport> = Vec::with_capacity(commits.len());
     // One ledger line per judged commit, written together at the end (or at the first error).
     let mut entries: Vec<Entry> = Vec::with_capacity(commits.len().max(1));
@@ -39,6 +43,7 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             all_agent: args.all_agent,
             require_evidence: true,
             branches: Some(branches.clone()),
+            rollback_target: rollback_target.clone(),
             ..CheckRequest::new(Target::Rev(commit.to_string()))
         })
         .collect();

@@ -148,6 +148,7 @@ pub(crate) fn commit_msg(
         message: Some(String::from_utf8_lossy(&bytes).into_owned()),
         progress,
         local: true,
+        recording: true,
         ..CheckRequest::new(Target::Staged)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request)?;

@@ -3,6 +3,7 @@
 
 pub(crate) mod acceptance;
 pub(crate) mod risk;
+pub(crate) mod session;
 pub(crate) mod task;
 
 use crate::glob::{Case, GlobList};
@@ -15,6 +16,7 @@ use toml::Spanned;
 
 pub(crate) use acceptance::AcceptancePolicy;
 pub(crate) use risk::RiskPolicy;
+pub(crate) use session::{CheckAction, LedgerRules, SessionPolicy};
 pub(crate) use task::{RawTask, TaskSpec};
 
 pub(crate) const POLICY_FILE: &str = ".agentguard.toml";
@@ -183,6 +185,10 @@ struct RawPolicy {
     allowlist: RawAllowlist,
     #[serde(default)]
     tasks: BTreeMap<String, Spanned<RawTask>>,
+    #[serde(default)]
+    session: session::RawSession,
+    #[serde(default)]
+    ledger: session::RawLedger,
 }
 
 #[derive(Debug, Deserialize)]
@@ -324,6 +330,8 @@ pub struct Policy {
     pub evidence: EvidenceRules,
     pub allowlist: Allowlist,
     pub tasks: BTreeMap<String, TaskSpec>,
+    pub session: SessionPolicy,
+    pub ledger: LedgerRules,
 }
 
 impl Policy {
@@ -404,6 +412,8 @@ impl Policy {
             },
             tasks,
             risk,
+            session: raw.session.into(),
+            ledger: session::compile_ledger(raw.ledger, &text)?,
         })
     }
 }
@@ -431,6 +441,21 @@ mod tests {
             format!("{:?}", example.acceptance),
             format!("{:?}", empty.acceptance)
         );
+        assert_eq!(example.session, empty.session);
+        assert_eq!(example.ledger, empty.ledger);
+    }
+
+    #[test]
+    fn a_bad_otlp_endpoint_is_named_with_its_position() {
+        let err = parse("[ledger]\notlp_endpoint = \"https://c:4318\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2:17"), "{err}");
+        assert!(err.contains("https is not supported"), "{err}");
+        let err = parse("[session]\nuntouched = \"loud\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("untouched"), "{err}");
     }
 
     #[test]

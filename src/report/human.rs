@@ -117,6 +117,7 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
         report.fingerprint.as_deref().map_or("-", short)
     );
     super::runs::render(out, &report.acceptance, st);
+    render_path_taken(out, report);
     let kinds = [
         Kind::Metadata,
         Kind::Scope,
@@ -142,6 +143,37 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
         }
     }
     let _ = writeln!(out);
+}
+
+/// One line each for the attempts before the change, the agent's session and the way back;
+/// `show` tells the whole story.
+fn render_path_taken(out: &mut String, report: &CommitReport) {
+    let path = &report.path_taken;
+    if let Some(attempts) = &path.attempts {
+        let _ = writeln!(
+            out,
+            "  {}",
+            printable(&super::path_taken::attempts_headline(attempts))
+        );
+    }
+    if let Some(session) = &path.session {
+        let _ = writeln!(
+            out,
+            "  {}",
+            printable(&super::path_taken::session_headline(session))
+        );
+    }
+    if let Some(rollback) = &path.rollback {
+        let commit = report.commit.map(|c| c.to_string());
+        let _ = writeln!(
+            out,
+            "  {}",
+            printable(&super::path_taken::rollback_headline(
+                rollback,
+                commit.as_deref()
+            ))
+        );
+    }
 }
 
 fn render_finding(out: &mut String, report: &CommitReport, finding: &Finding, st: &Styles) {

@@ -82,6 +82,7 @@ pub(crate) fn report(
         findings,
         acceptance,
         approvals: Vec::new(),
+        path_taken: Default::default(),
     }
 }
 
