@@ -197,8 +197,9 @@ pub struct NoteRollback {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteMigration {
     pub path: String,
-    /// The convention recognised: "golang-migrate", "diesel", "flyway", "rails", "alembic",
-    /// "django", "prisma", "knex", or "unknown".
+    /// The convention recognised: "golang-migrate", "diesel", "flyway", "dbmate", "goose",
+    /// "sql" (a forward-only SQL file), "rails", "alembic", "django", "prisma", "knex", or
+    /// "unknown".
     pub convention: String,
     /// "found", "reversible", "missing", "irreversible" or "unknown".
     pub down: String,

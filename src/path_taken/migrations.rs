@@ -84,6 +84,9 @@ fn judge(path: &str, content: &str, exists: &dyn Fn(&str) -> bool) -> NoteMigrat
     if name.strip_prefix('U').is_some_and(is_flyway) {
         return migration(path, "flyway", "found", "it is an undo migration");
     }
+    if lower.ends_with(".sql") {
+        return sql(path, name, content);
+    }
     if lower.ends_with(".rb") {
         return rails(path, content);
     }
@@ -109,8 +112,58 @@ fn judge(path: &str, content: &str, exists: &dyn Fn(&str) -> bool) -> NoteMigrat
         path,
         "unknown",
         "unknown",
-        "no known migration convention (golang-migrate, diesel, flyway, rails, alembic, django, \
-         prisma, knex) matches this file",
+        "no known migration convention (golang-migrate, diesel, flyway, dbmate, goose, rails, \
+         alembic, django, prisma, knex) matches this file",
+    )
+}
+
+/// A single SQL file: dbmate and goose keep the down side in a section of it; otherwise it
+/// only goes forward.
+fn sql(path: &str, name: &str, content: &str) -> NoteMigration {
+    for (convention, down_marker, up_marker) in [
+        ("dbmate", "-- migrate:down", "-- migrate:up"),
+        ("goose", "-- +goose Down", "-- +goose Up"),
+    ] {
+        if let Some(at) = content.find(down_marker) {
+            let rest = &content[at + down_marker.len()..];
+            let has_statement = rest
+                .lines()
+                .map(str::trim)
+                .any(|l| !l.is_empty() && !l.starts_with("--"));
+            return if has_statement {
+                migration(
+                    path,
+                    convention,
+                    "found",
+                    format!("a `{down_marker}` section"),
+                )
+            } else {
+                migration(
+                    path,
+                    convention,
+                    "missing",
+                    format!("the `{down_marker}` section is empty"),
+                )
+            };
+        }
+        if content.contains(up_marker) {
+            return migration(
+                path,
+                convention,
+                "missing",
+                format!("no `{down_marker}` section"),
+            );
+        }
+    }
+    let stem = name.trim_end_matches(".sql");
+    migration(
+        path,
+        "sql",
+        "missing",
+        format!(
+            "a forward-only SQL file: no {stem}.down.sql beside it, no down section \
+             (-- migrate:down, -- +goose Down)"
+        ),
     )
 }
 
@@ -282,6 +335,35 @@ mod tests {
         assert_eq!(
             down("prisma/migrations/20240101_init/migration.sql", "", &[]),
             pair("prisma", "missing")
+        );
+        let dbmate = "db/migrations/20240101_users.sql";
+        assert_eq!(
+            down(
+                dbmate,
+                "-- migrate:up\ncreate table users();\n-- migrate:down\ndrop table users;\n",
+                &[]
+            ),
+            pair("dbmate", "found")
+        );
+        assert_eq!(
+            down(
+                dbmate,
+                "-- migrate:up\ncreate table users();\n-- migrate:down\n\n",
+                &[]
+            ),
+            pair("dbmate", "missing")
+        );
+        assert_eq!(
+            down(
+                "migrations/00002_x.sql",
+                "-- +goose Up\nALTER TABLE t ADD c int;\n",
+                &[]
+            ),
+            pair("goose", "missing")
+        );
+        assert_eq!(
+            down("migrations/001_users.sql", "create table u();", &[]),
+            pair("sql", "missing")
         );
     }
 

@@ -145,11 +145,12 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
     let _ = writeln!(out);
 }
 
-/// One line each for the attempts before the change, the agent's session and the way back;
-/// `show` tells the whole story.
+/// A line each for what deserves a look in the path the change took: attempts that did not
+/// pass before it, the agent's session, a way back that does not apply cleanly or a
+/// migration without a way down. `show` tells the whole story.
 fn render_path_taken(out: &mut String, report: &CommitReport) {
     let path = &report.path_taken;
-    if let Some(attempts) = &path.attempts {
+    if let Some(attempts) = path.attempts.as_ref().filter(|a| !a.first_time()) {
         let _ = writeln!(
             out,
             "  {}",
@@ -164,15 +165,26 @@ fn render_path_taken(out: &mut String, report: &CommitReport) {
         );
     }
     if let Some(rollback) = &path.rollback {
-        let commit = report.commit.map(|c| c.to_string());
-        let _ = writeln!(
-            out,
-            "  {}",
-            printable(&super::path_taken::rollback_headline(
-                rollback,
-                commit.as_deref()
-            ))
-        );
+        if rollback.applies != "clean" {
+            let commit = report.commit.map(|c| c.to_string());
+            let _ = writeln!(
+                out,
+                "  {}",
+                printable(&super::path_taken::rollback_headline(
+                    rollback,
+                    commit.as_deref()
+                ))
+            );
+        }
+        for migration in &rollback.migrations {
+            if super::path_taken::migration_ok(migration) != Some(true) {
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    printable(&super::path_taken::migration_line(migration))
+                );
+            }
+        }
     }
 }
 

@@ -126,19 +126,21 @@ fn function(name: &str, arguments: &Value) -> CallKind {
 /// A shell command, given as an argument vector or a script; `apply_patch` run through the
 /// shell is an edit.
 fn shell(command: &Value, intent: Option<&str>) -> CallKind {
-    let argv: Vec<&str> = match command {
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-        Value::String(script) => vec![script.as_str()],
-        _ => Vec::new(),
-    };
-    if let [first, patch] = argv.as_slice() {
-        if matches!(*first, "apply_patch" | "applypatch") {
-            return CallKind::Write {
-                paths: patch_paths(patch),
-            };
+    let command = match command {
+        Value::Array(items) => {
+            let argv: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            if let [first, patch] = argv.as_slice() {
+                if matches!(*first, "apply_patch" | "applypatch") {
+                    return CallKind::Write {
+                        paths: patch_paths(patch),
+                    };
+                }
+            }
+            display(&argv)
         }
-    }
-    let command = display(&argv);
+        Value::String(script) => script.clone(),
+        _ => String::new(),
+    };
     if let Some(patch) = command.strip_prefix("apply_patch") {
         if patch.contains("*** Begin Patch") {
             return CallKind::Write {
