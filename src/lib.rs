@@ -26,6 +26,7 @@ mod risk;
 mod scope;
 mod symlink;
 mod task;
+mod telemetry;
 mod trailers;
 mod verdict;
 

@@ -25,6 +25,8 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
             let entry = Entry::bypass(&command, &reason, &who, None, None).took(started.elapsed());
             // A bypass is allowed because it is recorded: one that cannot be is refused.
             crate::ledger::append(repo.common_dir(), &entry)?;
+            let head = repo.head_commit().ok().flatten().map(|c| c.id());
+            super::ship(repo, out, std::slice::from_ref(&entry), head);
             out.stderr(&format!(
                 "agentguard: {} skipped by AGENTGUARD_SKIP ({reason}); recorded in the ledger as a bypass by {who}\n",
                 name.as_str()

@@ -56,7 +56,7 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             Err(e) => {
                 entries
                     .push(Entry::error("verify", &e.to_string(), Some(*commit), None).took(took));
-                super::append_all_to_ledger(repo, out, &entries);
+                super::append_all_to_ledger_under(repo, out, &entries, policy_base);
                 return Err(e.into());
             }
         }
@@ -67,7 +67,7 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             ..Entry::new("verify")
         });
     }
-    super::append_all_to_ledger(repo, out, &entries);
+    super::append_all_to_ledger_under(repo, out, &entries, policy_base);
     let text = render(args.format, &reports, &range.text, out)?;
     match &args.output {
         Some(path) => std::fs::write(path, text).map_err(|source| Error::Output {
