@@ -15,6 +15,7 @@ mod init;
 mod install;
 mod ledger;
 mod local_isolation;
+mod path_taken;
 mod properties;
 mod readme;
 mod risk;
