@@ -75,7 +75,9 @@ impl<'a> Walk<'a> {
             return ControlFlow::Break(());
         }
         let same_task = entry.task.is_none() || entry.task.as_deref() == self.task;
-        if !same_task {
+        // Attempts are made where the commit is made: CI's `verify` lines are not.
+        let local = entry.command == "check" || entry.command.starts_with("hook ");
+        if !same_task || !local {
             return ControlFlow::Continue(());
         }
         match entry.verdict {
