@@ -226,6 +226,13 @@ pub fn check(
         let (runs, failures) = run_acceptance(repo, request, &compiled, &task, &change)?;
         report.acceptance = runs;
         findings.extend(failures);
+        findings.extend(compare_inventory(
+            repo,
+            request,
+            &compiled,
+            policy_commit.as_ref(),
+            &mut report.acceptance,
+        )?);
     }
     redact_runs(&compiled, &mut report, &mut task);
     crate::path_taken::gather(
@@ -299,6 +306,47 @@ fn run_acceptance(
         },
     )?;
     Ok((outcome.runs, outcome.findings))
+}
+
+/// Compares the tests each acceptance command ran with what it ran on the base (the merge base
+/// under `verify`): fewer is `test-tampering`. Only when every command passed, and only if the
+/// policy keeps that category.
+fn compare_inventory(
+    repo: &Repo,
+    request: &CheckRequest,
+    compiled: &CompiledPolicy,
+    base: Option<&git2::Commit<'_>>,
+    runs: &mut [AcceptanceRun],
+) -> Result<Vec<Finding>, EngineError> {
+    let Some(base) = base else {
+        return Ok(Vec::new());
+    };
+    let policy = &compiled.policy;
+    if policy.risk.get(risk::TEST_TAMPERING).is_none() || runs.iter().any(|r| !r.passed()) {
+        return Ok(Vec::new());
+    }
+    let progress = request
+        .progress
+        .as_deref()
+        .map(|sink| RedactedProgress { sink, compiled });
+    let shortfalls = acceptance::baseline::compare(
+        repo,
+        &acceptance::baseline::Base {
+            commit: base,
+            notes_ref: &policy.evidence.notes_ref,
+        },
+        runs,
+        &policy.acceptance,
+        &RunOptions {
+            progress: progress.as_ref().map(|p| p as &dyn Progress),
+            local: request.local,
+        },
+        &|command| risk::redact_secrets(compiled, command),
+    )?;
+    Ok(shortfalls
+        .iter()
+        .filter_map(|s| risk::tampering::fewer_tests(compiled, s))
+        .collect())
 }
 
 /// The findings the verdict is decided from (`CommitReport::verdict`): redacted, in a stable
@@ -450,17 +498,45 @@ fn static_checks(
         );
     }
     let hooks_path = repo.hooks_path_in_work_tree();
-    findings.extend(scan_streamed(
-        repo,
-        &RiskInput {
-            change,
-            additions: &[],
-            acceptance: &task.acceptance,
-            compiled,
-            hooks_path: hooks_path.as_deref(),
-        },
-    )?);
+    let input = RiskInput {
+        change,
+        additions: &[],
+        acceptance: &task.acceptance,
+        compiled,
+        hooks_path: hooks_path.as_deref(),
+    };
+    findings.extend(scan_streamed(repo, &input)?);
+    findings.extend(reached_files(repo, report.base, &input)?);
     Ok(findings)
+}
+
+/// What the acceptance and setup commands reach through Makefiles, scripts and package
+/// scripts, in the base tree and in the judged one, and what could shadow what they run.
+fn reached_files(
+    repo: &Repo,
+    base: Option<Oid>,
+    input: &RiskInput<'_>,
+) -> Result<Vec<Finding>, EngineError> {
+    let commands: Vec<&str> = risk::tampering::commands(input)
+        .into_iter()
+        .map(|(command, _)| command)
+        .collect();
+    if commands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let path_dirs = acceptance::checkout_path_dirs(&input.compiled.policy.acceptance);
+    let base_tree = match base {
+        Some(base) => Some(repo.git().find_commit(base)?.tree_id()),
+        None => None,
+    };
+    let mut reached = Vec::new();
+    for tree in base_tree.into_iter().chain([input.change.tree]) {
+        let read = |path: &str| repo.read_file_at(tree, path).ok().flatten();
+        reached.extend(risk::reach::reached(&commands, &read, &path_dirs));
+    }
+    reached.sort();
+    reached.dedup();
+    Ok(risk::scan_reached(input, &reached))
 }
 
 /// `verify`'s judgement of the commit's evidence note.

@@ -2,6 +2,7 @@
 //! terminal would. A reader thread hashes the whole stream and keeps only its head and tail,
 //! so memory stays bounded however much a command prints.
 
+use super::inventory::{self, Inventory};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read};
@@ -26,6 +27,8 @@ pub(super) struct Captured {
     /// False when the stream could not be read to its end (a process outside the command's
     /// group kept it open); `sha256` then covers only what was read.
     pub complete: bool,
+    /// The tests the runner reported, read from every line of the stream.
+    pub tests: Inventory,
 }
 
 /// A pipe whose read end stays with us and whose write end goes to the child; both ends are
@@ -51,6 +54,8 @@ pub(super) struct Accumulator {
     /// The last complete line that is not blank, and how often it changed.
     last_line: String,
     lines_seen: u64,
+    /// Reads the runner's summary lines from the whole stream.
+    tests: inventory::Parser,
 }
 
 impl Accumulator {
@@ -69,6 +74,7 @@ impl Accumulator {
             partial: Vec::new(),
             last_line: String::new(),
             lines_seen: 0,
+            tests: inventory::Parser::new(),
         }
     }
 
@@ -83,6 +89,7 @@ impl Accumulator {
     pub(super) fn push(&mut self, mut data: &[u8]) {
         self.hasher.update(data);
         self.bytes += data.len() as u64;
+        self.tests.push(data);
         if self.lines {
             self.note_lines(data);
         }
@@ -165,6 +172,7 @@ impl Accumulator {
             sha256: hex(&self.hasher.clone().finalize()),
             truncated: elided > 0,
             complete,
+            tests: Inventory::unknown(),
         }
     }
 }
@@ -245,8 +253,12 @@ impl Reader {
                 false
             }
         };
-        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.snapshot(complete)
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let tests = std::mem::take(&mut state.tests).finish();
+        Captured {
+            tests,
+            ..state.snapshot(complete)
+        }
     }
 }
 

@@ -86,6 +86,31 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The entries of the commands' PATH that lead into their checkout (relative ones, `.`, the
+/// empty entry), relative to it: a file the change puts there runs instead of the program of
+/// that name.
+pub(crate) fn checkout_path_dirs(policy: &AcceptancePolicy) -> Vec<String> {
+    let env = environment(&policy.env);
+    let Some((_, path)) = env.iter().find(|(k, _)| k == "PATH") else {
+        return Vec::new();
+    };
+    let mut dirs = Vec::new();
+    for entry in std::env::split_paths(path) {
+        let Some(entry) = entry.to_str() else {
+            continue;
+        };
+        if entry.starts_with('/') {
+            continue;
+        }
+        let dir = entry.trim_start_matches("./").trim_end_matches('/');
+        let dir = if dir == "." { "" } else { dir };
+        if !dir.split('/').any(|p| p == "..") && !dirs.iter().any(|d| d == dir) {
+            dirs.push(dir.to_string());
+        }
+    }
+    dirs
+}
+
 /// The commands' environment: only the allowlisted variables (a trailing `*` matches a
 /// prefix), never git's repository variables, and a PATH even when none is passed.
 fn environment(allowlist: &[String]) -> Vec<(OsString, OsString)> {

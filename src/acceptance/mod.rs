@@ -8,10 +8,12 @@
 //! that [`context`] prepares once per run. Each run leaves a record ([`record`]), findings for
 //! what did not pass ([`findings`]), and progress events for a display ([`progress`]).
 
+pub(crate) mod baseline;
 mod capture;
 mod context;
 pub(crate) mod filesystem;
 mod findings;
+pub(crate) mod inventory;
 mod local;
 mod process;
 mod program;
@@ -33,7 +35,8 @@ use context::Context;
 use sandbox::{Applied, Decision};
 use std::path::PathBuf;
 
-pub(crate) use record::{AcceptanceRun, Phase, RunStatus};
+pub(crate) use context::checkout_path_dirs;
+pub(crate) use record::{AcceptanceRun, Baseline, Phase, RunStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptanceError {
@@ -221,6 +224,8 @@ fn run_one(
         output_bytes: 0,
         output_sha256: String::new(),
         output_complete: true,
+        tests: None,
+        baseline: None,
     };
     let Some(word) = program::first_word(&command.command) else {
         record.output_tail = "the command names no program".into();
@@ -261,6 +266,7 @@ fn run_one(
     let on_line = progress
         .listening()
         .then_some(&mut on_line as &mut dyn FnMut(&str));
+    let started = std::time::SystemTime::now();
     let finished = match process::run(&spec, cx.interrupt, on_line) {
         Ok(finished) => finished,
         Err(failure) => {
@@ -285,6 +291,10 @@ fn run_one(
     record.output_bytes = finished.output.bytes;
     record.output_sha256 = finished.output.sha256;
     record.output_complete = finished.output.complete;
+    if phase == Phase::Acceptance {
+        let reports = inventory::junit_reports(cx.dir, started);
+        record.tests = Some(finished.output.tests.or_report(reports));
+    }
     record.status = if finished.timed_out {
         RunStatus::TimedOut
     } else if finished.exit_code == Some(0) {

@@ -1,6 +1,7 @@
 //! The record of one command's run, as evidence notes and reports keep it, and how it ended
 //! in words.
 
+use super::inventory::Inventory;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +64,21 @@ pub struct AcceptanceRun {
     /// False when the stream could not be read to its end (a process that left the command's
     /// group kept it open); the hash then covers what was read.
     pub output_complete: bool,
+    /// The tests an acceptance command collected and ran, as its runner reported them; `None`
+    /// for setup, for a command that did not run, and in records made before inventories.
+    #[serde(default)]
+    pub tests: Option<Inventory>,
+    /// What the base ran for the same command, once compared.
+    #[serde(default)]
+    pub baseline: Option<Baseline>,
+}
+
+/// The tests the base ran for the same command, and where that count was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub ran: u64,
+    /// "evidence note on 1a2b3c4" or "run of the base tree 5d6e7f8".
+    pub from: String,
 }
 
 impl AcceptanceRun {

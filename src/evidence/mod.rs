@@ -6,7 +6,8 @@ pub(crate) mod path_taken;
 pub(crate) mod pending;
 mod side_by_side;
 
-use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
+use crate::acceptance::inventory::{Counts, Inventory};
+use crate::acceptance::{AcceptanceRun, Baseline, Phase, RunStatus};
 use crate::finding::{Action, Finding, Kind};
 use crate::repo::{Repo, RepoError};
 use crate::verdict::Verdict;
@@ -137,6 +138,69 @@ pub struct NoteRun {
     pub output_bytes: u64,
     pub output_sha256: String,
     pub output_complete: bool,
+    /// The test inventory of an acceptance command; absent from setup runs and from notes
+    /// written before inventories were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<NoteTests>,
+}
+
+/// How many tests a run collected and ran; the counts are absent when the runner is
+/// "unknown" (or printed no count), `base_ran` until the base was compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteTests {
+    pub runner: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ran: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_ran: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_from: Option<String>,
+}
+
+impl NoteTests {
+    pub fn new(tests: &Inventory, baseline: Option<&Baseline>) -> Self {
+        let c = tests.counts;
+        Self {
+            runner: tests.runner.clone(),
+            collected: c.map(|c| c.collected()),
+            ran: c.map(|c| c.ran()),
+            passed: c.map(|c| c.passed),
+            failed: c.map(|c| c.failed),
+            skipped: c.map(|c| c.skipped),
+            base_ran: baseline.map(|b| b.ran),
+            base_from: baseline.map(|b| b.from.clone()),
+        }
+    }
+
+    pub fn inventory(&self) -> Inventory {
+        let counts = match (self.passed, self.failed, self.skipped) {
+            (Some(passed), Some(failed), Some(skipped)) => Some(Counts {
+                passed,
+                failed,
+                skipped,
+            }),
+            _ => None,
+        };
+        Inventory {
+            runner: self.runner.clone(),
+            counts,
+        }
+    }
+
+    pub fn baseline(&self) -> Option<Baseline> {
+        Some(Baseline {
+            ran: self.base_ran?,
+            from: self.base_from.clone().unwrap_or_default(),
+        })
+    }
 }
 
 impl From<&AcceptanceRun> for NoteRun {
@@ -160,6 +224,10 @@ impl From<&AcceptanceRun> for NoteRun {
             output_bytes: run.output_bytes,
             output_sha256: run.output_sha256.clone(),
             output_complete: run.output_complete,
+            tests: run
+                .tests
+                .as_ref()
+                .map(|t| NoteTests::new(t, run.baseline.as_ref())),
         }
     }
 }
@@ -186,6 +254,8 @@ impl From<&NoteRun> for AcceptanceRun {
             output_bytes: run.output_bytes,
             output_sha256: run.output_sha256.clone(),
             output_complete: run.output_complete,
+            tests: run.tests.as_ref().map(NoteTests::inventory),
+            baseline: run.tests.as_ref().and_then(NoteTests::baseline),
         }
     }
 }

@@ -97,6 +97,9 @@ struct JsonRun<'a> {
     output_bytes: u64,
     output_sha256: &'a str,
     output_complete: bool,
+    /// The evidence note's shape: runner, collected, ran, passed, failed, skipped, base_ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tests: Option<crate::evidence::NoteTests>,
 }
 
 impl<'a> From<&'a AcceptanceRun> for JsonRun<'a> {
@@ -120,6 +123,10 @@ impl<'a> From<&'a AcceptanceRun> for JsonRun<'a> {
             output_bytes: run.output_bytes,
             output_sha256: &run.output_sha256,
             output_complete: run.output_complete,
+            tests: run
+                .tests
+                .as_ref()
+                .map(|t| crate::evidence::NoteTests::new(t, run.baseline.as_ref())),
         }
     }
 }

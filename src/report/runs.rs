@@ -38,8 +38,9 @@ fn render_runs(out: &mut String, runs: &[AcceptanceRun], st: &Styles, all_tails:
         };
         let _ = writeln!(
             out,
-            "  {label}: {} … {status}{timing} (network {}, {}worktree {})",
+            "  {label}: {} … {status}{timing}{} (network {}, {}worktree {})",
             printable(&run.command),
+            tests(run),
             run.network,
             if run.filesystem.is_empty() {
                 String::new()
@@ -52,6 +53,19 @@ fn render_runs(out: &mut String, runs: &[AcceptanceRun], st: &Styles, all_tails:
             render_tail(out, run, st);
         }
     }
+}
+
+/// ", 41 tests ran (the base ran 42)" when the runner reported a count.
+fn tests(run: &AcceptanceRun) -> String {
+    let Some(counts) = run.tests.as_ref().and_then(|t| t.counts) else {
+        return String::new();
+    };
+    let ran = counts.ran();
+    let mut text = format!(", {ran} test{} ran", if ran == 1 { "" } else { "s" });
+    if let Some(base) = &run.baseline {
+        text.push_str(&format!(" (the base ran {})", base.ran));
+    }
+    text
 }
 
 fn render_tail(out: &mut String, run: &AcceptanceRun, st: &Styles) {

@@ -48,6 +48,8 @@ pub(crate) fn run(
         output_sha256: "0".repeat(64),
         output_complete: true,
         filesystem: "restricted".to_string(),
+        tests: None,
+        baseline: None,
     }
 }
 

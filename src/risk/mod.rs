@@ -16,6 +16,7 @@ pub(crate) mod paths;
 // tests only.
 #[cfg(test)]
 mod providers;
+pub(crate) mod reach;
 pub(crate) mod rules;
 pub(crate) mod secrets;
 pub(crate) mod tampering;
@@ -180,6 +181,45 @@ impl Collector<'_> {
         self.findings.push(finding);
         true
     }
+}
+
+/// `test-tampering` findings for what the acceptance commands reach through other files and
+/// for files that would stand in for what they run (see `reach`); `reached` comes from
+/// `reach::reached` over `tampering::commands(input)`, for the base tree and the judged one.
+pub(crate) fn scan_reached(input: &RiskInput<'_>, reached: &[reach::Reached]) -> Vec<Finding> {
+    let mut out = Collector {
+        categories: &input.compiled.policy.risk.categories,
+        allowlist: &input.compiled.policy.allowlist,
+        findings: Vec::new(),
+    };
+    tampering::reached_files(&mut out, input, reached);
+    out.findings
+}
+
+/// A finding of `category` that no path carries (the test inventory's), as the policy
+/// defines the category: its action, its allowlist fingerprint. `None` when the policy has no
+/// such category or its allowlist accepts the finding.
+pub(crate) fn category_finding(
+    compiled: &CompiledPolicy,
+    category: &str,
+    message: String,
+    rule: &str,
+    matched: &str,
+) -> Option<Finding> {
+    let defined = compiled
+        .policy
+        .risk
+        .categories
+        .iter()
+        .find(|c| c.name == category)?;
+    let print = fingerprint(category, "", matched);
+    if compiled.policy.allowlist.findings.contains(&print) {
+        return None;
+    }
+    let mut finding = Finding::new(Kind::Risk, category, defined.action, message)
+        .rule(format!("{rule}; allowlist fingerprint {print}"));
+    finding.fingerprint = Some(print);
+    Some(finding)
 }
 
 /// `text` with every credential the policy's rules recognise (provider tokens, private keys,

@@ -1,8 +1,12 @@
 //! Which repository files an acceptance command runs: editing them changes what "the tests
 //! pass" means, so the change that edits them cannot also be the change they judge.
 
-use super::{paths, Collector, RiskInput, TEST_TAMPERING};
+use super::reach::{Reached, Why};
+use super::{paths, Collector, CompiledPolicy, RiskInput, TEST_TAMPERING};
+use crate::acceptance::baseline::Shortfall;
 use crate::diff::{display_path, Status};
+use crate::finding::Finding;
+use std::collections::HashMap;
 
 /// Extensions of files a command line typically executes or reads as configuration.
 const SCRIPT_EXTENSIONS: [&str; 16] = [
@@ -74,6 +78,17 @@ const RUNNERS: [&str; 7] = [
 
 /// Repository-relative files one acceptance command names or implies.
 pub(crate) fn files_run_by(command: &str) -> Vec<String> {
+    files_of(command, true)
+}
+
+/// Only the files the programs of a command imply (their configuration: `**/conftest.py`
+/// under `pytest`), not the paths it names: what a script reached through another reads is
+/// data, what its runners read is configuration.
+pub(crate) fn files_implied_by(command: &str) -> Vec<String> {
+    files_of(command, false)
+}
+
+fn files_of(command: &str, named: bool) -> Vec<String> {
     let mut files = Vec::new();
     for segment in command.split([';', '&', '|', '(', ')', '`', '\n']) {
         let mut at_program = true;
@@ -92,7 +107,7 @@ pub(crate) fn files_run_by(command: &str) -> Vec<String> {
                 for implied in implicit_files(program) {
                     files.push((*implied).to_string());
                 }
-                if token.contains('/') || has_script_extension(token) {
+                if named && (token.contains('/') || has_script_extension(token)) {
                     push_path(&mut files, token);
                 }
                 at_program = !token.contains('/')
@@ -126,7 +141,7 @@ pub(crate) fn files_run_by(command: &str) -> Vec<String> {
             if value.starts_with('-') {
                 continue;
             }
-            if value.contains('/') || has_script_extension(value) {
+            if named && (value.contains('/') || has_script_extension(value)) {
                 push_path(&mut files, value);
             }
         }
@@ -165,6 +180,9 @@ pub(crate) fn runs(named: &[String], path: &str) -> bool {
 }
 
 fn matches_file(pattern: &str, path: &str) -> bool {
+    if pattern.ends_with('/') {
+        return path.starts_with(pattern);
+    }
     let (tail, anywhere, below_root) = if let Some(rest) = pattern.strip_prefix("**/") {
         (rest, true, false)
     } else if let Some(rest) = pattern.strip_prefix("*/") {
@@ -187,12 +205,11 @@ fn matches_file(pattern: &str, path: &str) -> bool {
     same(&parts[parts.len() - depth..].join("/"))
 }
 
-pub(super) fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
-    let Some(index) = out.index(TEST_TAMPERING) else {
-        return;
-    };
-    // Setup commands run first, in the same checkout: what they run shapes the tests too.
-    let commands = input
+/// The commands whose files count, each with what it is called in findings: the acceptance
+/// commands, then the setup commands (they run first, in the same checkout: what they run
+/// shapes the tests too).
+pub(crate) fn commands<'a>(input: &RiskInput<'a>) -> Vec<(&'a str, &'static str)> {
+    input
         .acceptance
         .iter()
         .map(|c| (c.command.as_str(), "acceptance command"))
@@ -204,8 +221,16 @@ pub(super) fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
                 .setup
                 .iter()
                 .map(|c| (c.as_str(), "acceptance setup command")),
-        );
-    let scripts: Vec<(String, (&str, &str))> = commands
+        )
+        .collect()
+}
+
+pub(super) fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
+    let Some(index) = out.index(TEST_TAMPERING) else {
+        return;
+    };
+    let scripts: Vec<(String, (&str, &str))> = commands(input)
+        .into_iter()
         .flat_map(|c| files_run_by(c.0).into_iter().map(move |f| (f, c)))
         .collect();
     let named: Vec<String> = scripts.iter().map(|(f, _)| f.clone()).collect();
@@ -266,6 +291,138 @@ pub(super) fn test_tampering(out: &mut Collector<'_>, input: &RiskInput<'_>) {
             );
         }
     }
+}
+
+/// Findings for the files the commands reach through other files, and for files that would
+/// shadow what they run (`reached`, from `reach::reached` over `commands(input)`). Paths the
+/// commands name themselves are left to `test_tampering`.
+pub(super) fn reached_files(out: &mut Collector<'_>, input: &RiskInput<'_>, reached: &[Reached]) {
+    let Some(index) = out.index(TEST_TAMPERING) else {
+        return;
+    };
+    let commands = commands(input);
+    let named: Vec<String> = commands.iter().flat_map(|c| files_run_by(c.0)).collect();
+    // Most are exact paths (a module name per standard library module): looked up, not scanned.
+    let mut exact: HashMap<&str, Vec<&Reached>> = HashMap::new();
+    let mut patterns: Vec<&Reached> = Vec::new();
+    for r in reached {
+        if r.pattern.contains('*') || r.pattern.ends_with('/') {
+            patterns.push(r);
+        } else {
+            exact.entry(r.pattern.as_str()).or_default().push(r);
+        }
+    }
+    for entry in &input.change.entries {
+        let old = entry.old.as_ref().map(|s| display_path(&s.path));
+        let new = entry.new.as_ref().map(|s| display_path(&s.path));
+        // A path the change brings into being: added, or the new end of a rename.
+        let appears = new.as_ref().filter(|n| old.as_ref() != Some(*n));
+        let mut flagged: Vec<String> = Vec::new();
+        let candidates = old
+            .iter()
+            .chain(new.iter())
+            .filter_map(|p| exact.get(p.as_str()))
+            .flatten()
+            .chain(patterns.iter())
+            .copied();
+        for r in candidates {
+            let Some(&(command, kind)) = commands.get(r.command) else {
+                continue;
+            };
+            let (path, message, rule, matched) = match &r.why {
+                Why::Through(chain) => {
+                    let Some(path) = old
+                        .iter()
+                        .chain(new.iter())
+                        .find(|p| matches_file(&r.pattern, p) && !runs(&named, p))
+                    else {
+                        continue;
+                    };
+                    let shown: Vec<String> = chain
+                        .iter()
+                        .filter(|c| *c != path)
+                        .map(|c| format!("`{c}`"))
+                        .collect();
+                    let through = if shown.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" through {}", shown.join(" → "))
+                    };
+                    (
+                        path.clone(),
+                        format!(
+                            "edits `{path}`, which the {kind} `{command}` runs or reads{through}"
+                        ),
+                        "file reached by an acceptance command",
+                        "acceptance-script",
+                    )
+                }
+                Why::ShadowsModule { module } => {
+                    let Some(path) = appears.filter(|p| **p == r.pattern) else {
+                        continue;
+                    };
+                    (
+                        path.clone(),
+                        format!(
+                            "adds `{path}`, which the {kind} `{command}` imports as `{module}` \
+                             instead of the installed module (the checkout comes first on its \
+                             sys.path)"
+                        ),
+                        "module shadowing what an acceptance command imports",
+                        "shadow-module",
+                    )
+                }
+                Why::ShadowsProgram { program, dir } => {
+                    let Some(path) = new.as_ref().filter(|p| **p == r.pattern) else {
+                        continue;
+                    };
+                    (
+                        path.clone(),
+                        format!(
+                            "adds or edits `{path}`, which the shell runs for `{program}` in the \
+                             {kind} `{command}` (`{dir}` is on its PATH)"
+                        ),
+                        "program shadowing what an acceptance command runs",
+                        "shadow-program",
+                    )
+                }
+            };
+            if flagged.contains(&path) {
+                continue;
+            }
+            flagged.push(path.clone());
+            out.push(index, &path, None, message, rule, matched);
+        }
+    }
+}
+
+/// The finding for an acceptance command that ran fewer tests than the base did.
+pub(crate) fn fewer_tests(compiled: &CompiledPolicy, shortfall: &Shortfall) -> Option<Finding> {
+    let base = &shortfall.base;
+    let what = match shortfall.ran {
+        Some(ran) => format!("ran {ran} test{}", if ran == 1 { "" } else { "s" }),
+        None => "reported no test count".to_string(),
+    };
+    let message = format!(
+        "`{}` {what}, the base ran {} ({}): tests were removed, disabled or are no longer \
+         collected",
+        shortfall.command, base.ran, base.from
+    );
+    let matched = format!(
+        "fewer-tests\0{}\0{}\0{}",
+        shortfall.command,
+        shortfall
+            .ran
+            .map_or("unknown".to_string(), |r| r.to_string()),
+        base.ran
+    );
+    super::category_finding(
+        compiled,
+        TEST_TAMPERING,
+        message,
+        "test inventory: fewer tests than the base",
+        &matched,
+    )
 }
 
 #[cfg(test)]

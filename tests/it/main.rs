@@ -22,5 +22,6 @@ mod risk;
 mod secrets_corpus;
 mod snapshots;
 mod support;
+mod test_integrity;
 mod trailers;
 mod verify;
