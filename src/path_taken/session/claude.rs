@@ -134,3 +134,65 @@ fn result(item: &Value, extra: Option<&Value>) -> CallResult {
     result.failed = is_error;
     result
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use serde_json::json;
+
+    fn assistant(id: &str, name: &str, input: Value) -> Value {
+        json!({"type": "assistant", "sessionId": "s", "timestamp": "2026-01-01T00:00:00Z",
+               "message": {"role": "assistant", "content": [
+                   {"type": "text", "text": "doing it"},
+                   {"type": "tool_use", "id": id, "name": name, "input": input}]}})
+    }
+
+    #[test]
+    fn results_pair_with_their_calls_whatever_their_shape() {
+        let mut t = Transcript::default();
+        feed(
+            &mut t,
+            &assistant("a", "Bash", json!({"command": "npm test"})),
+        );
+        feed(
+            &mut t,
+            &json!({"type": "user", "timestamp": "2026-01-01T00:00:30Z",
+            "toolUseResult": {"stdout": "", "stderr": "", "interrupted": true},
+            "message": {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "a", "is_error": true,
+                 "content": [{"type": "text", "text": "Interrupted by user"}]}]}}),
+        );
+        feed(
+            &mut t,
+            &assistant("b", "NotebookEdit", json!({"notebook_path": "/w/n.ipynb"})),
+        );
+        feed(
+            &mut t,
+            &assistant(
+                "c",
+                "MultiEdit",
+                json!({"file_path": "/w/src/x.ts", "edits": []}),
+            ),
+        );
+        feed(
+            &mut t,
+            &assistant("d", "Read", json!({"file_path": "/w/src/y.ts"})),
+        );
+        // A result without its call (a resumed session) is ignored.
+        feed(
+            &mut t,
+            &json!({"type": "user", "message": {"content": [
+            {"type": "tool_result", "tool_use_id": "zz", "content": "x"}]}}),
+        );
+        let first = t.calls[0].result.as_ref().unwrap();
+        assert!(first.interrupted && first.failed);
+        assert_eq!(first.exit_code, None);
+        assert!(matches!(&t.calls[1].kind, CallKind::Write { paths } if paths == &["/w/n.ipynb"]));
+        assert!(matches!(&t.calls[2].kind, CallKind::Write { paths } if paths == &["/w/src/x.ts"]));
+        assert!(matches!(t.calls[3].kind, CallKind::Other));
+        assert_eq!(t.calls.len(), 4);
+        assert_eq!(t.id.as_deref(), Some("s"));
+    }
+}

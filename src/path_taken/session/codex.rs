@@ -258,3 +258,65 @@ fn seconds_to_ms(seconds: f64) -> u64 {
         0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn outputs_in_each_shape_give_exit_code_and_time() {
+        let structured = output(&json!(
+            "{\"output\":\"ok\\n\",\"metadata\":{\"exit_code\":2,\"duration_seconds\":1.25}}"
+        ));
+        assert_eq!(
+            (structured.exit_code, structured.duration_ms),
+            (Some(2), Some(1250))
+        );
+        assert_eq!(structured.last_line, "ok");
+        let freeform = output(&json!(
+            "Exit code: 0\nWall time: 0.4 seconds\nTotal output lines: 2\nOutput:\na\nb\n"
+        ));
+        assert_eq!(
+            (freeform.exit_code, freeform.duration_ms),
+            (Some(0), Some(400))
+        );
+        assert_eq!(freeform.last_line, "b");
+        let unified = output(&json!(
+            "Chunk ID: 1f\nWall time: 2.0 seconds\nProcess exited with code 127\nOutput:\nnot found\n"
+        ));
+        assert_eq!(unified.exit_code, Some(127));
+        // Older rollouts kept `{content, success}`.
+        let old = output(&json!({"content": "boom", "success": false}));
+        assert!(old.failed && old.exit_code.is_none());
+    }
+
+    #[test]
+    fn rollouts_before_the_wrapper_are_read_too() {
+        let mut transcript = Transcript::default();
+        for line in [
+            json!({"id": "s-1", "timestamp": "2025-05-01T10:00:00Z", "instructions": null}),
+            json!({"type": "function_call", "name": "shell", "arguments": "{\"command\":[\"bash\",\"-lc\",\"make test\"]}", "call_id": "c1"}),
+            json!({"type": "function_call_output", "call_id": "c1", "output": {"content": "{\"output\":\"ok\",\"metadata\":{\"exit_code\":0,\"duration_seconds\":0.1}}", "success": true}}),
+            json!({"type": "function_call", "name": "shell", "arguments": "{\"command\":[\"apply_patch\",\"*** Begin Patch\\n*** Add File: a.txt\\n+x\\n*** End Patch\"]}", "call_id": "c2"}),
+        ] {
+            feed(&mut transcript, &line);
+        }
+        assert_eq!(transcript.id.as_deref(), Some("s-1"));
+        assert_eq!(transcript.calls.len(), 2);
+        match &transcript.calls[0].kind {
+            CallKind::Command { command, .. } => assert_eq!(command, "make test"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            transcript.calls[0].result.as_ref().unwrap().exit_code,
+            Some(0)
+        );
+        match &transcript.calls[1].kind {
+            CallKind::Write { paths } => assert_eq!(paths, &["a.txt"]),
+            other => panic!("{other:?}"),
+        }
+    }
+}
