@@ -27,6 +27,8 @@ const FILES_KEPT: usize = 500;
 const FETCHES_KEPT: usize = 40;
 /// A transcript line longer than this (a huge tool output) is skipped, not held in memory.
 const MAX_LINE: usize = 64 * 1024 * 1024;
+/// What is read of a transcript at most; a longer one is summed up from its beginning.
+const MAX_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// Lines looked at to recognise the format.
 const SNIFF_LINES: usize = 50;
 
@@ -207,11 +209,11 @@ pub(crate) fn read(path: &Path) -> Result<(Format, Transcript, String), SessionE
         reason,
     };
     let meta = std::fs::metadata(path).map_err(read_error)?;
-    if meta.is_dir() {
-        return Err(unknown("it is a directory".to_string()));
+    if !meta.is_file() {
+        return Err(unknown("it is not a regular file".to_string()));
     }
     let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut reader = std::io::BufReader::new(file);
+    let mut reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES));
     let mut hasher = Sha256::new();
     let mut format = None;
     let mut pending: Vec<Value> = Vec::new();
@@ -221,13 +223,13 @@ pub(crate) fn read(path: &Path) -> Result<(Format, Transcript, String), SessionE
     let mut parsed_any = false;
     loop {
         buf.clear();
-        let read = reader.read_until(b'\n', &mut buf).map_err(read_error)?;
+        let (read, whole) =
+            read_line(&mut reader, &mut buf, &mut hasher, MAX_LINE).map_err(read_error)?;
         if read == 0 {
             break;
         }
-        hasher.update(&buf);
         number += 1;
-        if buf.len() > MAX_LINE {
+        if !whole {
             continue;
         }
         let text = String::from_utf8_lossy(&buf);
@@ -266,6 +268,40 @@ pub(crate) fn read(path: &Path) -> Result<(Format, Transcript, String), SessionE
         }));
     };
     Ok((format, transcript, crate::diff::hex(&hasher.finalize())))
+}
+
+/// Reads one line into `buf`, hashing it; a line longer than `max` is read through and
+/// hashed but not kept (`false`). Returns the bytes read.
+fn read_line(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    hasher: &mut Sha256,
+    max: usize,
+) -> std::io::Result<(usize, bool)> {
+    let mut total = 0;
+    let mut whole = true;
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok((total, whole));
+        }
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
+            Some(at) => (at + 1, true),
+            None => (chunk.len(), false),
+        };
+        hasher.update(&chunk[..take]);
+        if whole && buf.len() + take <= max {
+            buf.extend_from_slice(&chunk[..take]);
+        } else {
+            whole = false;
+            buf.clear();
+        }
+        reader.consume(take);
+        total += take;
+        if done {
+            return Ok((total, whole));
+        }
+    }
 }
 
 fn feed(format: Format, transcript: &mut Transcript, value: &Value) {
@@ -527,6 +563,34 @@ mod tests {
             None
         );
         assert_eq!(relative("../outside", Some("/work/repo"), Some(top)), None);
+    }
+
+    #[test]
+    fn an_overlong_line_is_hashed_and_skipped_not_kept() {
+        let text = b"short\nthis line is far too long\nlast";
+        let mut reader = std::io::BufReader::with_capacity(4, &text[..]);
+        let mut hasher = Sha256::new();
+        let mut lines = Vec::new();
+        loop {
+            let mut buf = Vec::new();
+            let (read, whole) = read_line(&mut reader, &mut buf, &mut hasher, 10).unwrap();
+            if read == 0 {
+                break;
+            }
+            lines.push((String::from_utf8(buf).unwrap(), whole));
+        }
+        assert_eq!(
+            lines,
+            [
+                ("short\n".to_string(), true),
+                (String::new(), false),
+                ("last".to_string(), true)
+            ]
+        );
+        assert_eq!(hasher.finalize()[..], Sha256::digest(text)[..]);
+        let dir = tempfile::tempdir().unwrap();
+        let error = read(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("not a regular file"), "{error}");
     }
 
     #[test]
