@@ -8,6 +8,7 @@ use crate::engine::CommitReport;
 use crate::evidence::path_taken::NoteRollback;
 use crate::repo::Repo;
 use git2::{BranchType, Oid};
+use std::sync::{Arc, OnceLock};
 
 /// Conflicting paths named in a note.
 const CONFLICTS_KEPT: usize = 20;
@@ -21,6 +22,8 @@ pub struct RollbackTarget {
     /// The tip whose merge into the target the revert is tried on (`verify`: the range's
     /// tip); `None`: the judged change itself.
     pub tip: Option<Oid>,
+    /// The target with the tip merged in, made once for every commit of a range.
+    merged: Arc<OnceLock<Result<Oid, String>>>,
 }
 
 impl RollbackTarget {
@@ -36,6 +39,7 @@ impl RollbackTarget {
             name,
             commit: exclude,
             tip: Some(tip),
+            merged: Arc::default(),
         }
     }
 }
@@ -51,6 +55,7 @@ pub(crate) fn local_target(repo: &Repo) -> Option<RollbackTarget> {
                     name: name.to_string(),
                     commit: commit.id(),
                     tip: None,
+                    merged: Arc::default(),
                 });
             }
         }
@@ -66,6 +71,7 @@ pub(crate) fn local_target(repo: &Repo) -> Option<RollbackTarget> {
                 name: name.to_string(),
                 commit: commit.id(),
                 tip: None,
+                merged: Arc::default(),
             })
         })
 }
@@ -135,8 +141,24 @@ pub(crate) fn check(
 }
 
 /// The tree of the target with the change (or the range's tip) merged in; the reason when
-/// there is no such tree.
+/// there is no such tree. A range's is made once and shared by its commits.
 fn merged_into_target(
+    repo: &Repo,
+    report: &CommitReport,
+    target: &RollbackTarget,
+) -> Result<Result<Oid, String>, PathTakenError> {
+    if target.tip.is_none() {
+        return merge_into_target(repo, report, target);
+    }
+    if let Some(merged) = target.merged.get() {
+        return Ok(merged.clone());
+    }
+    let merged = merge_into_target(repo, report, target)?;
+    let _ = target.merged.set(merged.clone());
+    Ok(merged)
+}
+
+fn merge_into_target(
     repo: &Repo,
     report: &CommitReport,
     target: &RollbackTarget,
