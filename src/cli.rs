@@ -51,8 +51,10 @@ pub(crate) enum Command {
     Approve(ApproveArgs),
     /// Show the evidence and approvals attached to a commit.
     Show(ShowArgs),
-    /// Install the git hooks.
+    /// Install the git hooks and the notes fetch refspec.
     Install(InstallArgs),
+    /// Fetch, merge and push the evidence and approval notes.
+    Sync(SyncArgs),
     /// Remove the git hooks and restore the ones that were there before.
     Uninstall,
     /// What the installed hook shims call.
@@ -126,24 +128,53 @@ pub(crate) enum VerifyFormat {
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    /// The commits to judge [default: @{upstream}..HEAD].
+    /// The commits to judge [default: <base>..HEAD, the base being the pull request's target
+    /// branch as the CI's variables name it, else the remote's default branch].
     #[arg(value_name = "RANGE")]
     pub range: Option<String>,
     /// Judge `<BASE>..HEAD`, reading policy and task files from the merge base.
     #[arg(long, value_name = "REV", conflicts_with = "range")]
     pub base: Option<String>,
-    /// Output format.
+    /// The branch the range is on, where the checkout cannot tell (a detached CI checkout).
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Pass when the range has no commits (otherwise exit 2: a gate that judged nothing).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
     pub format: VerifyFormat,
-    /// Write the report to this file instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Also write a report in FORMAT to PATH (repeatable); a bare PATH writes the --format
+    /// report there instead of stdout.
+    #[arg(long, value_name = "[FORMAT=]PATH")]
+    pub output: Vec<String>,
+    /// Also write the SARIF report to PATH (as --output sarif=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+    /// Also write the JUnit XML report to PATH (as --output junit=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Also write the Markdown summary to PATH (as --output markdown=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Also write the JSON report to PATH (as --output json=PATH).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
     /// Treat every commit in the range as agent work.
     #[arg(long)]
     pub all_agent: bool,
     /// Skip re-running acceptance commands (never use this for the required check).
     #[arg(long)]
     pub no_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// The remote [default: the checked-out branch's remote, else origin, else the only one].
+    pub remote: Option<String>,
+    /// Fetch and merge only, push nothing (what CI needs to read the notes).
+    #[arg(long)]
+    pub no_push: bool,
 }
 
 #[derive(Debug, Args)]
@@ -208,6 +239,10 @@ pub(crate) enum LogFormat {
 pub(crate) enum VerdictFilter {
     Pass,
     Block,
+    /// Hooks skipped with AGENTGUARD_SKIP.
+    Bypass,
+    /// Runs that could not evaluate.
+    Error,
 }
 
 #[derive(Debug, Args)]

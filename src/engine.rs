@@ -49,6 +49,19 @@ impl EngineError {
     }
 }
 
+/// Where a change is judged, which decides whether approvals are due yet when the policy
+/// says `[approvals] when = "merge"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// The hooks and `check`: the commit is being made.
+    Commit,
+    /// pre-push, pushing to this branch (`None`: not a branch). A push to an agent branch is
+    /// the work going up for review; a push anywhere else is a merge.
+    Push { branch: Option<String> },
+    /// `verify` and everything else: the change is about to merge.
+    Merge,
+}
+
 /// What to judge.
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -70,6 +83,11 @@ pub struct CheckRequest {
     pub policy_base: Option<Oid>,
     /// Judge the change as agent work whatever its trailers, branch and author say.
     pub all_agent: bool,
+    /// Judge the change as agent work, for this reason, unless it is provably human (signed
+    /// by a key in the base's allowed signers): `verify` in CI where the branch is unknown.
+    pub presume_agent: Option<String>,
+    /// Where it is judged (when approvals are due).
+    pub gate: Gate,
     /// Require and check the evidence note (`verify`).
     pub require_evidence: bool,
     /// The branches the commit is judged as being on (the branch a range or push belongs to),
@@ -99,6 +117,8 @@ impl CheckRequest {
             progress: None,
             policy_base: None,
             all_agent: false,
+            presume_agent: None,
+            gate: Gate::Merge,
             require_evidence: false,
             branches: None,
             all_approvals: false,
@@ -119,6 +139,9 @@ pub struct CommitReport {
     pub agent: bool,
     /// Why it counts as agent work ("Agent-Task trailer", "branch agent/x matches `agent/**`").
     pub agent_reasons: Vec<String>,
+    /// Who signed it, when a signature by a key in the base's allowed signers makes it human
+    /// work (`[approvals] allowed_signers`).
+    pub signed_by: Option<crate::approval::commit::Signer>,
     pub task: Task,
     /// `None` for human commits, which are not diffed.
     pub fingerprint: Option<String>,
@@ -191,6 +214,19 @@ pub fn check(
     let (policy_commit, compiled) = load_rules(repo, cache, request, &subject)?;
     let policy = &compiled.policy;
     let mut report = start_report(repo, request, &subject, policy)?;
+    if report.agent && !request.all_agent && !subject.trailers.has_task_trailer() {
+        // Agent work by its branch or author, but signed by a person the base trusts.
+        report.signed_by = crate::approval::commit::human_signer(
+            repo,
+            policy,
+            policy_commit.as_ref().map(git2::Commit::tree_id),
+            subject.commit.as_ref(),
+        )?;
+        if report.signed_by.is_some() {
+            report.agent = false;
+            report.agent_reasons.clear();
+        }
+    }
     if !report.agent {
         return Ok(report);
     }
@@ -262,9 +298,30 @@ pub fn check(
             &mut findings,
         )?;
     }
+    defer_approvals(policy, request, &mut findings);
     report.findings = verdict_findings(&compiled, findings);
     report.task = task;
     Ok(report)
+}
+
+/// With `[approvals] when = "merge"`, a missing approval does not block yet while the change
+/// is committed or pushed to an agent branch; it is marked as due at merge.
+fn defer_approvals(policy: &Policy, request: &CheckRequest, findings: &mut [Finding]) {
+    if policy.approvals.when != crate::policy::ApprovalsDue::Merge {
+        return;
+    }
+    let not_yet = match &request.gate {
+        Gate::Commit => true,
+        Gate::Push { branch } => branch
+            .as_deref()
+            .is_some_and(|b| policy.agent.branches.first_match(b.as_bytes()).is_some()),
+        Gate::Merge => false,
+    };
+    if not_yet {
+        for finding in findings.iter_mut().filter(|f| f.awaits_approval()) {
+            finding.deferred = true;
+        }
+    }
 }
 
 /// Loads the rules: the policy of the base (or of `policy_base`), from the cache when the
@@ -424,6 +481,13 @@ fn start_report(
     if request.all_agent && agent_reasons.is_empty() {
         agent_reasons.push("--all-agent".to_string());
     }
+    if let Some(reason) = request
+        .presume_agent
+        .as_ref()
+        .filter(|_| agent_reasons.is_empty())
+    {
+        agent_reasons.push(reason.clone());
+    }
     let agent = !agent_reasons.is_empty();
     // Writing the index as a tree costs time on big repositories; a human staged change, which
     // passes untouched, never needs it (its report shows the zero id).
@@ -438,6 +502,7 @@ fn start_report(
         base: subject.base.as_ref().map(|b| b.id()),
         agent,
         agent_reasons,
+        signed_by: None,
         task: Task::default(),
         fingerprint: None,
         abbrev: subject.commit.as_ref().map(|c| repo.short(c.id())),

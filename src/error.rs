@@ -13,6 +13,7 @@ use crate::ledger::LedgerError;
 use crate::onboarding::OnboardingError;
 use crate::policy::PolicyError;
 use crate::repo::RepoError;
+use crate::sync::SyncError;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +69,14 @@ pub(crate) enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error("no base to verify against: {reason}")]
+    NoBase { reason: String },
+    #[error("nothing to verify: {range} has no commits")]
+    NothingToVerify { range: String },
+    #[error("--output `{value}`: {reason}")]
+    BadOutput { value: String, reason: String },
 }
 
 impl From<RepoError> for Error {
@@ -105,6 +114,16 @@ impl Error {
                  --session <file>`",
             ),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
+            Error::Sync(e) => e.hint(),
+            Error::NoBase { .. } => Some(
+                "pass a range (agentguard verify origin/main..HEAD) or --base origin/main; `git remote set-head origin --auto` records the remote's default branch",
+            ),
+            Error::NothingToVerify { .. } => Some(
+                "check the range and that the checkout has the pull request's commits; pass --allow-empty where a range with no commits is expected",
+            ),
+            Error::BadOutput { .. } => Some(
+                "write --output FORMAT=PATH (json, junit, sarif, github, markdown or human), once per path",
+            ),
             Error::Output { .. }
             | Error::NothingToApprove
             | Error::Render(_) => None,
@@ -134,6 +153,7 @@ impl Error {
                 HookRunError::Approval(e) => approval_kind(e),
                 HookRunError::Repo(e) => repo_kind(e),
                 HookRunError::MessageFile { .. } | HookRunError::PushInput(_) => ErrorKind::User,
+                HookRunError::Notes { .. } => ErrorKind::User,
             },
             Error::Onboarding(e) => match e {
                 OnboardingError::Policy(e) => policy_kind(e),
@@ -141,6 +161,17 @@ impl Error {
                 _ => ErrorKind::User,
             },
             Error::UnknownHook(_) => ErrorKind::Config,
+            Error::Sync(e) => match e {
+                SyncError::Repo(e) => repo_kind(e),
+                SyncError::Policy(e) => policy_kind(e),
+                SyncError::Spawn(_) => ErrorKind::Internal,
+                SyncError::Git { .. } | SyncError::Rejected { .. } | SyncError::NoRemote => {
+                    ErrorKind::User
+                }
+            },
+            Error::NoBase { .. } | Error::NothingToVerify { .. } | Error::BadOutput { .. } => {
+                ErrorKind::User
+            }
             Error::Render(_) => ErrorKind::Internal,
             Error::MessageFile { .. }
             | Error::UnknownCategory { .. }

@@ -100,6 +100,9 @@ pub struct Finding {
     pub detail: Option<String>,
     /// Stable short id of a risk finding, for `[allowlist] findings`.
     pub fingerprint: Option<String>,
+    /// An `approve` finding whose approval is due at merge, not yet (`[approvals] when =
+    /// "merge"`, judged at commit or on a push to the agent's own branch): it does not block.
+    pub deferred: bool,
 }
 
 impl Finding {
@@ -115,6 +118,7 @@ impl Finding {
             approved_by: None,
             detail: None,
             fingerprint: None,
+            deferred: false,
         }
     }
 
@@ -140,6 +144,11 @@ impl Finding {
 
     /// Whether this finding, as it stands, keeps the change from passing.
     pub fn blocks(&self) -> bool {
-        crate::verdict::blocks(self.action, self.approved())
+        crate::verdict::blocks(self.action, self.approved()) && !self.deferred
+    }
+
+    /// An approval still missing, due now or at merge.
+    pub fn awaits_approval(&self) -> bool {
+        self.action == Action::Approve && !self.approved()
     }
 }

@@ -5,6 +5,7 @@
 
 mod acceptance;
 mod approval;
+mod ci;
 mod cli;
 mod commands;
 mod diff;
@@ -25,6 +26,7 @@ mod report;
 mod risk;
 mod scope;
 mod symlink;
+mod sync;
 mod task;
 mod telemetry;
 mod trailers;
@@ -172,6 +174,7 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Approve(args) => commands::approve::run(&repo, args, out),
         cli::Command::Show(args) => commands::show::run(&repo, args, out),
         cli::Command::Install(args) => commands::install::run(&repo, args, out),
+        cli::Command::Sync(args) => commands::sync::run(&repo, args, out),
         cli::Command::Uninstall => commands::uninstall::run(&repo, out),
         cli::Command::Hook(args) => commands::hook::run(&repo, args, out),
         cli::Command::Log(args) => commands::log::run(&repo, args, out),

@@ -25,8 +25,6 @@ pub enum RepoError {
     ConflictedIndex,
     #[error("cannot lock {}: {reason}", .path.display())]
     Lock { path: PathBuf, reason: String },
-    #[error("{what} has no upstream branch to verify against")]
-    NoUpstream { what: String },
     #[error("cannot list the commits of `{range}`: {reason}")]
     Walk { range: String, reason: String },
     #[error("git error: {}", .0.message())]
@@ -61,9 +59,6 @@ impl RepoError {
         RepoError::Lock { .. } => {
             Some("check that the git directory is writable; another agentguard may hold the lock")
         }
-        RepoError::NoUpstream { .. } => Some(
-            "pass a range (agentguard verify origin/main..HEAD) or --base origin/main, or set one with `git branch --set-upstream-to`",
-        ),
         RepoError::Walk { .. } => Some(
             "in a shallow clone, fetch the whole range (git fetch --unshallow, or actions/checkout with fetch-depth: 0)",
         ),
@@ -413,7 +408,6 @@ impl Repo {
     }
 
     /// Writes (replacing) the note on `target` under `notes_ref`.
-    /// Writes (replacing) the note on `target` under `notes_ref`.
     pub fn write_note(&self, notes_ref: &str, target: Oid, text: &str) -> Result<(), RepoError> {
         self.update_note(notes_ref, target, |_| text.to_string())
     }
@@ -427,14 +421,7 @@ impl Repo {
         target: Oid,
         update: impl FnOnce(Option<Vec<u8>>) -> String,
     ) -> Result<(), RepoError> {
-        let dir = self.common_dir().join("agentguard");
-        let lock_path = dir.join("notes.lock");
-        let lock = std::fs::create_dir_all(&dir)
-            .and_then(|()| crate::lock::Lock::exclusive(&lock_path))
-            .map_err(|e| RepoError::Lock {
-                path: lock_path,
-                reason: e.to_string(),
-            })?;
+        let lock = self.lock_notes()?;
         let text = update(self.note(notes_ref, target)?);
         let signature = self.notes_signature()?;
         self.git
@@ -443,9 +430,21 @@ impl Repo {
         Ok(())
     }
 
+    /// The lock every agentguard writer of notes refs holds while it reads and moves one.
+    pub(crate) fn lock_notes(&self) -> Result<crate::lock::Lock, RepoError> {
+        let dir = self.common_dir().join("agentguard");
+        let lock_path = dir.join("notes.lock");
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| crate::lock::Lock::exclusive(&lock_path))
+            .map_err(|e| RepoError::Lock {
+                path: lock_path,
+                reason: e.to_string(),
+            })
+    }
+
     /// Who writes notes: the configured identity, else a neutral one (a note's author is not
     /// what makes it trustworthy; approvals carry their own signatures).
-    fn notes_signature(&self) -> Result<git2::Signature<'static>, RepoError> {
+    pub fn notes_signature(&self) -> Result<git2::Signature<'static>, RepoError> {
         match self.git.signature() {
             Ok(signature) => Ok(signature.to_owned()),
             Err(_) => Ok(git2::Signature::now("agentguard", "agentguard@localhost")?),
@@ -495,29 +494,6 @@ impl Repo {
             text,
             exclude: commit.parent_id(0).ok(),
             tip: commit.id(),
-        })
-    }
-
-    /// `@{upstream}..HEAD` of the checked-out branch.
-    pub fn upstream_range(&self) -> Result<Range, RepoError> {
-        let head = self.git.head().map_err(|_| RepoError::UnbornHead)?;
-        let Some(name) = head.name().filter(|_| head.is_branch()) else {
-            return Err(RepoError::NoUpstream {
-                what: "a detached HEAD".to_string(),
-            });
-        };
-        let branch = head.shorthand().unwrap_or(name).to_string();
-        let upstream = self
-            .git
-            .branch_upstream_name(name)
-            .map_err(|_| RepoError::NoUpstream {
-                what: format!("branch {branch}"),
-            })?;
-        let upstream = String::from_utf8_lossy(&upstream).into_owned();
-        Ok(Range {
-            text: format!("{upstream}..HEAD"),
-            exclude: Some(self.resolve_commit(&upstream)?.id()),
-            tip: head.peel_to_commit()?.id(),
         })
     }
 

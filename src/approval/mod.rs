@@ -2,6 +2,7 @@
 //! fingerprint), signed with an SSH key, stored as notes (or pending by fingerprint for a staged
 //! change), and verified against the base's allowed signers.
 
+pub(crate) mod commit;
 pub(crate) mod ssh;
 pub(crate) mod store;
 pub(crate) mod verify;
@@ -12,8 +13,9 @@ use std::path::PathBuf;
 
 /// The `ssh-keygen -Y` namespace: a signature made for anything else never verifies here.
 pub(crate) const NAMESPACE: &str = "agentguard-approval";
-const HEADER: &str = "agentguard-approval v1";
-const SIG_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
+/// The first line of every approval block.
+pub(crate) const HEADER: &str = "agentguard-approval v1";
+pub(crate) const SIG_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
 const SIG_END: &str = "-----END SSH SIGNATURE-----";
 
 #[derive(Debug, thiserror::Error)]

@@ -110,7 +110,7 @@ impl SshKeygen {
         command
             .args(["check-novalidate", "-n", NAMESPACE, "-s"])
             .arg(&sig);
-        self.run_with_stdin(command, payload)
+        self.run_with_stdin(command, payload.as_bytes())
     }
 
     /// Whether allowed_signers lists the signing key for `identity` (and our namespace) and the
@@ -122,11 +122,29 @@ impl SshKeygen {
         payload: &str,
         signature: &str,
     ) -> Result<bool, ApprovalError> {
+        self.verify_in(
+            allowed_signers,
+            identity,
+            NAMESPACE,
+            payload.as_bytes(),
+            signature,
+        )
+    }
+
+    /// [`SshKeygen::verify`] in another namespace (`git` for commit signatures).
+    pub(crate) fn verify_in(
+        &self,
+        allowed_signers: &Path,
+        identity: &str,
+        namespace: &str,
+        payload: &[u8],
+        signature: &str,
+    ) -> Result<bool, ApprovalError> {
         let dir = scratch_dir()?;
         let sig = write_signature(dir.path(), signature)?;
         let mut command = self.command();
         command
-            .args(["verify", "-n", NAMESPACE, "-f"])
+            .args(["verify", "-n", namespace, "-f"])
             .arg(allowed_signers)
             .arg("-I")
             .arg(identity)
@@ -163,7 +181,7 @@ impl SshKeygen {
         }
     }
 
-    fn run_with_stdin(&self, mut command: Command, input: &str) -> Result<bool, ApprovalError> {
+    fn run_with_stdin(&self, mut command: Command, input: &[u8]) -> Result<bool, ApprovalError> {
         let spawn_error = |source| ApprovalError::Spawn {
             program: self.program.display().to_string(),
             source,
@@ -176,7 +194,7 @@ impl SshKeygen {
             .map_err(spawn_error)?;
         if let Some(mut stdin) = child.stdin.take() {
             // A verifier that exits early closes the pipe; its exit status is the answer.
-            let _ = stdin.write_all(input.as_bytes());
+            let _ = stdin.write_all(input);
         }
         let status = child.wait().map_err(spawn_error)?;
         Ok(status.success())

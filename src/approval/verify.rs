@@ -18,6 +18,12 @@ pub(crate) struct Signers {
     _temp: Option<tempfile::TempPath>,
 }
 
+impl Signers {
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
 /// The allowed signers of the base: `[approvals] allowed_signers` read from the base tree, else
 /// git config `gpg.ssh.allowedSignersFile`. `Err` says why there are none.
 pub(crate) fn load_signers(

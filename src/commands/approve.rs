@@ -78,7 +78,10 @@ pub(crate) fn run(repo: &Repo, args: &ApproveArgs, out: &Output) -> Result<Verdi
     let place = match before.commit {
         Some(commit) => {
             approval::store::append_to_note(repo, &notes_ref, commit, &approval.to_block())?;
-            format!("{notes_ref} on {}", repo.short(commit))
+            format!(
+                "{notes_ref} on {} (share it: agentguard sync)",
+                repo.short(commit)
+            )
         }
         None => {
             let path = approval::store::append_pending(repo, &fingerprint, &approval.to_block())?;

@@ -30,6 +30,7 @@ pub(crate) fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict
         local: true,
         session: args.session.clone(),
         recording: args.record,
+        gate: engine::Gate::Commit,
         ..CheckRequest::new(target)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request);

@@ -21,12 +21,23 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     if name.can_block() {
         if let Some(reason) = skip_reason() {
             let who = who(repo);
-            // The commit being made or pushed does not exist yet, or is not the point.
-            let entry = Entry::bypass(&command, &reason, &who, None, None).took(started.elapsed());
+            let entries: Vec<Entry> = bypassed(repo, name, args)?
+                .into_iter()
+                .map(|skipped| {
+                    let entry =
+                        Entry::bypass(&command, &reason, &who, skipped.commit, skipped.tree);
+                    Entry {
+                        branch: skipped.branch,
+                        task: skipped.task,
+                        agent: skipped.agent,
+                        ..entry.took(started.elapsed())
+                    }
+                })
+                .collect();
             // A bypass is allowed because it is recorded: one that cannot be is refused.
-            crate::ledger::append(repo.common_dir(), &entry)?;
+            crate::ledger::append_all(repo.common_dir(), &entries)?;
             let head = repo.head_commit().ok().flatten().map(|c| c.id());
-            super::ship(repo, out, std::slice::from_ref(&entry), head);
+            super::ship(repo, out, &entries, head);
             out.stderr(&format!(
                 "agentguard: {} skipped by AGENTGUARD_SKIP ({reason}); recorded in the ledger as a bypass by {who}\n",
                 name.as_str()
@@ -130,13 +141,93 @@ fn record(
         super::append_to_ledger(repo, out, &entry);
         return;
     }
-    for report in &hook_run.reports {
-        super::append_to_ledger(
-            repo,
-            out,
-            &Entry::from_report(command, report, branch.clone(), took),
-        );
+    // pre-commit judges before the message exists: a block is still someone's.
+    let (task, agent) = if name == HookName::PreCommit {
+        run::attribution(repo, None)
+    } else {
+        (None, None)
+    };
+    for (i, report) in hook_run.reports.iter().enumerate() {
+        let branch = match hook_run.branches.get(i) {
+            Some(pushed) => pushed.clone(),
+            None => branch.clone(),
+        };
+        let mut entry = Entry::from_report(command, report, branch, took);
+        entry.task = entry.task.or_else(|| task.clone());
+        entry.agent = entry.agent.or_else(|| agent.clone());
+        super::append_to_ledger(repo, out, &entry);
     }
+}
+
+/// What a skipped hook would have judged, for the ledger.
+struct Skipped {
+    commit: Option<git2::Oid>,
+    tree: Option<git2::Oid>,
+    branch: Option<String>,
+    task: Option<String>,
+    agent: Option<String>,
+}
+
+/// The commit or staged tree, branch, task and agent a bypass skipped: one for a commit, one
+/// per pushed ref for a push.
+fn bypassed(repo: &Repo, name: HookName, args: &HookArgs) -> Result<Vec<Skipped>, Error> {
+    let staged = |message: Option<String>| {
+        let (task, agent) = run::attribution(repo, message.as_deref());
+        Skipped {
+            commit: None,
+            // A conflicted index has no tree to name; the bypass is recorded without one.
+            tree: repo.staged_tree().ok(),
+            branch: repo.current_branch(),
+            task,
+            agent,
+        }
+    };
+    Ok(match name {
+        HookName::PreCommit => vec![staged(None)],
+        HookName::CommitMsg => {
+            let message = args
+                .args
+                .first()
+                .and_then(|file| std::fs::read(file).ok())
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+            vec![staged(message)]
+        }
+        HookName::PrePush => {
+            let pushed = push::parse(&read_stdin()?)?;
+            pushed
+                .iter()
+                .filter(|p| !p.local.is_zero())
+                .map(|p| {
+                    let commit = repo.peel_to_commit(p.local);
+                    let message = commit
+                        .and_then(|c| repo.git().find_commit(c).ok())
+                        .map(|c| String::from_utf8_lossy(c.message_bytes()).into_owned());
+                    let (task, agent) = run::attribution(repo, message.as_deref());
+                    Skipped {
+                        commit,
+                        tree: None,
+                        branch: p.remote_ref.strip_prefix("refs/heads/").map(str::to_string),
+                        task,
+                        agent,
+                    }
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    })
+    .map(|mut skipped: Vec<Skipped>| {
+        // Every bypass is a line, even one that skipped nothing in particular.
+        if skipped.is_empty() {
+            skipped.push(Skipped {
+                commit: None,
+                tree: None,
+                branch: repo.current_branch(),
+                task: None,
+                agent: None,
+            });
+        }
+        skipped
+    })
 }
 
 /// Hooks talk on stderr; git shows it to the person committing or pushing.
@@ -158,11 +249,9 @@ fn render(hook_run: &HookRun, name: HookName, out: &Output) {
             Verbosity::Normal,
         ));
     }
+    // No way around the block is offered here: whoever reads it may be the agent.
     for note in &hook_run.notes {
         text.push_str(&format!("agentguard: {note}\n"));
-    }
-    if !hook_run.verdict().passed() && name.can_block() {
-        text.push_str("agentguard: blocked; a person can skip the hooks deliberately with AGENTGUARD_SKIP=\"<reason>\" (recorded in the ledger)\n");
     }
     if !text.is_empty() {
         out.stderr(&text);

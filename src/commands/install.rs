@@ -44,10 +44,21 @@ pub(crate) fn run(
     }
     for change in &report.config {
         let _ = match change {
-            ConfigChange::Added(v) => writeln!(text, "git config --add notes.rewriteRef {v}"),
-            ConfigChange::AlreadySet(v) | ConfigChange::Removed(v) => {
-                writeln!(text, "notes.rewriteRef {v}: already set")
+            ConfigChange::Added { key, value } => {
+                writeln!(text, "git config --add {key} {value}")
             }
+            ConfigChange::AlreadySet { key, value } | ConfigChange::Removed { key, value } => {
+                writeln!(text, "{key} {value}: already set")
+            }
+            ConfigChange::RemovedClobbering { key, value } => writeln!(
+                text,
+                "removed {key} {value}: every fetch overwrote this clone's notes with the remote's, deleting unpushed evidence"
+            ),
+            ConfigChange::Clobbers { key, value } => writeln!(
+                text,
+                "warning: {key} {value} overwrites this clone's notes with the remote's on every fetch, deleting unpushed evidence; remove it: git config --unset {key} '{}'",
+                crate::hooks::exactly(value)
+            ),
         };
     }
     if let Some(path) = &report.tracked_hooks_path {

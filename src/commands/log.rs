@@ -31,6 +31,8 @@ pub(crate) fn run(repo: &Repo, args: &LogArgs, out: &Output) -> Result<Verdict, 
             None => true,
             Some(VerdictFilter::Pass) => e.verdict == LineVerdict::Judged(Verdict::Pass),
             Some(VerdictFilter::Block) => e.verdict == LineVerdict::Judged(Verdict::Block),
+            Some(VerdictFilter::Bypass) => e.verdict == LineVerdict::Bypass,
+            Some(VerdictFilter::Error) => e.verdict == LineVerdict::Error,
         })
         // A line whose time cannot be read is not known to be recent enough.
         .filter(|e| since.is_none_or(|s| e.system_time().is_some_and(|t| t >= s)))

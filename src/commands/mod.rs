@@ -10,6 +10,7 @@ pub(crate) mod log;
 pub(crate) mod report;
 pub(crate) mod rollback;
 pub(crate) mod show;
+pub(crate) mod sync;
 pub(crate) mod task;
 pub(crate) mod uninstall;
 pub(crate) mod verify;

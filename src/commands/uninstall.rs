@@ -33,9 +33,9 @@ pub(crate) fn run(repo: &Repo, out: &Output) -> Result<Verdict, Error> {
         text.push('\n');
     }
     for change in &report.config {
-        if let ConfigChange::Removed(v) = change {
+        if let ConfigChange::Removed { key, value } = change {
             changed = true;
-            let _ = writeln!(text, "git config --unset notes.rewriteRef {v}");
+            let _ = writeln!(text, "git config --unset {key} {value}");
         }
     }
     if !changed {

@@ -36,8 +36,9 @@ pub(crate) fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding
             "missing",
             format!(
                 "commit {} has no evidence note under {}; record it with `agentguard check {} --record` \
-                 (the hooks do this on commit) and push the notes (`git push origin '{}*'`)",
-                expected.commit, expected.notes_ref, expected.commit, expected.notes_ref
+                 (the hooks do this on commit); the hooks push it with the branch, `agentguard sync` \
+                 shares it otherwise",
+                expected.commit, expected.notes_ref, expected.commit
             ),
         )];
     };

@@ -64,6 +64,10 @@ pub struct Evidence {
     pub acceptance_ran: bool,
     pub tool: String,
     pub time: String,
+    /// Categories whose approval is due at merge (`[approvals] when = "merge"`): the change
+    /// was committed awaiting them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awaiting_approval: Vec<String>,
     #[serde(default)]
     pub findings: Vec<NoteFinding>,
     #[serde(default)]
@@ -95,6 +99,9 @@ pub struct NoteFinding {
     pub detail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// Its approval is due at merge, not yet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferred: bool,
 }
 
 impl NoteFinding {
@@ -111,6 +118,7 @@ impl NoteFinding {
             approved: finding.approved(),
             detail: finding.detail.clone(),
             fingerprint: finding.fingerprint.clone(),
+            deferred: finding.deferred,
         }
     }
 }

@@ -27,6 +27,8 @@ const BIN_PLACEHOLDER: &str = "@AGENTGUARD_BIN@";
 /// The `notes.rewriteRef` values this install added, so `uninstall` removes only those.
 const ADDED_CONFIG_KEY: &str = "agentguard.installedRewriteRef";
 const REWRITE_REF_KEY: &str = "notes.rewriteRef";
+/// The fetch refspecs this install added, as `<remote> <refspec>`.
+const ADDED_FETCH_KEY: &str = "agentguard.installedFetch";
 
 pub(crate) mod push;
 pub(crate) mod run;
@@ -46,7 +48,7 @@ pub(crate) enum HooksError {
     Taken { path: PathBuf, taken: PathBuf },
     #[error("cannot read the policy that names the evidence notes: {0}")]
     Policy(#[from] PolicyError),
-    #[error("cannot update git config {REWRITE_REF_KEY}: {}", .0.message())]
+    #[error("cannot update git config: {}", .0.message())]
     Config(#[from] git2::Error),
     #[error(transparent)]
     Repo(#[from] RepoError),
@@ -111,12 +113,55 @@ pub(crate) struct HookLine<T> {
     pub chains: Option<PathBuf>,
 }
 
-/// One `notes.rewriteRef` value.
+/// One value of a multi-valued git config key that install or uninstall looked at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ConfigChange {
-    Added(String),
-    AlreadySet(String),
-    Removed(String),
+    Added {
+        key: String,
+        value: String,
+    },
+    AlreadySet {
+        key: String,
+        value: String,
+    },
+    Removed {
+        key: String,
+        value: String,
+    },
+    /// A fetch refspec that wrote the remote's notes over the local ones (the refspec earlier
+    /// docs gave): removed, since every fetch deleted unpushed evidence.
+    RemovedClobbering {
+        key: String,
+        value: String,
+    },
+    /// Someone else's fetch refspec that overwrites the local notes refs: left alone, warned.
+    Clobbers {
+        key: String,
+        value: String,
+    },
+}
+
+impl ConfigChange {
+    fn added(key: &str, value: &str) -> Self {
+        Self::Added {
+            key: key.to_string(),
+            value: value.to_string(),
+        }
+    }
+
+    fn already_set(key: &str, value: &str) -> Self {
+        Self::AlreadySet {
+            key: key.to_string(),
+            value: value.to_string(),
+        }
+    }
+
+    fn removed(key: &str, value: &str) -> Self {
+        Self::Removed {
+            key: key.to_string(),
+            value: value.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -134,7 +179,7 @@ impl InstallReport {
             && self
                 .config
                 .iter()
-                .all(|c| matches!(c, ConfigChange::AlreadySet(_)))
+                .all(|c| matches!(c, ConfigChange::AlreadySet { .. }))
     }
 }
 
@@ -205,24 +250,11 @@ pub(crate) fn hooks_dir(repo: &Repo) -> Result<PathBuf, HooksError> {
     Ok(workdir.join(text))
 }
 
-/// The refs whose notes must follow commits through amend and rebase.
-fn notes_refs(repo: &Repo) -> Result<[String; 2], HooksError> {
+/// The refs whose notes must follow commits through amend and rebase, and travel.
+fn notes_refs(repo: &Repo) -> Result<crate::sync::NotesRefs, HooksError> {
     let head = repo.head_commit()?;
     let policy = Policy::for_base(repo, head.as_ref())?;
-    let notes = full_notes_ref(&policy.evidence.notes_ref);
-    let approvals = format!("{notes}-approvals");
-    Ok([notes, approvals])
-}
-
-/// The full ref name, as `git notes --ref` expands a short one.
-fn full_notes_ref(name: &str) -> String {
-    if name.starts_with("refs/notes/") {
-        name.to_string()
-    } else if let Some(rest) = name.strip_prefix("notes/") {
-        format!("refs/notes/{rest}")
-    } else {
-        format!("refs/notes/{name}")
-    }
+    Ok(crate::sync::NotesRefs::new(&policy.evidence.notes_ref))
 }
 
 enum Plan {
@@ -338,7 +370,8 @@ pub(crate) fn install(repo: &Repo, force: bool) -> Result<InstallReport, HooksEr
         });
     }
 
-    let config = add_rewrite_refs(repo, &refs)?;
+    let mut config = add_rewrite_refs(repo, &[refs.evidence.clone(), refs.approvals.clone()])?;
+    config.extend(add_fetch_refspecs(repo, &refs)?);
     Ok(InstallReport {
         hooks_dir: dir,
         tracked_hooks_path: repo.hooks_path_in_work_tree(),
@@ -417,7 +450,8 @@ pub(crate) fn uninstall(repo: &Repo) -> Result<UninstallReport, HooksError> {
             action,
         });
     }
-    let config = remove_rewrite_refs(repo)?;
+    let mut config = remove_rewrite_refs(repo)?;
+    config.extend(remove_fetch_refspecs(repo)?);
     Ok(UninstallReport {
         hooks_dir: dir,
         hooks,
@@ -441,8 +475,8 @@ fn values(config: &git2::Config, key: &str) -> Result<Vec<String>, git2::Error> 
     Ok(out)
 }
 
-/// A POSIX regex matching exactly `value` (libgit2 selects multivar values by regex).
-fn exactly(value: &str) -> String {
+/// A POSIX regex matching exactly `value` (git and libgit2 select multivar values by regex).
+pub(crate) fn exactly(value: &str) -> String {
     let mut out = String::from("^");
     for c in value.chars() {
         if ".[]{}()\\*+?^$|".contains(c) {
@@ -461,13 +495,13 @@ fn add_rewrite_refs(repo: &Repo, refs: &[String]) -> Result<Vec<ConfigChange>, H
     let mut changes = Vec::new();
     for value in refs {
         if present.contains(value) {
-            changes.push(ConfigChange::AlreadySet(value.clone()));
+            changes.push(ConfigChange::already_set(REWRITE_REF_KEY, value));
             continue;
         }
         let pattern = exactly(value);
         local.set_multivar(REWRITE_REF_KEY, &pattern, value)?;
         local.set_multivar(ADDED_CONFIG_KEY, &pattern, value)?;
-        changes.push(ConfigChange::Added(value.clone()));
+        changes.push(ConfigChange::added(REWRITE_REF_KEY, value));
     }
     Ok(changes)
 }
@@ -481,11 +515,101 @@ fn remove_rewrite_refs(repo: &Repo) -> Result<Vec<ConfigChange>, HooksError> {
         let pattern = exactly(&value);
         if present.contains(&value) {
             local.remove_multivar(REWRITE_REF_KEY, &pattern)?;
-            changes.push(ConfigChange::Removed(value.clone()));
+            changes.push(ConfigChange::removed(REWRITE_REF_KEY, &value));
         }
         local.remove_multivar(ADDED_CONFIG_KEY, &pattern)?;
     }
     Ok(changes)
+}
+
+/// Each remote fetches the notes into remote-tracking refs, so `git fetch` brings them and
+/// `agentguard sync` (or pre-push) merges them. A refspec that writes the remote's notes over
+/// the local ones is the opposite: agentguard's own old advice is removed, anyone else's is
+/// warned about.
+fn add_fetch_refspecs(
+    repo: &Repo,
+    refs: &crate::sync::NotesRefs,
+) -> Result<Vec<ConfigChange>, HooksError> {
+    let all = repo.git().config()?;
+    let mut local = all.open_level(git2::ConfigLevel::Local)?;
+    let mut changes = Vec::new();
+    let remotes = repo.git().remotes()?;
+    for remote in remotes.iter().flatten() {
+        let key = format!("remote.{remote}.fetch");
+        let wanted = refs.fetch_refspec(remote);
+        let present = values(&all, &key)?;
+        for value in &present {
+            if !overwrites_local(value, refs) {
+                continue;
+            }
+            if is_old_advice(value, refs) {
+                local.remove_multivar(&key, &exactly(value))?;
+                changes.push(ConfigChange::RemovedClobbering {
+                    key: key.clone(),
+                    value: value.clone(),
+                });
+            } else {
+                changes.push(ConfigChange::Clobbers {
+                    key: key.clone(),
+                    value: value.clone(),
+                });
+            }
+        }
+        if present.contains(&wanted) {
+            changes.push(ConfigChange::already_set(&key, &wanted));
+            continue;
+        }
+        let pattern = exactly(&wanted);
+        local.set_multivar(&key, &pattern, &wanted)?;
+        let record = format!("{remote} {wanted}");
+        local.set_multivar(ADDED_FETCH_KEY, &exactly(&record), &record)?;
+        changes.push(ConfigChange::added(&key, &wanted));
+    }
+    Ok(changes)
+}
+
+fn remove_fetch_refspecs(repo: &Repo) -> Result<Vec<ConfigChange>, HooksError> {
+    let mut local = repo.git().config()?.open_level(git2::ConfigLevel::Local)?;
+    let mut changes = Vec::new();
+    for record in values(&local, ADDED_FETCH_KEY)? {
+        if let Some((remote, refspec)) = record.split_once(' ') {
+            let key = format!("remote.{remote}.fetch");
+            if values(&local, &key)?.iter().any(|v| v == refspec) {
+                local.remove_multivar(&key, &exactly(refspec))?;
+                changes.push(ConfigChange::removed(&key, refspec));
+            }
+        }
+        local.remove_multivar(ADDED_FETCH_KEY, &exactly(&record))?;
+    }
+    Ok(changes)
+}
+
+/// Whether a fetch refspec's destination is one of the local notes refs.
+fn overwrites_local(refspec: &str, refs: &crate::sync::NotesRefs) -> bool {
+    let Some((_, dst)) = refspec.trim_start_matches('+').split_once(':') else {
+        return false;
+    };
+    [&refs.evidence, &refs.approvals]
+        .iter()
+        .any(|local| refspec_matches(dst, local))
+}
+
+/// `refs/notes/agentguard*:refs/notes/agentguard*`, forced or not: what earlier docs said.
+fn is_old_advice(refspec: &str, refs: &crate::sync::NotesRefs) -> bool {
+    let glob = format!("{}*", refs.evidence);
+    refspec.trim_start_matches('+') == format!("{glob}:{glob}")
+}
+
+/// A refspec side (at most one `*`) against a full ref name.
+fn refspec_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        Some((prefix, suffix)) => {
+            name.len() >= prefix.len() + suffix.len()
+                && name.starts_with(prefix)
+                && name.ends_with(suffix)
+        }
+        None => pattern == name,
+    }
 }
 
 #[cfg(test)]
@@ -521,10 +645,24 @@ mod tests {
     }
 
     #[test]
-    fn short_notes_refs_are_expanded_like_git_notes_does() {
-        assert_eq!(full_notes_ref("refs/notes/x"), "refs/notes/x");
-        assert_eq!(full_notes_ref("notes/x"), "refs/notes/x");
-        assert_eq!(full_notes_ref("x"), "refs/notes/x");
+    fn refspecs_that_write_the_local_notes_are_found() {
+        let refs = crate::sync::NotesRefs::new("refs/notes/agentguard");
+        let old = "+refs/notes/agentguard*:refs/notes/agentguard*";
+        assert!(overwrites_local(old, &refs) && is_old_advice(old, &refs));
+        let unforced = "refs/notes/agentguard*:refs/notes/agentguard*";
+        assert!(overwrites_local(unforced, &refs) && is_old_advice(unforced, &refs));
+        let all = "+refs/notes/*:refs/notes/*";
+        assert!(overwrites_local(all, &refs) && !is_old_advice(all, &refs));
+        let exact = "+refs/notes/agentguard-approvals:refs/notes/agentguard-approvals";
+        assert!(overwrites_local(exact, &refs));
+        for fine in [
+            refs.fetch_refspec("origin").as_str(),
+            "+refs/heads/*:refs/remotes/origin/*",
+            "+refs/notes/commits:refs/notes/commits",
+            "refs/notes/agentguard",
+        ] {
+            assert!(!overwrites_local(fine, &refs), "{fine}");
+        }
     }
 
     #[test]

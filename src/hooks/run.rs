@@ -4,7 +4,7 @@
 use crate::acceptance::progress::ProgressSink;
 use crate::approval;
 use crate::diff::Change;
-use crate::engine::{self, CheckRequest, CommitReport, EngineError, Target};
+use crate::engine::{self, CheckRequest, CommitReport, EngineError, Gate, Target};
 use crate::evidence::{self, Evidence, EvidenceError};
 use crate::finding::Kind;
 use crate::policy::Policy;
@@ -75,6 +75,11 @@ pub(crate) enum HookRunError {
     },
     #[error("pre-push: cannot read git's ref lines on stdin: {0}")]
     PushInput(String),
+    #[error("the push was stopped: the evidence and approval notes cannot be pushed to {remote}: {source}")]
+    Notes {
+        remote: String,
+        source: crate::sync::SyncError,
+    },
 }
 
 impl HookRunError {
@@ -90,6 +95,7 @@ impl HookRunError {
                 Some("git passes the message file itself; run the hook through git")
             }
             HookRunError::PushInput(_) => None,
+            HookRunError::Notes { source, .. } => source.hint(),
         }
     }
 }
@@ -108,6 +114,9 @@ pub(crate) struct HookRun {
     pub notes: Vec<String>,
     /// Rewritten commits (post-rewrite): old → new.
     pub rewritten: Vec<(String, String)>,
+    /// The branch each report was judged on, where it is not the checked-out one (pre-push:
+    /// the pushed branch).
+    pub branches: Vec<Option<String>>,
 }
 
 impl HookRun {
@@ -122,6 +131,7 @@ pub(crate) fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     let request = CheckRequest {
         message: Some(String::new()),
         run_acceptance: false,
+        gate: Gate::Commit,
         ..CheckRequest::new(Target::Staged)
     };
     let mut report = engine::check(repo, &mut engine::Cache::default(), &request)?;
@@ -149,6 +159,7 @@ pub(crate) fn commit_msg(
         progress,
         local: true,
         recording: true,
+        gate: Gate::Commit,
         ..CheckRequest::new(Target::Staged)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
@@ -253,6 +264,7 @@ pub(crate) fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookR
         let pending = evidence::peek_pending(repo, commit.tree_id())?;
         let request = CheckRequest {
             run_acceptance: false,
+            gate: Gate::Commit,
             ..CheckRequest::new(Target::Rev(new.clone()))
         };
         let report = engine::check(repo, &mut cache, &request)?;
@@ -305,6 +317,42 @@ pub(crate) fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookR
         ));
     }
     Ok(run)
+}
+
+/// Who a change is attributed to in the ledger when its message is not judged (pre-commit
+/// runs before the message exists; a bypass judges nothing): the task and agent of `message`'s
+/// trailers, else of the message git prepared for a merge, cherry-pick or squash
+/// (`MERGE_MSG`, `SQUASH_MSG`), else `AGENTGUARD_TASK` and `AGENTGUARD_AGENT`.
+pub(crate) fn attribution(repo: &Repo, message: Option<&str>) -> (Option<String>, Option<String>) {
+    let prepared = || {
+        ["MERGE_MSG", "SQUASH_MSG"]
+            .iter()
+            .find_map(|name| std::fs::read(repo.git().path().join(name)).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let trailers = message
+        .map(str::to_string)
+        .or_else(prepared)
+        .map(|text| {
+            crate::task::AgentTrailers::from_trailers(&crate::trailers::parse(
+                &text,
+                &repo.comment_string(),
+            ))
+        })
+        .unwrap_or_default();
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    (
+        trailers
+            .tasks
+            .first()
+            .cloned()
+            .or_else(|| env("AGENTGUARD_TASK")),
+        trailers
+            .names
+            .first()
+            .cloned()
+            .or_else(|| env("AGENTGUARD_AGENT")),
+    )
 }
 
 /// Single-quotes a path for a shell command the user can paste.

@@ -78,12 +78,17 @@ pub struct EntryFinding {
     pub approved: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// An approval due at merge, not yet: it did not block.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deferred: bool,
 }
 
 impl EntryFinding {
     /// Whether it kept the change from passing (as `Finding::blocks`).
     pub fn blocks(&self) -> bool {
-        Action::parse(&self.action).is_some_and(|action| verdict::blocks(action, self.approved))
+        !self.deferred
+            && Action::parse(&self.action)
+                .is_some_and(|action| verdict::blocks(action, self.approved))
     }
 
     /// `kind/category`, the key findings are counted by.
@@ -102,6 +107,7 @@ impl From<&Finding> for EntryFinding {
             action: f.action.as_str().to_string(),
             approved: f.approved(),
             message: f.message.clone(),
+            deferred: f.deferred,
         }
     }
 }

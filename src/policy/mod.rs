@@ -254,6 +254,20 @@ struct RawApprovals {
     allowed_signers: Option<String>,
     #[serde(default)]
     approvers: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    when: ApprovalsDue,
+}
+
+/// When a risky agent change needs its approval (`[approvals] when`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalsDue {
+    /// Before it is committed: the hooks block the commit until a person signs off.
+    #[default]
+    Commit,
+    /// Before it merges: it may be committed and pushed to its agent branch; pushes to any
+    /// other branch and `verify` block until the approval is there.
+    Merge,
 }
 
 #[derive(Debug, Deserialize)]
@@ -304,6 +318,7 @@ pub struct ScopeRules {
 pub struct ApprovalRules {
     pub allowed_signers: Option<String>,
     pub approvers: BTreeMap<String, Vec<String>>,
+    pub when: ApprovalsDue,
 }
 
 #[derive(Debug, Clone)]
@@ -401,6 +416,7 @@ impl Policy {
             approvals: ApprovalRules {
                 allowed_signers: raw.approvals.allowed_signers,
                 approvers: raw.approvals.approvers,
+                when: raw.approvals.when,
             },
             evidence: EvidenceRules {
                 require: raw.evidence.require,
@@ -437,6 +453,7 @@ mod tests {
         assert_eq!(example.scope.allow.patterns(), empty.scope.allow.patterns());
         assert_eq!(example.agent.require_task, empty.agent.require_task);
         assert_eq!(example.evidence.notes_ref, empty.evidence.notes_ref);
+        assert_eq!(example.approvals.when, empty.approvals.when);
         assert_eq!(
             format!("{:?}", example.acceptance),
             format!("{:?}", empty.acceptance)
@@ -482,6 +499,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains(":2:16: `require_task`: invalid type"), "{err}");
+    }
+
+    #[test]
+    fn approvals_are_due_at_commit_or_at_merge() {
+        assert_eq!(parse("").unwrap().approvals.when, ApprovalsDue::Commit);
+        let merge = parse("[approvals]\nwhen = \"merge\"\n").unwrap();
+        assert_eq!(merge.approvals.when, ApprovalsDue::Merge);
+        let err = parse("[approvals]\nwhen = \"later\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2:8") && err.contains("`when`"), "{err}");
     }
 
     #[test]

@@ -49,12 +49,18 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
     }
     let _ = writeln!(out, "  policy: {}", report.policy_source);
     if !report.agent {
-        let _ = writeln!(
-            out,
-            "  {}",
-            st.dim
-                .apply_to("human commit: not agent work, passes untouched")
-        );
+        let line = match &report.signed_by {
+            Some(crate::approval::commit::Signer::Verified(who)) => format!(
+                "human commit: signed by {}, whose key the base's allowed signers list; passes untouched",
+                printable(who)
+            ),
+            Some(crate::approval::commit::Signer::Configured(who)) => format!(
+                "human commit: git signs it with the key of {}, which the base's allowed signers list; passes untouched",
+                printable(who)
+            ),
+            None => "human commit: not agent work, passes untouched".to_string(),
+        };
+        let _ = writeln!(out, "  {}", st.dim.apply_to(line));
         return;
     }
     let _ = writeln!(
@@ -239,11 +245,22 @@ pub(crate) fn summary_line(report: &CommitReport) -> String {
         format!("acceptance {passed}/{} passed", runs.len())
     };
     let approved = report.findings.iter().filter(|f| f.approved()).count();
-    let approvals = if approved > 0 {
+    let mut approvals = if approved > 0 {
         format!(", {approved} approved")
     } else {
         String::new()
     };
+    let mut due: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.deferred)
+        .map(|f| f.category.as_str())
+        .collect();
+    due.sort_unstable();
+    due.dedup();
+    if !due.is_empty() {
+        approvals.push_str(&format!(", awaiting approval at merge: {}", due.join(", ")));
+    }
     let warnings = report
         .findings
         .iter()
@@ -273,10 +290,17 @@ fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
         .count();
     let warnings = findings.iter().filter(|f| f.action == Action::Warn).count();
     if super::verdict(reports).passed() {
-        let extra = if warnings > 0 {
-            format!(" ({warnings} warning{})", plural(warnings))
-        } else {
+        let mut notes = Vec::new();
+        if pending > 0 {
+            notes.push(format!("{pending} awaiting approval at merge"));
+        }
+        if warnings > 0 {
+            notes.push(format!("{warnings} warning{}", plural(warnings)));
+        }
+        let extra = if notes.is_empty() {
             String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
         };
         let _ = writeln!(out, "verdict: {}{extra}", st.green.apply_to(Verdict::Pass));
     } else {

@@ -25,6 +25,9 @@ struct Commit<'a> {
     base: Option<String>,
     agent: bool,
     agent_reasons: &'a [String],
+    /// Who signed a commit that is human work by its signature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signed_by: Option<&'a str>,
     task: Option<&'a str>,
     agent_name: Option<&'a str>,
     fingerprint: Option<&'a str>,
@@ -58,6 +61,9 @@ struct JsonFinding<'a> {
     detail: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fingerprint: Option<&'a str>,
+    /// Awaiting an approval that is due at merge.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deferred: bool,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -73,6 +79,7 @@ impl<'a> JsonFinding<'a> {
             approved: finding.approved(),
             detail: finding.detail.as_deref(),
             fingerprint: finding.fingerprint.as_deref(),
+            deferred: finding.deferred,
         }
     }
 }
@@ -205,6 +212,7 @@ pub(crate) fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
                 base: r.base.map(|b| b.to_string()),
                 agent: r.agent,
                 agent_reasons: &r.agent_reasons,
+                signed_by: r.signed_by.as_ref().map(|s| s.identity()),
                 task: r.task.id.as_deref(),
                 agent_name: r.task.agent_name.as_deref(),
                 fingerprint: r.fingerprint.as_deref(),

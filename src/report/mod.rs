@@ -102,6 +102,10 @@ pub(crate) fn message(report: &CommitReport, finding: &Finding) -> String {
             "{} — approved by {} at {}",
             finding.message, sign_off.approver, sign_off.time
         ),
+        (None, Action::Approve) if finding.deferred => format!(
+            "{}; due before merge ([approvals] when = \"merge\"): a reviewer signs off with `agentguard approve <commit> --category {}`",
+            finding.message, finding.category
+        ),
         (None, Action::Approve) => format!(
             "{}; sign off with `agentguard approve {} --category {}`",
             finding.message,
@@ -116,6 +120,7 @@ pub(crate) fn message(report: &CommitReport, finding: &Finding) -> String {
 pub(crate) fn state(finding: &Finding) -> &'static str {
     match (finding.action, finding.approved()) {
         (Action::Block, _) => "block",
+        (Action::Approve, false) if finding.deferred => "awaiting approval at merge",
         (Action::Approve, false) => "awaiting approval",
         (Action::Approve, true) => "approved",
         (Action::Warn, _) => "warning",

@@ -22,6 +22,17 @@ pub(crate) fn evidence(report: &CommitReport, acceptance_ran: bool) -> Option<Ev
         acceptance_ran: acceptance_ran || report.task.acceptance.is_empty(),
         tool: format!("agentguard {}", env!("CARGO_PKG_VERSION")),
         time: evidence::now_rfc3339(),
+        awaiting_approval: {
+            let mut due: Vec<String> = report
+                .findings
+                .iter()
+                .filter(|f| f.deferred)
+                .map(|f| f.category.clone())
+                .collect();
+            due.sort_unstable();
+            due.dedup();
+            due
+        },
         findings: report
             .findings
             .iter()

@@ -103,6 +103,13 @@ fn render_evidence(out: &mut String, shown: &Shown<'_>, evidence: &Evidence, st:
         Verdict::Block => st.red.apply_to(Verdict::Block),
     };
     let _ = writeln!(out, "  recorded verdict: {verdict}");
+    if !evidence.awaiting_approval.is_empty() {
+        let _ = writeln!(
+            out,
+            "  awaiting approval at merge: {}",
+            printable(&evidence.awaiting_approval.join(", "))
+        );
+    }
     if evidence.findings.is_empty() {
         let _ = writeln!(out, "  findings: none");
     } else {

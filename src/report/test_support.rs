@@ -71,6 +71,7 @@ pub(crate) fn report(
         } else {
             Vec::new()
         },
+        signed_by: None,
         task: Task {
             id: task.map(str::to_string),
             agent_name: agent_name.map(str::to_string),

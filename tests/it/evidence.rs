@@ -188,7 +188,7 @@ fn verify_requires_evidence_for_each_agent_commit() {
         .as_str()
         .unwrap();
     assert!(
-        message.contains("--record") && message.contains("git push origin"),
+        message.contains("--record") && message.contains("agentguard sync"),
         "{message}"
     );
 }
@@ -338,22 +338,50 @@ fn a_forged_passing_note_does_not_hide_what_the_change_does() {
 }
 
 #[test]
-fn verify_without_an_upstream_says_what_to_pass() {
+fn verify_without_a_base_says_what_to_pass_and_never_uses_the_upstream() {
     let (repo, _) = repo_with_acceptance();
     agent_commit(&repo, "src/a.py");
     let output = repo.run(&["verify"]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no upstream"), "{stderr}");
+    assert!(stderr.contains("no base to verify against"), "{stderr}");
     assert!(stderr.contains("--base"), "{stderr}");
 
+    // An upstream is not a base: after a push it is the branch itself.
     repo.git(&["branch", "--set-upstream-to", "main"]);
+    let output = repo.run(&["verify"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+
+    // The remote's default branch is.
+    repo.git(&["remote", "add", "origin", "/nonexistent"]);
+    repo.git(&["update-ref", "refs/remotes/origin/main", "main"]);
+    repo.git(&[
+        "symbolic-ref",
+        "refs/remotes/origin/HEAD",
+        "refs/remotes/origin/main",
+    ]);
     let (output, report) = verify_json(&repo, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert_eq!(report["commits"].as_array().unwrap().len(), 1);
 
     let output = repo.run(&["verify", "nope..HEAD"]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
+
+#[test]
+fn an_empty_range_is_nothing_to_verify_unless_allowed() {
+    let (repo, _) = repo_with_acceptance();
+    let output = repo.run(&["verify", "--base", "HEAD"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("nothing to verify: HEAD..HEAD has no commits"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-empty"), "{stderr}");
+    let output = repo.run(&["verify", "--base", "HEAD", "--allow-empty"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("no commits in HEAD..HEAD"));
 }
 
 #[test]

@@ -506,6 +506,133 @@ fn a_conflict_resolution_is_judged_as_the_merges_change() {
 }
 
 #[test]
+fn a_blocked_merge_is_attributed_to_the_task_its_message_names() {
+    let repo = diverged(("README.md", "agent\n"), ("README.md", "human\n"));
+    let output = repo.git_output(&[
+        "merge",
+        "-q",
+        "-m",
+        "Merge main\n\nAgent-Task: T-9\nAgent-Name: codex",
+        "main",
+    ]);
+    assert!(!output.status.success(), "a conflict");
+    repo.write("README.md", "resolved\n");
+    repo.write("secrets/extra.txt", "x\n");
+    repo.git(&["add", "-A"]);
+    let output = commit(&repo, &["-q", "--no-edit"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    // pre-commit judged before the message was final; git had prepared it (MERGE_MSG).
+    let blocked = ledger(&repo)
+        .into_iter()
+        .find(|e| e["command"] == "hook pre-commit")
+        .unwrap();
+    assert_eq!(blocked["verdict"], "block");
+    assert_eq!(blocked["task"], "T-9");
+    assert_eq!(blocked["agent"], "codex");
+}
+
+#[test]
+fn a_bypass_names_what_it_skipped_and_log_finds_it() {
+    let repo = hooked_repo();
+    repo.write("secrets/token.txt", "x\n");
+    repo.git(&["add", "-A"]);
+    let tree = repo.git(&["write-tree"]);
+    let output = commit(
+        &repo,
+        &["-q", "-m", &msg(&[TASK, "Agent-Name: codex"])],
+        &[("AGENTGUARD_SKIP", "hotfix for the outage")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let output = repo.run(&["log", "--verdict", "bypass", "--format", "json"]);
+    let lines: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    for line in &lines {
+        assert_eq!(line["verdict"], "bypass");
+        assert_eq!(line["tree"], tree.as_str());
+        assert_eq!(line["branch"], "agent/work");
+        assert_eq!(line["bypass"]["reason"], "hotfix for the outage");
+    }
+    let commit_msg = lines
+        .iter()
+        .find(|l| l["command"] == "hook commit-msg")
+        .unwrap();
+    assert_eq!(commit_msg["task"], "T-1");
+    assert_eq!(commit_msg["agent"], "codex");
+
+    // A skipped push names each pushed commit and the branch it went to.
+    let remote = bare_remote(&repo);
+    let output = repo
+        .git_command()
+        .args(["push", "-q", "origin", "agent/work:agent/other"])
+        .env("AGENTGUARD_SKIP", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(remote_has(&repo, &remote, "agent/other").is_some());
+    let output = repo.run(&["log", "--verdict", "bypass", "--format", "json"]);
+    let lines: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let push = &lines[0];
+    assert_eq!(push["command"], "hook pre-push");
+    assert_eq!(push["commit"], head(&repo).as_str());
+    assert_eq!(push["branch"], "agent/other");
+    assert_eq!(push["task"], "T-1");
+    assert_eq!(push["bypass"]["reason"], "no reason given");
+    let human = repo.run(&["log", "--verdict", "bypass"]);
+    assert!(
+        String::from_utf8_lossy(&human.stdout).contains("skipped by"),
+        "{}",
+        text(&human)
+    );
+}
+
+#[test]
+fn a_block_offers_no_way_around_and_is_still_someones() {
+    let repo = hooked_repo();
+    repo.write("secrets/token.txt", "x\n");
+    repo.git(&["add", "-A"]);
+    let output = commit(
+        &repo,
+        &["-q", "-m", &msg(&[TASK])],
+        &[("AGENTGUARD_TASK", "T-7"), ("AGENTGUARD_AGENT", "codex")],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("verdict: block"), "{err}");
+    assert!(
+        !err.contains("AGENTGUARD_SKIP") && !err.contains("--no-verify"),
+        "{err}"
+    );
+    // pre-commit ran before the message existed: the block is the task's and agent's the
+    // environment names.
+    let blocked: Vec<Value> = ledger(&repo)
+        .into_iter()
+        .filter(|e| e["command"] == "hook pre-commit")
+        .collect();
+    assert_eq!(blocked[0]["verdict"], "block");
+    assert_eq!(blocked[0]["task"], "T-7");
+    assert_eq!(blocked[0]["agent"], "codex");
+
+    // A push is recorded on the branch it goes to, not the checked-out one.
+    repo.git(&["reset", "-q", "--hard"]);
+    let remote = bare_remote(&repo);
+    assert!(push(&repo, &["-q", "origin", "main"]).status.success());
+    repo.git(&["checkout", "-q", "-b", "work", "main"]);
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    assert!(commit(&repo, &["-q", "-m", &msg(&[TASK])], &[])
+        .status
+        .success());
+    let output = push(&repo, &["-q", "origin", "work:agent/pushed"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(remote_has(&repo, &remote, "agent/pushed").is_some());
+    let pushed = ledger(&repo)
+        .into_iter()
+        .find(|e| e["command"] == "hook pre-push")
+        .unwrap();
+    assert_eq!(pushed["branch"], "agent/pushed");
+}
+
+#[test]
 fn a_bypass_that_cannot_be_recorded_is_refused() {
     let repo = hooked_repo();
     // The ledger's directory is taken by a file: nothing can be appended.

@@ -530,7 +530,11 @@ fn a_missing_binary_blocks_the_commit_with_a_clear_message() {
     assert!(err.contains("commit blocked"), "{err}");
     assert!(err.contains("cannot find the agentguard binary"), "{err}");
     assert!(err.contains("cargo install --locked --path"), "{err}");
-    assert!(err.contains("git commit --no-verify"), "{err}");
+    // Whoever reads this may be the agent: no way around the hook is offered.
+    assert!(
+        !err.contains("--no-verify") && !err.contains("AGENTGUARD_SKIP"),
+        "{err}"
+    );
     assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
 
     // post-commit only warns: the commit is already made.

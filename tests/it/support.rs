@@ -12,14 +12,31 @@ pub(crate) struct TestRepo {
 }
 
 /// Environment every git and agentguard process in a test runs with.
-fn hermetic(cmd: &mut std::process::Command, home: &Path) {
+pub(crate) fn hermetic(cmd: &mut std::process::Command, home: &Path) {
     for (key, _) in std::env::vars_os() {
         let key_str = key.to_string_lossy();
+        // The CI system running the tests must not make them CI runs of agentguard.
+        let ci = [
+            "CI",
+            "GITLAB_CI",
+            "BUILDKITE",
+            "JENKINS_URL",
+            "JENKINS_HOME",
+            "CIRCLECI",
+            "TF_BUILD",
+            "TRAVIS",
+            "DRONE",
+            "BITBUCKET_BUILD_NUMBER",
+            "BRANCH_NAME",
+            "CHANGE_BRANCH",
+        ];
         if key_str.starts_with("GIT_")
             || key_str == "NO_COLOR"
             || key_str.starts_with("AGENTGUARD")
             || key_str.starts_with("GITHUB_")
             || key_str.starts_with("CI_")
+            || key_str.starts_with("BUILDKITE_")
+            || ci.contains(&key_str.as_ref())
         {
             cmd.env_remove(&key);
         }
@@ -75,6 +92,45 @@ impl TestRepo {
             .expect("git clone");
         assert!(status.success(), "git clone failed");
         repo
+    }
+
+    /// A clone of the bare repository `remote`, with its own home and scratch space.
+    pub(crate) fn clone_of_remote(remote: &Remote) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("agentguard-clone")
+            .tempdir()
+            .expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("home");
+        std::fs::write(home.join(".gitconfig"), "").expect("gitconfig");
+        let repo = Self { dir, home };
+        let mut cmd = std::process::Command::new("git");
+        hermetic(&mut cmd, &repo.home);
+        let output = cmd
+            .current_dir(repo.dir.path())
+            .args(["clone", "-q"])
+            .arg(&remote.path)
+            .arg("work")
+            .output()
+            .expect("git clone");
+        assert!(
+            output.status.success(),
+            "git clone failed: {}",
+            text(&output)
+        );
+        repo
+    }
+
+    /// `git push` (through the hooks) with the test's TMPDIR.
+    pub(crate) fn push(&self, args: &[&str]) -> Output {
+        let tmp = self.scratch().join("tmp");
+        std::fs::create_dir_all(&tmp).expect("tmp");
+        self.git_command()
+            .arg("push")
+            .args(args)
+            .env("TMPDIR", tmp)
+            .output()
+            .expect("git push")
     }
 
     /// A repository with one human commit of `README.md`.
@@ -360,4 +416,86 @@ macro_rules! require_user_namespaces {
             return;
         }
     };
+}
+
+/// A bare repository the clones of a test push to and fetch from.
+pub(crate) struct Remote {
+    _dir: TempDir,
+    pub path: PathBuf,
+}
+
+impl Remote {
+    /// An empty bare repository whose default branch is `main`.
+    pub(crate) fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("agentguard-remote")
+            .tempdir()
+            .expect("tempdir");
+        let path = dir.path().join("remote.git");
+        let status = std::process::Command::new("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&path)
+            .status()
+            .expect("git init --bare");
+        assert!(status.success());
+        Self { _dir: dir, path }
+    }
+
+    /// A bare repository holding `source`'s `main`.
+    pub(crate) fn with(source: &TestRepo) -> Self {
+        let remote = Self::new();
+        source.git(&[
+            "push",
+            "-q",
+            "--no-verify",
+            remote.path.to_str().unwrap(),
+            "main",
+        ]);
+        remote
+    }
+
+    fn git(&self, args: &[&str]) -> Output {
+        std::process::Command::new("git")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .arg("--git-dir")
+            .arg(&self.path)
+            .args(args)
+            .output()
+            .expect("git")
+    }
+
+    /// The commits annotated under `refs/notes/<notes_ref>`, sorted.
+    pub(crate) fn notes(&self, notes_ref: &str) -> Vec<String> {
+        let output = self.git(&["notes", "--ref", notes_ref, "list"]);
+        let mut commits: Vec<String> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+            .collect();
+        commits.sort();
+        commits
+    }
+
+    /// The note on `commit` under `refs/notes/<notes_ref>`.
+    pub(crate) fn note(&self, notes_ref: &str, commit: &str) -> Option<String> {
+        let output = self.git(&["notes", "--ref", notes_ref, "show", commit]);
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Where `branch` points, if it exists.
+    pub(crate) fn branch(&self, branch: &str) -> Option<String> {
+        let output = self.git(&[
+            "rev-parse",
+            "--verify",
+            "-q",
+            &format!("refs/heads/{branch}"),
+        ]);
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    }
 }

@@ -27,12 +27,8 @@ fn origin() -> TestRepo {
 /// A CI checkout: full history, the branch checked out, the notes fetched.
 fn ci_clone(origin: &TestRepo) -> TestRepo {
     let clone = TestRepo::clone_of(origin, &["--branch", "agent/work"]);
-    clone.git(&[
-        "fetch",
-        "-q",
-        "origin",
-        "+refs/notes/agentguard*:refs/notes/agentguard*",
-    ]);
+    let output = clone.run(&["sync", "--no-push"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     clone
 }
 
@@ -261,7 +257,8 @@ fn a_detached_ci_checkout_knows_the_branch_from_the_ci_variables() {
         ])
         .env("TMPDIR", &tmp);
         if let Some(branch) = env {
-            cmd.env("GITHUB_HEAD_REF", branch);
+            cmd.env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_HEAD_REF", branch);
         }
         let output = cmd.output().unwrap();
         serde_json::from_slice::<Value>(&output.stdout).unwrap()
@@ -283,6 +280,49 @@ fn a_detached_ci_checkout_knows_the_branch_from_the_ci_variables() {
         .unwrap()
         .iter()
         .any(|f| f["category"] == "missing-task"));
+
+    // In CI, where nothing names the branch, a commit is agent work unless provably human.
+    let output = clone
+        .agentguard()
+        .args([
+            "verify",
+            "--base",
+            "origin/main",
+            "--format",
+            "json",
+            "--no-run",
+        ])
+        .env("CI", "true")
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let commit = last(&report);
+    assert_eq!(commit["agent"], true, "{commit:#}");
+    let reasons = commit["agent_reasons"].to_string();
+    assert!(
+        reasons.contains("branch is unknown") && reasons.contains("--branch"),
+        "{reasons}"
+    );
+    // Named, it is what its branch makes it.
+    let output = clone
+        .agentguard()
+        .args([
+            "verify",
+            "--base",
+            "origin/main",
+            "--format",
+            "json",
+            "--no-run",
+        ])
+        .args(["--branch", "feature/x"])
+        .env("CI", "true")
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(last(&report)["agent"], false, "{}", text(&output));
 }
 
 #[test]
@@ -305,6 +345,7 @@ fn a_pull_request_merge_checkout_judges_the_agent_commits_and_tests_the_merge() 
     let output = clone
         .agentguard()
         .args(["verify", "--base", "origin/main", "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_HEAD_REF", "agent/work")
         .env("TMPDIR", &tmp)
         .output()
@@ -401,4 +442,143 @@ fn an_orphan_branch_is_judged_by_the_bases_policy() {
         .unwrap()
         .iter()
         .any(|f| f["kind"] == "scope" && f["path"] == "secrets/x"));
+}
+
+#[test]
+fn one_run_writes_every_report_asked_for() {
+    let clone = ci_clone(&origin());
+    let dir = clone.scratch();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let output = clone.run(&[
+        "verify",
+        "--base",
+        "origin/main",
+        "--format",
+        "json",
+        "--sarif",
+        &path("a.sarif"),
+        "--junit",
+        &path("a.xml"),
+        "--markdown",
+        &path("a.md"),
+        "--output",
+        &format!("github={}", path("a.github")),
+        "--output",
+        &format!("human={}", path("a.txt")),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["verdict"], "block");
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("a.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(std::fs::read_to_string(dir.join("a.xml"))
+        .unwrap()
+        .contains("<testsuites"));
+    assert!(std::fs::read_to_string(dir.join("a.md"))
+        .unwrap()
+        .contains("agentguard"));
+    assert!(std::fs::read_to_string(dir.join("a.github"))
+        .unwrap()
+        .contains("::error"));
+    assert!(std::fs::read_to_string(dir.join("a.txt"))
+        .unwrap()
+        .contains("verdict: block"));
+    // One judgement: one ledger line per commit, the acceptance run once each.
+    let log = clone.run(&["log", "--format", "json"]);
+    let lines: Vec<Value> = serde_json::from_slice(&log.stdout).unwrap();
+    let verified: Vec<&Value> = lines.iter().filter(|l| l["command"] == "verify").collect();
+    assert_eq!(verified.len(), 2);
+    for line in verified {
+        assert_eq!(line["acceptance"].as_array().unwrap().len(), 1);
+    }
+
+    // The older form: the --format report to a file instead of stdout.
+    let output = clone.run(&[
+        "verify",
+        "--base",
+        "origin/main",
+        "--no-run",
+        "--format",
+        "markdown",
+        "--output",
+        &path("only.md"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(output.stdout.is_empty());
+    assert!(dir.join("only.md").is_file());
+}
+
+#[test]
+fn outputs_that_cannot_all_be_written_are_refused_before_judging() {
+    let clone = ci_clone(&origin());
+    for args in [
+        vec!["--output", "sarif="],
+        vec!["--output", "a.txt", "--output", "b.txt"],
+        vec!["--sarif", "same.out", "--junit", "same.out"],
+    ] {
+        let mut all = vec!["verify", "--base", "origin/main", "--no-run"];
+        all.extend(args.iter().copied());
+        let output = clone.run(&all);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("--output"),
+            "{}",
+            text(&output)
+        );
+    }
+    assert!(!clone.path().join("same.out").exists());
+}
+
+#[test]
+fn without_a_range_the_base_comes_from_the_ci() {
+    let clone = ci_clone(&origin());
+    clone.git(&["checkout", "-q", "--detach", "HEAD"]);
+    let ci = |vars: &[(&str, &str)]| {
+        let tmp = clone.scratch().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let mut cmd = clone.agentguard();
+        cmd.args(["verify", "--format", "json", "--no-run"])
+            .env("TMPDIR", &tmp);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    for vars in [
+        &[
+            ("GITLAB_CI", "true"),
+            ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "agent/work"),
+            ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"),
+        ][..],
+        &[
+            ("BUILDKITE", "true"),
+            ("BUILDKITE_BRANCH", "agent/work"),
+            ("BUILDKITE_PULL_REQUEST", "3"),
+            ("BUILDKITE_PULL_REQUEST_BASE_BRANCH", "main"),
+        ][..],
+        &[
+            ("JENKINS_URL", "https://ci.example.com/"),
+            ("CHANGE_BRANCH", "agent/work"),
+            ("CHANGE_TARGET", "main"),
+        ][..],
+    ] {
+        let output = ci(vars);
+        assert_eq!(output.status.code(), Some(1), "{vars:?}: {}", text(&output));
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["commits"].as_array().unwrap().len(), 2, "{vars:?}");
+    }
+    // A base the clone lacks is named, with how to fetch it.
+    let output = ci(&[
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_HEAD_REF", "agent/work"),
+        ("GITHUB_BASE_REF", "release"),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("GitHub Actions names `release`")
+            && stderr.contains("git fetch origin release"),
+        "{stderr}"
+    );
 }
