@@ -59,6 +59,9 @@ pub struct Attempt {
     pub blocked_omitted: usize,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<AttemptRun>,
+    /// The commit made with the hooks skipped, for a bypass that made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bypass_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -27,7 +27,10 @@ pub(crate) fn gather(repo: &Repo, commit: Option<Oid>, task: Option<&str>) -> Op
     Some(attempts)
 }
 
-/// The backward walk over the ledger, newest line first.
+/// The backward walk over the ledger, newest line first. It stops at the previous commit on
+/// the branch that passed its hooks (a `commit-msg` pass, with the `post-commit` line after it
+/// naming the commit), or that was made without them (`--no-verify`); a commit made with the
+/// hooks skipped (`AGENTGUARD_SKIP`) did not pass, and is one of the attempts.
 struct Walk<'a> {
     branch: Option<&'a str>,
     task: Option<&'a str>,
@@ -35,7 +38,9 @@ struct Walk<'a> {
     /// lines newer than its own post-commit line are later work.
     commit: Option<String>,
     started: bool,
-    found: Vec<Entry>,
+    /// A commit made (a `post-commit` line) whose hook lines have not been seen yet, and when.
+    made: Option<(String, String)>,
+    found: Vec<(Entry, Option<String>)>,
     since: Option<String>,
     previous_commit: Option<String>,
 }
@@ -47,14 +52,22 @@ impl<'a> Walk<'a> {
             task,
             started: commit.is_none(),
             commit,
+            made: None,
             found: Vec::new(),
             since: None,
             previous_commit: None,
         }
     }
 
+    fn boundary(&mut self, commit: Option<String>, time: String) -> ControlFlow<()> {
+        self.previous_commit = commit;
+        self.since = Some(time);
+        ControlFlow::Break(())
+    }
+
     fn visit(&mut self, entry: Entry) -> ControlFlow<()> {
-        if entry.branch.as_deref() != self.branch {
+        // A push is not an attempt at the commit.
+        if entry.branch.as_deref() != self.branch || entry.command == "hook pre-push" {
             return ControlFlow::Continue(());
         }
         let own = self.commit.is_some() && entry.commit == self.commit;
@@ -68,11 +81,16 @@ impl<'a> Walk<'a> {
         if own {
             return ControlFlow::Continue(());
         }
-        if entry.command == "hook post-commit" && entry.commit.is_some() {
-            // A commit was made on this branch: the previous one.
-            self.since = Some(entry.time);
-            self.previous_commit = entry.commit;
-            return ControlFlow::Break(());
+        if entry.command == "hook post-commit" {
+            if let Some(commit) = entry.commit {
+                // Two commits in a row without hook lines between: the later one is the
+                // previous commit, made without the hooks.
+                if let Some((made, time)) = self.made.take() {
+                    return self.boundary(Some(made), time);
+                }
+                self.made = Some((commit, entry.time));
+            }
+            return ControlFlow::Continue(());
         }
         let same_task = entry.task.is_none() || entry.task.as_deref() == self.task;
         // Attempts are made where the commit is made: CI's `verify` lines are not.
@@ -82,13 +100,30 @@ impl<'a> Walk<'a> {
         }
         match entry.verdict {
             LineVerdict::Judged(Verdict::Pass) if entry.command == "hook commit-msg" => {
-                self.since = Some(entry.time);
-                ControlFlow::Break(())
+                match self.made.take() {
+                    Some((made, time)) => self.boundary(Some(made), time),
+                    // A pass whose commit was never made (aborted): still where the work stood.
+                    None => self.boundary(None, entry.time),
+                }
             }
-            LineVerdict::Judged(Verdict::Block) | LineVerdict::Bypass
-                if entry.agent_work || entry.bypass.is_some() =>
-            {
-                self.found.push(entry);
+            LineVerdict::Bypass => {
+                let made = self.made.take().map(|(commit, _)| commit);
+                // One skipped commit skips pre-commit and commit-msg: one attempt.
+                let repeat = self.found.last().is_some_and(|(last, _)| {
+                    last.verdict == LineVerdict::Bypass
+                        && last.tree == entry.tree
+                        && last.bypass == entry.bypass
+                });
+                if !repeat {
+                    self.found.push((entry, made));
+                }
+                ControlFlow::Continue(())
+            }
+            LineVerdict::Judged(Verdict::Block) if entry.agent_work => {
+                if let Some((made, time)) = self.made.take() {
+                    return self.boundary(Some(made), time);
+                }
+                self.found.push((entry, None));
                 ControlFlow::Continue(())
             }
             _ => ControlFlow::Continue(()),
@@ -96,6 +131,11 @@ impl<'a> Walk<'a> {
     }
 
     fn finish(mut self, branch: Option<String>) -> Attempts {
+        // The ledger's first commit on the branch, when nothing older was seen.
+        if let (Some((made, time)), None) = (self.made.take(), &self.since) {
+            self.previous_commit = Some(made);
+            self.since = Some(time);
+        }
         let omitted = self.found.len().saturating_sub(KEPT);
         self.found.truncate(KEPT);
         self.found.reverse();
@@ -104,12 +144,16 @@ impl<'a> Walk<'a> {
             since: self.since,
             previous_commit: self.previous_commit,
             omitted,
-            entries: self.found.iter().map(attempt).collect(),
+            entries: self
+                .found
+                .iter()
+                .map(|(entry, made)| attempt(entry, made.clone()))
+                .collect(),
         }
     }
 }
 
-fn attempt(entry: &Entry) -> Attempt {
+fn attempt(entry: &Entry, committed: Option<String>) -> Attempt {
     let blocking: Vec<AttemptFinding> = entry
         .blocking_findings()
         .map(|f| AttemptFinding {
@@ -137,6 +181,7 @@ fn attempt(entry: &Entry) -> Attempt {
                 output_last_line: r.output_last_line.clone(),
             })
             .collect(),
+        committed,
         bypass_reason: entry.bypass.as_ref().map(|b| b.reason.clone()),
         bypass_who: entry.bypass.as_ref().map(|b| b.who.clone()),
     }
@@ -247,6 +292,55 @@ mod tests {
         assert!(attempts.first_time());
         assert!(attempts.since.is_some());
         assert!(walk(Vec::new(), None).first_time());
+    }
+
+    #[test]
+    fn a_commit_made_with_the_hooks_skipped_is_an_attempt_not_the_boundary() {
+        let post = |commit: &str| {
+            let mut e = line("hook post-commit", LineVerdict::None, None);
+            e.commit = Some(commit.into());
+            e
+        };
+        let bypass = |hook: &str| {
+            let mut e = line(hook, LineVerdict::Bypass, Some("T-1"));
+            e.agent_work = false;
+            e.tree = Some("t1".into());
+            e.bypass = Some(crate::ledger::Bypass {
+                reason: "hotfix".into(),
+                who: "Jane".into(),
+            });
+            e
+        };
+        let attempts = walk(
+            vec![
+                line(
+                    "hook commit-msg",
+                    LineVerdict::Judged(Verdict::Pass),
+                    Some("T-1"),
+                ),
+                post("c0"),
+                blocked("x"),
+                bypass("hook pre-commit"),
+                bypass("hook commit-msg"),
+                post("c1"),
+                blocked("y"),
+            ],
+            None,
+        );
+        assert_eq!(attempts.previous_commit.as_deref(), Some("c0"));
+        let story: Vec<(&str, Option<&str>)> = attempts
+            .entries
+            .iter()
+            .map(|a| (a.verdict.as_str(), a.committed.as_deref()))
+            .collect();
+        assert_eq!(
+            story,
+            [("block", None), ("bypass", Some("c1")), ("block", None)]
+        );
+        // A commit made without the hooks at all (--no-verify) is the previous commit.
+        let attempts = walk(vec![blocked("x"), post("c2"), blocked("y")], None);
+        assert_eq!(attempts.previous_commit.as_deref(), Some("c2"));
+        assert_eq!(attempts.entries.len(), 1);
     }
 
     #[test]

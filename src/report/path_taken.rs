@@ -54,6 +54,9 @@ pub(crate) fn attempt_line(attempt: &Attempt) -> String {
         if let Some(reason) = attempt.bypass_reason.as_deref().filter(|r| !r.is_empty()) {
             text.push_str(&format!(" — “{reason}”"));
         }
+        if let Some(commit) = &attempt.committed {
+            text.push_str(&format!(" (committed as {})", short(commit)));
+        }
         return text;
     }
     text.push_str(": blocked");

@@ -70,21 +70,19 @@ fn blocked_attempts_travel_with_the_commit_and_show_tells_the_story() {
     repo.write("src/lib.rs", "fixed\n");
     repo.write("secrets/token.txt", "not really\n");
     assert!(!commit_through_hooks(&repo, &trailers));
-    // A person skipped the hooks once (a bypass line as it names its branch and task).
-    let common = repo.path().join(".git");
-    let bypass = agentguard::internals::ledger::Entry {
-        branch: Some("agent/t1".into()),
-        task: Some("T-1".into()),
-        verdict: agentguard::internals::ledger::LineVerdict::Bypass,
-        bypass: Some(
-            serde_json::from_value(json!({"reason": "hotfix", "who": "Jane <j@example.com>"}))
-                .unwrap(),
-        ),
-        ..agentguard::internals::ledger::Entry::new("hook commit-msg")
-    };
-    agentguard::internals::ledger::append(&common, &bypass).unwrap();
-    // Attempt 3 passes.
+    // Attempt 3: a person commits the fix with the hooks skipped.
     repo.remove("secrets/token.txt");
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "-m", &msg(&trailers)])
+        .env("AGENTGUARD_SKIP", "hotfix")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let skipped = repo.git(&["rev-parse", "HEAD"]);
+    // Then a commit that passes.
+    repo.write("src/more.rs", "more\n");
     assert!(commit_through_hooks(&repo, &trailers));
     let state = repo.state();
 
@@ -108,6 +106,7 @@ fn blocked_attempts_travel_with_the_commit_and_show_tells_the_story() {
     assert_eq!(scope["path"].as_str(), Some("secrets/token.txt"));
     assert_eq!(entries[2]["verdict"].as_str(), Some("bypass"));
     assert_eq!(entries[2]["bypass_reason"].as_str(), Some("hotfix"));
+    assert_eq!(entries[2]["committed"].as_str(), Some(skipped.as_str()));
     let head = repo.git(&["rev-parse", "HEAD"]);
     assert_eq!(
         evidence["rollback"]["command"].as_str(),
@@ -129,8 +128,9 @@ fn blocked_attempts_travel_with_the_commit_and_show_tells_the_story() {
     assert!(story.contains("): checking"), "{story}");
     assert!(story.contains("hook pre-commit: blocked by "), "{story}");
     assert!(story.contains("scope/denied secrets/token.txt"), "{story}");
+    assert!(story.contains("hooks skipped by "), "{story}");
     assert!(
-        story.contains("hooks skipped by Jane <j@example.com> — “hotfix”"),
+        story.contains(&format!("— “hotfix” (committed as {})", &skipped[..10])),
         "{story}"
     );
     assert!(
@@ -142,7 +142,7 @@ fn blocked_attempts_travel_with_the_commit_and_show_tells_the_story() {
     assert_eq!(repo.state(), state, "show never touches the work tree");
 
     // The next commit passes the first time, and says so.
-    repo.write("src/more.rs", "more\n");
+    repo.write("src/most.rs", "most\n");
     assert!(commit_through_hooks(&repo, &trailers));
     let next = note(&repo, "HEAD");
     assert_eq!(
@@ -176,10 +176,12 @@ fn blocked_attempts_travel_with_the_commit_and_show_tells_the_story() {
     let commits = sarif["runs"][0]["properties"]["commits"]
         .as_array()
         .unwrap();
-    assert_eq!(commits.len(), 2);
-    assert_eq!(commits[0]["attempts"], 3);
-    assert_eq!(commits[1]["passedFirstTime"], true);
-    assert_eq!(commits[0]["rollbackApplies"], "clean");
+    // The commit made with the hooks skipped has no evidence; its way back is still tried.
+    assert_eq!(commits.len(), 3, "{sarif:#}");
+    assert!(commits[0].get("attempts").is_none());
+    assert_eq!(commits[1]["attempts"], 3);
+    assert_eq!(commits[2]["passedFirstTime"], true);
+    assert_eq!(commits[1]["rollbackApplies"], "clean");
 }
 
 /// One line of a Claude Code transcript.
