@@ -224,11 +224,14 @@ pub(crate) fn read(common_dir: &Path) -> Result<Ledger, LedgerError> {
 
 /// Visits the entries newest first, until `visit` says to stop: the attempts before a commit
 /// are the last lines of a long ledger, so older generations are read only when needed.
-/// Lines that cannot be parsed are skipped.
+/// Lines without `needle` (when given) are skipped unparsed, as are lines that cannot be
+/// parsed.
 pub(crate) fn visit_newest_first(
     common_dir: &Path,
+    needle: Option<&[u8]>,
     mut visit: impl FnMut(Entry) -> std::ops::ControlFlow<()>,
 ) -> Result<(), LedgerError> {
+    let finder = needle.map(memchr::memmem::Finder::new);
     let dir = dir(common_dir);
     if !dir.is_dir() {
         return Ok(());
@@ -242,6 +245,9 @@ pub(crate) fn visit_newest_first(
             Err(source) => return Err(LedgerError::Read { path, source }),
         };
         for line in bytes.split(|b| *b == b'\n').rev() {
+            if finder.as_ref().is_some_and(|f| f.find(line).is_none()) {
+                continue;
+            }
             let Ok(entry) = serde_json::from_slice::<Entry>(line) else {
                 continue;
             };

@@ -22,7 +22,17 @@ const RUNS_KEPT: usize = 5;
 pub(crate) fn gather(repo: &Repo, commit: Option<Oid>, task: Option<&str>) -> Option<Attempts> {
     let branch = repo.current_branch();
     let mut walk = Walk::new(branch.as_deref(), task, commit.map(|c| c.to_string()));
-    ledger::visit_newest_first(repo.common_dir(), |entry| walk.visit(entry)).ok()?;
+    // Only lines of this branch matter: the others are skipped before they are parsed.
+    let needle = branch
+        .as_deref()
+        .and_then(|b| serde_json::to_string(b).ok())
+        .map(|b| format!("\"branch\":{b}"));
+    ledger::visit_newest_first(
+        repo.common_dir(),
+        needle.as_deref().map(str::as_bytes),
+        |entry| walk.visit(entry),
+    )
+    .ok()?;
     let attempts = walk.finish(branch.clone());
     Some(attempts)
 }
