@@ -38,7 +38,8 @@ pub(crate) enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Write `.agentguard.toml` (the example policy) and `.agentguard/tasks/`.
+    /// Write `.agentguard.toml` (the example policy) and `.agentguard/tasks/`; with `--agents`,
+    /// the instructions block for your agent.
     Init(InitArgs),
     /// Write task files and the trailers an agent adds for them.
     #[command(subcommand)]
@@ -60,6 +61,14 @@ pub(crate) enum Command {
     /// What the installed hook shims call.
     #[command(hide = true)]
     Hook(HookArgs),
+    /// What the policy says about paths: which layer allows or denies each, which risk rules
+    /// match, who may approve.
+    Explain(ExplainArgs),
+    /// Check the policy: `policy test` runs its `[[examples]]`.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Check this clone's setup: hooks, notes, approvers, sandbox, policy and task files.
+    Doctor,
     /// The ledger: every check, block, failure, bypass and rollback, newest first.
     Log(LogArgs),
     /// A summary of the ledger per task and per agent.
@@ -99,8 +108,15 @@ pub(crate) enum Format {
 #[derive(Debug, Args)]
 pub(crate) struct InitArgs {
     /// Overwrite existing files.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "agents")]
     pub force: bool,
+    /// Write or update only the instructions block for your agent (AGENTS.md, CLAUDE.md).
+    #[arg(long)]
+    pub agents: bool,
+    /// The agent's file to write the block into (repeatable) [default: AGENTS.md, or CLAUDE.md
+    /// if only that exists].
+    #[arg(long = "file", value_name = "FILE", requires = "agents")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,4 +317,30 @@ pub(crate) struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// Paths relative to the repository root.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<String>,
+    /// Judge as work on this task (its task file narrows the scope).
+    #[arg(long, value_name = "ID")]
+    pub task: Option<String>,
+    /// The agent (`Agent-Name`) the change would come from.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Check every `[[examples]]` entry: the work tree's `.agentguard.toml`, or REV's.
+    Test {
+        /// Test the policy and task files of this commit instead of the work tree's policy.
+        #[arg(value_name = "REV")]
+        rev: Option<String>,
+    },
 }

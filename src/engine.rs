@@ -572,6 +572,15 @@ fn static_checks(
     };
     findings.extend(scan_streamed(repo, &input)?);
     findings.extend(reached_files(repo, report.base, &input)?);
+    let manifests = risk::production_manifests(compiled, change, &findings, &mut |oid| {
+        let blob = repo.blob(oid)?;
+        Ok::<_, RepoError>(if blob.size() > risk::production::MAX_MANIFEST {
+            Vec::new()
+        } else {
+            blob.content().to_vec()
+        })
+    })?;
+    findings.extend(manifests);
     Ok(findings)
 }
 

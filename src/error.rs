@@ -48,7 +48,7 @@ pub(crate) enum Error {
     },
     #[error(transparent)]
     Hook(#[from] HookRunError),
-    #[error("unknown hook `{0}` (agentguard handles pre-commit, commit-msg, post-commit, pre-push and post-rewrite)")]
+    #[error("unknown hook `{0}` (agentguard handles pre-commit, prepare-commit-msg, commit-msg, post-commit, post-merge, pre-push and post-rewrite)")]
     UnknownHook(String),
     #[error("there is no change to approve")]
     NothingToApprove,
@@ -66,6 +66,16 @@ pub(crate) enum Error {
     Stdout(#[from] crate::output::WriteError),
     #[error("cannot change to directory {}: {source}", .path.display())]
     Directory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the policy no longer says what its examples say ({policy}):\n{}", .failures.join("\n"))]
+    ExamplesFail {
+        policy: String,
+        failures: Vec<String>,
+    },
+    #[error("cannot read {}: {source}", .path.display())]
+    ReadPolicy {
         path: PathBuf,
         source: std::io::Error,
     },
@@ -114,6 +124,10 @@ impl Error {
                  --session <file>`",
             ),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
+            Error::ExamplesFail { .. } => Some(
+                "a policy edit changed what these paths get: restore the rule, or update the `[[examples]]` on purpose (`agentguard policy test` shows each)",
+            ),
+            Error::ReadPolicy { .. } => Some("check that the file is readable"),
             Error::Sync(e) => e.hint(),
             Error::NoBase { .. } => Some(
                 "pass a range (agentguard verify origin/main..HEAD) or --base origin/main; `git remote set-head origin --auto` records the remote's default branch",
@@ -152,15 +166,18 @@ impl Error {
                 HookRunError::Evidence(e) => evidence_kind(e),
                 HookRunError::Approval(e) => approval_kind(e),
                 HookRunError::Repo(e) => repo_kind(e),
-                HookRunError::MessageFile { .. } | HookRunError::PushInput(_) => ErrorKind::User,
-                HookRunError::Notes { .. } => ErrorKind::User,
+                HookRunError::MessageFile { .. }
+                | HookRunError::PushInput(_)
+                | HookRunError::Environment(_)
+                | HookRunError::Notes { .. } => ErrorKind::User,
             },
             Error::Onboarding(e) => match e {
                 OnboardingError::Policy(e) => policy_kind(e),
                 OnboardingError::Repo(e) => repo_kind(e),
                 _ => ErrorKind::User,
             },
-            Error::UnknownHook(_) => ErrorKind::Config,
+            Error::UnknownHook(_) | Error::ExamplesFail { .. } => ErrorKind::Config,
+            Error::ReadPolicy { .. } => ErrorKind::User,
             Error::Sync(e) => match e {
                 SyncError::Repo(e) => repo_kind(e),
                 SyncError::Policy(e) => policy_kind(e),

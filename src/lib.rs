@@ -9,9 +9,11 @@ mod ci;
 mod cli;
 mod commands;
 mod diff;
+mod doctor;
 mod engine;
 mod error;
 mod evidence;
+mod explain;
 mod finding;
 mod glob;
 mod hooks;
@@ -96,6 +98,10 @@ pub mod internals {
     pub mod trailers {
         pub use crate::trailers::{parse, Trailer};
     }
+    /// The instructions block `init --agents` writes, for the test that the book shows it.
+    pub mod onboarding {
+        pub use crate::onboarding::AGENTS_BLOCK;
+    }
     /// Pass or block, as ledger lines carry it.
     pub mod verdict {
         pub use crate::verdict::Verdict;
@@ -177,6 +183,9 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Sync(args) => commands::sync::run(&repo, args, out),
         cli::Command::Uninstall => commands::uninstall::run(&repo, out),
         cli::Command::Hook(args) => commands::hook::run(&repo, args, out),
+        cli::Command::Explain(args) => commands::explain::run(&repo, args, out),
+        cli::Command::Policy(args) => commands::policy::run(&repo, args, out),
+        cli::Command::Doctor => commands::doctor::run(&repo, out),
         cli::Command::Log(args) => commands::log::run(&repo, args, out),
         cli::Command::Report(args) => commands::report::run(&repo, args, out),
         cli::Command::AttachSession(args) => commands::attach_session::run(&repo, args, out),

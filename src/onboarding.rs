@@ -24,6 +24,10 @@ pub(crate) enum OnboardingError {
     },
     #[error("the repository has no work tree to write into")]
     NoWorkTree,
+    #[error("{path} has only one of the agentguard block markers, or they are out of order")]
+    BrokenMarkers { path: String },
+    #[error("{path} is not a file inside the work tree")]
+    OutsideWorkTree { path: String },
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error(transparent)]
@@ -41,6 +45,12 @@ impl OnboardingError {
             }
             OnboardingError::Io { .. } => Some("check that the work tree is writable"),
             OnboardingError::NoWorkTree => Some("run it in a clone with a work tree"),
+            OnboardingError::BrokenMarkers { .. } => Some(
+                "restore both `<!-- agentguard:begin … -->` and `<!-- agentguard:end -->` lines, or remove what is left of the block, then run it again",
+            ),
+            OnboardingError::OutsideWorkTree { .. } => {
+                Some("name a file relative to the repository root, such as AGENTS.md or CLAUDE.md")
+            }
             OnboardingError::Policy(e) => e.hint(),
             OnboardingError::Repo(e) => e.hint(),
         }
@@ -134,6 +144,168 @@ pub(crate) fn init(repo: &Repo, force: bool) -> Result<Vec<Written>, OnboardingE
         (format!("{TASKS_DIR}/README.md"), TASKS_README.to_string()),
     ];
     write_all(repo, &files, force)
+}
+
+/// The first line of the instructions block `init --agents` writes; everything up to
+/// `AGENTS_END` is agentguard's and is replaced on the next run.
+pub(crate) const AGENTS_BEGIN: &str =
+    "<!-- agentguard:begin (written by `agentguard init --agents`; run it again to update) -->";
+pub(crate) const AGENTS_END: &str = "<!-- agentguard:end -->";
+
+/// The files `init --agents` tries, in order, when none is named: the first that exists is
+/// updated, else the first is written.
+pub(crate) const AGENT_FILES: [&str; 2] = ["AGENTS.md", "CLAUDE.md"];
+
+/// What an agent needs to know to commit here, between the markers.
+pub const AGENTS_BLOCK: &str = "\
+## Commits in this repository (agentguard)
+
+agentguard judges every commit you make here: the git hooks check it as you commit, and CI
+checks it again. Human sign-off is part of the process, not an obstacle to route around.
+
+- **Name your task.** Every commit message ends with `Agent-Task: <task id>` as its last
+  paragraph, after a blank line. The hooks add it for you when your branch is named after the
+  task (`agent/T-12-short-description`) or `AGENTGUARD_TASK=T-12` is set where you run; check
+  `git log -1` after committing. `agentguard task trailers <id>` prints the full trailer block
+  for a task, and `.agentguard/tasks/` holds the tasks defined here.
+- **Stay in scope.** Touch only the paths your task allows. Before editing a file you are unsure
+  about, run `agentguard explain <path> --task <id>`: it says whether the path is in scope, which
+  risk rules match, and who may approve. Do not edit `.agentguard.toml`, `.agentguard/`, git
+  hooks or CI configuration, and do not delete, skip or weaken tests.
+- **Prove the work.** Run the task's acceptance commands yourself before committing; the hooks
+  run them again on the exact tree and block on failure.
+- **When a commit is blocked**, read the findings; your message is kept (the output says where).
+  - `block` (scope, metadata, a failing command, a secret): fix the change, `git add` the fix and
+    commit again with the kept message.
+  - `approve` (a risky area such as auth, migrations or production configuration): stop and ask
+    a human to review; name the finding and why the change needs it. Only a person can sign off.
+  - `warn`: mention it in your summary; the commit went through.
+- **Never bypass.** No `git commit --no-verify`, no `git push --no-verify`, no `AGENTGUARD_SKIP`,
+  no changing `core.hooksPath` or editing `.git/hooks`, no writing `git notes` under
+  `refs/notes/agentguard*`, no `agentguard approve`, and no one's signing key. If the task itself
+  is wrong, say so and stop.
+";
+
+/// What `init --agents` did to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AgentsWritten {
+    /// The file did not exist and was written with the block alone.
+    Created(String),
+    /// The block was added at the end of the file.
+    Appended(String),
+    /// The block between the markers was replaced.
+    Updated(String),
+    /// The block there was already this one.
+    Unchanged(String),
+}
+
+/// `agentguard init --agents`: writes the instructions block into each of `files` (relative to
+/// the work tree root), or into the first of `AGENT_FILES` that exists (else `AGENTS.md`).
+/// Text outside the markers is kept as it is; running it again changes nothing.
+pub(crate) fn agent_instructions(
+    repo: &Repo,
+    files: &[PathBuf],
+) -> Result<Vec<AgentsWritten>, OnboardingError> {
+    let root = work_tree(repo)?;
+    let files: Vec<PathBuf> = if files.is_empty() {
+        let existing = AGENT_FILES
+            .iter()
+            .find(|name| exists(&root.join(name)))
+            .unwrap_or(&AGENT_FILES[0]);
+        vec![PathBuf::from(existing)]
+    } else {
+        files.to_vec()
+    };
+    let block = format!("{AGENTS_BEGIN}\n{AGENTS_BLOCK}{AGENTS_END}\n");
+    let mut done = Vec::new();
+    for file in files {
+        let shown = file.display().to_string();
+        let path = agent_file_path(root, &file)?;
+        let io = |source| OnboardingError::Io {
+            path: path.clone(),
+            source,
+        };
+        let current = match std::fs::read(&path) {
+            Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
+                io(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "not valid UTF-8",
+                ))
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io(e)),
+        };
+        let (text, what) = match current {
+            None => (block.clone(), AgentsWritten::Created(shown)),
+            Some(text) => match (text.find(AGENTS_BEGIN), text.find(AGENTS_END)) {
+                (Some(begin), Some(end)) if begin < end => {
+                    let end = end + AGENTS_END.len();
+                    let end = if text[end..].starts_with('\n') {
+                        end + 1
+                    } else {
+                        end
+                    };
+                    let updated = format!("{}{block}{}", &text[..begin], &text[end..]);
+                    if updated == text {
+                        done.push(AgentsWritten::Unchanged(shown));
+                        continue;
+                    }
+                    (updated, AgentsWritten::Updated(shown))
+                }
+                (None, None) => {
+                    let separator = match text.len() {
+                        0 => "",
+                        _ if text.ends_with("\n\n") => "",
+                        _ if text.ends_with('\n') => "\n",
+                        _ => "\n\n",
+                    };
+                    (
+                        format!("{text}{separator}{block}"),
+                        AgentsWritten::Appended(shown),
+                    )
+                }
+                _ => {
+                    return Err(OnboardingError::BrokenMarkers { path: shown });
+                }
+            },
+        };
+        write_file(&path, &text)?;
+        done.push(what);
+    }
+    Ok(done)
+}
+
+/// Where to write an agent file: inside the work tree; a symlink (`CLAUDE.md` -> `AGENTS.md`)
+/// is followed when it stays inside, so the file it points at gets the block.
+fn agent_file_path(root: &Path, file: &Path) -> Result<PathBuf, OnboardingError> {
+    let outside = || OnboardingError::OutsideWorkTree {
+        path: file.display().to_string(),
+    };
+    if file.is_absolute()
+        || file
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(outside());
+    }
+    let path = root.join(file);
+    let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(path);
+    }
+    let resolved = std::fs::canonicalize(&path).map_err(|source| OnboardingError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let root = std::fs::canonicalize(root).map_err(|source| OnboardingError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    if resolved.starts_with(&root) {
+        Ok(resolved)
+    } else {
+        Err(outside())
+    }
 }
 
 fn check_id(id: &str) -> Result<(), OnboardingError> {

@@ -292,7 +292,7 @@ fn add_spec(task: &mut Task, spec: &TaskSpec, kind: &str) {
 }
 
 /// The ids of the tasks the base defines, in the policy and as task files.
-fn defined_tasks(
+pub(crate) fn defined_tasks(
     repo: &Repo,
     policy: &Policy,
     base: Option<&git2::Commit<'_>>,

@@ -37,6 +37,8 @@ use std::path::PathBuf;
 
 pub(crate) use context::checkout_path_dirs;
 pub(crate) use record::{AcceptanceRun, Baseline, Phase, RunStatus};
+/// Whether commands can run with the network isolated here (`doctor` says so).
+pub(crate) use sandbox::available as network_isolation_available;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptanceError {

@@ -3,8 +3,8 @@
 
 use crate::cli::HookArgs;
 use crate::error::Error;
-use crate::hooks::push;
 use crate::hooks::run::{self, HookName, HookRun};
+use crate::hooks::{prepare, push};
 use crate::ledger::Entry;
 use crate::output::Output;
 use crate::output::Verbosity;
@@ -18,6 +18,11 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     let started = Instant::now();
     let name = HookName::parse(&args.name).ok_or_else(|| Error::UnknownHook(args.name.clone()))?;
     let command = format!("hook {}", name.as_str());
+    // Adding trailers is no check: skipping it is no bypass of its own, and the hooks that
+    // judge the commit record the bypass.
+    if name == HookName::PrepareCommitMsg && skip_reason().is_some() {
+        return Ok(Verdict::Pass);
+    }
     if name.can_block() {
         if let Some(reason) = skip_reason() {
             let who = who(repo);
@@ -47,9 +52,20 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     }
     let arg = |i: usize| args.args.get(i).map(std::path::PathBuf::from);
     let result = match name {
-        HookName::PreCommit => run::pre_commit(repo),
+        HookName::PreCommit => prepare::planned_trailers(repo, &prepare_input(&args.args))
+            .and_then(|planned| run::pre_commit(repo, planned)),
         HookName::CommitMsg => match arg(0) {
             Some(file) => run::commit_msg(repo, &file, out.progress_sink()),
+            None => Err(run::HookRunError::MessageFile {
+                path: "(none given)".into(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "git passes it as the first argument",
+                ),
+            }),
+        },
+        HookName::PrepareCommitMsg => match arg(0) {
+            Some(file) => prepare::prepare_commit_msg(repo, &file, &prepare_input(&args.args)),
             None => Err(run::HookRunError::MessageFile {
                 path: "(none given)".into(),
                 source: std::io::Error::new(
@@ -64,8 +80,11 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
                 .args
                 .first()
                 .map(|r| r.to_string_lossy().into_owned())
+                .or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok())
                 .unwrap_or_default();
-            read_stdin().and_then(|stdin| push::pre_push(repo, &remote, &stdin))
+            read_stdin()
+                .map(|stdin| from_pre_commit_framework(repo, stdin))
+                .and_then(|stdin| push::pre_push(repo, &remote, &stdin))
         }
         HookName::PostRewrite => {
             let kind = args
@@ -287,4 +306,47 @@ fn read_stdin() -> Result<String, run::HookRunError> {
         .read_to_string(&mut text)
         .map_err(|e| run::HookRunError::PushInput(e.to_string()))?;
     Ok(text)
+}
+
+/// The pre-commit framework reads git's pre-push lines itself and hands its hooks the first
+/// ref to check in its environment instead: that ref as git's line, when stdin is empty.
+fn from_pre_commit_framework(repo: &Repo, stdin: String) -> String {
+    if !stdin.trim().is_empty() {
+        return stdin;
+    }
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (Some(local), Some(remote)) = (
+        var("PRE_COMMIT_LOCAL_BRANCH"),
+        var("PRE_COMMIT_REMOTE_BRANCH"),
+    ) else {
+        return stdin;
+    };
+    let zero = git2::Oid::zero().to_string();
+    // Without `PRE_COMMIT_TO_REF` the whole branch is new, down to its root commit.
+    let to = var("PRE_COMMIT_TO_REF").or_else(|| {
+        repo.git()
+            .revparse_single(&local)
+            .ok()
+            .map(|object| object.id().to_string())
+    });
+    let Some(to) = to else {
+        return stdin;
+    };
+    let from = var("PRE_COMMIT_FROM_REF").unwrap_or(zero);
+    format!("{local} {to} {remote} {from}\n")
+}
+
+/// What prepare-commit-msg (and pre-commit, which plans for it) reads from the agent's
+/// environment, and git's source argument.
+fn prepare_input(args: &[std::ffi::OsString]) -> prepare::Prepare {
+    prepare::Prepare {
+        task: std::env::var("AGENTGUARD_TASK").ok(),
+        agent: std::env::var("AGENTGUARD_AGENT").ok(),
+        source: args
+            .get(1)
+            .map(|s| s.to_string_lossy().into_owned())
+            // pre-commit (the framework) passes the source in its environment.
+            .or_else(|| std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok())
+            .filter(|s| !s.is_empty()),
+    }
 }

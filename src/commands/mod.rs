@@ -3,10 +3,13 @@
 pub(crate) mod approve;
 pub(crate) mod attach_session;
 pub(crate) mod check;
+pub(crate) mod doctor;
+pub(crate) mod explain;
 pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod install;
 pub(crate) mod log;
+pub(crate) mod policy;
 pub(crate) mod report;
 pub(crate) mod rollback;
 pub(crate) mod show;

@@ -105,6 +105,13 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
     let policy_base = range
         .exclude
         .map(|exclude| repo.merge_base(exclude, range.tip).unwrap_or(exclude));
+    super::policy::check_examples_at(
+        repo,
+        &policy_base
+            .into_iter()
+            .chain([range.tip])
+            .collect::<Vec<_>>(),
+    )?;
     let branches = range_branches(repo, &range, args.branch.as_deref(), ci.as_ref());
     // In CI, a range whose branch nobody can name might be an agent branch's: whatever is not
     // provably human is judged as agent work.

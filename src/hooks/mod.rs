@@ -30,6 +30,7 @@ const REWRITE_REF_KEY: &str = "notes.rewriteRef";
 /// The fetch refspecs this install added, as `<remote> <refspec>`.
 const ADDED_FETCH_KEY: &str = "agentguard.installedFetch";
 
+pub(crate) mod prepare;
 pub(crate) mod push;
 pub(crate) mod run;
 
@@ -195,6 +196,7 @@ pub(crate) struct UninstallReport {
 pub(crate) fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
     let template = match hook {
         run::HookName::PreCommit => include_str!("../../hooks/pre-commit"),
+        run::HookName::PrepareCommitMsg => include_str!("../../hooks/prepare-commit-msg"),
         run::HookName::CommitMsg => include_str!("../../hooks/commit-msg"),
         run::HookName::PostCommit => include_str!("../../hooks/post-commit"),
         run::HookName::PostMerge => include_str!("../../hooks/post-merge"),

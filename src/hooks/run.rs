@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HookName {
     PreCommit,
+    /// Adds the task's trailers to an agent's message before the editor opens.
+    PrepareCommitMsg,
     CommitMsg,
     PostCommit,
     /// `git merge` runs commit-msg but not post-commit: this attaches the merge's evidence.
@@ -25,8 +27,9 @@ pub(crate) enum HookName {
 }
 
 impl HookName {
-    pub(crate) const ALL: [HookName; 6] = [
+    pub(crate) const ALL: [HookName; 7] = [
         HookName::PreCommit,
+        HookName::PrepareCommitMsg,
         HookName::CommitMsg,
         HookName::PostCommit,
         HookName::PostMerge,
@@ -41,6 +44,7 @@ impl HookName {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             HookName::PreCommit => "pre-commit",
+            HookName::PrepareCommitMsg => "prepare-commit-msg",
             HookName::CommitMsg => "commit-msg",
             HookName::PostCommit => "post-commit",
             HookName::PostMerge => "post-merge",
@@ -53,7 +57,10 @@ impl HookName {
     pub(crate) fn can_block(self) -> bool {
         matches!(
             self,
-            HookName::PreCommit | HookName::CommitMsg | HookName::PrePush
+            HookName::PreCommit
+                | HookName::PrepareCommitMsg
+                | HookName::CommitMsg
+                | HookName::PrePush
         )
     }
 }
@@ -75,6 +82,9 @@ pub(crate) enum HookRunError {
     },
     #[error("pre-push: cannot read git's ref lines on stdin: {0}")]
     PushInput(String),
+    /// The agent's environment or the tools around the hook are not usable as they are.
+    #[error("{0}")]
+    Environment(String),
     #[error("the push was stopped: the evidence and approval notes cannot be pushed to {remote}: {source}")]
     Notes {
         remote: String,
@@ -95,6 +105,9 @@ impl HookRunError {
                 Some("git passes the message file itself; run the hook through git")
             }
             HookRunError::PushInput(_) => None,
+            HookRunError::Environment(_) => Some(
+                "fix or unset the variable in the agent's environment, or write the trailers into the message yourself",
+            ),
             HookRunError::Notes { source, .. } => source.hint(),
         }
     }
@@ -126,10 +139,11 @@ impl HookRun {
 }
 
 /// pre-commit: the message (and so its trailers) does not exist yet. On an agent branch or for
-/// an agent author, judge scope and risk of the staged change now; commit-msg does the rest.
-pub(crate) fn pre_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
+/// an agent author, judge scope and risk of the staged change now, under the task
+/// prepare-commit-msg is about to name (`planned`); commit-msg does the rest.
+pub(crate) fn pre_commit(repo: &Repo, planned: String) -> Result<HookRun, HookRunError> {
     let request = CheckRequest {
-        message: Some(String::new()),
+        message: Some(planned),
         run_acceptance: false,
         gate: Gate::Commit,
         ..CheckRequest::new(Target::Staged)

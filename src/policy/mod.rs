@@ -2,6 +2,7 @@
 //! `Policy`. The policy is read from the base commit's tree, never from the change.
 
 pub(crate) mod acceptance;
+pub(crate) mod examples;
 pub(crate) mod risk;
 pub(crate) mod session;
 pub(crate) mod task;
@@ -60,6 +61,8 @@ pub enum PolicySource {
     DefaultNoFile { base: String },
     /// No base commit (root commit or unborn HEAD).
     DefaultNoBase,
+    /// `.agentguard.toml` in the work tree, not yet committed (`policy test`).
+    WorkTree,
 }
 
 impl fmt::Display for PolicySource {
@@ -70,6 +73,7 @@ impl fmt::Display for PolicySource {
                 write!(f, "built-in default (no {POLICY_FILE} at base {base})")
             }
             PolicySource::DefaultNoBase => write!(f, "built-in default (no base commit)"),
+            PolicySource::WorkTree => write!(f, "{POLICY_FILE} in the work tree"),
         }
     }
 }
@@ -189,6 +193,8 @@ struct RawPolicy {
     session: session::RawSession,
     #[serde(default)]
     ledger: session::RawLedger,
+    #[serde(default)]
+    examples: Vec<Spanned<examples::RawExample>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -347,6 +353,8 @@ pub struct Policy {
     pub tasks: BTreeMap<String, TaskSpec>,
     pub session: SessionPolicy,
     pub ledger: LedgerRules,
+    /// `[[examples]]`: what the policy must say about some paths (`agentguard policy test`).
+    pub examples: Vec<examples::Example>,
 }
 
 impl Policy {
@@ -401,8 +409,10 @@ impl Policy {
                 TaskSpec::compile(spec.into_inner(), &task_text, &categories)?,
             );
         }
+        let examples = examples::compile(raw.examples, &text, &categories)?;
         Ok(Self {
             source,
+            examples,
             agent: AgentRules {
                 branches: text.globs(&raw.agent.branches)?,
                 authors: text.globs_ignoring_case(&raw.agent.authors)?,

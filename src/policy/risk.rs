@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 /// Built-in categories and their default actions.
-pub(crate) const BUILTIN_CATEGORIES: [(&str, Action, &str); 9] = [
+pub(crate) const BUILTIN_CATEGORIES: [(&str, Action, &str); 10] = [
     (
         "credentials",
         Action::Block,
@@ -27,6 +27,11 @@ pub(crate) const BUILTIN_CATEGORIES: [(&str, Action, &str); 9] = [
         "statements and calls that delete data",
     ),
     ("ci-config", Action::Approve, "CI/CD pipeline configuration"),
+    (
+        "production-config",
+        Action::Approve,
+        "production configuration and infrastructure",
+    ),
     (
         "dependencies",
         Action::Warn,

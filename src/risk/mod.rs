@@ -12,6 +12,7 @@ mod guard_config;
 mod matcher;
 mod path_rules;
 pub(crate) mod paths;
+pub(crate) mod production;
 // The provider token table is not wired into the scanner yet; until it is, it builds with its
 // tests only.
 #[cfg(test)]
@@ -46,6 +47,7 @@ pub struct RiskInput<'a> {
 pub(crate) const CREDENTIALS: &str = "credentials";
 pub(crate) const GUARD_CONFIG: &str = "guard-config";
 pub(crate) const TEST_TAMPERING: &str = "test-tampering";
+pub(crate) const PRODUCTION_CONFIG: &str = "production-config";
 
 /// A change built from paths alone, outside any repository: for scanning fixtures, corpora
 /// and benchmarks. Each entry is (status, old path, new path); blob ids are zero.
@@ -123,6 +125,30 @@ pub(crate) fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
         content_rules::content_rules(&mut out, matcher, file);
     }
     out.findings
+}
+
+/// `production-config` findings for the manifests of the change that declare a production
+/// namespace or environment (see `production`), beside the `found` findings of `scan`: a file
+/// already in the category by its path gets no second finding. `read` returns a blob's bytes.
+pub(crate) fn production_manifests<E>(
+    compiled: &CompiledPolicy,
+    change: &Change,
+    found: &[Finding],
+    read: &mut dyn FnMut(git2::Oid) -> Result<Vec<u8>, E>,
+) -> Result<Vec<Finding>, E> {
+    let policy = &compiled.policy;
+    let mut out = Collector {
+        categories: &policy.risk.categories,
+        allowlist: &policy.allowlist,
+        findings: found
+            .iter()
+            .filter(|f| f.kind == Kind::Risk && f.category == PRODUCTION_CONFIG)
+            .cloned()
+            .collect(),
+    };
+    let before = out.findings.len();
+    production::manifests(&mut out, change, read)?;
+    Ok(out.findings.split_off(before))
 }
 
 struct Collector<'a> {

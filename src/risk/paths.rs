@@ -64,7 +64,75 @@ fn words(component: &str) -> Vec<String> {
 /// The built-in word of `category` that a path component holds, for the categories that
 /// match by word rather than by glob.
 pub(crate) fn builtin_word(category: &str, path: &str) -> Option<&'static str> {
-    if category != "payments" || FileContext::of(path).docs {
+    match category {
+        "payments" => payment_word(path),
+        "production-config" => production_word(path),
+        _ => None,
+    }
+}
+
+/// Words that name the production environment in a path (`overlays/production/`,
+/// `values-prod.yaml`, `ProdStack.json`); `preprod` and `non-prod` do not.
+const PRODUCTION_WORDS: [&str; 2] = ["prod", "production"];
+
+/// Extensions of configuration files: where a production word in the path means production
+/// configuration. In code (`src/production_line.rs`) the word is about something else.
+const CONFIG_EXTENSIONS: [&str; 22] = [
+    "yaml",
+    "yml",
+    "json",
+    "jsonc",
+    "json5",
+    "toml",
+    "ini",
+    "conf",
+    "cfg",
+    "cnf",
+    "env",
+    "properties",
+    "hcl",
+    "tf",
+    "tfvars",
+    "tofu",
+    "xml",
+    "tpl",
+    "gotmpl",
+    "j2",
+    "nix",
+    "plist",
+];
+
+fn production_word(path: &str) -> Option<&'static str> {
+    let ctx = FileContext::of(path);
+    if ctx.docs || ctx.test {
+        return None;
+    }
+    let name = file_name(path);
+    let ext = extension(name);
+    let config = CONFIG_EXTENSIONS.contains(&ext.as_str())
+        // `Dockerfile`, `hosts`, `Procfile.prod`: no extension, or the environment as one.
+        || !name.contains('.')
+        || PRODUCTION_WORDS.contains(&ext.as_str());
+    if !config {
+        return None;
+    }
+    for component in path.split('/') {
+        let words = words(component);
+        for (i, word) in words.iter().enumerate() {
+            let Some(found) = PRODUCTION_WORDS.iter().find(|p| **p == word.as_str()) else {
+                continue;
+            };
+            let negated = i > 0 && matches!(words[i - 1].as_str(), "non" | "pre");
+            if !negated {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+fn payment_word(path: &str) -> Option<&'static str> {
+    if FileContext::of(path).docs {
         return None;
     }
     for component in path.split('/') {
@@ -201,6 +269,98 @@ pub(crate) const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
             "cloudbuild.yml",
         ],
         &[],
+    ),
+    (
+        "production-config",
+        &[
+            // Terraform, OpenTofu, Terragrunt.
+            "*.tf",
+            "*.tf.json",
+            "*.tfvars",
+            "*.tfvars.json",
+            "*.tofu",
+            "*.tofu.json",
+            "terraform/",
+            "terragrunt.hcl",
+            // Pulumi stacks.
+            "Pulumi.yaml",
+            "Pulumi.yml",
+            "Pulumi.*.yaml",
+            "Pulumi.*.yml",
+            // Helm charts and values.
+            "Chart.yaml",
+            "Chart.lock",
+            "charts/",
+            "helm/",
+            "helmfile.yaml",
+            "helmfile.yml",
+            "helmfile.d/",
+            // Ansible inventories and playbooks.
+            "ansible/",
+            "ansible.cfg",
+            "playbooks/",
+            "*playbook*.yml",
+            "*playbook*.yaml",
+            "inventory/",
+            "inventories/",
+            "group_vars/",
+            "host_vars/",
+            // Hosting platforms.
+            "fly.toml",
+            "vercel.json",
+            "netlify.toml",
+            "app.yaml",
+            "Procfile",
+            "serverless.yml",
+            "serverless.yaml",
+            "serverless.json",
+            "serverless.ts",
+            "render.yaml",
+            "railway.toml",
+            "railway.json",
+            "heroku.yml",
+            "wrangler.toml",
+            "wrangler.json",
+            "wrangler.jsonc",
+            "firebase.json",
+            "amplify.yml",
+            "appspec.yml",
+            "appspec.yaml",
+            ".ebextensions/",
+            "Dockerrun.aws.json",
+            "cdk.json",
+            // Production settings by name (more by word: `overlays/production/`, `values-prod.yaml`).
+            "config/production.*",
+            "config/environments/production.*",
+            "*.prod.*",
+            "*.production.*",
+            ".env.production",
+            ".env.prod",
+        ],
+        &[
+            "*.md",
+            "*.markdown",
+            "*.rst",
+            "*.adoc",
+            "*.txt",
+            "*.example",
+            "*.sample",
+            "*.template",
+            // Files named for another environment: a staging overlay, a dev compose file.
+            "*staging*",
+            "*Staging*",
+            "*.dev.*",
+            "*-dev.*",
+            "*_dev.*",
+            "*.development.*",
+            "*-development.*",
+            "*.local.*",
+            "*-local.*",
+            "*.test.*",
+            "*-test.*",
+            "*.qa.*",
+            "*-qa.*",
+        ],
     ),
     (
         "dependencies",

@@ -142,11 +142,12 @@ fn a_good_agent_commit_gets_its_evidence_attached() {
         .map(|e| e["command"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(
-        &commands[..4],
+        &commands[..5],
         [
             "verify",
             "hook post-commit",
             "hook commit-msg",
+            "hook prepare-commit-msg",
             "hook pre-commit"
         ]
     );

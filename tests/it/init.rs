@@ -228,3 +228,134 @@ fn task_trailers_for_an_unknown_task_say_so() {
         "{err}"
     );
 }
+
+// --- init --agents ----------------------------------------------------------------------
+
+const BEGIN: &str = "<!-- agentguard:begin";
+const END: &str = "<!-- agentguard:end -->";
+
+#[test]
+fn init_agents_writes_the_block_once_and_keeps_everything_else() {
+    let repo = TestRepo::with_initial_commit();
+    let (out, _) = output(&repo, &["init", "--agents"], 0);
+    assert!(
+        out.contains("wrote AGENTS.md with the agentguard instructions block"),
+        "{out}"
+    );
+    let written = repo.read("AGENTS.md");
+    assert!(written.starts_with(BEGIN), "{written}");
+    assert!(written.ends_with(&format!("{END}\n")), "{written}");
+    for needed in [
+        "Agent-Task: <task id>",
+        "agentguard explain <path> --task <id>",
+        "--no-verify",
+        "AGENTGUARD_SKIP",
+        "ask\n    a human",
+    ] {
+        assert!(written.contains(needed), "{needed}: {written}");
+    }
+    // Only the block: no policy was written.
+    assert!(!repo.path().join(".agentguard.toml").exists());
+
+    // Idempotent: a second run changes nothing, byte for byte.
+    let (out, _) = output(&repo, &["init", "--agents"], 0);
+    assert!(
+        out.contains("AGENTS.md: the agentguard instructions block is up to date"),
+        "{out}"
+    );
+    assert_eq!(repo.read("AGENTS.md"), written);
+
+    // Text around the block is the team's; an edit inside the block is agentguard's to undo.
+    let edited = format!(
+        "# Our agents\n\nUse tabs.\n\n{}\n## After\n",
+        written.replace("Stay in scope", "Roam freely")
+    );
+    repo.write("AGENTS.md", &edited);
+    let (out, _) = output(&repo, &["init", "--agents"], 0);
+    assert!(
+        out.contains("updated the agentguard instructions block in AGENTS.md"),
+        "{out}"
+    );
+    assert_eq!(
+        repo.read("AGENTS.md"),
+        format!("# Our agents\n\nUse tabs.\n\n{written}\n## After\n")
+    );
+}
+
+#[test]
+fn init_agents_finds_claude_md_and_writes_named_files() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("CLAUDE.md", "# Project notes\nRun `make test`.");
+    let (out, _) = output(&repo, &["init", "--agents"], 0);
+    assert!(
+        out.contains("added the agentguard instructions block to the end of CLAUDE.md"),
+        "{out}"
+    );
+    let claude = repo.read("CLAUDE.md");
+    assert!(
+        claude.starts_with("# Project notes\nRun `make test`.\n\n<!-- agentguard:begin"),
+        "{claude}"
+    );
+    assert!(!repo.path().join("AGENTS.md").exists());
+
+    let (out, _) = output(
+        &repo,
+        &[
+            "init",
+            "--agents",
+            "--file",
+            "CLAUDE.md",
+            "--file",
+            "docs/AGENTS.md",
+        ],
+        0,
+    );
+    assert!(
+        out.contains("CLAUDE.md: the agentguard instructions block is up to date"),
+        "{out}"
+    );
+    assert!(out.contains("wrote docs/AGENTS.md"), "{out}");
+    assert_eq!(repo.read("CLAUDE.md"), claude);
+}
+
+#[test]
+fn init_agents_follows_a_symlink_inside_the_repository() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("AGENTS.md", "# Agents\n");
+    std::os::unix::fs::symlink("AGENTS.md", repo.path().join("CLAUDE.md")).unwrap();
+    output(&repo, &["init", "--agents", "--file", "CLAUDE.md"], 0);
+    let meta = std::fs::symlink_metadata(repo.path().join("CLAUDE.md")).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link is kept");
+    assert!(repo.read("AGENTS.md").contains(END));
+}
+
+#[test]
+fn init_agents_refuses_broken_markers_and_paths_outside() {
+    let repo = TestRepo::with_initial_commit();
+    let broken = "# Agents\n<!-- agentguard:begin (written by `agentguard init --agents`; run it again to update) -->\nhalf a block\n";
+    repo.write("AGENTS.md", broken);
+    let (_, err) = output(&repo, &["init", "--agents"], 2);
+    assert!(
+        err.contains("AGENTS.md has only one of the agentguard block markers"),
+        "{err}"
+    );
+    assert_eq!(repo.read("AGENTS.md"), broken);
+
+    let (_, err) = output(&repo, &["init", "--agents", "--file", "../AGENTS.md"], 2);
+    assert!(err.contains("not a file inside the work tree"), "{err}");
+    let (_, err) = output(&repo, &["init", "--file", "AGENTS.md"], 2);
+    assert!(err.contains("--agents"), "{err}");
+}
+
+#[test]
+fn the_book_shows_the_block_init_agents_writes() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/src/guide/agent-instructions.md"
+    ))
+    .unwrap();
+    assert!(
+        page.contains(agentguard::internals::onboarding::AGENTS_BLOCK),
+        "docs/src/guide/agent-instructions.md must show AGENTS_BLOCK verbatim"
+    );
+}

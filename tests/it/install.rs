@@ -5,8 +5,9 @@ use crate::support::TestRepo;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-const HOOKS: [&str; 6] = [
+const HOOKS: [&str; 7] = [
     "pre-commit",
+    "prepare-commit-msg",
     "commit-msg",
     "post-commit",
     "post-merge",
@@ -133,7 +134,7 @@ fn a_second_install_changes_nothing_and_an_old_shim_is_updated() {
     assert!(out.contains("pre-push: updated"), "{out}");
     assert!(!out.contains("nothing changed"), "{out}");
     assert!(!dir.join("pre-push.agentguard-chained").exists());
-    assert_eq!(std::fs::read(dir.join("pre-push")).unwrap(), before[4]);
+    assert_eq!(std::fs::read(dir.join("pre-push")).unwrap(), before[5]);
 }
 
 #[test]
@@ -393,6 +394,7 @@ fn the_user_hook_runs_first_and_its_failure_blocks_the_commit() {
         [
             "user pre-commit ",
             "agentguard hook pre-commit",
+            "agentguard hook prepare-commit-msg .git/COMMIT_EDITMSG message",
             "agentguard hook commit-msg .git/COMMIT_EDITMSG",
             "agentguard hook post-commit",
         ],
