@@ -31,6 +31,8 @@ pub enum EngineError {
     Approval(#[from] ApprovalError),
     #[error("git error: {}", .0.message())]
     Git(#[from] git2::Error),
+    #[error(transparent)]
+    PathTaken(#[from] crate::path_taken::PathTakenError),
 }
 
 impl EngineError {
@@ -41,6 +43,7 @@ impl EngineError {
             EngineError::Policy(e) => e.hint(),
             EngineError::Diff(e) => e.hint(),
             EngineError::Approval(e) => e.hint(),
+            EngineError::PathTaken(e) => e.hint(),
             EngineError::Acceptance(_) | EngineError::Git(_) => None,
         }
     }
@@ -99,6 +102,14 @@ pub struct CheckRequest {
     /// A local run (`check`, the commit-msg hook): where the platform cannot isolate the
     /// acceptance commands, they may run without (`[acceptance] local_isolation`).
     pub local: bool,
+    /// The agent's session transcript to sum up and cross-check (`check --session`); in a
+    /// local run the `Agent-Session` trailer names one too.
+    pub session: Option<std::path::PathBuf>,
+    /// The evidence of this check is being recorded: gather the attempts before it from the
+    /// ledger, and try its revert.
+    pub recording: bool,
+    /// Where `verify` tries each commit's revert: the target branch and the range's tip.
+    pub rollback_target: Option<crate::path_taken::RollbackTarget>,
 }
 
 impl CheckRequest {
@@ -117,6 +128,9 @@ impl CheckRequest {
             branches: None,
             all_approvals: false,
             local: false,
+            session: None,
+            recording: false,
+            rollback_target: None,
         }
     }
 }
@@ -146,6 +160,8 @@ pub struct CommitReport {
     pub acceptance: Vec<AcceptanceRun>,
     /// Every stored approval that could speak for this change, and whether it counts.
     pub approvals: Vec<approval::verify::Checked>,
+    /// The attempts before it, the agent's session, the way back.
+    pub path_taken: crate::evidence::path_taken::PathTaken,
 }
 
 impl CommitReport {
@@ -325,6 +341,18 @@ pub fn check(
         }
     }
     redact_runs(&compiled, &mut report, &mut task);
+    crate::path_taken::gather(
+        repo,
+        &crate::path_taken::Inputs {
+            request,
+            compiled: &compiled,
+            session_trailer: subject.trailers.session.last().map(String::as_str),
+            task: &task,
+            change: &change,
+        },
+        &mut report,
+        &mut findings,
+    )?;
     if request.require_evidence && !adds_nothing {
         findings.extend(evidence_findings(
             repo, policy, request, &report, &task, &change, ran,
@@ -689,6 +717,7 @@ fn start_report(
         findings: Vec::new(),
         acceptance: Vec::new(),
         approvals: Vec::new(),
+        path_taken: Default::default(),
     })
 }
 

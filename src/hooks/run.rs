@@ -172,6 +172,7 @@ pub(crate) fn commit_msg(
         message: Some(String::from_utf8_lossy(&bytes).into_owned()),
         progress,
         local: true,
+        recording: true,
         gate: Gate::Commit,
         ..CheckRequest::new(Target::Staged)
     };

@@ -86,6 +86,7 @@ pub(crate) fn report(
         findings,
         acceptance,
         approvals: Vec::new(),
+        path_taken: Default::default(),
     }
 }
 
