@@ -238,6 +238,21 @@ pub fn check(
             policy_commit.as_ref().map(git2::Commit::tree_id),
             subject.commit.as_ref(),
         )?;
+        // Narrowed by the target's policy: the signer must be one it trusts too (a key the
+        // target removed makes no one human).
+        if let (Some(target), Some(_)) = (&policy.target, &report.signed_by) {
+            let tree = target
+                .read_at
+                .map(|tip| repo.git().find_commit(tip).map(|c| c.tree_id()))
+                .transpose()?;
+            let theirs =
+                crate::approval::commit::human_signer(repo, target, tree, subject.commit.as_ref())?;
+            if theirs.as_ref().map(|s| s.identity())
+                != report.signed_by.as_ref().map(|s| s.identity())
+            {
+                report.signed_by = None;
+            }
+        }
         if report.signed_by.is_some() {
             report.agent = false;
             report.agent_reasons.clear();
