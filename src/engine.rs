@@ -38,6 +38,8 @@ pub enum EngineError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    PathTaken(#[from] crate::path_taken::PathTakenError),
 }
 
 impl EngineError {
@@ -52,6 +54,7 @@ impl EngineError {
                 Some("name a category of the policy at HEAD, as `agentguard scan --category credentials`")
             }
             EngineError::Read { .. } => Some("pass paths of files or directories that exist"),
+            EngineError::PathTaken(e) => e.hint(),
             EngineError::Acceptance(_) | EngineError::Git(_) => None,
         }
     }
@@ -114,6 +117,14 @@ pub struct CheckRequest {
     /// (`[risk.credentials] humans`); off where another step already did (commit-msg after
     /// pre-commit) or where nothing is judged (`show`, `approve`).
     pub humans: bool,
+    /// The agent's session transcript to sum up and cross-check (`check --session`); in a
+    /// local run the `Agent-Session` trailer names one too.
+    pub session: Option<std::path::PathBuf>,
+    /// The evidence of this check is being recorded: gather the attempts before it from the
+    /// ledger, and try its revert.
+    pub recording: bool,
+    /// Where `verify` tries each commit's revert: the target branch and the range's tip.
+    pub rollback_target: Option<crate::path_taken::RollbackTarget>,
 }
 
 impl CheckRequest {
@@ -133,6 +144,9 @@ impl CheckRequest {
             all_approvals: false,
             local: false,
             humans: true,
+            session: None,
+            recording: false,
+            rollback_target: None,
         }
     }
 }
@@ -167,6 +181,8 @@ pub struct CommitReport {
     /// A report of `agentguard scan`: neither agent nor human work is judged, only what it
     /// holds of the scanned categories.
     pub scanned: bool,
+    /// The attempts before it, the agent's session, the way back.
+    pub path_taken: crate::evidence::path_taken::PathTaken,
 }
 
 impl CommitReport {
@@ -243,6 +259,21 @@ pub fn check(
             policy_commit.as_ref().map(git2::Commit::tree_id),
             subject.commit.as_ref(),
         )?;
+        // Narrowed by the target's policy: the signer must be one it trusts too (a key the
+        // target removed makes no one human).
+        if let (Some(target), Some(_)) = (&policy.target, &report.signed_by) {
+            let tree = target
+                .read_at
+                .map(|tip| repo.git().find_commit(tip).map(|c| c.tree_id()))
+                .transpose()?;
+            let theirs =
+                crate::approval::commit::human_signer(repo, target, tree, subject.commit.as_ref())?;
+            if theirs.as_ref().map(|s| s.identity())
+                != report.signed_by.as_ref().map(|s| s.identity())
+            {
+                report.signed_by = None;
+            }
+        }
         if report.signed_by.is_some() {
             report.agent = false;
             report.agent_reasons.clear();
@@ -349,6 +380,18 @@ pub fn check(
         }
     }
     redact_runs(&compiled, &mut report, &mut task);
+    crate::path_taken::gather(
+        repo,
+        &crate::path_taken::Inputs {
+            request,
+            compiled: &compiled,
+            session_trailer: subject.trailers.session.last().map(String::as_str),
+            task: &task,
+            change: &change,
+        },
+        &mut report,
+        &mut findings,
+    )?;
     if request.require_evidence && !adds_nothing {
         findings.extend(evidence_findings(
             repo, policy, request, &report, &task, &change, ran,
@@ -715,6 +758,7 @@ fn start_report(
         approvals: Vec::new(),
         credentials_checked: false,
         scanned: false,
+        path_taken: Default::default(),
     })
 }
 
@@ -980,6 +1024,7 @@ pub(crate) fn scan(
         credentials_checked: false,
         scanned: true,
         signed_by: None,
+        path_taken: Default::default(),
     };
     match target {
         ScanTarget::Commits(commits) => {

@@ -21,6 +21,7 @@ mod ledger;
 mod lock;
 mod onboarding;
 mod output;
+mod path_taken;
 mod policy;
 mod repo;
 mod report;
@@ -29,6 +30,7 @@ mod scope;
 mod symlink;
 mod sync;
 mod task;
+mod telemetry;
 mod trailers;
 mod verdict;
 
@@ -205,5 +207,7 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Doctor => commands::doctor::run(&repo, out),
         cli::Command::Log(args) => commands::log::run(&repo, args, out),
         cli::Command::Report(args) => commands::report::run(&repo, args, out),
+        cli::Command::AttachSession(args) => commands::attach_session::run(&repo, args, out),
+        cli::Command::Rollback(args) => commands::rollback::run(&repo, args, out),
     }
 }

@@ -10,8 +10,8 @@ use crate::trailers::Trailer;
 
 pub(crate) const TASKS_DIR: &str = ".agentguard/tasks";
 
-const KNOWN_TRAILERS: &str =
-    "Agent-Task, Agent-Name, Agent-Allow, Agent-Deny, Agent-Acceptance, Agent-Requires-Approval";
+const KNOWN_TRAILERS: &str = "Agent-Task, Agent-Name, Agent-Allow, Agent-Deny, Agent-Acceptance, \
+     Agent-Requires-Approval, Agent-Session, Agent-Rollback-Of";
 
 /// The `Agent-*` trailers of one commit message.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +22,8 @@ pub struct AgentTrailers {
     pub deny: Vec<String>,
     pub acceptance: Vec<String>,
     pub requires_approval: Vec<String>,
+    /// `Agent-Session`: the agent's transcript, on the machine the commit is made on.
+    pub session: Vec<String>,
     pub unknown: Vec<String>,
 }
 
@@ -38,6 +40,9 @@ impl AgentTrailers {
                 "agent-deny" => out.deny.push(value),
                 "agent-acceptance" => out.acceptance.push(value),
                 "agent-requires-approval" => out.requires_approval.push(value),
+                "agent-session" => out.session.push(value),
+                // Written by `agentguard rollback`: a link for readers, nothing to judge.
+                "agent-rollback-of" => {}
                 _ if key.starts_with("agent-") => out.unknown.push(t.key.clone()),
                 _ => {}
             }

@@ -6,6 +6,7 @@ use crate::engine::{self, CheckRequest, CommitReport, Target};
 use crate::error::Error;
 use crate::ledger::Entry;
 use crate::output::Output;
+use crate::path_taken::RollbackTarget;
 use crate::repo::{Range, Repo};
 use crate::report::{self, human, Styles};
 use crate::Verdict;
@@ -121,6 +122,9 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
         )),
         _ => None,
     };
+    let rollback_target = range
+        .exclude
+        .map(|exclude| RollbackTarget::of_range(&range.text, exclude, range.tip));
     let mut reports: Vec<CommitReport> = Vec::with_capacity(commits.len());
     // One ledger line per judged commit, written together at the end (or at the first error).
     let mut entries: Vec<Entry> = Vec::with_capacity(commits.len().max(1));
@@ -140,6 +144,7 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             presume_agent: presume_agent.clone(),
             require_evidence: true,
             branches: Some(branches.clone()),
+            rollback_target: rollback_target.clone(),
             ..CheckRequest::new(Target::Rev(commit.to_string()))
         })
         .collect();
@@ -152,7 +157,7 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             Err(e) => {
                 entries
                     .push(Entry::error("verify", &e.to_string(), Some(*commit), None).took(took));
-                super::append_all_to_ledger(repo, out, &entries);
+                super::append_all_to_ledger_under(repo, out, &entries, policy_base);
                 return Err(e.into());
             }
         }
@@ -163,7 +168,7 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             ..Entry::new("verify")
         });
     }
-    super::append_all_to_ledger(repo, out, &entries);
+    super::append_all_to_ledger_under(repo, out, &entries, policy_base);
     // Every report is rendered from the one judgement: acceptance ran once.
     for (format, path) in &outputs.files {
         let text = render(*format, &reports, &range.text, out)?;

@@ -5,6 +5,7 @@ pub(crate) mod acceptance;
 pub(crate) mod examples;
 mod narrow;
 pub(crate) mod risk;
+pub(crate) mod session;
 pub(crate) mod task;
 
 use crate::glob::{Case, GlobList};
@@ -17,6 +18,7 @@ use toml::Spanned;
 
 pub(crate) use acceptance::AcceptancePolicy;
 pub(crate) use risk::RiskPolicy;
+pub(crate) use session::{CheckAction, LedgerRules, SessionPolicy};
 pub(crate) use task::{RawTask, TaskSpec};
 
 pub(crate) const POLICY_FILE: &str = ".agentguard.toml";
@@ -189,6 +191,10 @@ struct RawPolicy {
     #[serde(default)]
     tasks: BTreeMap<String, Spanned<RawTask>>,
     #[serde(default)]
+    session: session::RawSession,
+    #[serde(default)]
+    ledger: session::RawLedger,
+    #[serde(default)]
     examples: Vec<Spanned<examples::RawExample>>,
 }
 
@@ -352,6 +358,8 @@ pub struct Policy {
     /// The target branch tip's policy when this one (the merge base's) is narrowed by it
     /// (`narrowed_by`): its scope, task definitions and allowed signers apply beside these.
     pub target: Option<Box<Policy>>,
+    pub session: SessionPolicy,
+    pub ledger: LedgerRules,
     /// `[[examples]]`: what the policy must say about some paths (`agentguard policy test`).
     pub examples: Vec<examples::Example>,
 }
@@ -443,6 +451,8 @@ impl Policy {
             tasks,
             risk,
             target: None,
+            session: raw.session.into(),
+            ledger: session::compile_ledger(raw.ledger, &text)?,
         })
     }
 
@@ -483,6 +493,21 @@ mod tests {
             format!("{:?}", example.acceptance),
             format!("{:?}", empty.acceptance)
         );
+        assert_eq!(example.session, empty.session);
+        assert_eq!(example.ledger, empty.ledger);
+    }
+
+    #[test]
+    fn a_bad_otlp_endpoint_is_named_with_its_position() {
+        let err = parse("[ledger]\notlp_endpoint = \"https://c:4318\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2:17"), "{err}");
+        assert!(err.contains("https is not supported"), "{err}");
+        let err = parse("[session]\nuntouched = \"loud\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("untouched"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use super::acceptance::{AcceptancePolicy, FilesystemMode, LocalIsolation, NetworkMode};
 use super::risk::{RiskCategory, RiskPolicy};
+use super::session::{CheckAction, SessionPolicy};
 use super::{
     AgentRules, Allowlist, ApprovalRules, ApprovalsDue, EvidenceRules, Policy, PolicyError,
     ScopeRules,
@@ -24,6 +25,7 @@ impl Policy {
     /// - acceptance: the commands and setup of both; the stricter isolation, the shorter
     ///   timeout, the smaller output, only the variables, writable paths, kept paths and
     ///   programs both allow;
+    /// - session cross-checks: the stricter action of each;
     /// - approvals: an identity approves a category only if both policies list it;
     /// - evidence: required if either requires it; both must keep it under one notes ref;
     /// - allowlist: only entries both policies list;
@@ -41,6 +43,8 @@ impl Policy {
             allowlist,
             tasks,
             examples,
+            session,
+            ledger,
             target: _,
         } = self;
         if evidence.notes_ref != target.evidence.notes_ref {
@@ -90,6 +94,14 @@ impl Policy {
                     .collect(),
             },
             tasks,
+            session: SessionPolicy {
+                untouched: stricter(session.untouched, target.session.untouched),
+                unlisted: stricter(session.unlisted, target.session.unlisted),
+                acceptance: stricter(session.acceptance, target.session.acceptance),
+                network: stricter(session.network, target.session.network),
+            },
+            // Where records are shipped is not a rule a change is judged by: the base's.
+            ledger,
             // Each policy's examples are checked against that policy alone (`policy test`,
             // `verify`): an example says what its own policy must hold.
             examples,
@@ -97,6 +109,20 @@ impl Policy {
             read_at,
             target: Some(Box::new(target)),
         })
+    }
+}
+
+/// The session cross-check that does more.
+fn stricter(a: CheckAction, b: CheckAction) -> CheckAction {
+    let rank = |action| match action {
+        CheckAction::Off => 0,
+        CheckAction::Warn => 1,
+        CheckAction::Block => 2,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
     }
 }
 

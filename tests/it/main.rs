@@ -24,6 +24,7 @@ mod leaks;
 mod ledger;
 mod local_isolation;
 mod narrowing;
+mod path_taken;
 mod prepare;
 mod production;
 mod properties;

@@ -218,3 +218,46 @@ fn pre_push_judges_by_the_remote_default_branch_too() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_signer_the_target_no_longer_trusts_makes_no_commit_human() {
+    let origin = TestRepo::new();
+    let lead = origin.signer_line("lead@example.com", "lead");
+    let dev = origin.signer_line("dev@example.com", "dev");
+    origin.write(".agentguard/allowed_signers", &format!("{lead}\n{dev}\n"));
+    let policy = format!("{LAX}\n[approvals]\nallowed_signers = \".agentguard/allowed_signers\"\n");
+    origin.write(".agentguard.toml", &policy);
+    origin.write("README.md", "hello\n");
+    origin.commit_all("base");
+    origin.checkout_new("agent/fix");
+    let key = origin.ssh_key("dev").with_extension("pub");
+    origin.git(&["config", "gpg.format", "ssh"]);
+    origin.git(&["config", "user.signingkey", key.to_str().unwrap()]);
+    origin.git(&["config", "commit.gpgsign", "true"]);
+    origin.write("src/app.py", "x = 1\n");
+    origin.commit_all("Fix the page size");
+    origin.git(&["config", "commit.gpgsign", "false"]);
+    let ci_of = |origin: &TestRepo| {
+        let url = origin.push_to_bare();
+        TestRepo::clone_url(&url, &["--branch", "agent/fix"])
+    };
+    // Under the base's signers alone the signed fix is human work.
+    let (code, report) = verify_json(&ci_of(&origin));
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["commits"][0]["signed_by"], "dev@example.com");
+    // main has since dropped the developer's key: the same commit is agent work without a task.
+    on_main(
+        &origin,
+        ".agentguard/allowed_signers",
+        &format!("{lead}\n"),
+        "dev left the team",
+    );
+    let (code, report) = verify_json(&ci_of(&origin));
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["commits"][0]["agent"], true, "{report:#}");
+    assert_eq!(report["commits"][0]["signed_by"], Value::Null);
+    assert!(
+        findings(&report).iter().any(|f| f.1 == "missing-task"),
+        "{report:#}"
+    );
+}
