@@ -52,6 +52,8 @@ pub(crate) enum Error {
     UnknownHook(String),
     #[error("there is no change to approve")]
     NothingToApprove,
+    #[error("`agentguard scan` takes either commits or paths, not both")]
+    MixedScanTargets,
     #[error("cannot roll back {commit}: {reason}")]
     Rollback { commit: String, reason: String },
     #[error("commit {commit} is not agent work: it has no evidence to attach a session to")]
@@ -124,6 +126,7 @@ impl Error {
                  --session <file>`",
             ),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
+            Error::MixedScanTargets => Some("scan the commits and the files in two runs"),
             Error::ExamplesFail { .. } => Some(
                 "a policy edit changed what these paths get: restore the rule, or update the `[[examples]]` on purpose (`agentguard policy test` shows each)",
             ),
@@ -196,6 +199,7 @@ impl Error {
             | Error::Output { .. }
             | Error::Stdout(_)
             | Error::NothingToApprove
+            | Error::MixedScanTargets
             | Error::Rollback { .. }
             | Error::NotAgentWork { .. }
             | Error::NoEvidence { .. }
@@ -273,6 +277,7 @@ fn engine_kind(error: &EngineError) -> ErrorKind {
         },
         EngineError::Approval(e) => approval_kind(e),
         EngineError::Git(_) => ErrorKind::Internal,
+        EngineError::UnknownCategory { .. } | EngineError::Read { .. } => ErrorKind::User,
         EngineError::PathTaken(e) => match e {
             crate::path_taken::PathTakenError::Session(_) => ErrorKind::User,
             crate::path_taken::PathTakenError::Git(_) => ErrorKind::Internal,
@@ -310,7 +315,9 @@ fn repo_kind(error: &RepoError) -> ErrorKind {
     match error {
         // A policy or task file that is a link is the configuration's problem.
         RepoError::NotARegularFile { .. } => ErrorKind::Config,
-        RepoError::WriteTree { .. } | RepoError::Git(_) => ErrorKind::Internal,
+        RepoError::WriteTree { .. } | RepoError::DiffIndex { .. } | RepoError::Git(_) => {
+            ErrorKind::Internal
+        }
         _ => ErrorKind::User,
     }
 }

@@ -93,6 +93,18 @@ pub(super) fn path_rules(
     exposed: &mut Exposed,
     entry: &Entry,
 ) {
+    let all = vec![true; out.categories.len()];
+    path_rules_of(out, matcher, exposed, entry, &all);
+}
+
+/// `path_rules` for the categories marked in `only`.
+pub(super) fn path_rules_of(
+    out: &mut Collector<'_>,
+    matcher: &Matcher,
+    exposed: &mut Exposed,
+    entry: &Entry,
+    only: &[bool],
+) {
     // (path, on the new side) of the entry itself, then its link's target.
     let mut touched: Vec<(String, bool)> = Vec::new();
     if let Some(old) = &entry.old {
@@ -119,6 +131,9 @@ pub(super) fn path_rules(
         (!link.exposes.is_empty()).then(|| exposed.of(out.categories, matcher, dir, &link.exposes))
     });
     for index in 0..out.categories.len() {
+        if !only.get(index).copied().unwrap_or(false) {
+            continue;
+        }
         let category = &out.categories[index];
         let own = touched
             .iter()
