@@ -125,6 +125,9 @@ pub struct CheckRequest {
     pub recording: bool,
     /// Where `verify` tries each commit's revert: the target branch and the range's tip.
     pub rollback_target: Option<crate::path_taken::RollbackTarget>,
+    /// The staged change replaces HEAD (`git commit --amend`): it is judged over HEAD's first
+    /// parent, the commit the amended one will sit on.
+    pub amend: bool,
 }
 
 impl CheckRequest {
@@ -147,6 +150,7 @@ impl CheckRequest {
             session: None,
             recording: false,
             rollback_target: None,
+            amend: false,
         }
     }
 }
@@ -693,6 +697,10 @@ fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<
         .collect();
     let base = match &commit {
         Some(c) => repo.first_parent(c)?,
+        None if request.amend => match repo.head_commit()? {
+            Some(head) => repo.first_parent(&head)?,
+            None => None,
+        },
         None => repo.head_commit()?,
     };
     let merge_heads = if commit.is_none() {

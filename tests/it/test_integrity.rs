@@ -623,3 +623,79 @@ fn verify_compares_each_commit_with_its_parent_so_a_test_added_cannot_hide_one_d
         "{message}"
     );
 }
+
+#[test]
+fn an_amend_through_the_hooks_keeps_the_fall_in_the_test_count() {
+    crate::require_user_namespaces!();
+    let test = |names: &[&str]| {
+        let mut text = "import unittest\n\nclass T(unittest.TestCase):\n".to_string();
+        for name in names {
+            text.push_str(&format!("    def test_{name}(self):\n        pass\n\n"));
+        }
+        text
+    };
+    let repo = TestRepo::new();
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\ncommands = [{:?}]\n\n[approvals]\nwhen = \"merge\"\n",
+            format!("{} -m unittest discover -s tests -v", python())
+        ),
+    );
+    repo.write(".gitignore", "__pycache__/\n");
+    repo.write("tests/test_a.py", &test(&["one", "two", "three"]));
+    repo.commit_all("base");
+    let output = repo.run(&["install"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo.checkout_new("agent/work");
+    // The agent deletes a test: committed, awaiting approval at merge.
+    repo.write("tests/test_a.py", &test(&["one", "two"]));
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "-m", &msg(&[TASK])])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
+    assert!(
+        note.contains("awaiting_approval = [\"test-tampering\"]"),
+        "{note}"
+    );
+    // An amend is judged over the amended commit's parent: the fall stays in its evidence.
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "--amend", "--no-edit"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("evidence recorded for the amended commit"),
+        "{}",
+        text(&output)
+    );
+    let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
+    assert!(
+        note.contains("awaiting_approval = [\"test-tampering\"]"),
+        "{note}"
+    );
+    assert!(note.contains("ran 2 tests, the base ran 3"), "{note}");
+    // And the next commit, not an amend, is judged over HEAD again.
+    repo.write("src/app.py", "x = 2\n");
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "-m", &msg(&[TASK])])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
+    assert!(
+        note.contains("awaiting_approval = []") || !note.contains("awaiting_approval"),
+        "{note}"
+    );
+    assert!(!repo.path().join(".git/agentguard-amending").exists());
+}
