@@ -1294,3 +1294,37 @@ fn a_dependency_change_commits_locally_with_setup_online_and_waits_for_approval_
     assert!(runs.iter().all(|r| r["status"] == "skipped"), "{report:#}");
     drop(host);
 }
+
+#[test]
+fn a_dependency_change_checked_in_a_ci_job_gets_no_network_for_setup() {
+    require_user_namespaces!();
+    let bash = which::which("bash").expect("bash, for its /dev/tcp");
+    let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = host.local_addr().unwrap().port();
+    let repo = TestRepo::new();
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\nnetwork = \"allow\"\nsetup = [\"{} -c 'test -f requirements.txt && exec 3<>/dev/tcp/127.0.0.1/{port}'\"]\ncommands = [\"true\"]\n\n[approvals]\nwhen = \"merge\"\n",
+            bash.display()
+        ),
+    );
+    repo.write("requirements.txt", "requests\n");
+    repo.commit_all("base");
+    repo.checkout_new("agent/deps");
+    repo.write("requirements.txt", "requests\npluggy>=1.0\n");
+    repo.commit_all(&msg(&[TASK]));
+    // `check` in a CI job (not verify, which waits for the approval): setup stays offline.
+    let output = repo
+        .agentguard()
+        .args(["check", "HEAD", "--format", "json"])
+        .env("CI", "true")
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let setup = &report["commits"][0]["acceptance"][0];
+    assert_eq!(setup["network"], "denied", "{report:#}");
+    drop(host);
+}
