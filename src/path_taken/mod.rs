@@ -99,7 +99,13 @@ pub(crate) fn gather(
         None => None,
     };
     if request.recording || target.is_some() {
-        report.path_taken.rollback = Some(rollback(repo, report, target.as_ref(), findings)?);
+        report.path_taken.rollback = Some(rollback(
+            repo,
+            report,
+            inputs.change,
+            target.as_ref(),
+            findings,
+        )?);
     }
     Ok(())
 }
@@ -108,10 +114,11 @@ pub(crate) fn gather(
 fn rollback(
     repo: &Repo,
     report: &CommitReport,
+    change: &crate::diff::Change,
     target: Option<&RollbackTarget>,
     findings: &[Finding],
 ) -> Result<NoteRollback, PathTakenError> {
-    let mut rollback = revert::check(repo, report, target)?;
+    let mut rollback = revert::check(repo, report, change, target)?;
     let migrations: Vec<&str> = findings
         .iter()
         .filter(|f| f.kind == Kind::Risk && f.category == "migrations")

@@ -4,6 +4,7 @@
 //! which nothing references).
 
 use super::PathTakenError;
+use crate::diff::Change;
 use crate::engine::CommitReport;
 use crate::evidence::path_taken::NoteRollback;
 use crate::repo::Repo;
@@ -81,6 +82,7 @@ pub(crate) fn local_target(repo: &Repo) -> Option<RollbackTarget> {
 pub(crate) fn check(
     repo: &Repo,
     report: &CommitReport,
+    change: &Change,
     target: Option<&RollbackTarget>,
 ) -> Result<NoteRollback, PathTakenError> {
     let git = repo.git();
@@ -121,6 +123,10 @@ pub(crate) fn check(
         }
     };
     let ours = git.find_tree(merged)?;
+    if revert_is_trivial(git, change, report.commit, &parent, &changed, &ours)? {
+        rollback.applies = "clean".to_string();
+        return Ok(rollback);
+    }
     let index = git.merge_trees(&changed, &ours, &parent, None)?;
     if index.has_conflicts() {
         rollback.applies = "conflicts".to_string();
@@ -200,6 +206,57 @@ fn merge_into_target(
         )));
     }
     Ok(Ok(index.write_tree_to(git)?))
+}
+
+/// Whether the revert applies without merging file contents: every path the change touched
+/// is, in `ours`, as the change left it or as it was before. A three-way merge of whole trees
+/// costs the size of the repository for every commit of a range; this costs the size of the
+/// change, and only the rest need the merge. The change's own paths are used where they are
+/// the commit's against its first parent (not for a merge commit, judged differently).
+fn revert_is_trivial(
+    git: &git2::Repository,
+    change: &Change,
+    change_commit: Option<Oid>,
+    parent: &git2::Tree<'_>,
+    changed: &git2::Tree<'_>,
+    ours: &git2::Tree<'_>,
+) -> Result<bool, git2::Error> {
+    let entry = |tree: &git2::Tree<'_>, path: &std::path::Path| {
+        tree.get_path(path).ok().map(|e| (e.id(), e.filemode()))
+    };
+    let unchanged = |path: &std::path::Path| {
+        let now = entry(ours, path);
+        now == entry(changed, path) || now == entry(parent, path)
+    };
+    let against_parent = |commit: Oid| git.find_commit(commit).is_ok_and(|c| c.parent_count() <= 1);
+    if change.tree == changed.id() && change_commit.is_some_and(against_parent) {
+        for entry in &change.entries {
+            for path in entry.touched_paths() {
+                // A path git cannot name as UTF-8 here: the merge decides.
+                let Ok(path) = std::str::from_utf8(path) else {
+                    return Ok(false);
+                };
+                if !unchanged(std::path::Path::new(path)) {
+                    return Ok(false);
+                }
+            }
+        }
+        return Ok(true);
+    }
+    let mut options = git2::DiffOptions::new();
+    options.skip_binary_check(true);
+    let diff = git.diff_tree_to_tree(Some(parent), Some(changed), Some(&mut options))?;
+    for delta in diff.deltas() {
+        for path in [delta.old_file().path(), delta.new_file().path()]
+            .into_iter()
+            .flatten()
+        {
+            if !unchanged(path) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
 }
 
 fn empty_tree(git: &git2::Repository) -> Result<Oid, git2::Error> {

@@ -702,6 +702,34 @@ fn verify_tries_each_revert_on_the_target_without_touching_anything() {
 }
 
 #[test]
+fn a_revert_whose_file_a_later_commit_edited_elsewhere_still_applies() {
+    // The later commit touches the same file, far from the first one's line: the revert needs
+    // a real merge of the file's contents, and applies.
+    let repo = TestRepo::new();
+    let lines = |max: u32, min: u32| {
+        format!("max = {max}\none\ntwo\nthree\nfour\nfive\nsix\nmin = {min}\n")
+    };
+    repo.write("config/limits.txt", &lines(10, 1));
+    repo.write("README.md", "hello\n");
+    repo.commit_all("base");
+    repo.checkout_new("agent/t1");
+    repo.write("config/limits.txt", &lines(20, 1));
+    let first = repo.commit_all(&msg(&[TASK]));
+    repo.write("config/limits.txt", &lines(20, 2));
+    repo.commit_all(&msg(&[TASK]));
+    // And one that leaves the file alone: its revert is settled without a merge.
+    repo.write("README.md", "hello again\n");
+    repo.commit_all(&msg(&[TASK]));
+    let output = repo.run(&["verify", "main..HEAD", "--no-run", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let commits = report["commits"].as_array().unwrap();
+    assert_eq!(commits[0]["commit"], first.as_str());
+    for commit in commits {
+        assert_eq!(commit["rollback"]["applies"], "clean", "{commit:#}");
+    }
+}
+
+#[test]
 fn rollback_reverts_through_the_hooks_and_the_ledger_counts_it_with_its_reason() {
     let repo = TestRepo::new();
     repo.write("src/cart.rs", "fn total() -> u32 { 1 }\n");
