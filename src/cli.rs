@@ -48,6 +48,9 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// The CI gate: judge every agent commit of a range, requiring evidence and approvals.
     Verify(VerifyArgs),
+    /// Scan history or files for credentials (or any risk category): for adopting agentguard
+    /// on an existing repository.
+    Scan(ScanArgs),
     /// Sign off on risky categories of a change with an SSH key.
     Approve(ApproveArgs),
     /// Show the evidence and approvals attached to a commit.
@@ -158,6 +161,33 @@ pub(crate) struct VerifyArgs {
     /// Skip re-running acceptance commands (never use this for the required check).
     #[arg(long)]
     pub no_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ScanFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// A range of commits (`main..HEAD`), one commit, or files and directories in the work
+    /// tree [default: the files of HEAD]. `--` before paths that look like revisions.
+    #[arg(value_name = "RANGE|PATH")]
+    pub targets: Vec<String>,
+    /// Every commit of the history: each branch, tag and remote-tracking branch.
+    #[arg(long, conflicts_with = "targets")]
+    pub all: bool,
+    /// A risk category to scan for (repeat or separate with commas) [default: credentials].
+    #[arg(long = "category", value_name = "CATEGORY", value_delimiter = ',')]
+    pub categories: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Human)]
+    pub format: ScanFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,13 @@ pub enum EngineError {
     Approval(#[from] ApprovalError),
     #[error("git error: {}", .0.message())]
     Git(#[from] git2::Error),
+    #[error("unknown risk category `{category}` (known: {known})")]
+    UnknownCategory { category: String, known: String },
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl EngineError {
@@ -41,6 +48,10 @@ impl EngineError {
             EngineError::Policy(e) => e.hint(),
             EngineError::Diff(e) => e.hint(),
             EngineError::Approval(e) => e.hint(),
+            EngineError::UnknownCategory { .. } => {
+                Some("name a category of the policy at HEAD, as `agentguard scan --category credentials`")
+            }
+            EngineError::Read { .. } => Some("pass paths of files or directories that exist"),
             EngineError::Acceptance(_) | EngineError::Git(_) => None,
         }
     }
@@ -95,6 +106,10 @@ pub struct CheckRequest {
     /// A local run (`check`, the commit-msg hook): where the platform cannot isolate the
     /// acceptance commands, they may run without (`[acceptance] local_isolation`).
     pub local: bool,
+    /// Check a human change's added lines for credentials when the policy asks
+    /// (`[risk.credentials] humans`); off where another step already did (commit-msg after
+    /// pre-commit) or where nothing is judged (`show`, `approve`).
+    pub humans: bool,
 }
 
 impl CheckRequest {
@@ -112,6 +127,7 @@ impl CheckRequest {
             branches: None,
             all_approvals: false,
             local: false,
+            humans: true,
         }
     }
 }
@@ -129,7 +145,7 @@ pub struct CommitReport {
     /// work (`[approvals] allowed_signers`).
     pub signed_by: Option<crate::approval::commit::Signer>,
     pub task: Task,
-    /// `None` for human commits, which are not diffed.
+    /// `None` for human commits, which are judged by no fingerprint.
     pub fingerprint: Option<String>,
     /// The commit as git abbreviates it in this repository; `None` for a staged change.
     pub abbrev: Option<String>,
@@ -141,6 +157,11 @@ pub struct CommitReport {
     pub acceptance: Vec<AcceptanceRun>,
     /// Every stored approval that could speak for this change, and whether it counts.
     pub approvals: Vec<approval::verify::Checked>,
+    /// A human change whose added lines were checked for credentials (its only check).
+    pub credentials_checked: bool,
+    /// A report of `agentguard scan`: neither agent nor human work is judged, only what it
+    /// holds of the scanned categories.
+    pub scanned: bool,
 }
 
 impl CommitReport {
@@ -212,6 +233,9 @@ pub fn check(
         }
     }
     if !report.agent {
+        if request.humans && policy.risk.humans {
+            human_credentials(repo, &compiled, &subject, &mut report)?;
+        }
         return Ok(report);
     }
     let change = gather_change(repo, &subject, report.tree)?;
@@ -611,7 +635,45 @@ fn start_report(
         findings: Vec::new(),
         acceptance: Vec::new(),
         approvals: Vec::new(),
+        credentials_checked: false,
+        scanned: false,
     })
+}
+
+/// A human change's only check: the credentials in its added lines. Nothing else about it
+/// is judged; a credential blocks it as it would block an agent's.
+fn human_credentials(
+    repo: &Repo,
+    compiled: &CompiledPolicy,
+    subject: &Subject<'_>,
+    report: &mut CommitReport,
+) -> Result<(), EngineError> {
+    // A merge brings in what was judged on its own branch; its resolution alone is not worth
+    // diffing against the merged parents for every human merge.
+    let merge = !subject.merge_heads.is_empty()
+        || subject
+            .commit
+            .as_ref()
+            .is_some_and(|c| c.parent_count() > 1);
+    if merge {
+        return Ok(());
+    }
+    let change = match &subject.commit {
+        Some(commit) => Change::of_commit(repo, commit, subject.base.as_ref())?,
+        // The staged entries as git lists them: no tree is written, no index read here.
+        None => Change::of_staged_entries(repo, subject.base.as_ref())?,
+    };
+    let files = change.additions(repo);
+    let mut failed = None;
+    let files = files.map_while(|file| file.map_err(|e| failed = Some(e)).ok());
+    let findings = risk::scan_credentials(compiled, files);
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    report.files_changed = change.entries.len();
+    report.findings = verdict_findings(compiled, findings);
+    report.credentials_checked = true;
+    Ok(())
 }
 
 /// What the change adds over its base.
@@ -760,6 +822,210 @@ fn redact_findings(compiled: &CompiledPolicy, findings: &mut [Finding]) {
             finding.detail = Some(risk::redact_secrets(compiled, detail));
         }
     }
+}
+
+/// What `agentguard scan` reads.
+#[derive(Debug, Clone)]
+pub(crate) enum ScanTarget {
+    /// The files of HEAD's tree: the repository as committed.
+    Head,
+    /// Each commit's added lines (a merge's: over the clean merge of its parents).
+    Commits(Vec<Oid>),
+    /// Files in the work tree; directories are walked, skipping `.git` and what git ignores.
+    Paths(Vec<std::path::PathBuf>),
+}
+
+/// `agentguard scan`: the findings of some risk categories (`credentials` by default) in
+/// history or in files, judged by HEAD's policy (its allowlist included), redacted as
+/// everywhere. One report per commit; one report for files.
+pub(crate) fn scan(
+    repo: &Repo,
+    target: &ScanTarget,
+    categories: &[String],
+) -> Result<Vec<CommitReport>, EngineError> {
+    let head = repo.head_commit()?;
+    let compiled = CompiledPolicy::new(Policy::for_base(repo, head.as_ref())?);
+    let known = compiled.policy.risk.category_names();
+    if let Some(unknown) = categories.iter().find(|c| !known.contains(*c)) {
+        return Err(EngineError::UnknownCategory {
+            category: unknown.clone(),
+            known: known.into_iter().collect::<Vec<_>>().join(", "),
+        });
+    }
+    let only: Vec<bool> = compiled
+        .policy
+        .risk
+        .categories
+        .iter()
+        .map(|c| categories.contains(&c.name))
+        .collect();
+    let blank = |commit: Option<Oid>, tree: Oid| CommitReport {
+        commit,
+        tree,
+        base: None,
+        agent: false,
+        agent_reasons: Vec::new(),
+        task: Task::default(),
+        fingerprint: None,
+        abbrev: commit.map(|c| repo.short(c)),
+        policy_source: compiled.policy.source.to_string(),
+        notes_ref: compiled.policy.evidence.notes_ref.clone(),
+        files_changed: 0,
+        findings: Vec::new(),
+        acceptance: Vec::new(),
+        approvals: Vec::new(),
+        credentials_checked: false,
+        scanned: true,
+        signed_by: None,
+    };
+    match target {
+        ScanTarget::Commits(commits) => {
+            let mut reports = Vec::with_capacity(commits.len());
+            for &oid in commits {
+                let commit = repo.git().find_commit(oid)?;
+                let base = repo.first_parent(&commit)?;
+                let change = Change::of_commit(repo, &commit, base.as_ref())?;
+                let mut report = blank(Some(oid), commit.tree_id());
+                report.base = base.map(|b| b.id());
+                report.files_changed = change.entries.len();
+                // Each file's added lines are read just before they are scanned.
+                let mut failed = None;
+                let files = change
+                    .additions(repo)
+                    .map_while(|file| file.map_err(|e| failed = Some(e)).ok());
+                let findings = risk::scan_only(&compiled, Some(&change), files, &only);
+                if let Some(e) = failed {
+                    return Err(e.into());
+                }
+                report.findings = verdict_findings(&compiled, findings);
+                reports.push(report);
+            }
+            Ok(reports)
+        }
+        ScanTarget::Head => {
+            let Some(head) = head else {
+                return Ok(Vec::new());
+            };
+            let listed = repo.tree_files(head.tree_id())?;
+            let shown: Vec<String> = listed
+                .iter()
+                .map(|(path, _)| crate::diff::display_path(path))
+                .collect();
+            let change = added(shown.iter().map(String::as_str));
+            let mut failed = None;
+            let files =
+                listed
+                    .iter()
+                    .zip(&shown)
+                    .map_while(|((_, oid), path)| match repo.blob(*oid) {
+                        Ok(blob) => Some(crate::diff::FileAdditions::whole(
+                            path.clone(),
+                            blob.content(),
+                        )),
+                        Err(e) => {
+                            failed = Some(e);
+                            None
+                        }
+                    });
+            let findings = risk::scan_only(&compiled, Some(&change), files, &only);
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+            let mut report = blank(Some(head.id()), head.tree_id());
+            report.files_changed = listed.len();
+            report.findings = verdict_findings(&compiled, findings);
+            Ok(vec![report])
+        }
+        ScanTarget::Paths(paths) => {
+            let root = repo.work_dir().map(std::path::Path::to_path_buf);
+            let mut found = Vec::new();
+            for path in paths {
+                walk_files(repo, root.as_deref(), path, &mut found)?;
+            }
+            // `scan config .` names config's files twice.
+            found.sort();
+            found.dedup_by(|a, b| a.0 == b.0);
+            let change = added(found.iter().map(|(shown, _)| shown.as_str()));
+            // One file in memory at a time.
+            let mut failed = None;
+            let files = found
+                .iter()
+                .map_while(|(shown, on_disk)| match std::fs::read(on_disk) {
+                    Ok(content) => Some(crate::diff::FileAdditions::whole(shown.clone(), &content)),
+                    Err(source) => {
+                        failed = Some(EngineError::Read {
+                            path: on_disk.clone(),
+                            source,
+                        });
+                        None
+                    }
+                });
+            let findings = risk::scan_only(&compiled, Some(&change), files, &only);
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            let mut report = blank(None, Oid::zero());
+            report.files_changed = found.len();
+            report.findings = verdict_findings(&compiled, findings);
+            Ok(vec![report])
+        }
+    }
+}
+
+/// A change that adds `paths`, for the path rules of scanned files.
+fn added<'p>(paths: impl Iterator<Item = &'p str>) -> Change {
+    let entries: Vec<(crate::diff::Status, Option<&str>, Option<&str>)> = paths
+        .map(|p| (crate::diff::Status::Added, None, Some(p)))
+        .collect();
+    risk::detached_change(&entries)
+}
+
+/// Files under `path` (a file, or a directory walked without `.git` and what git ignores),
+/// as (path shown, path on disk); shown relative to the work tree when inside it.
+fn walk_files(
+    repo: &Repo,
+    root: Option<&std::path::Path>,
+    path: &std::path::Path,
+    out: &mut Vec<(String, std::path::PathBuf)>,
+) -> Result<(), EngineError> {
+    let meta = std::fs::symlink_metadata(path).map_err(|source| EngineError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let relative = root
+        .and_then(|r| std::fs::canonicalize(r).ok())
+        .and_then(|r| {
+            absolute
+                .strip_prefix(&r)
+                .ok()
+                .map(std::path::Path::to_path_buf)
+        });
+    if let Some(rel) = &relative {
+        if rel.components().any(|c| c.as_os_str() == ".git")
+            || (!rel.as_os_str().is_empty() && repo.is_ignored(rel))
+        {
+            return Ok(());
+        }
+    }
+    if meta.is_dir() {
+        let mut children: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+            .map_err(|source| EngineError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        children.sort();
+        for child in children {
+            walk_files(repo, root, &child, out)?;
+        }
+    } else if meta.is_file() {
+        let shown =
+            relative.map_or_else(|| path.display().to_string(), |r| r.display().to_string());
+        out.push((shown, path.to_path_buf()));
+    }
+    Ok(())
 }
 
 /// Judges several changes; without acceptance runs (which must not overlap) a large batch is

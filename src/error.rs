@@ -52,6 +52,8 @@ pub(crate) enum Error {
     UnknownHook(String),
     #[error("there is no change to approve")]
     NothingToApprove,
+    #[error("`agentguard scan` takes either commits or paths, not both")]
+    MixedScanTargets,
     #[error(transparent)]
     Onboarding(#[from] OnboardingError),
     #[error(transparent)]
@@ -113,6 +115,7 @@ impl Error {
                 "a policy edit changed what these paths get: restore the rule, or update the `[[examples]]` on purpose (`agentguard policy test` shows each)",
             ),
             Error::ReadPolicy { .. } => Some("check that the file is readable"),
+            Error::MixedScanTargets => Some("scan the commits and the files in two runs"),
             Error::Sync(e) => e.hint(),
             Error::NoBase { .. } => Some(
                 "pass a range (agentguard verify origin/main..HEAD) or --base origin/main; `git remote set-head origin --auto` records the remote's default branch",
@@ -181,6 +184,7 @@ impl Error {
             | Error::Output { .. }
             | Error::Stdout(_)
             | Error::NothingToApprove
+            | Error::MixedScanTargets
             | Error::Directory { .. } => ErrorKind::User,
         }
     }
@@ -255,6 +259,7 @@ fn engine_kind(error: &EngineError) -> ErrorKind {
         },
         EngineError::Approval(e) => approval_kind(e),
         EngineError::Git(_) => ErrorKind::Internal,
+        EngineError::UnknownCategory { .. } | EngineError::Read { .. } => ErrorKind::User,
     }
 }
 
@@ -288,7 +293,9 @@ fn repo_kind(error: &RepoError) -> ErrorKind {
     match error {
         // A policy or task file that is a link is the configuration's problem.
         RepoError::NotARegularFile { .. } => ErrorKind::Config,
-        RepoError::WriteTree { .. } | RepoError::Git(_) => ErrorKind::Internal,
+        RepoError::WriteTree { .. } | RepoError::DiffIndex { .. } | RepoError::Git(_) => {
+            ErrorKind::Internal
+        }
         _ => ErrorKind::User,
     }
 }

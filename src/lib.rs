@@ -87,7 +87,9 @@ pub mod internals {
     pub mod risk {
         pub use crate::risk::paths::FileContext;
         pub use crate::risk::secrets::is_placeholder;
-        pub use crate::risk::{detached_change, redact_secrets, scan, CompiledPolicy, RiskInput};
+        pub use crate::risk::{
+            credential_rule_ids, detached_change, redact_secrets, scan, CompiledPolicy, RiskInput,
+        };
     }
     /// The scope check, for benches, fuzz and tests.
     pub mod scope {
@@ -182,6 +184,7 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Task(args) => commands::task::run(&repo, args, out),
         cli::Command::Check(args) => commands::check::run(&repo, args, out),
         cli::Command::Verify(args) => commands::verify::run(&repo, args, out),
+        cli::Command::Scan(args) => commands::scan::run(&repo, args, out),
         cli::Command::Approve(args) => commands::approve::run(&repo, args, out),
         cli::Command::Show(args) => commands::show::run(&repo, args, out),
         cli::Command::Install(args) => commands::install::run(&repo, args, out),

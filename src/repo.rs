@@ -19,6 +19,8 @@ pub enum RepoError {
     MissingParent { commit: String, parent: String },
     #[error("cannot write the staged index as a tree with `git write-tree`: {reason}")]
     WriteTree { reason: String },
+    #[error("`git diff-index --cached` failed: {reason}")]
+    DiffIndex { reason: String },
     #[error("{path} in the base commit is {kind}, not a regular file")]
     NotARegularFile { path: String, kind: &'static str },
     #[error("the index has unresolved merge conflicts; there is no staged tree to check")]
@@ -63,6 +65,9 @@ impl RepoError {
             "in a shallow clone, fetch the whole range (git fetch --unshallow, or actions/checkout with fetch-depth: 0)",
         ),
         RepoError::WriteTree { .. } => Some("check that `git write-tree` works in this repository"),
+        RepoError::DiffIndex { .. } => {
+            Some("check that `git diff-index --cached HEAD` works in this repository")
+        }
         RepoError::Git(_) => None,
     }
     }
@@ -281,6 +286,40 @@ impl Repo {
             }
         }
         self.git_write_tree()
+    }
+
+    /// `git diff-index --cached --raw -z` of the index over the tree `base` (the empty tree
+    /// when there is none), run by git itself in the work tree: git reads a large index far
+    /// faster than libgit2, and a human commit's pre-commit hook needs nothing else.
+    pub fn staged_raw_diff(&self, base: Option<Oid>) -> Result<Vec<u8>, RepoError> {
+        const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+        let base = base.map_or_else(|| EMPTY_TREE.to_string(), |b| b.to_string());
+        let mut command = std::process::Command::new("git");
+        if let Some(dir) = self.git.workdir() {
+            command.current_dir(dir);
+        }
+        let output = command
+            .args([
+                "diff-index",
+                "--cached",
+                "--raw",
+                "-z",
+                "--no-renames",
+                "--ignore-submodules=none",
+            ])
+            .arg(&base)
+            .arg("--")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| RepoError::DiffIndex {
+                reason: format!("cannot run git: {e}"),
+            })?;
+        if !output.status.success() {
+            return Err(RepoError::DiffIndex {
+                reason: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            });
+        }
+        Ok(output.stdout)
     }
 
     fn git_write_tree(&self) -> Result<Oid, RepoError> {
@@ -511,6 +550,51 @@ impl Repo {
             walk.hide(exclude).map_err(walk_error)?;
         }
         walk.map(|oid| oid.map_err(walk_error)).collect()
+    }
+
+    /// Every commit reachable from a branch, a tag, a remote-tracking branch or HEAD, oldest
+    /// first: the whole history, as `git log --all` sees it (notes are not history).
+    pub fn all_commits(&self) -> Result<Vec<Oid>, RepoError> {
+        let walk_error = |e: git2::Error| RepoError::Walk {
+            range: "--all".to_string(),
+            reason: e.message().to_string(),
+        };
+        let mut walk = self.git.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+            .map_err(walk_error)?;
+        for glob in ["refs/heads", "refs/tags", "refs/remotes"] {
+            walk.push_glob(glob).map_err(walk_error)?;
+        }
+        if let Some(head) = self.head_commit()? {
+            walk.push(head.id()).map_err(walk_error)?;
+        }
+        walk.map(|oid| oid.map_err(walk_error)).collect()
+    }
+
+    /// The blobs of a tree (regular files and executables, not symlinks or submodules) with
+    /// their repository-relative paths, in tree order.
+    pub fn tree_files(&self, tree: Oid) -> Result<Vec<(Vec<u8>, Oid)>, RepoError> {
+        let tree = self.git.find_tree(tree)?;
+        let mut files = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if matches!(entry.filemode(), 0o100644 | 0o100755) {
+                let mut path = dir.as_bytes().to_vec();
+                path.extend_from_slice(entry.name_bytes());
+                files.push((path, entry.id()));
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        Ok(files)
+    }
+
+    /// Whether git ignores `path` (relative to the work tree), as `.gitignore` says.
+    pub fn is_ignored(&self, path: &Path) -> bool {
+        self.git.is_path_ignored(path).unwrap_or(false)
+    }
+
+    /// The work tree's root, if the repository has one.
+    pub fn work_dir(&self) -> Option<&Path> {
+        self.git.workdir()
     }
 
     /// Commits reachable from `tip` but from none of `hide` nor any ref matching `hide_glob`,

@@ -10,6 +10,7 @@ pub(crate) mod install;
 pub(crate) mod log;
 pub(crate) mod policy;
 pub(crate) mod report;
+pub(crate) mod scan;
 pub(crate) mod show;
 pub(crate) mod sync;
 pub(crate) mod task;

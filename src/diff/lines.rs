@@ -21,6 +21,34 @@ pub struct AddedLine {
     pub text: String,
 }
 
+impl FileAdditions {
+    /// A whole file as if every line were added: for scanning files and trees rather than
+    /// changes (`agentguard scan`).
+    pub fn whole(path: String, content: &[u8]) -> Self {
+        let sniffed = content.iter().take(8000).any(|&b| b == 0);
+        if sniffed && binary_content(content) {
+            return Self {
+                path,
+                binary: true,
+                lines: new_strings_of(None, content),
+            };
+        }
+        let lines = String::from_utf8_lossy(content)
+            .lines()
+            .enumerate()
+            .map(|(i, text)| AddedLine {
+                number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                text: text.to_string(),
+            })
+            .collect();
+        Self {
+            path,
+            binary: false,
+            lines,
+        }
+    }
+}
+
 impl Change {
     /// The lines each text file gains, with their line numbers in the new file.
     pub fn added_lines(&self, repo: &Repo) -> Result<Vec<FileAdditions>, DiffError> {
@@ -89,7 +117,12 @@ fn is_binary(blob: &git2::Blob<'_>) -> bool {
     if !blob.is_binary() {
         return false;
     }
-    let content = blob.content();
+    binary_content(blob.content())
+}
+
+/// Content git sniffed as binary that is not text after all: not valid UTF-8 and more than
+/// one byte in a hundred a control byte.
+fn binary_content(content: &[u8]) -> bool {
     // Valid UTF-8 is text, however many control bytes it carries.
     if std::str::from_utf8(content).is_ok() {
         return false;
@@ -107,10 +140,14 @@ const MIN_BINARY_STRING: usize = 8;
 
 /// The printable strings of `new` that `old` does not have.
 fn new_strings(old: Option<&git2::Blob<'_>>, new: &git2::Blob<'_>) -> Vec<AddedLine> {
-    let before: std::collections::HashSet<&str> = old
-        .map(|b| printable_runs(b.content()).collect())
-        .unwrap_or_default();
-    printable_runs(new.content())
+    new_strings_of(old.map(git2::Blob::content), new.content())
+}
+
+/// The printable strings of `new` that `old` does not have.
+fn new_strings_of(old: Option<&[u8]>, new: &[u8]) -> Vec<AddedLine> {
+    let before: std::collections::HashSet<&str> =
+        old.map(|b| printable_runs(b).collect()).unwrap_or_default();
+    printable_runs(new)
         .filter(|run| !before.contains(run))
         .enumerate()
         .map(|(i, text)| AddedLine {

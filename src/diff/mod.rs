@@ -76,6 +76,26 @@ impl Change {
         Self::between(repo, old_tree, staged_tree)
     }
 
+    /// The staged entries over `head`'s tree as git lists them (`Repo::staged_raw_diff`),
+    /// without writing the index as a tree: enough to read what the change adds. Its tree is
+    /// the zero id.
+    pub fn of_staged_entries(
+        repo: &Repo,
+        head: Option<&git2::Commit<'_>>,
+    ) -> Result<Self, DiffError> {
+        let raw = repo.staged_raw_diff(head.map(git2::Commit::tree_id))?;
+        let entries = parse_raw(&raw).ok_or_else(|| {
+            DiffError::Repo(RepoError::DiffIndex {
+                reason: "unexpected output".to_string(),
+            })
+        })?;
+        Ok(Self {
+            tree: Oid::zero(),
+            fingerprint: fingerprint(&entries),
+            entries,
+        })
+    }
+
     fn between(repo: &Repo, old_tree: Option<Oid>, tree: Oid) -> Result<Self, DiffError> {
         let git = repo.git();
         let old = old_tree.map(|t| git.find_tree(t)).transpose()?;
@@ -87,6 +107,52 @@ impl Change {
             entries,
         })
     }
+}
+
+/// Entries of `git diff --raw -z --no-renames` output: `:mode mode oid oid status\0path\0`.
+fn parse_raw(raw: &[u8]) -> Option<Vec<Entry>> {
+    let mut entries = Vec::new();
+    let mut fields = raw.split(|&b| b == 0);
+    while let Some(head) = fields.next() {
+        if head.is_empty() {
+            continue;
+        }
+        let head = std::str::from_utf8(head.strip_prefix(b":")?).ok()?;
+        let path = fields.next()?.to_vec();
+        let parts: Vec<&str> = head.split(' ').collect();
+        let [old_mode, new_mode, old_oid, new_oid, status] = parts[..] else {
+            return None;
+        };
+        let mode = |m: &str| u32::from_str_radix(m, 8).ok();
+        let oid = |o: &str| Oid::from_str(o).ok();
+        let side = |mode: u32, oid: Oid| Side {
+            path: path.clone(),
+            mode,
+            oid,
+        };
+        let (old_mode, new_mode) = (mode(old_mode)?, mode(new_mode)?);
+        let (old_oid, new_oid) = (oid(old_oid)?, oid(new_oid)?);
+        let status = match status.as_bytes().first()? {
+            b'A' => Status::Added,
+            b'D' => Status::Deleted,
+            b'M' => Status::Modified,
+            b'T' => Status::TypeChanged,
+            // Unmerged paths have no staged content to read.
+            b'U' => continue,
+            _ => return None,
+        };
+        // An intent-to-add path has no staged content yet.
+        if status != Status::Deleted && new_oid.is_zero() {
+            continue;
+        }
+        entries.push(Entry {
+            status,
+            old: (status != Status::Added).then(|| side(old_mode, old_oid)),
+            new: (status != Status::Deleted).then(|| side(new_mode, new_oid)),
+            symlink: None,
+        });
+    }
+    Some(entries)
 }
 
 /// The tree a clean merge of a merge commit's parents would give; conflicted paths keep the
@@ -131,4 +197,29 @@ fn merged_parents_tree(repo: &Repo, commit: Oid, parent_ids: &[Oid]) -> Result<O
         tree = git.find_tree(index.write_tree_to(git)?)?;
     }
     Ok(tree.id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_diff_entries() {
+        let a = "1".repeat(40);
+        let b = "2".repeat(40);
+        let z = "0".repeat(40);
+        let raw = format!(
+            ":000000 100644 {z} {a} A\0new file.txt\0:100644 100644 {a} {b} M\0src/a.rs\0\
+             :100644 000000 {a} {z} D\0gone\0:000000 100644 {z} {z} A\0ita.txt\0"
+        );
+        let entries = parse_raw(raw.as_bytes()).unwrap();
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[0].status, Status::Added);
+        assert_eq!(entries[0].new.as_ref().unwrap().path, b"new file.txt");
+        assert!(entries[0].old.is_none());
+        assert_eq!(entries[1].status, Status::Modified);
+        assert_eq!(entries[1].old.as_ref().unwrap().oid.to_string(), a);
+        assert!(entries[2].new.is_none());
+        assert!(parse_raw(b":bad\0x\0").is_none());
+    }
 }

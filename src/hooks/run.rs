@@ -141,6 +141,7 @@ impl HookRun {
 /// pre-commit: the message (and so its trailers) does not exist yet. On an agent branch or for
 /// an agent author, judge scope and risk of the staged change now, under the task
 /// prepare-commit-msg is about to name (`planned`); commit-msg does the rest.
+/// A human change gets its only check here: the credentials in its added lines.
 pub(crate) fn pre_commit(repo: &Repo, planned: String) -> Result<HookRun, HookRunError> {
     let request = CheckRequest {
         message: Some(planned),
@@ -172,6 +173,8 @@ pub(crate) fn commit_msg(
         message: Some(String::from_utf8_lossy(&bytes).into_owned()),
         progress,
         local: true,
+        // pre-commit checked a human change's credentials already.
+        humans: false,
         gate: Gate::Commit,
         ..CheckRequest::new(Target::Staged)
     };
@@ -277,6 +280,8 @@ pub(crate) fn post_rewrite(repo: &Repo, kind: &str, stdin: &str) -> Result<HookR
         let pending = evidence::peek_pending(repo, commit.tree_id())?;
         let request = CheckRequest {
             run_acceptance: false,
+            // Only agent commits get evidence; a human one is left as it is.
+            humans: false,
             gate: Gate::Commit,
             ..CheckRequest::new(Target::Rev(new.clone()))
         };

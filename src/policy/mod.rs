@@ -453,6 +453,7 @@ mod tests {
         assert_eq!(example.scope.allow.patterns(), empty.scope.allow.patterns());
         assert_eq!(example.agent.require_task, empty.agent.require_task);
         assert_eq!(example.evidence.notes_ref, empty.evidence.notes_ref);
+        assert_eq!(example.risk.humans, empty.risk.humans);
         assert_eq!(example.approvals.when, empty.approvals.when);
         assert_eq!(
             format!("{:?}", example.acceptance),

@@ -58,6 +58,8 @@ pub(crate) struct RawRisk {
     content: Vec<Spanned<String>>,
     action: Option<Action>,
     description: Option<String>,
+    /// `[risk.credentials]` only: whether human commits get the credentials check.
+    humans: Option<bool>,
 }
 
 /// One category as the policy configures it: built-in detection plus policy additions.
@@ -77,6 +79,9 @@ pub struct RiskCategory {
 #[derive(Debug, Clone)]
 pub struct RiskPolicy {
     pub categories: Vec<RiskCategory>,
+    /// `[risk.credentials] humans`: a leaked key is a leak whoever commits it, so human
+    /// commits get the credentials check of their added lines (and nothing else).
+    pub humans: bool,
 }
 
 impl RiskPolicy {
@@ -104,9 +109,19 @@ pub(super) fn compile(
             content: Vec::new(),
         })
         .collect();
+    let mut humans = true;
     for (name, section) in raw {
         let span = section.span();
         let section = section.into_inner();
+        if let Some(value) = section.humans {
+            if name != "credentials" {
+                return Err(text.error_at(
+                    span,
+                    format!("`humans` applies to `[risk.credentials]` only, not `[risk.{name}]`"),
+                ));
+            }
+            humans = value;
+        }
         if !is_valid_category_name(&name) {
             return Err(text.error_at(
                 span,
@@ -167,7 +182,7 @@ pub(super) fn compile(
             }
         }
     }
-    Ok(RiskPolicy { categories })
+    Ok(RiskPolicy { categories, humans })
 }
 
 fn is_valid_category_name(name: &str) -> bool {
@@ -237,6 +252,20 @@ mod tests {
             .to_string();
         assert!(err.contains(".agentguard.toml:2:"), "{err}");
         assert!(err.contains("(open"), "{err}");
+    }
+
+    #[test]
+    fn humans_is_a_credentials_setting() {
+        assert!(parse("").unwrap().risk.humans);
+        let off = parse("[risk.credentials]\nhumans = false\n").unwrap();
+        assert!(!off.risk.humans);
+        let err = parse("[risk.auth]\nhumans = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`humans` applies to `[risk.credentials]` only"),
+            "{err}"
+        );
     }
 
     #[test]

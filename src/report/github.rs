@@ -17,20 +17,40 @@ use std::fmt::Write;
 /// Returns the workflow commands for stdout and the Markdown summary.
 pub(crate) fn render(reports: &[CommitReport]) -> (String, String) {
     let mut commands = String::new();
-    for report in reports.iter().filter(|r| r.agent) {
+    // A human commit has findings only when its credentials check found some.
+    for report in reports {
         for finding in &report.findings {
             let _ = writeln!(commands, "{}", command(report, finding));
         }
     }
     let agent = reports.iter().filter(|r| r.agent).count();
-    let blocked = reports.iter().filter(|r| !r.verdict().passed()).count();
+    let blocked = reports
+        .iter()
+        .filter(|r| r.agent && !r.verdict().passed())
+        .count();
+    let human = reports.len() - agent;
+    let human_blocked = reports
+        .iter()
+        .filter(|r| !r.agent && !r.verdict().passed())
+        .count();
+    let humans = if human_blocked > 0 {
+        format!(
+            "{human_blocked} of {human} human commit{} blocked by credentials",
+            plural(human)
+        )
+    } else if reports.iter().any(|r| !r.agent && r.credentials_checked) {
+        format!(
+            "{human} human commit{} passed (credentials checked)",
+            plural(human)
+        )
+    } else {
+        format!("{human} human commit{} passed untouched", plural(human))
+    };
     let _ = writeln!(
         commands,
-        "agentguard: {} — {blocked} of {agent} agent commit{} blocked, {} human commit{} passed untouched",
+        "agentguard: {} — {blocked} of {agent} agent commit{} blocked, {humans}",
         verdict(reports),
         plural(agent),
-        reports.len() - agent,
-        plural(reports.len() - agent),
     );
     (commands, super::markdown::render(reports))
 }

@@ -25,12 +25,46 @@ pub(crate) fn render(reports: &[CommitReport], styles: &Styles, verbosity: Verbo
 fn subject(report: &CommitReport) -> String {
     match report.commit {
         Some(c) => format!("commit {}", short(&c.to_string())),
+        None if report.scanned => format!(
+            "{} file{} of the work tree",
+            report.files_changed,
+            super::plural(report.files_changed)
+        ),
         None => format!("staged change (tree {})", short(&report.tree.to_string())),
     }
 }
 
 fn short(hex: &str) -> &str {
     &hex[..hex.len().min(10)]
+}
+
+/// The findings of a report, grouped by kind.
+fn render_groups(out: &mut String, report: &CommitReport, st: &Styles) {
+    let kinds = [
+        Kind::Metadata,
+        Kind::Scope,
+        Kind::Risk,
+        Kind::Acceptance,
+        Kind::Evidence,
+        Kind::Approval,
+    ];
+    for kind in kinds {
+        let group: Vec<&Finding> = report.findings.iter().filter(|f| f.kind == kind).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  {} ({})",
+            st.bold.apply_to(kind.as_str()),
+            group.len()
+        );
+        for finding in group {
+            render_finding(out, report, finding, st);
+        }
+    }
+    let _ = writeln!(out);
 }
 
 fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: Verbosity) {
@@ -49,18 +83,11 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
     }
     let _ = writeln!(out, "  policy: {}", report.policy_source);
     if !report.agent {
-        let line = match &report.signed_by {
-            Some(crate::approval::commit::Signer::Verified(who)) => format!(
-                "human commit: signed by {}, whose key the base's allowed signers list; passes untouched",
-                printable(who)
-            ),
-            Some(crate::approval::commit::Signer::Configured(who)) => format!(
-                "human commit: git signs it with the key of {}, which the base's allowed signers list; passes untouched",
-                printable(who)
-            ),
-            None => "human commit: not agent work, passes untouched".to_string(),
-        };
-        let _ = writeln!(out, "  {}", st.dim.apply_to(line));
+        let _ = writeln!(out, "  {}", st.dim.apply_to(super::human_state(report)));
+        if report.findings.is_empty() {
+            return;
+        }
+        render_groups(out, report, st);
         return;
     }
     let _ = writeln!(
@@ -123,31 +150,7 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
         report.fingerprint.as_deref().map_or("-", short)
     );
     super::runs::render(out, &report.acceptance, st);
-    let kinds = [
-        Kind::Metadata,
-        Kind::Scope,
-        Kind::Risk,
-        Kind::Acceptance,
-        Kind::Evidence,
-        Kind::Approval,
-    ];
-    for kind in kinds {
-        let group: Vec<&Finding> = report.findings.iter().filter(|f| f.kind == kind).collect();
-        if group.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "  {} ({})",
-            st.bold.apply_to(kind.as_str()),
-            group.len()
-        );
-        for finding in group {
-            render_finding(out, report, finding, st);
-        }
-    }
-    let _ = writeln!(out);
+    render_groups(out, report, st);
 }
 
 fn render_finding(out: &mut String, report: &CommitReport, finding: &Finding, st: &Styles) {

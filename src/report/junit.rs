@@ -166,18 +166,22 @@ fn suite(report: &CommitReport) -> Suite {
         ("tree", report.tree.to_string()),
     ];
     if !report.agent {
+        let risk: Vec<&Finding> = report.findings.iter().collect();
+        let case = if report.credentials_checked && !risk.is_empty() {
+            check_case(report, "credentials", &risk)
+        } else {
+            Case {
+                name: "agent checks".to_string(),
+                time_ms: 0,
+                outcome: CaseResult::Skipped(super::human_state(report).to_string()),
+                out: Vec::new(),
+            }
+        };
         return Suite {
             name: format!("{short} (human commit)"),
             short,
             properties,
-            cases: vec![Case {
-                name: "agent checks".to_string(),
-                time_ms: 0,
-                outcome: CaseResult::Skipped(
-                    "human commit: not agent work, passes untouched".to_string(),
-                ),
-                out: Vec::new(),
-            }],
+            cases: vec![case],
         };
     }
     let task = report.task.id.as_deref().unwrap_or("(no task)");

@@ -23,6 +23,11 @@ pub(crate) fn render(reports: &[CommitReport]) -> String {
     let mut out = String::new();
     let agent: Vec<&CommitReport> = reports.iter().filter(|r| r.agent).collect();
     let blocked = agent.iter().filter(|r| !r.verdict().passed()).count();
+    // Human commits are detailed only when their credentials check found something.
+    let detailed: Vec<&CommitReport> = reports
+        .iter()
+        .filter(|r| r.agent || !r.findings.is_empty())
+        .collect();
     let human = reports.len() - agent.len();
     let mark = if verdict(reports).passed() {
         "✅"
@@ -62,12 +67,24 @@ pub(crate) fn render(reports: &[CommitReport]) -> String {
                 },
                 counts(&report.findings),
             )
-        } else {
+        } else if report.findings.is_empty() {
             (
                 "—".to_string(),
                 "human".to_string(),
                 "✅ pass (human commit)",
                 "—".to_string(),
+            )
+        } else {
+            // A human commit's credentials check found something.
+            (
+                "—".to_string(),
+                "human".to_string(),
+                if report.verdict().passed() {
+                    "✅ pass (human commit)"
+                } else {
+                    "❌ block (human commit)"
+                },
+                counts(&report.findings),
             )
         };
         let _ = writeln!(
@@ -76,7 +93,7 @@ pub(crate) fn render(reports: &[CommitReport]) -> String {
             short_commit(report)
         );
     }
-    for report in agent {
+    for report in detailed {
         render_commit(&mut out, report);
     }
     out

@@ -34,6 +34,35 @@ pub(crate) enum RenderError {
     Xml(String),
 }
 
+/// What a human change's report says about it: who signed it, and whether it was left
+/// untouched or checked for credentials alone (`[risk.credentials] humans`).
+pub(crate) fn human_state(report: &CommitReport) -> String {
+    if report.scanned {
+        return if report.findings.is_empty() {
+            "scanned: nothing found".to_string()
+        } else {
+            "scanned".to_string()
+        };
+    }
+    let who = match &report.signed_by {
+        Some(crate::approval::commit::Signer::Verified(who)) => format!(
+            "human commit: signed by {}, whose key the base's allowed signers list",
+            printable(who)
+        ),
+        Some(crate::approval::commit::Signer::Configured(who)) => format!(
+            "human commit: git signs it with the key of {}, which the base's allowed signers list",
+            printable(who)
+        ),
+        None => "human commit: not agent work".to_string(),
+    };
+    match (report.credentials_checked, report.findings.is_empty()) {
+        (false, _) if report.signed_by.is_some() => format!("{who}; passes untouched"),
+        (false, _) => format!("{who}, passes untouched"),
+        (true, true) => format!("{who}; no credentials in its added lines"),
+        (true, false) => format!("{who}; credentials in its added lines"),
+    }
+}
+
 /// Pretty JSON with a final newline.
 pub(crate) fn pretty_json(value: &impl serde::Serialize) -> Result<String, RenderError> {
     let mut text = serde_json::to_string_pretty(value)?;
@@ -105,7 +134,8 @@ pub(crate) fn message(report: &CommitReport, finding: &Finding) -> String {
             "{}; due before merge ([approvals] when = \"merge\"): a reviewer signs off with `agentguard approve <commit> --category {}`",
             finding.message, finding.category
         ),
-        (None, Action::Approve) => format!(
+        // A scan reports what history holds; there is no change to approve.
+        (None, Action::Approve) if !report.scanned => format!(
             "{}; sign off with `agentguard approve {} --category {}`",
             finding.message,
             approve_target(report),

@@ -145,9 +145,9 @@ struct ResultProperties {
 }
 
 pub(crate) fn render(reports: &[CommitReport]) -> Result<String, super::RenderError> {
+    // A human commit has findings only when its credentials check found some.
     let findings: Vec<(&CommitReport, &Finding)> = reports
         .iter()
-        .filter(|r| r.agent)
         .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
         .collect();
 

@@ -86,6 +86,8 @@ pub(crate) fn report(
         findings,
         acceptance,
         approvals: Vec::new(),
+        credentials_checked: false,
+        scanned: false,
     }
 }
 

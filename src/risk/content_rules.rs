@@ -13,9 +13,15 @@ pub(super) const MAX_LINE_FINDINGS: usize = 25;
 /// a million matching lines costs no more than one of a thousand.
 const MAX_COUNTED_HITS: usize = 1_000;
 
-pub(super) fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &FileAdditions) {
+/// The content findings of one file; with `only`, of the categories it marks alone.
+pub(super) fn content_rules(
+    out: &mut Collector<'_>,
+    matcher: &Matcher,
+    file: &FileAdditions,
+    only: Option<&[bool]>,
+) {
     let ctx = FileContext::of(&file.path);
-    let scan = matcher.scan_lines(&file.path, &file.lines, ctx, MAX_COUNTED_HITS);
+    let scan = matcher.scan_lines(&file.path, &file.lines, ctx, MAX_COUNTED_HITS, only);
     let hits = scan.hits;
     let mut per_category = vec![0usize; out.categories.len()];
     let mut more = vec![0usize; out.categories.len()];
@@ -34,7 +40,9 @@ pub(super) fn content_rules(out: &mut Collector<'_>, matcher: &Matcher, file: &F
         let rule = matcher.rule(hit.rule);
         let category = &out.categories[rule.category].name;
         let secret = category == CREDENTIALS || matches!(rule.check, Check::Secret(_));
-        let matched = format!("{}\0{}", rule.id, hit.matched);
+        // Renamed rules keep the id their fingerprints were first published with.
+        let id = super::fingerprints::stable_rule_id(&rule.id, &hit.matched);
+        let matched = format!("{id}\0{}", hit.matched);
         if per_category[rule.category] >= MAX_LINE_FINDINGS {
             // Only an allowlisted finding is left out of the count; with no fingerprints
             // listed there is nothing to compute.

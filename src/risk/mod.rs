@@ -10,13 +10,11 @@ mod content_rules;
 mod fingerprints;
 mod guard_config;
 mod matcher;
+pub(crate) mod names;
 mod path_rules;
 pub(crate) mod paths;
 pub(crate) mod production;
-// The provider token table is not wired into the scanner yet; until it is, it builds with its
-// tests only.
-#[cfg(test)]
-mod providers;
+pub(crate) mod providers;
 pub(crate) mod reach;
 pub(crate) mod rules;
 pub(crate) mod secrets;
@@ -31,6 +29,20 @@ use crate::finding::{Finding, Kind};
 use crate::policy::risk::RiskCategory;
 use crate::policy::Allowlist;
 use crate::task::AcceptanceCommand;
+
+/// Every rule id of the credentials category, as findings name them: the provider table's,
+/// then the built-in rules' (the documentation lists each).
+pub fn credential_rule_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = providers::PROVIDERS.iter().map(|p| p.id).collect();
+    ids.extend(
+        rules::BUILTIN_RULES
+            .iter()
+            .filter(|r| r.category == CREDENTIALS)
+            .map(|r| r.id),
+    );
+    ids.dedup();
+    ids
+}
 
 /// Everything the risk rules look at for one change.
 pub struct RiskInput<'a> {
@@ -100,6 +112,15 @@ pub(crate) fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
             .rule("risk rules")]
         }
     };
+    if let Err(reason) = matcher.paths_ready() {
+        return vec![Finding::new(
+            Kind::Risk,
+            CREDENTIALS,
+            crate::finding::Action::Block,
+            format!("the risk rules could not be compiled: {reason}"),
+        )
+        .rule("risk rules")];
+    }
     let mut out = Collector {
         categories: &risk.categories,
         allowlist,
@@ -122,7 +143,7 @@ pub(crate) fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
         {
             continue;
         }
-        content_rules::content_rules(&mut out, matcher, file);
+        content_rules::content_rules(&mut out, matcher, file, None);
     }
     out.findings
 }
@@ -149,6 +170,77 @@ pub(crate) fn production_manifests<E>(
     let before = out.findings.len();
     production::manifests(&mut out, change, read)?;
     Ok(out.findings.split_off(before))
+}
+
+/// The findings of some categories only, for changes judged by those alone: a human
+/// change's credentials, `agentguard scan --category …`. Content rules of the categories in
+/// `only` (indexed like the policy's categories) run on the added lines; with `paths`, their
+/// path rules on the change's entries too.
+pub(crate) fn scan_only<F: std::borrow::Borrow<FileAdditions>>(
+    compiled: &CompiledPolicy,
+    change: Option<&Change>,
+    files: impl IntoIterator<Item = F>,
+    only: &[bool],
+) -> Vec<Finding> {
+    let risk = &compiled.policy.risk;
+    let allowlist = &compiled.policy.allowlist;
+    let matcher = match compiled.matcher() {
+        Ok(matcher) => matcher,
+        Err(reason) => {
+            return vec![Finding::new(
+                Kind::Risk,
+                CREDENTIALS,
+                crate::finding::Action::Block,
+                format!("the risk rules could not be compiled: {reason}"),
+            )
+            .rule("risk rules")]
+        }
+    };
+    let mut out = Collector {
+        categories: &risk.categories,
+        allowlist,
+        findings: Vec::new(),
+    };
+    if let Some(change) = change {
+        if let Err(reason) = matcher.paths_ready() {
+            out.findings.push(
+                Finding::new(
+                    Kind::Risk,
+                    CREDENTIALS,
+                    crate::finding::Action::Block,
+                    format!("the risk rules could not be compiled: {reason}"),
+                )
+                .rule("risk rules"),
+            );
+            return out.findings;
+        }
+        for entry in &change.entries {
+            path_rules::path_rules_of(&mut out, matcher, entry, only);
+        }
+    }
+    for file in files {
+        let file = file.borrow();
+        if file.lines.is_empty() || allowlist.paths.is_match(file.path.as_bytes()) {
+            continue;
+        }
+        content_rules::content_rules(&mut out, matcher, file, Some(only));
+    }
+    out.findings
+}
+
+/// Credentials in added lines, and nothing else: what a human change is checked for.
+pub(crate) fn scan_credentials<F: std::borrow::Borrow<FileAdditions>>(
+    compiled: &CompiledPolicy,
+    files: impl IntoIterator<Item = F>,
+) -> Vec<Finding> {
+    let only: Vec<bool> = compiled
+        .policy
+        .risk
+        .categories
+        .iter()
+        .map(|c| c.name == CREDENTIALS)
+        .collect();
+    scan_only(compiled, None, files, &only)
 }
 
 struct Collector<'a> {

@@ -5,6 +5,17 @@ use super::{paths, Collector, Matcher, CREDENTIALS};
 use crate::diff::{display_path, Entry, Status};
 
 pub(super) fn path_rules(out: &mut Collector<'_>, matcher: &Matcher, entry: &Entry) {
+    let all = vec![true; out.categories.len()];
+    path_rules_of(out, matcher, entry, &all);
+}
+
+/// `path_rules` for the categories marked in `only`.
+pub(super) fn path_rules_of(
+    out: &mut Collector<'_>,
+    matcher: &Matcher,
+    entry: &Entry,
+    only: &[bool],
+) {
     let mut touched: Vec<(String, bool, Option<String>)> = Vec::new();
     if let Some(old) = &entry.old {
         touched.push((old.display_path(), false, None));
@@ -21,6 +32,9 @@ pub(super) fn path_rules(out: &mut Collector<'_>, matcher: &Matcher, entry: &Ent
         }
     }
     for index in 0..out.categories.len() {
+        if !only.get(index).copied().unwrap_or(false) {
+            continue;
+        }
         let category = &out.categories[index];
         let builtin = matcher.paths(index);
         for (path, new_side, link) in &touched {

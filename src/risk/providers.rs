@@ -7,7 +7,9 @@
 //! entries whose anchor occurred. The shapes are facts the providers publish (prefixes,
 //! lengths, alphabets, checksums); nothing here is a regular expression.
 
+#[cfg(test)]
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+#[cfg(test)]
 use std::sync::OnceLock;
 
 /// A set of bytes a run of a token is made of.
@@ -78,6 +80,7 @@ impl Class {
     }
 
     /// Every byte of the class, for building samples.
+    #[cfg(test)]
     pub(crate) fn bytes(self) -> Vec<u8> {
         (0u8..128).filter(|&b| self.has(b)).collect()
     }
@@ -1630,28 +1633,35 @@ pub(crate) struct ProviderHit {
     /// Byte span of the token in the line.
     pub start: usize,
     pub end: usize,
+    /// Where the token's own characters start (after a literal prefix such as `ghp_`).
+    pub body: usize,
     /// The format's checksum, where it has a loose one: `Some(true)` proves a real token.
     pub verified: Option<bool>,
 }
 
 impl ProviderHit {
+    #[cfg(test)]
     pub(crate) fn provider(&self) -> &'static Provider {
         &PROVIDERS[self.rule]
     }
 }
 
+#[cfg(test)]
 struct Prefilter {
     automaton: AhoCorasick,
     /// Pattern id -> entries of `PROVIDERS` anchored on it.
     entries: Vec<Vec<usize>>,
 }
 
+#[cfg(test)]
 static PREFILTER: OnceLock<Option<Prefilter>> = OnceLock::new();
 
+#[cfg(test)]
 fn prefilter() -> Option<&'static Prefilter> {
     PREFILTER.get_or_init(build_prefilter).as_ref()
 }
 
+#[cfg(test)]
 fn build_prefilter() -> Option<Prefilter> {
     let mut patterns: Vec<String> = Vec::new();
     let mut entries: Vec<Vec<usize>> = Vec::new();
@@ -1682,7 +1692,7 @@ fn build_prefilter() -> Option<Prefilter> {
 
 /// The spellings of an anchor the automaton looks for: names in lower case, UPPER case and
 /// Capitalised (`heroku`, `HEROKU`, `Heroku` as in `herokuApiKey`); literals as they are.
-fn spellings(start: Start, anchor: &str) -> Vec<String> {
+pub(crate) fn spellings(start: Start, anchor: &str) -> Vec<String> {
     if !matches!(start, Start::AfterName) {
         return vec![anchor.to_string()];
     }
@@ -1701,48 +1711,63 @@ fn spellings(start: Start, anchor: &str) -> Vec<String> {
     out
 }
 
+#[cfg(test)]
 /// Every provider token on one line, validated, with the tokens another hit covers dropped.
 pub(crate) fn match_line(line: &str) -> Vec<ProviderHit> {
     let Some(pre) = prefilter() else {
         return Vec::new();
     };
-    let bytes = line.as_bytes();
-    let mut lower: Option<String> = None;
     let mut hits: Vec<ProviderHit> = Vec::new();
     for m in pre.automaton.find_overlapping_iter(line) {
         for &index in &pre.entries[m.pattern().as_usize()] {
-            let provider = &PROVIDERS[index];
-            let Some((start, end)) = shape_at(provider, bytes, m.start(), m.end()) else {
-                continue;
-            };
-            if !provider.context.is_empty() {
-                let lower = lower.get_or_insert_with(|| line.to_ascii_lowercase());
-                if !provider.context.iter().any(|w| lower.contains(w)) {
-                    continue;
-                }
-            }
-            let token = &line[start..end];
-            let verified = match provider.verify {
-                Some(v) if v.strict => {
-                    if !(v.check)(token) {
-                        continue;
-                    }
-                    None
-                }
-                Some(v) => Some((v.check)(token)),
-                None => None,
-            };
-            hits.push(ProviderHit {
-                rule: index,
-                start,
-                end,
-                verified,
-            });
+            hits.extend(hit_at(index, line, m.start(), m.end()));
         }
     }
     keep_outermost(hits)
 }
 
+/// The token of entry `index` around its anchor, found at `at..anchor_end` of `line`, if
+/// the bytes there have the entry's exact shape, context and (strict) check.
+pub(crate) fn hit_at(
+    index: usize,
+    line: &str,
+    at: usize,
+    anchor_end: usize,
+) -> Option<ProviderHit> {
+    let provider = PROVIDERS.get(index)?;
+    let (start, end) = shape_at(provider, line.as_bytes(), at, anchor_end)?;
+    if !provider.context.is_empty() {
+        let lower = line.to_ascii_lowercase();
+        if !provider.context.iter().any(|w| lower.contains(w)) {
+            return None;
+        }
+    }
+    let token = &line[start..end];
+    let verified = match provider.verify {
+        Some(v) if v.strict => {
+            if !(v.check)(token) {
+                return None;
+            }
+            None
+        }
+        Some(v) => Some((v.check)(token)),
+        None => None,
+    };
+    let body = if matches!(provider.start, Start::Anchor) {
+        anchor_end.clamp(start, end)
+    } else {
+        start
+    };
+    Some(ProviderHit {
+        rule: index,
+        start,
+        end,
+        body,
+        verified,
+    })
+}
+
+#[cfg(test)]
 /// Drops hits inside another hit's span (the longer token wins; for equal spans, the earlier
 /// entry of `PROVIDERS`).
 fn keep_outermost(mut hits: Vec<ProviderHit>) -> Vec<ProviderHit> {

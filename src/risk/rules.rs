@@ -1,11 +1,13 @@
 //! The built-in content rules. Each rule names literal keywords; one Aho-Corasick automaton over
-//! every keyword finds, in a single pass per line, the few rules whose regex is worth running.
+//! every keyword (and every provider token's prefix, see `providers`) finds, in a single pass
+//! per line, the few rules worth running there. Keywords are matched case-sensitively as
+//! written and in lower case, UPPER case and Capitalised.
 
 use super::secrets::SecretCheck;
 
 /// What happens after a rule's regex matched, before it becomes a finding.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Check {
+pub(crate) enum Check {
     /// The match is the finding.
     Plain,
     /// A secret: capture group `value` (else the whole match) is validated and redacted.
@@ -20,6 +22,12 @@ pub enum Check {
     /// `test`/`harness`/`autotests`/`doctest = false` in `Cargo.toml`; `harness = false` is
     /// quiet under `[[bench]]`, where criterion needs it.
     CargoSwitch,
+    /// A token of `providers::PROVIDERS[index]`, validated at its prefix (no regex).
+    Provider(usize),
+    /// A value given to the secret-looking name around a keyword, parsed (no regex).
+    Assignment,
+    /// A random string with no keyword (no regex; every line).
+    Loose,
 }
 
 /// Places where a rule stays quiet.
@@ -106,165 +114,23 @@ pub(crate) struct BuiltinRule {
     pub category: &'static str,
     /// What the match is, for the finding's message.
     pub label: &'static str,
+    /// Empty for rules validated by code alone (`Assignment`, `Loose`).
     pub pattern: &'static str,
-    /// Literal keywords (matched ASCII case-insensitively); a line without one is never
-    /// handed to `pattern`.
+    /// Literal keywords, matched as written and in lower, UPPER and Capitalised case; a line
+    /// without one is never handed to `pattern`.
     pub keywords: &'static [&'static str],
     pub check: Check,
     pub quiet: Quiet,
 }
 
-const TOKEN: Check = Check::Secret(SecretCheck::Token);
-
-/// Secret-looking names for assignments; the keywords that let a line reach the regex.
+/// Words of secret-looking names (see `names`); the name around each is parsed.
 const SECRET_NAME_KEYWORDS: &[&str] = &[
-    "secret",
-    "passw",
-    "pwd",
-    "passphrase",
-    "token",
-    "apikey",
-    "api_key",
-    "api-key",
-    "api.key",
-    "accesskey",
-    "access_key",
-    "access-key",
-    "authkey",
-    "auth_key",
-    "auth-key",
-    "privatekey",
-    "private_key",
-    "private-key",
-    "signingkey",
-    "signing_key",
-    "encryptionkey",
-    "encryption_key",
-    "credential",
+    "secret", "pass", "pwd", "pw", "token", "key", "auth", "cred",
 ];
 
 /// Built-in rules in priority order: where two rules find the same secret, the first wins.
 pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
-    // credentials: provider tokens with distinctive formats.
-    BuiltinRule {
-        id: "aws-access-key-id",
-        category: "credentials",
-        label: "AWS access key id",
-        pattern: r"\b(?P<value>(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16})\b",
-        keywords: &["akia", "asia", "abia", "acca", "aroa", "aida"],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "aws-secret-access-key",
-        category: "credentials",
-        label: "AWS secret access key",
-        pattern: r#"(?i)(?:secret[_.\-]?access[_.\-]?key|aws[_.\-]?secret(?:[_.\-]?key)?)["'`]?\s*(?::=|=>|=|:|,)\s*["'`]?(?P<value>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)"#,
-        keywords: &["secret"],
-        check: Check::Secret(SecretCheck::Entropy(3.5)),
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "github-token",
-        category: "credentials",
-        label: "GitHub token",
-        pattern: r"\b(?P<value>gh[pousr]_[A-Za-z0-9]{36,251})\b",
-        keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "github-fine-grained-token",
-        category: "credentials",
-        label: "GitHub fine-grained token",
-        pattern: r"\b(?P<value>github_pat_[A-Za-z0-9_]{70,})\b",
-        keywords: &["github_pat_"],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "gitlab-token",
-        category: "credentials",
-        label: "GitLab token",
-        pattern: r"\b(?P<value>gl(?:pat|ptt|dt|rt|oas|cbt)-[A-Za-z0-9_\-]{20,})",
-        keywords: &["glpat-", "glptt-", "gldt-", "glrt-", "gloas-", "glcbt-"],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "slack-token",
-        category: "credentials",
-        label: "Slack token",
-        pattern: r"\b(?P<value>xox[abeoprs]-(?:[0-9]+-)?[A-Za-z0-9\-]{10,})",
-        keywords: &[
-            "xoxa-", "xoxb-", "xoxe-", "xoxo-", "xoxp-", "xoxr-", "xoxs-",
-        ],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "slack-webhook",
-        category: "credentials",
-        label: "Slack webhook URL",
-        pattern: r"(?P<value>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/]{20,})",
-        keywords: &["hooks.slack.com/"],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "stripe-live-key",
-        category: "credentials",
-        label: "Stripe live secret key",
-        pattern: r"\b(?P<value>(?:sk|rk)_live_[A-Za-z0-9]{20,})\b",
-        keywords: &["sk_live_", "rk_live_"],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "google-api-key",
-        category: "credentials",
-        label: "Google API key",
-        pattern: r"\b(?P<value>AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)",
-        keywords: &["aiza"],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "anthropic-key",
-        category: "credentials",
-        label: "Anthropic API key",
-        pattern: r"\b(?P<value>sk-ant-(?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_\-]{40,})",
-        keywords: &["sk-ant-"],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "openai-key",
-        category: "credentials",
-        label: "OpenAI API key",
-        pattern: r"\b(?P<value>sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}|[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}))",
-        keywords: &["sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "npm-token",
-        category: "credentials",
-        label: "npm access token",
-        pattern: r"\b(?P<value>npm_[A-Za-z0-9]{36})\b",
-        keywords: &["npm_"],
-        check: TOKEN,
-        quiet: NONE,
-    },
-    BuiltinRule {
-        id: "sendgrid-key",
-        category: "credentials",
-        label: "SendGrid API key",
-        pattern: r"\b(?P<value>SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})\b",
-        keywords: &["sg."],
-        check: TOKEN,
-        quiet: NONE,
-    },
+    // credentials: provider tokens come from `providers::PROVIDERS`, ahead of these.
     BuiltinRule {
         id: "private-key",
         category: "credentials",
@@ -278,8 +144,8 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         id: "putty-private-key",
         category: "credentials",
         label: "PuTTY private key",
-        pattern: r"(?P<value>PuTTY-User-Key-File-[0-9]+:.*)",
-        keywords: &["putty-user-key-file"],
+        pattern: r"(?P<value>PuTTY-User-Key-File-[0-9]+:?.*)",
+        keywords: &["PuTTY-User-Key-File"],
         check: Check::Plain,
         quiet: TESTS,
     },
@@ -287,7 +153,7 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         id: "connection-url-credentials",
         category: "credentials",
         label: "password in a connection URL",
-        pattern: r#"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://(?P<user>[^:/\s"'@`]{1,128}):(?P<value>[^@/\s"'`]{1,256})@(?P<host>[^\s"'`/]+)"#,
+        pattern: r#"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://(?P<user>[^:/\s"'@`]{0,128}):(?P<value>[^@/\s"'`]{1,256})@(?P<host>[^\s"'`/]+)"#,
         keywords: &["://"],
         check: Check::Secret(SecretCheck::UrlPassword),
         quiet: TESTS,
@@ -296,36 +162,96 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         id: "jwt",
         category: "credentials",
         label: "JSON Web Token",
-        pattern: r"\b(?P<value>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,})",
-        keywords: &["eyj"],
-        check: TOKEN,
+        // Signed, unsigned (`alg: none`, a trailing dot) or encrypted (five parts).
+        pattern: r"\b(?P<value>eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}(?:\.[A-Za-z0-9_\-]*){0,3})",
+        keywords: &["eyJ"],
+        check: Check::Secret(SecretCheck::Jwt),
         quiet: TESTS_LOCKS,
     },
     BuiltinRule {
         id: "bearer-token",
         category: "credentials",
         label: "bearer token",
-        pattern: r"\b[Bb]earer\s+(?P<value>[A-Za-z0-9_\-.=+/~]{20,})",
+        pattern: r"\b[Bb]earer\s+(?P<value>[A-Za-z0-9_\-.=+/~]{16,})",
         keywords: &["bearer "],
-        check: Check::Secret(SecretCheck::Entropy(3.5)),
+        check: Check::Secret(SecretCheck::Entropy(3.0)),
         quiet: TESTS_LOCKS,
     },
     BuiltinRule {
         id: "basic-auth",
         category: "credentials",
         label: "basic auth credentials",
-        pattern: r"\b[Bb]asic\s+(?P<value>[A-Za-z0-9+/]{8,}={0,2})(?:[^A-Za-z0-9+/=]|$)",
+        pattern: r"\b[Bb]asic\s+(?P<value>[A-Za-z0-9+/]{6,}={0,2})(?:[^A-Za-z0-9+/=.\-_]|$)",
         keywords: &["basic "],
         check: Check::Secret(SecretCheck::BasicAuth),
         quiet: TESTS_LOCKS,
     },
     BuiltinRule {
+        id: "command-user-password",
+        category: "credentials",
+        label: "user and password on a command line",
+        // `curl -u user:pass`, `--user "ci:…"`, `--proxy-user`, `-u ":key"`.
+        pattern: r#"(?:^|[\s'"(])(?:-u|--user|--proxy-user|-U)(?:=|\s+)(?P<value>"[^"\s]*"(?::"[^"\s]*")?|'[^'\s]*'|[^\s'"]*:(?:'[^'\s]*'|"[^"\s]*"|[^\s'"]*))"#,
+        keywords: &["-u", "--user", "--proxy-user", "-U"],
+        check: Check::Secret(SecretCheck::UserPass),
+        quiet: TESTS_LOCKS,
+    },
+    BuiltinRule {
+        id: "command-password",
+        category: "credentials",
+        label: "password on a command line",
+        // `mysql -uroot -pS3cret`, `docker login -u ci -p …`, `sshpass -p …`.
+        pattern: r#"\b(?:mysql|mysqladmin|mysqldump|mariadb|sshpass|(?:docker|podman|buildah|skopeo|oras|helm\s+registry|az|oc|cf)\s+login)\b[^|;&\n]*?\s-p\s*(?P<value>[^\s|;&'"-][^\s|;&'"]*|"[^"]+"|'[^']+')"#,
+        keywords: &["mysql", "mariadb", "sshpass", "login"],
+        check: Check::Secret(SecretCheck::CliPassword),
+        quiet: TESTS_LOCKS,
+    },
+    BuiltinRule {
+        id: "dsn-password",
+        category: "credentials",
+        label: "password in a database DSN",
+        // Go's MySQL driver: `user:password@tcp(host:3306)/db`.
+        pattern: r#"(?P<user>[A-Za-z0-9_.\-]{1,64}):(?P<value>[^@\s"'/:]{1,128})@(?P<host>(?:tcp|unix)\()"#,
+        keywords: &["@tcp(", "@unix("],
+        check: Check::Secret(SecretCheck::UrlPassword),
+        quiet: TESTS_LOCKS,
+    },
+    BuiltinRule {
+        id: "bundler-credentials",
+        category: "credentials",
+        label: "Bundler gem source credentials",
+        // `BUNDLE_GEMS__EXAMPLE__COM=user:password`: a host's credentials in Bundler's config.
+        pattern: r#"\bBUNDLE_[A-Z0-9_]*__[A-Z0-9_]+["']?\s*[:=]\s*["']?(?P<value>[^\s"']+:[^\s"']+)"#,
+        keywords: &["BUNDLE_"],
+        check: Check::Secret(SecretCheck::UserPass),
+        quiet: TESTS_LOCKS,
+    },
+    BuiltinRule {
+        id: "pgpass-password",
+        category: "credentials",
+        label: "password in a .pgpass line",
+        // `host:port:database:user:password`, one connection per line.
+        pattern: r"^\s*[A-Za-z0-9_.\-*]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:(?P<value>[^:\s]+)\s*$",
+        keywords: &[":5432:", ":*:"],
+        check: Check::Secret(SecretCheck::CliPassword),
+        quiet: TESTS_LOCKS,
+    },
+    BuiltinRule {
         id: "secret-assignment",
         category: "credentials",
-        label: "high-entropy literal assigned to",
-        pattern: r#"(?i)(?:^|[^A-Za-z0-9_])(?P<name>[A-Za-z0-9_.\-]{0,40}?(?:secret|passw(?:or)?d|passphrase|pwd|token|api[_.\-]?key|access[_.\-]?key|auth[_.\-]?key|private[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|credentials?)[A-Za-z0-9_.\-]{0,40}?)["'`]?\]?\s*(?::\s*[A-Za-z_&'][A-Za-z0-9_&'\[\]<>., ]{0,30}?\s*)?(?::=|=>|==?|:)\s*(?P<quote>[rbfuRBFU]?["'`]|)(?P<value>[^\s"'`,;)\]}]{1,200})"#,
+        label: "secret assigned to",
+        pattern: "",
         keywords: SECRET_NAME_KEYWORDS,
-        check: Check::Secret(SecretCheck::Assigned),
+        check: Check::Assignment,
+        quiet: TESTS_LOCKS,
+    },
+    BuiltinRule {
+        id: "high-entropy-string",
+        category: "credentials",
+        label: "high-entropy string",
+        pattern: "",
+        keywords: &[],
+        check: Check::Loose,
         quiet: TESTS_LOCKS,
     },
     // data-deletion
@@ -399,12 +325,12 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         pattern: r"\.objects\.all\(\)\.delete\(\)|\.deleteMany\(\s*(?:\{\s*\}|\{\s*where\s*:\s*\{\s*\}\s*\})?\s*\)|\.(?:destroy_all|delete_all)\b|\.query\(\s*[A-Za-z_][A-Za-z0-9_.]*\s*\)\.delete\(\s*\)|\bdb\.[A-Za-z_][A-Za-z0-9_]*\.drop\(\s*\)|\.dropDatabase\(\s*\)|\b(?:FLUSHALL|FLUSHDB|flushall|flushdb)\b",
         keywords: &[
             "objects.all().delete",
-            "deletemany(",
+            "deleteMany(",
             "destroy_all",
             "delete_all",
             ").delete(",
             ".drop(",
-            "dropdatabase(",
+            "dropDatabase(",
             "flushall",
             "flushdb",
         ],
@@ -420,11 +346,11 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
             "drop_table",
             "drop_column",
             "remove_column",
-            "schema::drop",
-            "deletemodel(",
-            "removefield(",
-            "droptable(",
-            "dropcolumn(",
+            "Schema::drop",
+            "DeleteModel(",
+            "RemoveField(",
+            "dropTable(",
+            "dropColumn(",
         ],
         check: Check::Plain,
         quiet: TESTS_DOCS,
@@ -443,7 +369,8 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
             "pytest",
             "mark",
             "unittest",
-            "skiptest",
+            "SkipTest",
+            "skipTest",
             "__test__",
             ".skip",
             ".todo",
@@ -453,11 +380,11 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
             "xcontext",
             "xspecify",
             ".skipf(",
-            ".skipnow(",
-            "@disabled",
+            ".SkipNow(",
+            "@Disabled",
             "skip =",
             "skip=",
-            "marktestskipped(",
+            "markTestSkipped(",
         ],
         check: Check::Plain,
         quiet: DOCS,
@@ -499,11 +426,11 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
             "login_required",
             "permission_required",
             "csrf_exempt",
-            "preauthorize",
+            "PreAuthorize",
             "secured",
-            "rolesallowed",
-            "allowanonymous",
-            "permitall",
+            "RolesAllowed",
+            "AllowAnonymous",
+            "permitAll",
             "is_superuser",
             "_password(",
             "bcrypt.",
@@ -512,7 +439,7 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
             "scrypt.",
             "jwt.",
             "verify_signature",
-            "passwordencoder",
+            "passwordEncoder",
         ],
         check: Check::Plain,
         quiet: TESTS_DOCS,

@@ -665,7 +665,7 @@ fn command_output_cannot_rewrite_the_report_on_a_terminal() {
 fn secrets_a_command_prints_or_names_are_redacted() {
     require_user_namespaces!();
     // Assembled here so no literal token sits in the repository.
-    let token = format!("gh{}_{}", "p", "AcceptanceRedaction7Qz2Lp9Xw4Rt8Kd3Vn6");
+    let token = format!("gh{}_{}", "p", "AcceptanceRedaction7Qz2Lp9Xw4Rt8Kd3V");
     let repo = TestRepo::with_initial_commit();
     repo.write("a.txt", "a\n");
     repo.commit_all(&msg(&[

@@ -317,3 +317,19 @@ fn the_checker_finds_what_it_must() {
     assert!(problems[1].contains("#nope"), "{problems:?}");
     assert!(problems[2].contains("nothing.toml"), "{problems:?}");
 }
+
+/// The credentials page lists every rule the category has: each provider token rule of the
+/// table and each built-in credentials rule, by the id findings name.
+#[test]
+fn the_credentials_page_lists_every_rule() {
+    let page = std::fs::read_to_string(book_src().join("reference/credentials.md")).unwrap();
+    let mut missing: BTreeSet<&str> = BTreeSet::new();
+    let ids = agentguard::internals::risk::credential_rule_ids();
+    assert!(ids.len() > 200, "{}", ids.len());
+    for id in ids {
+        if !page.contains(&format!("`{id}`")) {
+            missing.insert(id);
+        }
+    }
+    assert!(missing.is_empty(), "not in credentials.md: {missing:?}");
+}

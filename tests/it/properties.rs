@@ -334,7 +334,7 @@ fn secret() -> impl Strategy<Value = (String, Vec<String>)> {
         token("glpat-", ALNUM, 20),
         token("sk_live_", ALNUM, 24),
         token("npm_", ALNUM, 36),
-        (chars("0123456789", 6..12), chars(ALNUM, 24..25)).prop_map(|(team, body)| {
+        (chars("0123456789", 8..15), chars(ALNUM, 24..25)).prop_map(|(team, body)| {
             let token = format!("xoxb-{team}-{body}");
             (token.clone(), vec![token])
         }),

@@ -19,11 +19,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// measured on the tree this corpus was added to. Raise the first and lower the second as
 /// detection improves; never the other way.
 const FLOOR: &[(&str, usize, usize)] = &[
-    ("provider", 546, 38),
-    ("assignment", 84, 0),
-    ("command", 57, 0),
-    ("structured", 50, 0),
-    ("entropy", 57, 1),
+    ("provider", 900, 0),
+    ("assignment", 438, 0),
+    ("command", 146, 0),
+    ("structured", 104, 0),
+    ("entropy", 124, 0),
     ("noise", 0, 0),
 ];
 
@@ -250,6 +250,44 @@ fn generate(spec: &str, rng: &mut Rng, token: &str, before: &str) -> String {
                 base64(&signature, true, false)
             )
         }
+        // A header written with CR/LF between its members: still base64 JSON.
+        "jwt_crlf" => {
+            let payload = format!(
+                "{{\"sub\":\"{}\",\"iat\":{}}}",
+                expand("%{digit:10}", rng, token),
+                1_600_000_000 + rng.below(10_000_000)
+            );
+            format!(
+                "{}.{}",
+                base64(b"{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}", true, false),
+                base64(payload.as_bytes(), true, false)
+            )
+        }
+        // Signed, but shown without its signature.
+        "jwt_nosig" => {
+            let payload = format!(
+                "{{\"sub\":\"{}\",\"name\":\"{}\"}}",
+                expand("%{digit:10}", rng, token),
+                expand("%{lower:6}", rng, token),
+            );
+            format!(
+                "{}.{}",
+                base64(br#"{"alg":"HS256","typ":"JWT"}"#, true, false),
+                base64(payload.as_bytes(), true, false)
+            )
+        }
+        // Not JWTs: the parts decoded already, parts that are not JSON, a header alone.
+        "jwt_decoded" => format!(
+            "{{\"alg\":\"HS256\",\"typ\":\"JWT\"}}.{{\"name\":\"{}\"}}.{}",
+            expand("%{lower:6}", rng, token),
+            expand("%{b64url:43}", rng, token)
+        ),
+        "jwt_notjson" => {
+            let text = expand("not_valid_json_%{lower:8}", rng, token);
+            let part = base64(text.as_bytes(), true, false);
+            format!("{part}.{part}.{}", expand("%{b64url:43}", rng, token))
+        }
+        "jwt_header_only" => base64(br#"{"alg":"HS256","typ":"JWT"}"#, true, false),
         "jwt_none" => {
             let payload = format!(
                 "{{\"sub\":\"{}\",\"role\":\"admin\",\"exp\":{}}}",

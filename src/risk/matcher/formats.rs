@@ -82,7 +82,14 @@ pub(super) fn embedded_in_encoded_data(
     let before = start
         .checked_sub(1)
         .and_then(|i| bytes.get(i))
-        .is_some_and(|&b| b == b'+' || (b == b'/' && start >= 2 && encoded(bytes[start - 2])));
+        .is_some_and(|&b| {
+            // `…/xyz` inside base64, but not `https://xyz` or a path's `a/xyz`.
+            b == b'+'
+                || (b == b'/'
+                    && start >= 2
+                    && encoded(bytes[start - 2])
+                    && bytes[start - 2] != b'/')
+        });
     let after = bytes.get(end).is_some_and(|&b| b == b'+');
     before || after
 }

@@ -1,14 +1,18 @@
 //! The compiled form of a policy's risk rules, built once per policy: path globs per category
-//! and every content rule behind one keyword automaton (built-ins) and one `RegexSet` (policy
-//! regexes), so each added line is scanned once whatever the number of rules.
+//! and every content rule behind one automaton (the built-in rules' keywords and every
+//! provider token's literal prefix, case-sensitive) and one `RegexSet` (policy regexes), so
+//! each added line is scanned once whatever the number of rules.
 
+mod assign;
 mod formats;
+mod loose;
 mod redact;
 mod scan;
 
 use super::paths::BUILTIN_PATHS;
+use super::providers::{self, Start, PROVIDERS};
 use super::rules::{Check, Quiet, BUILTIN_RULES};
-use crate::glob::{GlobError, GlobList};
+use crate::glob::{Case, GlobError, GlobList};
 use crate::policy::risk::RiskCategory;
 use crate::policy::risk::BUILTIN_CATEGORIES;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -31,15 +35,54 @@ pub enum MatcherError {
     Glob { category: String, source: GlobError },
 }
 
-pub struct Rule {
-    pub id: String,
+pub(crate) struct Rule {
+    pub(crate) id: String,
     /// Index into the policy's categories.
-    pub category: usize,
-    pub label: String,
-    pub regex: Regex,
-    pub check: Check,
+    pub(crate) category: usize,
+    pub(crate) label: String,
+    /// Empty for rules validated by code alone (provider tokens, assignments, keyword-free
+    /// strings). Compiled on the rule's first candidate line: a commit of a few lines
+    /// compiles the few regexes it needs.
+    pattern: String,
+    regex: OnceLock<Option<Regex>>,
+    pub(crate) check: Check,
     quiet: Quiet,
-    pub builtin: bool,
+    pub(crate) builtin: bool,
+}
+
+impl Rule {
+    fn new(
+        id: String,
+        category: usize,
+        label: String,
+        pattern: String,
+        check: Check,
+        quiet: Quiet,
+        builtin: bool,
+    ) -> Self {
+        Self {
+            id,
+            category,
+            label,
+            pattern,
+            regex: OnceLock::new(),
+            check,
+            quiet,
+            builtin,
+        }
+    }
+
+    /// The rule's regex (every pattern was compiled once already: built-in ones by the unit
+    /// tests, policy ones when the policy was read).
+    pub(crate) fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| {
+                (!self.pattern.is_empty())
+                    .then(|| Regex::new(&self.pattern).ok())
+                    .flatten()
+            })
+            .as_ref()
+    }
 }
 
 /// Built-in path globs of one category (policy globs stay on the category itself).
@@ -51,12 +94,48 @@ pub struct CategoryPaths {
 /// The built-in half of every matcher: the same for every policy, so compiled once per process.
 struct Builtin {
     /// Categories are indices into `BUILTIN_CATEGORIES`, which lead every policy's list.
+    /// Provider token rules come first (in `PROVIDERS` order), then `BUILTIN_RULES`.
     rules: Vec<Rule>,
+    /// Keywords and provider prefixes, matched case-sensitively in the spellings that occur:
+    /// as a contiguous NFA, quick to build for a small change…
     keywords: AhoCorasick,
-    /// Keyword pattern id -> rules that need it.
+    /// …and as a DFA, quicker to run over a large one, built on first need.
+    keywords_dfa: OnceLock<Option<AhoCorasick>>,
+    /// Bytes this process has scanned, which decide between the two.
+    scanned: std::sync::atomic::AtomicUsize,
+    patterns: Vec<String>,
+    /// Pattern id -> rules that need it.
     keyword_rules: Vec<Vec<usize>>,
-    /// Indexed like `BUILTIN_CATEGORIES`.
-    paths: Vec<CategoryPaths>,
+    /// Indexed like `BUILTIN_CATEGORIES`; compiled on first need (a human change is judged
+    /// by its added lines alone).
+    paths: OnceLock<Result<Vec<CategoryPaths>, String>>,
+    /// Provider names that make an assignment's name a (weak) secret name (`cloudflare`).
+    provider_words: Vec<String>,
+    /// The keyword-free rule, which looks at every line.
+    loose: Option<usize>,
+}
+
+/// The spellings a keyword is looked for in: as written, lower case, UPPER case and
+/// Capitalised (`password`, `PASSWORD`, `Password` as in `dbPassword`).
+fn spellings(keyword: &str) -> Vec<String> {
+    let lower = keyword.to_ascii_lowercase();
+    let mut capital = lower.clone().into_bytes();
+    if let Some(first) = capital.iter_mut().find(|b| b.is_ascii_alphabetic()) {
+        first.make_ascii_uppercase();
+    }
+    let capital = String::from_utf8(capital).unwrap_or_default();
+    let mut out: Vec<String> = Vec::with_capacity(4);
+    for s in [
+        keyword.to_string(),
+        lower,
+        keyword.to_ascii_uppercase(),
+        capital,
+    ] {
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 static BUILTIN: OnceLock<Result<Arc<Builtin>, String>> = OnceLock::new();
@@ -70,10 +149,52 @@ fn builtin() -> Result<Arc<Builtin>, MatcherError> {
 
 impl Builtin {
     fn build() -> Result<Self, MatcherError> {
-        let mut rules = Vec::with_capacity(BUILTIN_RULES.len());
-        let mut keyword_ids: HashMap<String, usize> = HashMap::new();
-        let mut keyword_list: Vec<String> = Vec::new();
+        let mut rules = Vec::with_capacity(PROVIDERS.len() + BUILTIN_RULES.len());
+        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut add = |pattern: String, rule: usize| {
+            let id = *pattern_ids.entry(pattern.clone()).or_insert_with(|| {
+                patterns.push(pattern);
+                keyword_rules.push(Vec::new());
+                patterns.len() - 1
+            });
+            if !keyword_rules[id].contains(&rule) {
+                keyword_rules[id].push(rule);
+            }
+        };
+        let credentials = BUILTIN_CATEGORIES
+            .iter()
+            .position(|(name, _, _)| *name == "credentials")
+            .ok_or_else(|| MatcherError::Set("no `credentials` category".into()))?;
+        let mut provider_words: Vec<String> = Vec::new();
+        for (index, provider) in PROVIDERS.iter().enumerate() {
+            let rule = rules.len();
+            for anchor in provider.anchors {
+                for spelling in providers::spellings(provider.start, anchor) {
+                    add(spelling, rule);
+                }
+                if matches!(provider.start, Start::AfterName)
+                    && anchor.bytes().all(|b| b.is_ascii_alphanumeric())
+                    && !provider_words.iter().any(|w| w == anchor)
+                {
+                    provider_words.push(anchor.to_ascii_lowercase());
+                }
+            }
+            rules.push(Rule::new(
+                provider.id.to_string(),
+                credentials,
+                provider.description.to_string(),
+                String::new(),
+                Check::Provider(index),
+                Quiet::default(),
+                true,
+            ));
+        }
+        // Sorted, for binary search in `assign::classify`.
+        provider_words.sort_unstable();
+        provider_words.dedup();
+        let mut loose = None;
         for builtin in BUILTIN_RULES {
             let category = BUILTIN_CATEGORIES
                 .iter()
@@ -81,59 +202,107 @@ impl Builtin {
                 .ok_or_else(|| {
                     MatcherError::Set(format!("rule `{}` has no category", builtin.id))
                 })?;
-            let regex = Regex::new(builtin.pattern).map_err(|source| MatcherError::Regex {
-                category: builtin.category.to_string(),
-                pattern: builtin.pattern.to_string(),
-                source,
-            })?;
             let rule_index = rules.len();
             for keyword in builtin.keywords {
-                let key = keyword.to_ascii_lowercase();
-                let id = *keyword_ids.entry(key.clone()).or_insert_with(|| {
-                    keyword_list.push(key);
-                    keyword_rules.push(Vec::new());
-                    keyword_list.len() - 1
-                });
-                keyword_rules[id].push(rule_index);
+                for spelling in spellings(keyword) {
+                    add(spelling, rule_index);
+                }
             }
-            rules.push(Rule {
-                id: builtin.id.to_string(),
+            match builtin.check {
+                // A provider's name makes a name secret-looking: `cloudflare = "…"`.
+                Check::Assignment => {
+                    for word in &provider_words {
+                        for spelling in spellings(word) {
+                            add(spelling, rule_index);
+                        }
+                    }
+                }
+                Check::Loose => loose = Some(rule_index),
+                _ => {}
+            }
+            rules.push(Rule::new(
+                builtin.id.to_string(),
                 category,
-                label: builtin.label.to_string(),
-                regex,
-                check: builtin.check,
-                quiet: builtin.quiet,
-                builtin: true,
-            });
+                builtin.label.to_string(),
+                builtin.pattern.to_string(),
+                builtin.check,
+                builtin.quiet,
+                true,
+            ));
         }
-        let keywords = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keyword_list)
+        let keywords = automaton(&patterns, AhoCorasickKind::ContiguousNFA)
             .map_err(|e| MatcherError::Set(e.to_string()))?;
-        let mut paths = Vec::with_capacity(BUILTIN_CATEGORIES.len());
-        for (name, _, _) in BUILTIN_CATEGORIES {
-            let (include, exclude): (&[&str], &[&str]) = BUILTIN_PATHS
-                .iter()
-                .find(|(category, _, _)| *category == name)
-                .map_or((&[], &[]), |(_, include, exclude)| (*include, *exclude));
-            let glob_err = |source| MatcherError::Glob {
-                category: name.to_string(),
-                source,
-            };
-            paths.push(CategoryPaths {
-                include: GlobList::new(include).map_err(glob_err)?,
-                exclude: GlobList::new(exclude).map_err(glob_err)?,
-            });
-        }
         Ok(Self {
             rules,
             keywords,
+            keywords_dfa: OnceLock::new(),
+            scanned: std::sync::atomic::AtomicUsize::new(0),
+            patterns,
             keyword_rules,
-            paths,
+            paths: OnceLock::new(),
+            provider_words,
+            loose,
         })
     }
+
+    /// The automaton for the next `len` bytes of text: the DFA once this process has scanned
+    /// enough to repay building it.
+    fn keywords_for(&self, len: usize) -> &AhoCorasick {
+        const DFA_FROM: usize = 512 * 1024;
+        let before = self
+            .scanned
+            .fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+        if before + len < DFA_FROM {
+            return &self.keywords;
+        }
+        self.keywords_dfa
+            .get_or_init(|| automaton(&self.patterns, AhoCorasickKind::DFA).ok())
+            .as_ref()
+            .unwrap_or(&self.keywords)
+    }
+
+    fn paths(&self) -> Result<&[CategoryPaths], &str> {
+        self.paths
+            .get_or_init(|| build_paths().map_err(|e| e.to_string()))
+            .as_deref()
+            .map_err(String::as_str)
+    }
+}
+
+fn automaton(
+    patterns: &[String],
+    kind: AhoCorasickKind,
+) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(kind))
+        .build(patterns)
+}
+
+/// The built-in path globs, indexed like `BUILTIN_CATEGORIES`.
+fn build_paths() -> Result<Vec<CategoryPaths>, MatcherError> {
+    let mut paths = Vec::with_capacity(BUILTIN_CATEGORIES.len());
+    for (name, _, _) in BUILTIN_CATEGORIES {
+        let (include, exclude): (&[&str], &[&str]) = BUILTIN_PATHS
+            .iter()
+            .find(|(category, _, _)| *category == name)
+            .map_or((&[], &[]), |(_, include, exclude)| (*include, *exclude));
+        let glob_err = |source| MatcherError::Glob {
+            category: name.to_string(),
+            source,
+        };
+        // A key store is one whatever the case of its extension (`.P12`, `.Key`).
+        let case = if name == "credentials" {
+            Case::Insensitive
+        } else {
+            Case::Sensitive
+        };
+        paths.push(CategoryPaths {
+            include: GlobList::with_case(include, case).map_err(glob_err)?,
+            exclude: GlobList::with_case(exclude, case).map_err(glob_err)?,
+        });
+    }
+    Ok(paths)
 }
 
 pub struct Matcher {
@@ -181,15 +350,18 @@ impl Matcher {
                     source,
                 })?;
                 patterns.push(pattern.clone());
-                policy_rules.push(Rule {
-                    id: format!("{}-content-{}", category.name, n + 1),
-                    category: category_index,
-                    label: format!("matches `{pattern}`"),
-                    regex,
-                    check: Check::Plain,
-                    quiet: Quiet::default(),
-                    builtin: false,
-                });
+                let rule = Rule::new(
+                    format!("{}-content-{}", category.name, n + 1),
+                    category_index,
+                    format!("matches `{pattern}`"),
+                    pattern.clone(),
+                    Check::Plain,
+                    Quiet::default(),
+                    false,
+                );
+                // Compiled already: keep it.
+                let _ = rule.regex.set(Some(regex));
+                policy_rules.push(rule);
             }
         }
         let always = if patterns.is_empty() {
@@ -215,7 +387,7 @@ impl Matcher {
     }
 
     /// A rule by the index hits and candidates use.
-    pub fn rule(&self, index: usize) -> &Rule {
+    pub(crate) fn rule(&self, index: usize) -> &Rule {
         let builtin = self.builtin.rules.len();
         if index < builtin {
             &self.builtin.rules[index]
@@ -224,8 +396,36 @@ impl Matcher {
         }
     }
 
-    /// The built-in path globs of a category (none for the policy's own categories).
+    /// The built-in path globs, compiled on first need; an error makes every path rule
+    /// unusable, which the caller reports (fail closed).
+    pub fn paths_ready(&self) -> Result<(), &str> {
+        self.builtin.paths().map(|_| ())
+    }
+
+    /// The built-in path globs of a category (none for the policy's own categories, and none
+    /// when `paths_ready` failed).
     pub fn paths(&self, category: usize) -> &CategoryPaths {
-        self.builtin.paths.get(category).unwrap_or(&self.no_paths)
+        self.builtin
+            .paths()
+            .ok()
+            .and_then(|paths| paths.get(category))
+            .unwrap_or(&self.no_paths)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_regex_and_glob_compiles() {
+        let builtin = Builtin::build().unwrap();
+        for rule in &builtin.rules {
+            if !rule.pattern.is_empty() {
+                assert!(rule.regex().is_some(), "{}: {}", rule.id, rule.pattern);
+            }
+        }
+        assert!(build_paths().is_ok());
+        assert!(automaton(&builtin.patterns, AhoCorasickKind::DFA).is_ok());
     }
 }

@@ -2,7 +2,8 @@
 //! also what keeps a credential out of another category's excerpt.
 
 use super::formats::key_body_spans;
-use super::scan::{by_line, SecretSearch, Spans};
+use super::loose;
+use super::scan::{accept_assignment, accept_token, Pending, SecretSearch, Spans};
 use super::Matcher;
 use crate::diff::AddedLine;
 use crate::risk::rules::Check;
@@ -10,25 +11,43 @@ use crate::risk::secrets;
 
 impl Matcher {
     /// Every credential on line `index` (and a private key's body on the lines after it) as
-    /// (line index, start, end) spans. For redaction: quiet places do not apply, and unquoted
-    /// values count as literals.
+    /// (line index, start, end) spans, given the line's candidates. For redaction: quiet
+    /// places do not apply, and unquoted values count as literals.
     pub(super) fn line_credentials(
         &self,
         lines: &[AddedLine],
         index: usize,
-        rules: &[usize],
+        candidates: &[Pending],
     ) -> Vec<(usize, usize, usize)> {
         let text = lines[index].text.as_str();
         let mut spans = Spans::default();
         let mut encoded = None;
         let mut found = Vec::new();
         let mut out = Vec::new();
-        for &rule_index in rules {
-            let rule = self.rule(rule_index);
+        for group in candidates.chunk_by(|a, b| a.rule == b.rule) {
+            let rule = self.rule(group[0].rule);
             if rule.category != self.credentials {
                 continue;
             }
             match rule.check {
+                Check::Provider(_) => {
+                    for hit in self.provider_hits(text, group) {
+                        if accept_token(text, &hit, &mut spans, &mut encoded) {
+                            out.push((index, hit.start, hit.end));
+                        }
+                    }
+                }
+                Check::Assignment => {
+                    let mut last_name = None;
+                    for p in group {
+                        if let Some(a) = self.assignment(lines, index, p, &mut last_name) {
+                            // An unknown file: unquoted values count as literals.
+                            if accept_assignment(&a, "", &mut spans) {
+                                out.push((a.line, a.start, a.end));
+                            }
+                        }
+                    }
+                }
                 Check::Secret(check) => {
                     found.clear();
                     SecretSearch {
@@ -41,7 +60,8 @@ impl Matcher {
                     out.extend(found.iter().map(|f| (f.line, f.start, f.end)));
                 }
                 Check::PrivateKey => {
-                    for m in rule.regex.find_iter(text) {
+                    let Some(regex) = rule.regex() else { continue };
+                    for m in regex.find_iter(text) {
                         let body = key_body_spans(lines, index, m.end());
                         if !body.is_empty() {
                             out.push((index, m.start(), m.end()));
@@ -49,11 +69,22 @@ impl Matcher {
                         }
                     }
                 }
-                _ => out.extend(
-                    rule.regex
-                        .find_iter(text)
-                        .map(|m| (index, m.start(), m.end())),
-                ),
+                Check::Loose => {}
+                _ => {
+                    if let Some(regex) = rule.regex() {
+                        out.extend(regex.find_iter(text).map(|m| (index, m.start(), m.end())));
+                    }
+                }
+            }
+        }
+        // Keyword-free strings last, as in the scan.
+        if self.builtin.loose.is_some() {
+            let anchors = self.anchors(candidates);
+            for span in loose::runs(text) {
+                if !spans.overlaps(span.0, span.1) && loose::judge(lines, index, span, &anchors) {
+                    spans.0.insert(span.0, span.1);
+                    out.push((index, span.0, span.1));
+                }
             }
         }
         out
@@ -71,8 +102,13 @@ impl Matcher {
             .collect();
         let pending = self.candidates(&lines);
         let mut spans = Vec::new();
-        for (index, rules) in by_line(&pending) {
-            spans.extend(self.line_credentials(&lines, index, &rules));
+        let mut next = 0;
+        for index in 0..lines.len() {
+            let from = next;
+            while next < pending.len() && pending[next].line == index {
+                next += 1;
+            }
+            spans.extend(self.line_credentials(&lines, index, &pending[from..next]));
         }
         if spans.is_empty() {
             return text.to_string();

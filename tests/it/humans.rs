@@ -1,0 +1,137 @@
+//! `[risk.credentials] humans`: a leaked key is a leak whoever commits it. Human commits get
+//! the credentials check of their added lines through the installed hooks and `check`, and
+//! nothing else about them is judged.
+
+use crate::support::{text, TestRepo};
+use serde_json::Value;
+
+/// A token of GitHub's published shape, assembled here so no literal sits in the repository.
+fn token() -> String {
+    format!("gh{}_{}", "p", "HumanCommitFixture7Qz2Lp9Xw4Rt8Kd3Vx")
+}
+
+fn hooked(policy: &str) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(".agentguard.toml", policy);
+    repo.write("README.md", "hello\n");
+    repo.commit_all("base");
+    let output = repo.run(&["install"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo
+}
+
+fn commit(repo: &TestRepo, message: &str) -> std::process::Output {
+    repo.git(&["add", "-A"]);
+    repo.git_command()
+        .args(["commit", "-q", "-m", message])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_human_commit_that_adds_a_credential_is_blocked_and_the_secret_is_not_shown() {
+    let repo = hooked("");
+    let before = repo.git(&["rev-parse", "HEAD"]);
+    repo.write(
+        "deploy/env.sh",
+        &format!("export GITHUB_TOKEN={}\n", token()),
+    );
+    let output = commit(&repo, "add deploy script");
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    let shown = text(&output);
+    assert!(shown.contains("credentials"), "{shown}");
+    assert!(shown.contains("deploy/env.sh"), "{shown}");
+    assert!(!shown.contains(&token()[4..]), "{shown}");
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), before, "HEAD moved");
+    // The ledger says a human change was blocked.
+    let log: Value =
+        serde_json::from_slice(&repo.run(&["log", "--format", "json"]).stdout).unwrap();
+    let last = &log.as_array().unwrap()[0];
+    assert_eq!(last["verdict"], "block", "{last:#}");
+}
+
+#[test]
+fn everything_else_about_a_human_commit_stays_untouched() {
+    let repo = hooked("[scope]\ndeny = [\"secrets/\"]\n");
+    // Out of an agent's scope, a migration, a CI file, a dropped table: none of it is judged.
+    repo.write("secrets/notes.txt", "rotation plan\n");
+    repo.write("db/migrations/001.sql", "DROP TABLE users;\n");
+    repo.write(".github/workflows/ci.yml", "on: push\n");
+    let output = commit(&repo, "human housekeeping");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let check = repo.run(&["check", "HEAD", "--format", "json", "--no-run"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let report: Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(report["commits"][0]["findings"], Value::Array(Vec::new()));
+}
+
+#[test]
+fn check_judges_a_human_commit_by_its_credentials_alone() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("app/settings.py", &format!("TOKEN = \"{}\"\n", token()));
+    repo.commit_all("human change");
+    let output = repo.run(&["check", "HEAD", "--format", "json", "--no-run"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = report["commits"][0]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["category"], "credentials");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(&token()[4..]));
+    let human = repo.run(&["check", "HEAD", "--no-run", "--color", "never"]);
+    let shown = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        shown.contains("human commit: not agent work; credentials in its added lines"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn humans_false_leaves_human_commits_untouched() {
+    let repo = hooked("[risk.credentials]\nhumans = false\n");
+    repo.write(
+        "deploy/env.sh",
+        &format!("export GITHUB_TOKEN={}\n", token()),
+    );
+    let output = commit(&repo, "add deploy script");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[test]
+fn an_allowlisted_credential_passes_a_human_commit() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write("app/settings.py", &format!("TOKEN = \"{}\"\n", token()));
+    repo.commit_all("human change");
+    let first = repo.run(&["check", "HEAD", "--format", "json", "--no-run"]);
+    let report: Value = serde_json::from_slice(&first.stdout).unwrap();
+    let print = report["commits"][0]["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The allowlist lives in the base's policy: a new base with it, the same change on top.
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.write(
+        ".agentguard.toml",
+        &format!("[allowlist]\nfindings = [\"{print}\"]\n"),
+    );
+    repo.commit_all("allowlist the reviewed token");
+    repo.write("app/settings.py", &format!("TOKEN = \"{}\"\n", token()));
+    repo.commit_all("human change");
+    let output = repo.run(&["check", "HEAD", "--format", "json", "--no-run"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[test]
+fn humans_is_rejected_outside_credentials() {
+    let repo = TestRepo::with_initial_commit();
+    repo.write(".agentguard.toml", "[risk.auth]\nhumans = true\n");
+    repo.commit_all("policy");
+    repo.write("a.txt", "a\n");
+    repo.commit_all("change");
+    let output = repo.run(&["check", "HEAD", "--no-run"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("`humans` applies to `[risk.credentials]` only"),
+        "{}",
+        text(&output)
+    );
+}
