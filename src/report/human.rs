@@ -237,6 +237,32 @@ pub(crate) fn summary_line(report: &CommitReport) -> String {
     )
 }
 
+/// pre-commit's line for an agent change its static checks let through: what it judged, and
+/// that the verdict is commit-msg's (the task, the message's trailers, acceptance).
+pub(crate) fn static_line(report: &CommitReport) -> String {
+    let task = report
+        .task
+        .id
+        .as_deref()
+        .map(|id| format!("task {}, ", printable(id)))
+        .unwrap_or_default();
+    let warnings = report
+        .findings
+        .iter()
+        .filter(|f| f.action == Action::Warn)
+        .count();
+    let warnings = if warnings > 0 {
+        format!(", {warnings} warning{}", plural(warnings))
+    } else {
+        String::new()
+    };
+    format!(
+        "no static finding blocks — {task}{} path{}{warnings}; commit-msg judges the message and runs acceptance",
+        report.files_changed,
+        plural(report.files_changed)
+    )
+}
+
 fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
     let findings: Vec<&Finding> = reports.iter().flat_map(|r| &r.findings).collect();
     let blocking = findings
