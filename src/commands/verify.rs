@@ -6,6 +6,7 @@ use crate::engine::{self, CheckRequest, CommitReport, Target};
 use crate::error::Error;
 use crate::ledger::Entry;
 use crate::output::Output;
+use crate::policy::{Policy, VerifyRun};
 use crate::repo::{Range, Repo};
 use crate::report::{self, human, Styles};
 use crate::Verdict;
@@ -128,10 +129,12 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
         .then(|| out.progress_sink())
         .flatten();
     let branch = branches.first().cloned();
-    let requests: Vec<CheckRequest> = commits
+    let tip_only = !args.no_run && run_mode(repo, policy_base)? == VerifyRun::Tip;
+    let mut requests: Vec<CheckRequest> = commits
         .iter()
         .map(|commit| CheckRequest {
-            run_acceptance: !args.no_run,
+            run_acceptance: !args.no_run && !tip_only,
+            vouched_by_evidence: tip_only,
             progress: progress.clone(),
             policy_base,
             all_agent: args.all_agent,
@@ -141,7 +144,35 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             ..CheckRequest::new(Target::Rev(commit.to_string()))
         })
         .collect();
-    for (commit, (result, took)) in commits.iter().zip(engine::check_all(repo, &requests)) {
+    let fresh = |request: &mut CheckRequest| {
+        request.run_acceptance = true;
+        request.vouched_by_evidence = false;
+    };
+    if tip_only {
+        if let Some(tip) = requests.last_mut() {
+            fresh(tip);
+        }
+    }
+    // Judged without running first (on several threads where there are many), the tip alone
+    // with its runs.
+    let last = requests.len().saturating_sub(1);
+    let mut results = engine::check_all(repo, &requests[..last]);
+    results.extend(engine::check_all(repo, &requests[last..]));
+    let human_tip = matches!(results.last(), Some((Ok(report), _)) if !report.agent);
+    if tip_only && human_tip {
+        // A person's commit on top: the newest agent commit gets the fresh run instead.
+        let newest = results
+            .iter()
+            .rposition(|(r, _)| r.as_ref().is_ok_and(|r| r.agent));
+        if let Some(i) = newest {
+            fresh(&mut requests[i]);
+            let mut again = engine::check_all(repo, &requests[i..=i]);
+            if let Some(result) = again.pop() {
+                results[i] = result;
+            }
+        }
+    }
+    for (commit, (result, took)) in commits.iter().zip(results) {
         match result {
             Ok(report) => {
                 entries.push(Entry::from_report("verify", &report, branch.clone(), took));
@@ -173,6 +204,17 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
         None => out.stdout(&text)?,
     }
     Ok(Verdict::all(reports.iter().map(CommitReport::verdict)))
+}
+
+/// `[verify] run` of the policy the range is judged by (the base's).
+fn run_mode(repo: &Repo, policy_base: Option<git2::Oid>) -> Result<VerifyRun, Error> {
+    let base = policy_base
+        .map(|oid| repo.git().find_commit(oid))
+        .transpose()
+        .map_err(|e| Error::from(engine::EngineError::Git(e)))?;
+    let policy = Policy::for_base(repo, base.as_ref())
+        .map_err(|e| Error::from(engine::EngineError::Policy(e)))?;
+    Ok(policy.verify.run)
 }
 
 fn write_file(path: &std::path::Path, text: &str) -> Result<(), Error> {

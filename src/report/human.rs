@@ -150,6 +150,11 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
         report.fingerprint.as_deref().map_or("-", short)
     );
     super::runs::render(out, &report.acceptance, st);
+    if report.vouched {
+        out.push_str(
+            "  acceptance: not run again; its evidence note vouches for it ([verify] run = \"tip\")\n",
+        );
+    }
     render_groups(out, report, st);
 }
 

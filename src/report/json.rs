@@ -34,6 +34,10 @@ struct Commit<'a> {
     verdict: Verdict,
     findings: Vec<JsonFinding<'a>>,
     acceptance: Vec<JsonRun<'a>>,
+    /// Not run again: another commit of the range was, and the evidence note vouches for
+    /// this one (`[verify] run = "tip"`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    acceptance_vouched: bool,
     approvals: Vec<JsonApproval<'a>>,
 }
 
@@ -217,6 +221,7 @@ pub(crate) fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
                     .map(|f| JsonFinding::new(f, super::message(r, f)))
                     .collect(),
                 acceptance: r.acceptance.iter().map(JsonRun::from).collect(),
+                acceptance_vouched: r.vouched,
                 approvals: r.approvals.iter().map(JsonApproval::from).collect(),
             })
             .collect(),
