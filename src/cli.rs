@@ -76,6 +76,30 @@ pub(crate) enum Command {
     Log(LogArgs),
     /// A summary of the ledger per task and per agent.
     Report(ReportArgs),
+    /// Attach the agent's session transcript to a commit's evidence, summed up.
+    AttachSession(AttachSessionArgs),
+    /// Revert an agent commit (through the hooks) and record why in the ledger.
+    Rollback(RollbackArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AttachSessionArgs {
+    /// The commit whose evidence gets the session.
+    #[arg(value_name = "REV")]
+    pub rev: String,
+    /// The transcript: a Codex CLI rollout file or a Claude Code session file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RollbackArgs {
+    /// The commit to revert.
+    #[arg(value_name = "REV")]
+    pub rev: String,
+    /// Why it is rolled back (kept in the commit message and the ledger).
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -317,6 +341,9 @@ pub(crate) struct CheckArgs {
     /// Write evidence: a note on the commit, or pending evidence for the staged tree.
     #[arg(long)]
     pub record: bool,
+    /// The agent's session transcript to sum up and cross-check with the change.
+    #[arg(long, value_name = "FILE")]
+    pub session: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

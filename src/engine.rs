@@ -38,6 +38,8 @@ pub enum EngineError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    PathTaken(#[from] crate::path_taken::PathTakenError),
 }
 
 impl EngineError {
@@ -52,6 +54,7 @@ impl EngineError {
                 Some("name a category of the policy at HEAD, as `agentguard scan --category credentials`")
             }
             EngineError::Read { .. } => Some("pass paths of files or directories that exist"),
+            EngineError::PathTaken(e) => e.hint(),
             EngineError::Acceptance(_) | EngineError::Git(_) => None,
         }
     }
@@ -89,6 +92,10 @@ pub struct CheckRequest {
     /// Read policy and task files from this commit instead of the change's own base
     /// (`verify`: the merge base, so an earlier commit of the branch cannot loosen them).
     pub policy_base: Option<Oid>,
+    /// The target branch's tip (`verify`'s base; at pre-push the remote's default branch): its
+    /// policy narrows `policy_base`'s, so work begun on an old base meets the rules the
+    /// target has now.
+    pub policy_tip: Option<Oid>,
     /// Judge the change as agent work whatever its trailers, branch and author say.
     pub all_agent: bool,
     /// Judge the change as agent work, for this reason, unless it is provably human (signed
@@ -113,6 +120,14 @@ pub struct CheckRequest {
     /// (`[risk.credentials] humans`); off where another step already did (commit-msg after
     /// pre-commit) or where nothing is judged (`show`, `approve`).
     pub humans: bool,
+    /// The agent's session transcript to sum up and cross-check (`check --session`); in a
+    /// local run the `Agent-Session` trailer names one too.
+    pub session: Option<std::path::PathBuf>,
+    /// The evidence of this check is being recorded: gather the attempts before it from the
+    /// ledger, and try its revert.
+    pub recording: bool,
+    /// Where `verify` tries each commit's revert: the target branch and the range's tip.
+    pub rollback_target: Option<crate::path_taken::RollbackTarget>,
 }
 
 impl CheckRequest {
@@ -123,6 +138,7 @@ impl CheckRequest {
             run_acceptance: true,
             progress: None,
             policy_base: None,
+            policy_tip: None,
             all_agent: false,
             presume_agent: None,
             gate: Gate::Merge,
@@ -132,6 +148,9 @@ impl CheckRequest {
             all_approvals: false,
             local: false,
             humans: true,
+            session: None,
+            recording: false,
+            rollback_target: None,
         }
     }
 }
@@ -169,6 +188,8 @@ pub struct CommitReport {
     /// Its acceptance commands were not run again: another commit of the range was, and its
     /// evidence note vouches for this one (`[verify] run = "tip"`).
     pub vouched: bool,
+    /// The attempts before it, the agent's session, the way back.
+    pub path_taken: crate::evidence::path_taken::PathTaken,
 }
 
 impl CommitReport {
@@ -183,21 +204,29 @@ impl CommitReport {
 /// kept by the commit it was read from.
 #[derive(Debug, Default)]
 pub struct Cache {
-    policy: Option<(Option<Oid>, Rc<CompiledPolicy>)>,
+    policy: Option<(PolicyKey, Rc<CompiledPolicy>)>,
     trailer_globs: TrailerGlobs,
 }
+
+/// The commits a policy was read from: the base, and the target tip that narrows it.
+type PolicyKey = (Option<Oid>, Option<Oid>);
 
 impl Cache {
     fn policy(
         &mut self,
         repo: &Repo,
         base: Option<&git2::Commit<'_>>,
+        tip: Option<&git2::Commit<'_>>,
     ) -> Result<Rc<CompiledPolicy>, PolicyError> {
-        let key = base.map(git2::Commit::id);
+        let key = (base.map(git2::Commit::id), tip.map(git2::Commit::id));
         if let Some((_, policy)) = self.policy.as_ref().filter(|(id, _)| *id == key) {
             return Ok(Rc::clone(policy));
         }
-        let policy = Rc::new(CompiledPolicy::new(Policy::for_base(repo, base)?));
+        let mut policy = Policy::for_base(repo, base)?;
+        if let Some(tip) = tip {
+            policy = policy.narrowed_by(Policy::for_base(repo, Some(tip))?)?;
+        }
+        let policy = Rc::new(CompiledPolicy::new(policy));
         self.policy = Some((key, Rc::clone(&policy)));
         Ok(policy)
     }
@@ -209,6 +238,9 @@ struct Subject<'r> {
     commit: Option<git2::Commit<'r>>,
     base: Option<git2::Commit<'r>>,
     trailers: AgentTrailers,
+    /// The log message's lines (body and trailers), scanned for credentials.
+    message: Vec<(u32, String)>,
+    author_name: Option<String>,
     author_email: Option<String>,
     branches: Vec<String>,
     /// Parents of a merge being committed (`MERGE_HEAD`).
@@ -234,6 +266,21 @@ pub fn check(
             policy_commit.as_ref().map(git2::Commit::tree_id),
             subject.commit.as_ref(),
         )?;
+        // Narrowed by the target's policy: the signer must be one it trusts too (a key the
+        // target removed makes no one human).
+        if let (Some(target), Some(_)) = (&policy.target, &report.signed_by) {
+            let tree = target
+                .read_at
+                .map(|tip| repo.git().find_commit(tip).map(|c| c.tree_id()))
+                .transpose()?;
+            let theirs =
+                crate::approval::commit::human_signer(repo, target, tree, subject.commit.as_ref())?;
+            if theirs.as_ref().map(|s| s.identity())
+                != report.signed_by.as_ref().map(|s| s.identity())
+            {
+                report.signed_by = None;
+            }
+        }
         if report.signed_by.is_some() {
             report.agent = false;
             report.agent_reasons.clear();
@@ -264,6 +311,15 @@ pub fn check(
         &subject.trailers,
         &mut cache.trailer_globs,
     )?;
+    findings.extend(task::binding_findings(
+        &task,
+        &task::Maker {
+            names: &subject.trailers.names,
+            author_name: subject.author_name.as_deref(),
+            author_email: subject.author_email.as_deref(),
+            branches: &subject.branches,
+        },
+    ));
     findings.extend(static_checks(
         repo,
         &compiled,
@@ -273,6 +329,13 @@ pub fn check(
         &change,
         adds_nothing,
     )?);
+    findings.extend(ci_runs(repo, &compiled, policy_commit.as_ref(), &change)?);
+    let message: Vec<(u32, &str)> = subject
+        .message
+        .iter()
+        .map(|(n, l)| (*n, l.as_str()))
+        .collect();
+    findings.extend(risk::scan_message(&compiled, &message));
     let setup_inputs = setup_input_findings(repo, policy, &subject, &change, &mut findings)?;
     // Approvals first: what can be judged without running anything decides whether
     // anything runs, and an approved risk does not stop it.
@@ -325,6 +388,18 @@ pub fn check(
     }
     redact_runs(&compiled, &mut report, &mut task);
     report.vouched = request.vouched_by_evidence && !task.acceptance.is_empty() && !ran;
+    crate::path_taken::gather(
+        repo,
+        &crate::path_taken::Inputs {
+            request,
+            compiled: &compiled,
+            session_trailer: subject.trailers.session.last().map(String::as_str),
+            task: &task,
+            change: &change,
+        },
+        &mut report,
+        &mut findings,
+    )?;
     if request.require_evidence && !adds_nothing {
         findings.extend(evidence_findings(
             repo, policy, request, &report, &task, &change, ran,
@@ -345,7 +420,30 @@ pub fn check(
     report.approvals = approvals.unwrap_or_default();
     report.findings = verdict_findings(&compiled, findings);
     report.task = task;
+    redact_report(&compiled, &mut report);
     Ok(report)
+}
+
+/// Whatever the commit's author wrote that a report, note, ledger line or CI file shows (the
+/// task id, the agent's name, branch names, trailer globs) with credentials redacted, as
+/// findings and command output already are.
+fn redact_report(compiled: &CompiledPolicy, report: &mut CommitReport) {
+    let redact = |text: &str| risk::redact_secrets(compiled, text);
+    for reason in &mut report.agent_reasons {
+        *reason = redact(reason);
+    }
+    let task = &mut report.task;
+    for value in [&mut task.id, &mut task.agent_name, &mut task.goal]
+        .into_iter()
+        .flatten()
+    {
+        *value = redact(value);
+    }
+    for layer in &mut task.layers {
+        layer.allow = layer.allow.take().map(|list| list.shown_as(redact));
+        layer.deny =
+            std::mem::replace(&mut layer.deny, crate::glob::GlobList::empty()).shown_as(redact);
+    }
 }
 
 /// With `[approvals] when = "merge"`, a missing approval does not block yet while the change
@@ -368,20 +466,27 @@ fn defer_approvals(policy: &Policy, request: &CheckRequest, findings: &mut [Find
     }
 }
 
-/// Loads the rules: the policy of the base (or of `policy_base`), from the cache when the
-/// same commit was read before.
+/// Loads the rules: the policy of the base (or of `policy_base`), narrowed by the target
+/// tip's, from the cache when the same commits were read before.
 fn load_rules<'r>(
     repo: &'r Repo,
     cache: &mut Cache,
     request: &CheckRequest,
     subject: &Subject<'r>,
 ) -> Result<(Option<git2::Commit<'r>>, Rc<CompiledPolicy>), EngineError> {
-    let policy_commit = match request.policy_base {
+    let base = match request.policy_base {
         Some(oid) => Some(repo.git().find_commit(oid)?),
         None => subject.base.clone(),
     };
-    let policy = cache.policy(repo, policy_commit.as_ref())?;
-    Ok((policy_commit, policy))
+    // A target at the base itself narrows nothing.
+    let tip = match request.policy_tip {
+        Some(oid) if base.as_ref().map(git2::Commit::id) != Some(oid) => {
+            Some(repo.git().find_commit(oid)?)
+        }
+        _ => None,
+    };
+    let policy = cache.policy(repo, base.as_ref(), tip.as_ref())?;
+    Ok((base, policy))
 }
 
 /// Runs the task's acceptance commands on the change's tree: the runs and their failures.
@@ -550,11 +655,17 @@ fn verdict_findings(compiled: &CompiledPolicy, mut findings: Vec<Finding>) -> Ve
 /// Gathers the change: the commit (or the staged index), its message, author and branches,
 /// and its base.
 fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<'r>, EngineError> {
-    let (commit, message, author_email, branches) = match &request.target {
+    let (commit, message, (author_name, author_email), branches) = match &request.target {
         Target::Rev(spec) => {
             let commit = repo.resolve_commit(spec)?;
             let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
-            let email = commit.author().email().map(str::to_string);
+            let who = {
+                let author = commit.author();
+                (
+                    author.name().map(str::to_string),
+                    author.email().map(str::to_string),
+                )
+            };
             let branches = match &request.branches {
                 Some(branches) => branches.clone(),
                 None => {
@@ -566,17 +677,25 @@ fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<
                     branches
                 }
             };
-            (Some(commit), message, email, branches)
+            (Some(commit), message, who, branches)
         }
         Target::Staged => (
             None,
             String::new(),
-            repo.configured_author_email(),
+            (
+                repo.configured_author_name(),
+                repo.configured_author_email(),
+            ),
             repo.current_branch().into_iter().collect(),
         ),
     };
     let message = request.message.clone().unwrap_or(message);
-    let trailers = AgentTrailers::from_trailers(&trailers::parse(&message, &repo.comment_string()));
+    let comment = repo.comment_string();
+    let trailers = AgentTrailers::from_trailers(&trailers::parse(&message, &comment));
+    let message = trailers::log_lines(&message, &comment)
+        .into_iter()
+        .map(|(number, line)| (number, line.to_string()))
+        .collect();
     let base = match &commit {
         Some(c) => repo.first_parent(c)?,
         None => repo.head_commit()?,
@@ -590,6 +709,8 @@ fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<
         commit,
         base,
         trailers,
+        message,
+        author_name,
         author_email,
         branches,
         merge_heads,
@@ -637,7 +758,7 @@ fn start_report(
         task: Task::default(),
         fingerprint: None,
         abbrev: subject.commit.as_ref().map(|c| repo.short(c.id())),
-        policy_source: policy.source.to_string(),
+        policy_source: policy.describe_source(),
         notes_ref: policy.evidence.notes_ref.clone(),
         files_changed: 0,
         findings: Vec::new(),
@@ -646,6 +767,7 @@ fn start_report(
         credentials_checked: false,
         scanned: false,
         vouched: false,
+        path_taken: Default::default(),
     })
 }
 
@@ -719,6 +841,7 @@ fn static_checks(
             .rule("[agent] require_task = true"),
         );
     }
+    findings.extend(crate::scope::malformed_trees(change));
     findings.extend(crate::scope::check(change, &task.layers));
     for (category, source) in &task.requires_approval {
         findings.push(
@@ -751,6 +874,29 @@ fn static_checks(
     })?;
     findings.extend(manifests);
     Ok(findings)
+}
+
+/// What the CI files of the base and of the change run from elsewhere in the repository is
+/// CI configuration too.
+fn ci_runs(
+    repo: &Repo,
+    compiled: &CompiledPolicy,
+    policy_commit: Option<&git2::Commit<'_>>,
+    change: &Change,
+) -> Result<Vec<Finding>, EngineError> {
+    if change.entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut trees: Vec<Oid> = policy_commit
+        .map(git2::Commit::tree_id)
+        .into_iter()
+        .collect();
+    if let Some(tip) = compiled.policy.target.as_ref().and_then(|t| t.read_at) {
+        trees.push(repo.git().find_commit(tip)?.tree_id());
+    }
+    trees.push(change.tree);
+    let places = risk::ci_config::local_paths(repo.git(), &trees)?;
+    Ok(risk::ci_config::findings(compiled, change, &places))
 }
 
 /// What the acceptance and setup commands reach through Makefiles, scripts and package
@@ -830,6 +976,7 @@ fn redact_runs(compiled: &CompiledPolicy, report: &mut CommitReport, task: &mut 
 fn redact_findings(compiled: &CompiledPolicy, findings: &mut [Finding]) {
     for finding in findings {
         finding.message = risk::redact_secrets(compiled, &finding.message);
+        finding.rule = risk::redact_secrets(compiled, &finding.rule);
         if let Some(detail) = &finding.detail {
             finding.detail = Some(risk::redact_secrets(compiled, detail));
         }
@@ -889,6 +1036,7 @@ pub(crate) fn scan(
         credentials_checked: false,
         scanned: true,
         vouched: false,
+        path_taken: Default::default(),
         signed_by: None,
     };
     match target {
@@ -1166,12 +1314,23 @@ fn load_approvals(
     }
     let keygen = approval::SshKeygen::find()?;
     let signers = approval::verify::load_signers(repo, policy, policy_tree)?;
-    Ok(approval::verify::check_all(
-        &keygen,
-        &signers,
-        fingerprint,
-        stored,
-    )?)
+    let mut checked = approval::verify::check_all(&keygen, &signers, fingerprint, stored.clone())?;
+    // Narrowed by the target's policy: an approval must verify against its signers too (a
+    // key the target removed approves nothing).
+    if let Some(target) = &policy.target {
+        let tree = target
+            .read_at
+            .map(|tip| repo.git().find_commit(tip).map(|c| c.tree_id()))
+            .transpose()?;
+        let theirs = approval::verify::load_signers(repo, target, tree)?;
+        let again = approval::verify::check_all(&keygen, &theirs, fingerprint, stored)?;
+        for (ours, theirs) in checked.iter_mut().zip(again) {
+            if ours.verified() && !theirs.verified() {
+                ours.status = theirs.status;
+            }
+        }
+    }
+    Ok(checked)
 }
 
 /// Marks the findings the verified approvals cover.

@@ -54,6 +54,12 @@ pub(crate) enum Error {
     NothingToApprove,
     #[error("`agentguard scan` takes either commits or paths, not both")]
     MixedScanTargets,
+    #[error("cannot roll back {commit}: {reason}")]
+    Rollback { commit: String, reason: String },
+    #[error("commit {commit} is not agent work: it has no evidence to attach a session to")]
+    NotAgentWork { commit: String },
+    #[error("commit {commit} has no evidence note under {notes_ref} to attach the session to")]
+    NoEvidence { commit: String, notes_ref: String },
     #[error(transparent)]
     Onboarding(#[from] OnboardingError),
     #[error(transparent)]
@@ -110,6 +116,15 @@ impl Error {
                 "record it again with `agentguard check <commit> --record` (it replaces the note), or remove it with `git notes --ref <ref> remove <commit>`",
             ),
             Error::UnknownHook(_) => Some("reinstall the hooks with `agentguard install`"),
+            Error::Rollback { .. } => Some(
+                "`agentguard rollback` reverts one commit on top of HEAD; resolve what it names, \
+                 or revert by hand with `git revert` (the ledger then does not say why)",
+            ),
+            Error::NotAgentWork { .. } => None,
+            Error::NoEvidence { .. } => Some(
+                "record the evidence and the session together: `agentguard check <commit> --record \
+                 --session <file>`",
+            ),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
             Error::ExamplesFail { .. } => Some(
                 "a policy edit changed what these paths get: restore the rule, or update the `[[examples]]` on purpose (`agentguard policy test` shows each)",
@@ -185,6 +200,9 @@ impl Error {
             | Error::Stdout(_)
             | Error::NothingToApprove
             | Error::MixedScanTargets
+            | Error::Rollback { .. }
+            | Error::NotAgentWork { .. }
+            | Error::NoEvidence { .. }
             | Error::Directory { .. } => ErrorKind::User,
         }
     }
@@ -260,6 +278,10 @@ fn engine_kind(error: &EngineError) -> ErrorKind {
         EngineError::Approval(e) => approval_kind(e),
         EngineError::Git(_) => ErrorKind::Internal,
         EngineError::UnknownCategory { .. } | EngineError::Read { .. } => ErrorKind::User,
+        EngineError::PathTaken(e) => match e {
+            crate::path_taken::PathTakenError::Session(_) => ErrorKind::User,
+            crate::path_taken::PathTakenError::Git(_) => ErrorKind::Internal,
+        },
     }
 }
 

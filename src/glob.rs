@@ -105,6 +105,15 @@ impl GlobList {
         &self.patterns
     }
 
+    /// The same list, matching as before, with each pattern shown as `show` renders it (a
+    /// pattern that holds a secret is never shown).
+    pub fn shown_as(mut self, show: impl Fn(&str) -> String) -> Self {
+        for pattern in &mut self.patterns {
+            *pattern = show(pattern);
+        }
+        self
+    }
+
     /// The first pattern (in declaration order) matching the repository-relative path.
     pub fn first_match(&self, path: &[u8]) -> Option<&str> {
         if self.patterns.is_empty() {

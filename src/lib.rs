@@ -21,6 +21,7 @@ mod ledger;
 mod lock;
 mod onboarding;
 mod output;
+mod path_taken;
 mod policy;
 mod repo;
 mod report;
@@ -29,6 +30,7 @@ mod scope;
 mod symlink;
 mod sync;
 mod task;
+mod telemetry;
 mod trailers;
 mod verdict;
 
@@ -53,7 +55,16 @@ pub mod internals {
     }
     /// The changed entries of a commit and their fingerprint, for benches, fuzz and tests.
     pub mod diff {
-        pub use crate::diff::{fingerprint, AddedLine, Change, Entry, FileAdditions, Side, Status};
+        pub use crate::diff::{
+            fingerprint, AddedLine, Change, Entry, FileAdditions, Side, Status, SubmoduleChange,
+            SubmoduleEdit, TreeProblem,
+        };
+    }
+    /// Tree objects as git stores them and the checks `git fsck` makes of them, for the tree
+    /// fuzz target.
+    pub mod trees {
+        pub use crate::diff::fsck::{check_gitmodules, git_order, is_dotgit, Problem};
+        pub use crate::diff::raw::{parse, EntryKind, RawEntry, RawTree};
     }
     /// One whole check, for a test that watches its progress events.
     pub mod engine {
@@ -196,5 +207,7 @@ fn run(cli: &cli::Cli, out: &output::Output) -> Result<Verdict, error::Error> {
         cli::Command::Doctor => commands::doctor::run(&repo, out),
         cli::Command::Log(args) => commands::log::run(&repo, args, out),
         cli::Command::Report(args) => commands::report::run(&repo, args, out),
+        cli::Command::AttachSession(args) => commands::attach_session::run(&repo, args, out),
+        cli::Command::Rollback(args) => commands::rollback::run(&repo, args, out),
     }
 }

@@ -20,6 +20,19 @@ impl Lock {
         Self::take(path, FlockOperation::LockShared)
     }
 
+    /// The exclusive lock if nobody holds it now; `None` if somebody does.
+    pub(crate) fn try_exclusive(path: &Path) -> std::io::Result<Option<Self>> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        loop {
+            match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => return Ok(Some(Self { _file: file })),
+                Err(Errno::INTR) => {}
+                Err(Errno::WOULDBLOCK) => return Ok(None),
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
     fn take(path: &Path, operation: FlockOperation) -> std::io::Result<Self> {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         loop {
@@ -49,5 +62,16 @@ mod tests {
         assert!(try_lock().is_err());
         drop(held);
         assert!(try_lock().is_ok());
+    }
+
+    #[test]
+    fn try_exclusive_gives_way_to_a_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let held = Lock::try_exclusive(&path).unwrap();
+        assert!(held.is_some());
+        assert!(Lock::try_exclusive(&path).unwrap().is_none());
+        drop(held);
+        assert!(Lock::try_exclusive(&path).unwrap().is_some());
     }
 }

@@ -174,6 +174,10 @@ checks it again. Human sign-off is part of the process, not an obstacle to route
   hooks or CI configuration, and do not delete, skip or weaken tests.
 - **Prove the work.** Run the task's acceptance commands yourself before committing; the hooks
   run them again on the exact tree and block on failure.
+- **Attach your session.** If you know the path of this session's transcript (Codex CLI:
+  `~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`; Claude Code:
+  `~/.claude/projects/<project>/<session>.jsonl`), add `Agent-Session: <path>` after
+  `Agent-Task`. Reviewers get a redacted summary of what you ran; the transcript stays here.
 - **When a commit is blocked**, read the findings; your message is kept (the output says where).
   - `block` (scope, metadata, a failing command, a secret): fix the change, `git add` the fix and
     commit again with the kept message.
@@ -360,6 +364,12 @@ acceptance = []
 # Risk categories that need a human sign-off (`agentguard approve`) even where no
 # rule hits. Known here: {categories}.
 requires_approval = []
+
+# Which agents and branches may work on this task (globs; unset: any). An agent is
+# named by its `Agent-Name` trailer (or, without one, its author name); a glob with
+# `@` matches the author email instead. A commit they do not admit is blocked.
+# agents = ["codex", "*@bots.example.com"]
+# branches = ["agent/{id}-*"]
 "#
     )
 }

@@ -424,6 +424,17 @@ impl Repo {
             .or_else(|| std::env::var("EMAIL").ok())
     }
 
+    /// The author name for new commits, in git's order: the environment, then `user.name`.
+    pub fn configured_author_name(&self) -> Option<String> {
+        if let Some(name) = std::env::var_os("GIT_AUTHOR_NAME") {
+            return name.into_string().ok();
+        }
+        self.git
+            .config()
+            .ok()
+            .and_then(|c| c.get_string("user.name").ok())
+    }
+
     /// `core.hooksPath`, relative to the work tree, when it points inside it.
     pub fn hooks_path_in_work_tree(&self) -> Option<String> {
         let configured = self.git.config().ok()?.get_path("core.hooksPath").ok()?;

@@ -63,6 +63,51 @@ pub fn check(change: &Change, layers: &[ScopeLayer]) -> Vec<Finding> {
     findings
 }
 
+/// A `malformed-tree` finding for each problem `git fsck` has with a tree the change
+/// introduces: such a tree can hide a path from a diff that `git checkout` still writes, so
+/// the change is judged as git reads it and blocked whatever else it does.
+pub(crate) fn malformed_trees(change: &Change) -> Vec<Finding> {
+    change
+        .malformed
+        .iter()
+        .map(|found| {
+            let tree = if found.tree.is_empty() {
+                "the root tree".to_string()
+            } else {
+                format!("the tree at `{}`", display_path(&found.tree))
+            };
+            let problem = &found.problem;
+            let entry = problem
+                .entry
+                .as_ref()
+                .map(|name| format!(" (`{}`)", display_path(name).escape_debug()))
+                .unwrap_or_default();
+            let more = match problem.count {
+                0 | 1 => String::new(),
+                n => format!(", {} entries in all", n),
+            };
+            let mut finding = Finding::new(
+                Kind::Scope,
+                "malformed-tree",
+                Action::Block,
+                format!(
+                    "{tree} {}{entry}{more} (git fsck: {}); a diff can miss paths git checks out from such a tree",
+                    problem.detail, problem.check
+                ),
+            )
+            .rule(format!("trees must pass `git fsck` ({})", problem.check));
+            let path = match &problem.entry {
+                Some(name) if !name.is_empty() => crate::diff::raw::join(&found.tree, name),
+                _ => found.tree.clone(),
+            };
+            if !path.is_empty() {
+                finding = finding.at(display_path(&path));
+            }
+            finding
+        })
+        .collect()
+}
+
 /// The first scope rule `path` breaks, if any.
 fn judge(path: &[u8], layers: &[ScopeLayer]) -> Option<Finding> {
     let shown = display_path(path);

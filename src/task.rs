@@ -10,8 +10,8 @@ use crate::trailers::Trailer;
 
 pub(crate) const TASKS_DIR: &str = ".agentguard/tasks";
 
-const KNOWN_TRAILERS: &str =
-    "Agent-Task, Agent-Name, Agent-Allow, Agent-Deny, Agent-Acceptance, Agent-Requires-Approval";
+const KNOWN_TRAILERS: &str = "Agent-Task, Agent-Name, Agent-Allow, Agent-Deny, Agent-Acceptance, \
+     Agent-Requires-Approval, Agent-Session, Agent-Rollback-Of";
 
 /// The `Agent-*` trailers of one commit message.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +22,8 @@ pub struct AgentTrailers {
     pub deny: Vec<String>,
     pub acceptance: Vec<String>,
     pub requires_approval: Vec<String>,
+    /// `Agent-Session`: the agent's transcript, on the machine the commit is made on.
+    pub session: Vec<String>,
     pub unknown: Vec<String>,
 }
 
@@ -38,6 +40,9 @@ impl AgentTrailers {
                 "agent-deny" => out.deny.push(value),
                 "agent-acceptance" => out.acceptance.push(value),
                 "agent-requires-approval" => out.requires_approval.push(value),
+                "agent-session" => out.session.push(value),
+                // Written by `agentguard rollback`: a link for readers, nothing to judge.
+                "agent-rollback-of" => {}
                 _ if key.starts_with("agent-") => out.unknown.push(t.key.clone()),
                 _ => {}
             }
@@ -77,6 +82,129 @@ pub struct Task {
     pub requires_approval: Vec<(String, String)>,
     /// Where the task was defined, in layer order.
     pub sources: Vec<String>,
+    /// Which agents and branches each definition of the task admits; every one must.
+    pub(crate) bindings: Vec<Binding>,
+}
+
+/// What one definition of a task admits (`agents`, `branches` in a task file).
+#[derive(Debug, Clone)]
+pub(crate) struct Binding {
+    pub(crate) source: String,
+    pub(crate) agents: Option<GlobList>,
+    pub(crate) branches: Option<GlobList>,
+}
+
+/// Who made a commit and where, as far as a task's bindings ask.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Maker<'a> {
+    /// `Agent-Name` trailer values.
+    pub(crate) names: &'a [String],
+    pub(crate) author_name: Option<&'a str>,
+    pub(crate) author_email: Option<&'a str>,
+    /// The branches the commit is judged as being on.
+    pub(crate) branches: &'a [String],
+}
+
+/// `metadata` findings for each binding of the task that does not admit the commit's agent
+/// or branch. An agent is named by its `Agent-Name` trailers (every one must be admitted),
+/// or without any by its author name; a glob with `@` matches the author email instead.
+pub(crate) fn binding_findings(task: &Task, maker: &Maker<'_>) -> Vec<Finding> {
+    let Some(id) = &task.id else {
+        return Vec::new();
+    };
+    let listed = |list: &GlobList| {
+        list.patterns()
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut findings = Vec::new();
+    for binding in &task.bindings {
+        if let Some(agents) = &binding.agents {
+            let names: Vec<(&str, &str)> = if maker.names.is_empty() {
+                maker
+                    .author_name
+                    .map(|n| (n, "author name"))
+                    .into_iter()
+                    .collect()
+            } else {
+                maker
+                    .names
+                    .iter()
+                    .map(|n| (n.as_str(), "Agent-Name trailer"))
+                    .collect()
+            };
+            // Globs with `@` are author emails; the others are agent names.
+            let (emails, plain): (Vec<&String>, Vec<&String>) =
+                agents.patterns().iter().partition(|p| p.contains('@'));
+            let compiled = |globs: &[&String]| {
+                GlobList::with_case(globs, Case::Insensitive).unwrap_or_else(|_| GlobList::empty())
+            };
+            let (emails, plain) = (compiled(&emails), compiled(&plain));
+            let by_email = maker
+                .author_email
+                .is_some_and(|email| emails.is_match(email.as_bytes()));
+            let by_name = !names.is_empty()
+                && names
+                    .iter()
+                    .all(|(name, _)| plain.is_match(name.as_bytes()));
+            if !(by_email || by_name) {
+                let who = names
+                    .iter()
+                    .map(|(name, how)| format!("`{name}` ({how})"))
+                    .chain(maker.author_email.map(|e| format!("`{e}` (author email)")))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let who = if who.is_empty() {
+                    "unnamed".to_string()
+                } else {
+                    who
+                };
+                findings.push(
+                    metadata(
+                        "agent-not-admitted",
+                        Action::Block,
+                        format!(
+                            "task `{id}` admits the agents {}; this commit's agent is {who}",
+                            listed(agents)
+                        ),
+                    )
+                    .rule(format!("agents ({})", binding.source)),
+                );
+            }
+        }
+        if let Some(branches) = &binding.branches {
+            let admitted = maker
+                .branches
+                .iter()
+                .any(|b| branches.is_match(b.as_bytes()));
+            if !admitted {
+                let on = if maker.branches.is_empty() {
+                    "no branch agentguard can name (a detached checkout: name it with the CI's branch variable)".to_string()
+                } else {
+                    maker
+                        .branches
+                        .iter()
+                        .map(|b| format!("`{b}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                findings.push(
+                    metadata(
+                        "branch-not-admitted",
+                        Action::Block,
+                        format!(
+                            "task `{id}` admits the branches {}; this commit is on {on}",
+                            listed(branches)
+                        ),
+                    )
+                    .rule(format!("branches ({})", binding.source)),
+                );
+            }
+        }
+    }
+    findings
 }
 
 /// Trailer glob lists compiled whole, by case and patterns, kept by whoever judges several
@@ -126,6 +254,21 @@ pub fn assemble(
         deny: policy.scope.deny.clone(),
     });
     task.sources.push(policy.source.to_string());
+    // The target branch's policy, where it narrows the base's: its scope is a layer too.
+    let target = policy.target.as_deref();
+    let target_commit = target
+        .and_then(|t| t.read_at)
+        .map(|id| repo.git().find_commit(id))
+        .transpose()
+        .map_err(|e| PolicyError::Repo(e.into()))?;
+    if let Some(target) = target {
+        task.layers.push(ScopeLayer {
+            name: "target branch's policy [scope]".into(),
+            allow: Some(target.scope.allow.clone()),
+            deny: target.scope.deny.clone(),
+        });
+        task.sources.push(target.source.to_string());
+    }
     for command in &policy.acceptance.commands {
         push_command(&mut task, command, "policy");
     }
@@ -172,10 +315,26 @@ pub fn assemble(
             add_spec(&mut task, &spec, "task file");
             defined = true;
         }
+        // Both definitions of the task apply: the target's narrows the base's.
+        if let Some(target) = target {
+            if let Some(spec) = target.tasks.get(&id) {
+                add_spec(&mut task, spec, "policy task");
+                defined = true;
+            }
+            if let Some(spec) = read_task_file(repo, target, target_commit.as_ref(), &id)? {
+                add_spec(&mut task, &spec, "task file");
+                defined = true;
+            }
+        }
         if !defined {
             // Where humans define tasks, an agent must not escape its task's layer by naming
             // one that does not exist.
-            let known = defined_tasks(repo, policy, base)?;
+            let mut known = defined_tasks(repo, policy, base)?;
+            if let Some(target) = target {
+                known.extend(defined_tasks(repo, target, target_commit.as_ref())?);
+                known.sort();
+                known.dedup();
+            }
             if !known.is_empty() {
                 findings.push(metadata(
                     "unknown-task",
@@ -274,6 +433,13 @@ fn add_spec(task: &mut Task, spec: &TaskSpec, kind: &str) {
         allow: spec.allow.clone(),
         deny: spec.deny.clone(),
     });
+    if spec.agents.is_some() || spec.branches.is_some() {
+        task.bindings.push(Binding {
+            source: spec.source.clone(),
+            agents: spec.agents.clone(),
+            branches: spec.branches.clone(),
+        });
+    }
     task.sources.push(spec.source.clone());
     if task.goal.is_none() {
         task.goal.clone_from(&spec.goal);

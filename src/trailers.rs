@@ -54,6 +54,17 @@ pub fn parse(message: &str, comment: &str) -> Vec<Trailer> {
     trailers
 }
 
+/// The lines of the log message git keeps, with their 1-based line numbers in `message`:
+/// nothing from the scissors line of `git commit -v` on, no comment lines.
+pub(crate) fn log_lines<'a>(message: &'a str, comment: &str) -> Vec<(u32, &'a str)> {
+    message_lines(message, comment)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, line)| !line.starts_with(comment))
+        .map(|(i, line)| (u32::try_from(i + 1).unwrap_or(u32::MAX), line))
+        .collect()
+}
+
 /// The message's lines up to the end of the log message: nothing from the scissors line of
 /// `git commit -v` on, and no trailing comment or blank lines.
 fn message_lines<'a>(message: &'a str, comment: &str) -> Vec<&'a str> {

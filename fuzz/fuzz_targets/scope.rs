@@ -79,6 +79,8 @@ fuzz_target!(|data: &[u8]| {
         tree: git2::Oid::zero(),
         fingerprint: agentguard::internals::diff::fingerprint(&entries),
         entries,
+        malformed: Vec::new(),
+        submodules: Vec::new(),
     };
     let policy = ScopeLayer {
         name: "policy".into(),

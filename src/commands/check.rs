@@ -28,6 +28,8 @@ pub(crate) fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict
             .then(|| out.progress_sink())
             .flatten(),
         local: true,
+        session: args.session.clone(),
+        recording: args.record,
         gate: engine::Gate::Commit,
         ..CheckRequest::new(target)
     };

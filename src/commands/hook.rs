@@ -41,6 +41,8 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
                 .collect();
             // A bypass is allowed because it is recorded: one that cannot be is refused.
             crate::ledger::append_all(repo.common_dir(), &entries)?;
+            let head = repo.head_commit().ok().flatten().map(|c| c.id());
+            super::ship(repo, out, &entries, head);
             out.stderr(&format!(
                 "agentguard: {} skipped by AGENTGUARD_SKIP ({reason}); recorded in the ledger as a bypass by {who}\n",
                 name.as_str()
@@ -289,7 +291,8 @@ fn skip_reason() -> Option<String> {
     }
 }
 
-fn who(repo: &Repo) -> String {
+/// Who is at the keyboard: git's configured identity, else the login name.
+pub(crate) fn who(repo: &Repo) -> String {
     let name = repo.config_string("user.name").unwrap_or_default();
     let email = repo.configured_author_email().unwrap_or_default();
     match (name.is_empty(), email.is_empty()) {

@@ -6,6 +6,7 @@ use crate::engine::{self, CheckRequest, CommitReport, Target};
 use crate::error::Error;
 use crate::ledger::Entry;
 use crate::output::Output;
+use crate::path_taken::RollbackTarget;
 use crate::policy::{Policy, VerifyRun};
 use crate::repo::{Range, Repo};
 use crate::report::{self, human, Styles};
@@ -122,6 +123,9 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
         )),
         _ => None,
     };
+    let rollback_target = range
+        .exclude
+        .map(|exclude| RollbackTarget::of_range(&range.text, exclude, range.tip));
     let mut reports: Vec<CommitReport> = Vec::with_capacity(commits.len());
     // One ledger line per judged commit, written together at the end (or at the first error).
     let mut entries: Vec<Entry> = Vec::with_capacity(commits.len().max(1));
@@ -129,7 +133,7 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
         .then(|| out.progress_sink())
         .flatten();
     let branch = branches.first().cloned();
-    let tip_only = !args.no_run && run_mode(repo, policy_base)? == VerifyRun::Tip;
+    let tip_only = !args.no_run && run_mode(repo, &[policy_base, range.exclude])? == VerifyRun::Tip;
     let mut requests: Vec<CheckRequest> = commits
         .iter()
         .map(|commit| CheckRequest {
@@ -137,10 +141,13 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             vouched_by_evidence: tip_only,
             progress: progress.clone(),
             policy_base,
+            // The target's rules as they are now narrow those the work began under.
+            policy_tip: range.exclude,
             all_agent: args.all_agent,
             presume_agent: presume_agent.clone(),
             require_evidence: true,
             branches: Some(branches.clone()),
+            rollback_target: rollback_target.clone(),
             ..CheckRequest::new(Target::Rev(commit.to_string()))
         })
         .collect();
@@ -181,7 +188,7 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             Err(e) => {
                 entries
                     .push(Entry::error("verify", &e.to_string(), Some(*commit), None).took(took));
-                super::append_all_to_ledger(repo, out, &entries);
+                super::append_all_to_ledger_under(repo, out, &entries, policy_base);
                 return Err(e.into());
             }
         }
@@ -192,7 +199,7 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             ..Entry::new("verify")
         });
     }
-    super::append_all_to_ledger(repo, out, &entries);
+    super::append_all_to_ledger_under(repo, out, &entries, policy_base);
     // Every report is rendered from the one judgement: acceptance ran once.
     for (format, path) in &outputs.files {
         let text = render(*format, &reports, &range.text, out)?;
@@ -206,15 +213,22 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
     Ok(Verdict::all(reports.iter().map(CommitReport::verdict)))
 }
 
-/// `[verify] run` of the policy the range is judged by (the base's).
-fn run_mode(repo: &Repo, policy_base: Option<git2::Oid>) -> Result<VerifyRun, Error> {
-    let base = policy_base
-        .map(|oid| repo.git().find_commit(oid))
-        .transpose()
-        .map_err(|e| Error::from(engine::EngineError::Git(e)))?;
-    let policy = Policy::for_base(repo, base.as_ref())
-        .map_err(|e| Error::from(engine::EngineError::Policy(e)))?;
-    Ok(policy.verify.run)
+/// `[verify] run` of the policies the range is judged by (the base's and the target's): `each`
+/// where either asks for it.
+fn run_mode(repo: &Repo, bases: &[Option<git2::Oid>]) -> Result<VerifyRun, Error> {
+    let mut mode = VerifyRun::Tip;
+    for base in bases {
+        let base = base
+            .map(|oid| repo.git().find_commit(oid))
+            .transpose()
+            .map_err(|e| Error::from(engine::EngineError::Git(e)))?;
+        let policy = Policy::for_base(repo, base.as_ref())
+            .map_err(|e| Error::from(engine::EngineError::Policy(e)))?;
+        if policy.verify.run == VerifyRun::Each {
+            mode = VerifyRun::Each;
+        }
+    }
+    Ok(mode)
 }
 
 fn write_file(path: &std::path::Path, text: &str) -> Result<(), Error> {

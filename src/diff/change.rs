@@ -122,6 +122,11 @@ pub struct Change {
     pub tree: Oid,
     pub entries: Vec<Entry>,
     pub fingerprint: String,
+    /// The trees of the change that `git fsck` would fault; with any, `entries` lists every
+    /// path git would check out differently, as git reads the trees.
+    pub malformed: Vec<super::TreeProblem>,
+    /// What the change does to submodules: gitlinks added or repointed, urls changed.
+    pub submodules: Vec<super::SubmoduleChange>,
 }
 
 /// A path as git's `--raw` output writes it with `core.quotePath=false`: as is, unless it holds

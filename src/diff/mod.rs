@@ -3,12 +3,18 @@
 
 mod cache_tree;
 mod change;
+pub(crate) mod fsck;
+pub(crate) mod gitmodules;
 mod lines;
+pub(crate) mod raw;
+mod submodules;
 mod walk;
 
-pub(crate) use change::{display_path, hex, Symlink, MODE_SYMLINK};
+pub(crate) use change::{display_path, hex, Symlink, MODE_GITLINK};
 pub use change::{fingerprint, Change, Entry, Side, Status};
 pub use lines::{AddedLine, FileAdditions};
+pub use submodules::{SubmoduleChange, SubmoduleEdit};
+pub use walk::TreeProblem;
 
 use crate::repo::{Repo, RepoError};
 use git2::Oid;
@@ -105,18 +111,20 @@ impl Change {
             tree: Oid::zero(),
             fingerprint: fingerprint(&entries),
             entries,
+            // Read from the trees alone; a human change is read for its added lines.
+            malformed: Vec::new(),
+            submodules: Vec::new(),
         })
     }
 
     fn between(repo: &Repo, old_tree: Option<Oid>, tree: Oid) -> Result<Self, DiffError> {
-        let git = repo.git();
-        let old = old_tree.map(|t| git.find_tree(t)).transpose()?;
-        let new = git.find_tree(tree)?;
-        let entries = walk::diff_trees(repo, old.as_ref(), &new)?;
+        let walked = walk::diff_trees(repo, old_tree, tree)?;
         Ok(Self {
             tree,
-            fingerprint: fingerprint(&entries),
-            entries,
+            fingerprint: fingerprint(&walked.entries),
+            entries: walked.entries,
+            malformed: walked.malformed,
+            submodules: walked.submodules,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! evidence keyed by the staged tree until the post-commit hook attaches it.
 
 pub(crate) mod compare;
+pub(crate) mod path_taken;
 pub(crate) mod pending;
 mod side_by_side;
 
@@ -71,6 +72,14 @@ pub struct Evidence {
     pub findings: Vec<NoteFinding>,
     #[serde(default)]
     pub acceptance: Vec<NoteRun>,
+    /// The attempts before this commit (absent from notes that predate them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<path_taken::Attempts>,
+    /// The agent's session, summed up, when one was attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<path_taken::NoteSession>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<path_taken::NoteRollback>,
 }
 
 /// A finding as a note records it, its message as the reader was shown it.
@@ -349,6 +358,14 @@ pub(crate) fn attach_pending(
         return Ok(None);
     }
     evidence.commit = Some(commit.id().to_string());
+    if let Some(rollback) = &mut evidence.rollback {
+        let mainline = if commit.parent_count() > 1 {
+            "-m 1 "
+        } else {
+            ""
+        };
+        rollback.command = format!("git revert {mainline}{}", commit.id());
+    }
     repo.write_note(notes_ref, commit.id(), &evidence.to_toml()?)?;
     remove_pending(repo, commit.tree_id())?;
     Ok(Some(evidence))

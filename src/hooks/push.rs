@@ -50,6 +50,11 @@ pub(crate) fn parse(stdin: &str) -> Result<Vec<PushedRef>, HookRunError> {
 pub(crate) fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun, HookRunError> {
     let mut run = HookRun::default();
     let mut seen = std::collections::HashSet::new();
+    // The branch the work is headed for: the remote's default branch as last fetched.
+    let default_branch = repo
+        .resolve_commit(&format!("refs/remotes/{remote}/HEAD"))
+        .ok()
+        .map(|c| c.id());
     let mut requests = Vec::new();
     let named_remote = repo.git().find_remote(remote).is_ok();
     for pushed in parse(stdin)? {
@@ -96,6 +101,8 @@ pub(crate) fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun
                 run_acceptance: false,
                 require_evidence: true,
                 policy_base,
+                // The target's rules as they are now narrow those the work began under.
+                policy_tip: default_branch.or(known_remote),
                 branches: Some(branches.clone()),
                 gate: Gate::Push {
                     branch: destination.clone(),

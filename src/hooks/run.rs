@@ -175,6 +175,7 @@ pub(crate) fn commit_msg(
         local: true,
         // pre-commit checked a human change's credentials already.
         humans: false,
+        recording: true,
         gate: Gate::Commit,
         ..CheckRequest::new(Target::Staged)
     };

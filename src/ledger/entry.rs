@@ -20,6 +20,8 @@ pub enum LineVerdict {
     Bypass,
     /// A post-rewrite record: not a judgement.
     Rewrite,
+    /// `agentguard rollback` reverted an agent commit: not a judgement.
+    Rollback,
     #[default]
     None,
     Unknown(String),
@@ -32,6 +34,7 @@ impl LineVerdict {
             LineVerdict::Error => "error",
             LineVerdict::Bypass => "bypass",
             LineVerdict::Rewrite => "rewrite",
+            LineVerdict::Rollback => "rollback",
             LineVerdict::None => "",
             LineVerdict::Unknown(s) => s,
         }
@@ -47,6 +50,7 @@ impl From<String> for LineVerdict {
             "error" => LineVerdict::Error,
             "bypass" => LineVerdict::Bypass,
             "rewrite" => LineVerdict::Rewrite,
+            "rollback" => LineVerdict::Rollback,
             "" => LineVerdict::None,
             _ => LineVerdict::Unknown(s),
         }
@@ -120,6 +124,31 @@ pub struct EntryRun {
     pub exit_code: Option<i32>,
     pub duration_ms: u64,
     pub network: String,
+    /// sha256 of the whole output (absent from lines written before it was kept).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub output_sha256: String,
+    /// The last line of a failed run's output, redacted and cut short.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub output_last_line: String,
+}
+
+/// How much of a failed run's last output line a ledger line keeps.
+const LAST_LINE_CHARS: usize = 200;
+
+/// The last non-empty line of `output`, cut to `max` characters.
+pub(crate) fn last_line(output: &str, max: usize) -> String {
+    let line = output
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    if line.chars().count() <= max {
+        return line.to_string();
+    }
+    let mut cut: String = line.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 impl EntryRun {
@@ -142,6 +171,12 @@ impl From<&AcceptanceRun> for EntryRun {
             exit_code: run.exit_code,
             duration_ms: run.duration_ms,
             network: run.network.clone(),
+            output_sha256: run.output_sha256.clone(),
+            output_last_line: if run.passed() {
+                String::new()
+            } else {
+                last_line(&run.output_tail, LAST_LINE_CHARS)
+            },
         }
     }
 }
@@ -160,6 +195,17 @@ pub struct Bypass {
 pub struct Rewrite {
     pub old: String,
     pub new: String,
+}
+
+/// An agent commit reverted with `agentguard rollback`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RollbackRecord {
+    /// The revert commit.
+    pub revert: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    pub who: String,
 }
 
 /// One line of the ledger.
@@ -201,6 +247,9 @@ pub struct Entry {
     pub rewrite: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rewritten: Vec<Rewrite>,
+    /// For rollback lines: the revert that undid `commit`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<RollbackRecord>,
     /// How long agentguard took.
     pub duration_ms: u64,
 }

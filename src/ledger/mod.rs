@@ -9,7 +9,9 @@
 mod entry;
 pub(crate) mod summary;
 
-pub(crate) use entry::EntryFinding;
+#[cfg(test)]
+pub(crate) use entry::Bypass;
+pub(crate) use entry::{last_line, EntryFinding, RollbackRecord};
 pub use entry::{Entry, EntryRun, LineVerdict};
 pub(crate) use summary::{rolled_back, Summary};
 
@@ -218,6 +220,43 @@ pub(crate) fn read(common_dir: &Path) -> Result<Ledger, LedgerError> {
         read_lines(BufReader::new(file), &path, &mut ledger)?;
     }
     Ok(ledger)
+}
+
+/// Visits the entries newest first, until `visit` says to stop: the attempts before a commit
+/// are the last lines of a long ledger, so older generations are read only when needed.
+/// Lines without `needle` (when given) are skipped unparsed, as are lines that cannot be
+/// parsed.
+pub(crate) fn visit_newest_first(
+    common_dir: &Path,
+    needle: Option<&[u8]>,
+    mut visit: impl FnMut(Entry) -> std::ops::ControlFlow<()>,
+) -> Result<(), LedgerError> {
+    let finder = needle.map(memchr::memmem::Finder::new);
+    let dir = dir(common_dir);
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let _lock = crate::lock::Lock::shared(&dir.join(LOCK_FILE)).ok();
+    for n in 0..=GENERATIONS {
+        let path = generation(&dir, n);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(LedgerError::Read { path, source }),
+        };
+        for line in bytes.split(|b| *b == b'\n').rev() {
+            if finder.as_ref().is_some_and(|f| f.find(line).is_none()) {
+                continue;
+            }
+            let Ok(entry) = serde_json::from_slice::<Entry>(line) else {
+                continue;
+            };
+            if visit(entry).is_break() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn read_lines(

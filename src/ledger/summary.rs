@@ -20,6 +20,12 @@ pub(crate) enum RollbackCause {
     Rewritten { kind: String, new: String },
     /// No ref, no HEAD reaches it any more (reset away, branch deleted).
     Unreachable,
+    /// Undone by a revert commit made with `agentguard rollback`.
+    Reverted {
+        revert: String,
+        reason: String,
+        who: String,
+    },
 }
 
 /// An agent commit the ledger judged that is no longer part of the history.
@@ -45,7 +51,12 @@ pub(crate) fn rolled_back(repo: &Repo, ledger: &Ledger) -> Vec<Rollback> {
     let mut order: Vec<String> = Vec::new();
     let mut last: HashMap<String, &Entry> = HashMap::new();
     let mut rewritten: HashMap<String, (String, String)> = HashMap::new();
+    let mut reverted: Vec<&Entry> = Vec::new();
     for entry in &ledger.entries {
+        if let (Some(_), Some(_)) = (&entry.rollback, &entry.commit) {
+            reverted.push(entry);
+            continue;
+        }
         for pair in &entry.rewritten {
             let kind = entry.rewrite.clone().unwrap_or_default();
             rewritten.insert(pair.old.clone(), (kind, pair.new.clone()));
@@ -63,8 +74,13 @@ pub(crate) fn rolled_back(repo: &Repo, ledger: &Ledger) -> Vec<Rollback> {
         .map(String::as_str)
         .collect();
     let reachable = reachable_of(repo, &unrewritten);
-    order
+    let reverted_commits: HashSet<&str> = reverted
         .iter()
+        .filter_map(|e| e.commit.as_deref())
+        .collect();
+    let mut rollbacks: Vec<Rollback> = order
+        .iter()
+        .filter(|commit| !reverted_commits.contains(commit.as_str()))
         .filter_map(|commit| {
             let cause = match rewritten.get(commit) {
                 Some((kind, new)) => RollbackCause::Rewritten {
@@ -87,7 +103,41 @@ pub(crate) fn rolled_back(repo: &Repo, ledger: &Ledger) -> Vec<Rollback> {
                 findings: entry.findings.clone(),
             })
         })
-        .collect()
+        .collect();
+    // A commit reverted twice (a revert of the revert, reverted again) counts once, by its
+    // last rollback.
+    let mut seen = HashSet::new();
+    for line in reverted.iter().rev() {
+        let (Some(commit), Some(record)) = (&line.commit, &line.rollback) else {
+            continue;
+        };
+        if !seen.insert(commit.as_str()) {
+            continue;
+        }
+        let judged = last.get(commit);
+        rollbacks.push(Rollback {
+            commit: commit.clone(),
+            task: line
+                .task
+                .clone()
+                .or_else(|| judged.and_then(|e| e.task.clone())),
+            agent: line
+                .agent
+                .clone()
+                .or_else(|| judged.and_then(|e| e.agent.clone())),
+            branch: line.branch.clone(),
+            cause: RollbackCause::Reverted {
+                revert: record.revert.clone(),
+                reason: record.reason.clone(),
+                who: record.who.clone(),
+            },
+            last_time: judged.map_or_else(|| line.time.clone(), |e| e.time.clone()),
+            last_command: judged.map_or_else(|| line.command.clone(), |e| e.command.clone()),
+            last_verdict: judged.map_or_else(String::new, |e| e.verdict.as_str().to_string()),
+            findings: judged.map(|e| e.findings.clone()).unwrap_or_default(),
+        });
+    }
+    rollbacks
 }
 
 /// Which of `commits` are reachable from a ref tip or a HEAD: one walk from all tips, ended as
@@ -270,7 +320,7 @@ impl Summary {
         let mut agents: BTreeMap<String, Group> = BTreeMap::new();
         let mut human_passes = 0;
         for entry in &ledger.entries {
-            if entry.verdict == LineVerdict::Rewrite {
+            if matches!(entry.verdict, LineVerdict::Rewrite | LineVerdict::Rollback) {
                 continue;
             }
             let agent_work = entry.agent_work || entry.task.is_some() || entry.agent.is_some();

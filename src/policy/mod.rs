@@ -3,7 +3,9 @@
 
 pub(crate) mod acceptance;
 pub(crate) mod examples;
+mod narrow;
 pub(crate) mod risk;
+pub(crate) mod session;
 pub(crate) mod task;
 
 use crate::glob::{Case, GlobList};
@@ -16,6 +18,7 @@ use toml::Spanned;
 
 pub(crate) use acceptance::AcceptancePolicy;
 pub(crate) use risk::RiskPolicy;
+pub(crate) use session::{CheckAction, LedgerRules, SessionPolicy};
 pub(crate) use task::{RawTask, TaskSpec};
 
 pub(crate) const POLICY_FILE: &str = ".agentguard.toml";
@@ -190,6 +193,10 @@ struct RawPolicy {
     #[serde(default)]
     tasks: BTreeMap<String, Spanned<RawTask>>,
     #[serde(default)]
+    session: session::RawSession,
+    #[serde(default)]
+    ledger: session::RawLedger,
+    #[serde(default)]
     examples: Vec<Spanned<examples::RawExample>>,
 }
 
@@ -363,6 +370,9 @@ pub struct Allowlist {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub source: PolicySource,
+    /// The commit it was read from (its task files and allowed signers are read there too);
+    /// `None` without a base.
+    pub read_at: Option<git2::Oid>,
     pub agent: AgentRules,
     pub scope: ScopeRules,
     pub risk: RiskPolicy,
@@ -372,6 +382,11 @@ pub struct Policy {
     pub verify: VerifyRules,
     pub allowlist: Allowlist,
     pub tasks: BTreeMap<String, TaskSpec>,
+    /// The target branch tip's policy when this one (the merge base's) is narrowed by it
+    /// (`narrowed_by`): its scope, task definitions and allowed signers apply beside these.
+    pub target: Option<Box<Policy>>,
+    pub session: SessionPolicy,
+    pub ledger: LedgerRules,
     /// `[[examples]]`: what the policy must say about some paths (`agentguard policy test`).
     pub examples: Vec<examples::Example>,
 }
@@ -388,7 +403,7 @@ impl Policy {
             );
         };
         let short = repo.short(base.id());
-        match repo.read_file_at(base.tree_id(), POLICY_FILE)? {
+        let read = match repo.read_file_at(base.tree_id(), POLICY_FILE)? {
             Some(bytes) => {
                 let file = format!("{POLICY_FILE} (at base {short})");
                 let text = String::from_utf8(bytes).map_err(|_| PolicyError::Invalid {
@@ -402,7 +417,11 @@ impl Policy {
                 "built-in default policy",
                 PolicySource::DefaultNoFile { base: short },
             ),
-        }
+        };
+        read.map(|policy| Self {
+            read_at: Some(base.id()),
+            ..policy
+        })
     }
 
     pub fn parse(text: &str, file: &str, source: PolicySource) -> Result<Self, PolicyError> {
@@ -431,6 +450,7 @@ impl Policy {
         let examples = examples::compile(raw.examples, &text, &categories)?;
         Ok(Self {
             source,
+            read_at: None,
             examples,
             agent: AgentRules {
                 branches: text.globs(&raw.agent.branches)?,
@@ -460,7 +480,21 @@ impl Policy {
             },
             tasks,
             risk,
+            target: None,
+            session: raw.session.into(),
+            ledger: session::compile_ledger(raw.ledger, &text)?,
         })
+    }
+
+    /// Where this policy comes from, with the target's when it narrows this one.
+    pub fn describe_source(&self) -> String {
+        match &self.target {
+            Some(target) => format!(
+                "{}, narrowed by the target's {}",
+                self.source, target.source
+            ),
+            None => self.source.to_string(),
+        }
     }
 }
 
@@ -490,6 +524,21 @@ mod tests {
             format!("{:?}", example.acceptance),
             format!("{:?}", empty.acceptance)
         );
+        assert_eq!(example.session, empty.session);
+        assert_eq!(example.ledger, empty.ledger);
+    }
+
+    #[test]
+    fn a_bad_otlp_endpoint_is_named_with_its_position() {
+        let err = parse("[ledger]\notlp_endpoint = \"https://c:4318\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2:17"), "{err}");
+        assert!(err.contains("https is not supported"), "{err}");
+        let err = parse("[session]\nuntouched = \"loud\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("untouched"), "{err}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 /// Built-in categories and their default actions.
-pub(crate) const BUILTIN_CATEGORIES: [(&str, Action, &str); 10] = [
+pub(crate) const BUILTIN_CATEGORIES: [(&str, Action, &str); 11] = [
     (
         "credentials",
         Action::Block,
@@ -36,6 +36,11 @@ pub(crate) const BUILTIN_CATEGORIES: [(&str, Action, &str); 10] = [
         "dependencies",
         Action::Warn,
         "dependency manifests and lock files",
+    ),
+    (
+        "submodules",
+        Action::Approve,
+        "submodules added, repointed to another commit or another url",
     ),
     (
         "test-tampering",
@@ -142,7 +147,8 @@ pub(super) fn compile(
                 )
             })?;
         }
-        let paths = text.globs(&section.paths)?;
+        // `Migrations/` (EF Core's default) is as much a migration as `migrations/`.
+        let paths = text.globs_ignoring_case(&section.paths)?;
         let content: Vec<String> = section
             .content
             .into_iter()

@@ -29,6 +29,10 @@ pub struct RawTask {
     pub acceptance: Vec<String>,
     #[serde(default)]
     pub requires_approval: Vec<Spanned<String>>,
+    /// Agents the task admits (globs over `Agent-Name`, or the author email with `@`).
+    pub agents: Option<Vec<Spanned<String>>>,
+    /// Branches the task admits (globs).
+    pub branches: Option<Vec<Spanned<String>>>,
 }
 
 /// A task definition with its globs compiled.
@@ -41,6 +45,10 @@ pub struct TaskSpec {
     pub deny: GlobList,
     pub acceptance: Vec<String>,
     pub requires_approval: Vec<String>,
+    /// `None`: any agent; otherwise the globs an agent must match (case-insensitive).
+    pub agents: Option<GlobList>,
+    /// `None`: any branch; otherwise the globs a branch must match.
+    pub branches: Option<GlobList>,
 }
 
 impl TaskSpec {
@@ -72,6 +80,12 @@ impl TaskSpec {
                 .into_iter()
                 .map(Spanned::into_inner)
                 .collect(),
+            agents: raw
+                .agents
+                .as_deref()
+                .map(|a| text.globs_ignoring_case(a))
+                .transpose()?,
+            branches: raw.branches.as_deref().map(|b| text.globs(b)).transpose()?,
         })
     }
 }

@@ -155,7 +155,51 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
             "  acceptance: not run again; its evidence note vouches for it ([verify] run = \"tip\")\n",
         );
     }
+    render_path_taken(out, report);
     render_groups(out, report, st);
+}
+
+/// A line each for what deserves a look in the path the change took: attempts that did not
+/// pass before it, the agent's session, a way back that does not apply cleanly or a
+/// migration without a way down. `show` tells the whole story.
+fn render_path_taken(out: &mut String, report: &CommitReport) {
+    let path = &report.path_taken;
+    if let Some(attempts) = path.attempts.as_ref().filter(|a| !a.first_time()) {
+        let _ = writeln!(
+            out,
+            "  {}",
+            printable(&super::path_taken::attempts_headline(attempts))
+        );
+    }
+    if let Some(session) = &path.session {
+        let _ = writeln!(
+            out,
+            "  {}",
+            printable(&super::path_taken::session_headline(session))
+        );
+    }
+    if let Some(rollback) = &path.rollback {
+        if rollback.applies != "clean" {
+            let commit = report.commit.map(|c| c.to_string());
+            let _ = writeln!(
+                out,
+                "  {}",
+                printable(&super::path_taken::rollback_headline(
+                    rollback,
+                    commit.as_deref()
+                ))
+            );
+        }
+        for migration in &rollback.migrations {
+            if super::path_taken::migration_ok(migration) != Some(true) {
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    printable(&super::path_taken::migration_line(migration))
+                );
+            }
+        }
+    }
 }
 
 fn render_finding(out: &mut String, report: &CommitReport, finding: &Finding, st: &Styles) {

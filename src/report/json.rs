@@ -6,6 +6,7 @@ use super::{verdict, RenderError, SCHEMA};
 use crate::acceptance::{AcceptanceRun, Phase, RunStatus};
 use crate::approval::verify::{Checked, Status};
 use crate::engine::CommitReport;
+use crate::evidence::path_taken::{Attempts, NoteRollback, NoteSession};
 use crate::finding::{Action, Finding, Kind};
 use crate::verdict::Verdict;
 use serde::Serialize;
@@ -39,6 +40,15 @@ struct Commit<'a> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     acceptance_vouched: bool,
     approvals: Vec<JsonApproval<'a>>,
+    /// The attempts before it, as its evidence note records them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempts: Option<&'a Attempts>,
+    /// The agent's session, summed up, as its evidence note records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<&'a NoteSession>,
+    /// The way back, tried on the target branch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback: Option<&'a NoteRollback>,
 }
 
 #[derive(Serialize)]
@@ -223,6 +233,9 @@ pub(crate) fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
                 acceptance: r.acceptance.iter().map(JsonRun::from).collect(),
                 acceptance_vouched: r.vouched,
                 approvals: r.approvals.iter().map(JsonApproval::from).collect(),
+                attempts: r.path_taken.attempts.as_ref(),
+                session: r.path_taken.session.as_ref(),
+                rollback: r.path_taken.rollback.as_ref(),
             })
             .collect(),
     };

@@ -210,12 +210,60 @@ fn suite(report: &CommitReport) -> Suite {
     for kind in [Kind::Evidence, Kind::Approval, Kind::Metadata] {
         cases.push(check_case(report, kind.as_str(), &of_kind(kind)));
     }
+    cases.extend(path_taken_case(report));
     Suite {
         name: format!("{short} {task}"),
         short,
         properties,
         cases,
     }
+}
+
+/// The attempts before the commit, the agent's session and the way back, told in the
+/// `<system-out>` of a case of their own: they inform the reviewer and never fail a check
+/// (the findings they raise are in the evidence case).
+fn path_taken_case(report: &CommitReport) -> Option<Case> {
+    use super::path_taken as story;
+    let path = &report.path_taken;
+    let mut out = Vec::new();
+    if let Some(attempts) = &path.attempts {
+        out.push(story::attempts_headline(attempts));
+        out.extend(
+            attempts
+                .entries
+                .iter()
+                .map(|a| format!("  {}", story::attempt_line(a))),
+        );
+    }
+    if let Some(session) = &path.session {
+        out.push(story::session_headline(session));
+        out.extend(
+            session
+                .commands
+                .iter()
+                .filter(|c| story::command_passed(c) == Some(false))
+                .map(|c| format!("  failed: {}", story::command_line(c))),
+        );
+    }
+    if let Some(rollback) = &path.rollback {
+        let commit = report.commit.map(|c| c.to_string());
+        out.push(story::rollback_headline(rollback, commit.as_deref()));
+        out.extend(
+            rollback
+                .migrations
+                .iter()
+                .map(|m| format!("  {}", story::migration_line(m))),
+        );
+    }
+    if out.is_empty() {
+        return None;
+    }
+    Some(Case {
+        name: "path taken".to_string(),
+        time_ms: 0,
+        outcome: CaseResult::Passed,
+        out,
+    })
 }
 
 /// One check: fails when one of its findings blocks.

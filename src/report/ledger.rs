@@ -65,7 +65,7 @@ pub(crate) fn log_human(entries: &[&Entry], styles: &Styles) -> String {
             LineVerdict::Judged(Verdict::Block) | LineVerdict::Error => {
                 styles.red.apply_to(verdict)
             }
-            LineVerdict::Bypass => styles.yellow.apply_to(verdict),
+            LineVerdict::Bypass | LineVerdict::Rollback => styles.yellow.apply_to(verdict),
             _ => styles.dim.apply_to(verdict),
         };
         let _ = write!(
@@ -129,6 +129,18 @@ pub(crate) fn log_human(entries: &[&Entry], styles: &Styles) -> String {
         if let Some(error) = &entry.error {
             let _ = writeln!(out, "    error: {}", printable(error));
         }
+        if let Some(rollback) = &entry.rollback {
+            let _ = write!(
+                out,
+                "    reverted by {} ({})",
+                printable(short(&rollback.revert)),
+                printable(&rollback.who)
+            );
+            if !rollback.reason.is_empty() {
+                let _ = write!(out, ": “{}”", printable(&rollback.reason));
+            }
+            out.push('\n');
+        }
         for pair in &entry.rewritten {
             let _ = writeln!(
                 out,
@@ -159,10 +171,28 @@ fn cause(rollback: &Rollback) -> String {
             printable(short(new))
         ),
         RollbackCause::Unreachable => "discarded: no ref or HEAD reaches it".to_string(),
+        RollbackCause::Reverted {
+            revert,
+            reason,
+            who,
+        } => {
+            let mut text = format!(
+                "reverted by {} ({})",
+                printable(short(revert)),
+                printable(who)
+            );
+            if !reason.is_empty() {
+                let _ = write!(text, ": “{}”", printable(reason));
+            }
+            text
+        }
     }
 }
 
 fn why(rollback: &Rollback) -> String {
+    if rollback.last_verdict.is_empty() {
+        return format!("reverted {}", when(&rollback.last_time));
+    }
     let blocking = counted(rollback.findings.iter().filter(|f| f.blocks()));
     let mut text = format!(
         "last judged {} by {}: {}",

@@ -128,7 +128,9 @@ fn render_commit(out: &mut String, report: &CommitReport) {
         .collect();
     let skipped = super::runs::skipped_reason(&report.acceptance);
     let others: Vec<&Finding> = report.findings.iter().filter(|f| !f.blocks()).collect();
-    if blocking.is_empty() && failed.is_empty() && others.is_empty() {
+    let path = &report.path_taken;
+    let has_path = path.attempts.is_some() || path.session.is_some() || path.rollback.is_some();
+    if blocking.is_empty() && failed.is_empty() && others.is_empty() && !has_path {
         return;
     }
     let _ = writeln!(out);
@@ -184,6 +186,71 @@ fn render_commit(out: &mut String, report: &CommitReport) {
         }
         let _ = writeln!(out);
         let _ = writeln!(out, "</details>");
+    }
+    if has_path {
+        render_path_taken(out, report);
+    }
+}
+
+/// The attempts before the commit, the agent's session and the way back.
+fn render_path_taken(out: &mut String, report: &CommitReport) {
+    use super::path_taken as story;
+    let path = &report.path_taken;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "**The path it took**");
+    let _ = writeln!(out);
+    if let Some(attempts) = &path.attempts {
+        let _ = writeln!(out, "- {}", inline(&story::attempts_headline(attempts)));
+        for attempt in &attempts.entries {
+            let mark = if attempt.verdict == "bypass" {
+                "⚠️"
+            } else {
+                "❌"
+            };
+            let _ = writeln!(out, "  - {mark} {}", inline(&story::attempt_line(attempt)));
+        }
+    }
+    if let Some(session) = &path.session {
+        let _ = writeln!(out, "- {}", inline(&story::session_headline(session)));
+        if !session.commands.is_empty() {
+            let _ = writeln!(
+                out,
+                "  <details><summary>{} command{} kept</summary>",
+                session.commands.len(),
+                plural(session.commands.len())
+            );
+            let _ = writeln!(out);
+            for command in &session.commands {
+                let mark = match story::command_passed(command) {
+                    Some(true) => "✅",
+                    Some(false) => "❌",
+                    None => "❔",
+                };
+                let _ = writeln!(out, "  - {mark} {}", inline(&story::command_line(command)));
+            }
+            let _ = writeln!(out);
+            let _ = writeln!(out, "  </details>");
+        }
+    }
+    if let Some(rollback) = &path.rollback {
+        let commit = report.commit.map(|c| c.to_string());
+        let _ = writeln!(
+            out,
+            "- {}",
+            inline(&story::rollback_headline(rollback, commit.as_deref()))
+        );
+        for migration in &rollback.migrations {
+            let mark = match story::migration_ok(migration) {
+                Some(true) => "✅",
+                Some(false) => "❌",
+                None => "❔",
+            };
+            let _ = writeln!(
+                out,
+                "  - {mark} {}",
+                inline(&story::migration_line(migration))
+            );
+        }
     }
 }
 

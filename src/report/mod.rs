@@ -10,6 +10,7 @@ pub(crate) mod ledger;
 pub(crate) mod markdown;
 pub(crate) mod note;
 pub(crate) mod otel;
+pub(crate) mod path_taken;
 pub(crate) mod runs;
 pub(crate) mod sarif;
 pub(crate) mod show;

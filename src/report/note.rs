@@ -39,6 +39,9 @@ pub(crate) fn evidence(report: &CommitReport, acceptance_ran: bool) -> Option<Ev
             .map(|f| NoteFinding::new(f, super::message(report, f)))
             .collect(),
         acceptance: report.acceptance.iter().map(NoteRun::from).collect(),
+        attempts: report.path_taken.attempts.clone(),
+        session: report.path_taken.session.clone(),
+        rollback: report.path_taken.rollback.clone(),
     })
 }
 
@@ -50,6 +53,10 @@ pub(crate) fn evidence_with_runs_of(
 ) -> Option<Evidence> {
     let mut evidence = evidence(report, recorded.acceptance_ran)?;
     evidence.acceptance = recorded.acceptance.clone();
+    // The amend's own commit-msg gathered these; this check did not.
+    evidence.attempts = evidence.attempts.or_else(|| recorded.attempts.clone());
+    evidence.session = evidence.session.or_else(|| recorded.session.clone());
+    evidence.rollback = evidence.rollback.or_else(|| recorded.rollback.clone());
     if recorded.verdict == Verdict::Block {
         evidence.verdict = Verdict::Block;
     }

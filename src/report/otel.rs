@@ -30,7 +30,9 @@ fn strings(key: &str, values: &[String]) -> Value {
 pub(crate) fn record(entry: &Entry) -> Value {
     let (severity_number, severity_text) = match entry.verdict {
         LineVerdict::Judged(Verdict::Pass) | LineVerdict::Rewrite => (INFO, "INFO"),
-        LineVerdict::Judged(Verdict::Block) | LineVerdict::Bypass => (WARN, "WARN"),
+        LineVerdict::Judged(Verdict::Block) | LineVerdict::Bypass | LineVerdict::Rollback => {
+            (WARN, "WARN")
+        }
         LineVerdict::Error => (ERROR, "ERROR"),
         LineVerdict::None | LineVerdict::Unknown(_) => (INFO, "INFO"),
     };
@@ -97,6 +99,11 @@ pub(crate) fn record(entry: &Entry) -> Value {
     if let Some(bypass) = &entry.bypass {
         attributes.push(string("agentguard.bypass.reason", &bypass.reason));
         attributes.push(string("agentguard.bypass.who", &bypass.who));
+    }
+    if let Some(rollback) = &entry.rollback {
+        attributes.push(string("agentguard.rollback.revert", &rollback.revert));
+        attributes.push(string("agentguard.rollback.reason", &rollback.reason));
+        attributes.push(string("agentguard.rollback.who", &rollback.who));
     }
     if !entry.rewritten.is_empty() {
         let pairs: Vec<String> = entry

@@ -44,6 +44,51 @@ struct Run {
 #[derive(Serialize)]
 struct RunProperties {
     verdict: crate::verdict::Verdict,
+    /// The path each agent commit took (attempts, session, the way back); a commit that
+    /// passed has no results to carry it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    commits: Vec<CommitPath>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CommitPath {
+    commit: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempts: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    passed_first_time: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<crate::evidence::path_taken::SessionTotals>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback_applies: Option<String>,
+}
+
+fn commit_paths(reports: &[CommitReport]) -> Vec<CommitPath> {
+    reports
+        .iter()
+        .filter(|r| r.agent)
+        .filter_map(|r| {
+            let path = &r.path_taken;
+            if path.attempts.is_none() && path.session.is_none() && path.rollback.is_none() {
+                return None;
+            }
+            let commit = full_commit(r);
+            Some(CommitPath {
+                attempts: path.attempts.as_ref().map(|a| a.count()),
+                passed_first_time: path.attempts.as_ref().map(|a| a.first_time()),
+                session: path.session.as_ref().map(|s| s.totals.clone()),
+                rollback: path
+                    .rollback
+                    .as_ref()
+                    .map(|rb| super::path_taken::rollback_headline(rb, Some(&commit))),
+                rollback_applies: path.rollback.as_ref().map(|rb| rb.applies.clone()),
+                commit,
+            })
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -196,6 +241,7 @@ pub(crate) fn render(reports: &[CommitReport]) -> Result<String, super::RenderEr
             results,
             properties: RunProperties {
                 verdict: super::verdict(reports),
+                commits: commit_paths(reports),
             },
         }],
     };

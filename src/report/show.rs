@@ -1,13 +1,17 @@
 //! `agentguard show`: the evidence and approvals of one commit, for a reviewer.
 
-use super::{printable, runs, Styles};
+use super::{path_taken, printable, runs, Styles};
 use crate::acceptance::AcceptanceRun;
 use crate::approval::verify::Checked;
+use crate::evidence::path_taken::NoteSession;
 use crate::evidence::Evidence;
 use crate::finding::Action;
 use crate::verdict::Verdict;
 use serde::Serialize;
 use std::fmt::Write;
+
+/// Commands shown before the ones a summary left out (as it keeps them).
+const SESSION_FIRST_SHOWN: usize = 10;
 
 /// What `show` gathered about one commit.
 #[derive(Serialize)]
@@ -143,6 +147,149 @@ fn render_evidence(out: &mut String, shown: &Shown<'_>, evidence: &Evidence, st:
         let recorded: Vec<AcceptanceRun> = evidence.acceptance.iter().map(Into::into).collect();
         runs::render_all_tails(out, &recorded, st);
     }
+    render_path_taken(out, evidence, st);
+}
+
+/// The attempts before the commit, the agent's session, the way back: the story of the task.
+fn render_path_taken(out: &mut String, evidence: &Evidence, st: &Styles) {
+    if evidence.attempts.is_none() && evidence.session.is_none() && evidence.rollback.is_none() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", st.bold.apply_to("the path it took"));
+    if let Some(attempts) = &evidence.attempts {
+        let _ = writeln!(
+            out,
+            "  {}",
+            printable(&path_taken::attempts_headline(attempts))
+        );
+        for attempt in &attempts.entries {
+            let mark = if attempt.verdict == "bypass" {
+                st.yellow.apply_to("!")
+            } else {
+                st.red.apply_to("✗")
+            };
+            let _ = writeln!(
+                out,
+                "    {mark} {}",
+                printable(&path_taken::attempt_line(attempt))
+            );
+        }
+    }
+    if let Some(session) = &evidence.session {
+        render_session(out, session, st);
+    }
+    if let Some(rollback) = &evidence.rollback {
+        let _ = writeln!(
+            out,
+            "  {}",
+            printable(&path_taken::rollback_headline(
+                rollback,
+                evidence.commit.as_deref()
+            ))
+        );
+        for migration in &rollback.migrations {
+            let mark = match path_taken::migration_ok(migration) {
+                Some(true) => st.green.apply_to("✓"),
+                Some(false) => st.red.apply_to("✗"),
+                None => st.yellow.apply_to("?"),
+            };
+            let _ = writeln!(
+                out,
+                "    {mark} {}",
+                printable(&path_taken::migration_line(migration))
+            );
+        }
+    }
+}
+
+fn render_session(out: &mut String, session: &NoteSession, st: &Styles) {
+    let _ = writeln!(
+        out,
+        "  {}",
+        printable(&path_taken::session_headline(session))
+    );
+    for (i, command) in session.commands.iter().enumerate() {
+        if session.commands_omitted > 0 && i == SESSION_FIRST_SHOWN {
+            let _ = writeln!(
+                out,
+                "    {}",
+                st.dim
+                    .apply_to(format!("… {} more commands …", session.commands_omitted))
+            );
+        }
+        let mark = match path_taken::command_passed(command) {
+            Some(true) => st.green.apply_to("✓"),
+            Some(false) => st.red.apply_to("✗"),
+            None => st.yellow.apply_to("?"),
+        };
+        let _ = writeln!(
+            out,
+            "    {mark} {}",
+            printable(&path_taken::command_line(command))
+        );
+    }
+    if !session.files_written.is_empty() {
+        let _ = writeln!(
+            out,
+            "    wrote: {}{}",
+            printable(&session.files_written.join(", ")),
+            if session.files_truncated { ", …" } else { "" }
+        );
+    }
+    if session.files_outside > 0 {
+        let _ = writeln!(
+            out,
+            "    wrote {} file{} outside the repository",
+            session.files_outside,
+            super::plural(session.files_outside)
+        );
+    }
+    for fetch in &session.network {
+        let _ = writeln!(
+            out,
+            "    network: {} {}",
+            printable(&fetch.tool),
+            printable(&fetch.target)
+        );
+    }
+}
+
+/// What `attach-session` prints: the session and the findings it raised.
+pub(crate) fn render_session_findings(evidence: &Evidence, st: &Styles) -> String {
+    let mut out = String::new();
+    if let Some(session) = &evidence.session {
+        render_session(&mut out, session, st);
+    }
+    let session_findings: Vec<_> = evidence
+        .findings
+        .iter()
+        .filter(|f| crate::commands::attach_session::is_session_finding(f.kind, &f.category))
+        .collect();
+    if session_findings.is_empty() {
+        let _ = writeln!(out, "  cross-checks with the change: nothing to report");
+    }
+    for f in session_findings {
+        let location = f
+            .path
+            .as_deref()
+            .map(|p| format!("{} ", printable(p)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<8} {}/{} {location}{}",
+            f.action.as_str(),
+            f.kind,
+            f.category,
+            printable(&f.message)
+        );
+    }
+    let verdict = match evidence.verdict {
+        Verdict::Pass => st.green.apply_to(Verdict::Pass),
+        Verdict::Block => st.red.apply_to(Verdict::Block),
+    };
+    let _ = writeln!(out, "  recorded verdict now: {verdict}");
+    out
 }
 
 fn render_approvals(out: &mut String, shown: &Shown<'_>, st: &Styles) {

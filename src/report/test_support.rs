@@ -89,6 +89,7 @@ pub(crate) fn report(
         credentials_checked: false,
         scanned: false,
         vouched: false,
+        path_taken: Default::default(),
     }
 }
 

@@ -8,7 +8,12 @@ use crate::diff::display_path;
 /// (`[approvals] allowed_signers`: a key added there approves anything) and the hooks
 /// directory named by `core.hooksPath`.
 pub(super) fn guarded_files(out: &mut Collector<'_>, input: &RiskInput<'_>) {
-    if let Some(signers) = input.compiled.policy.approvals.allowed_signers.as_deref() {
+    let policy = &input.compiled.policy;
+    // The target branch's signers too, when its policy narrows this one.
+    let signers = std::iter::once(policy)
+        .chain(policy.target.as_deref())
+        .filter_map(|p| p.approvals.allowed_signers.as_deref());
+    for signers in signers {
         guard(
             out,
             input,
@@ -31,7 +36,8 @@ pub(super) fn guarded_files(out: &mut Collector<'_>, input: &RiskInput<'_>) {
 }
 
 /// A guard-config finding for each entry touching `target` (a file, or a directory and what
-/// is below it), by its own paths or through a symlink.
+/// is below it), by its own paths or through a symlink; what a directory exposes is looked
+/// at once, however many links point at it.
 fn guard(
     out: &mut Collector<'_>,
     input: &RiskInput<'_>,
@@ -47,32 +53,43 @@ fn guard(
     if target.is_empty() {
         return;
     }
-    let hits = |p: &str| {
-        p == target || (directory && p.strip_prefix(target).is_some_and(|r| r.starts_with('/')))
+    let hits = |p: &[u8]| {
+        let t = target.as_bytes();
+        p == t || (directory && p.strip_prefix(t).is_some_and(|r| r.starts_with(b"/")))
     };
+    let mut shown_already: std::collections::HashSet<String> = out
+        .findings
+        .iter()
+        .filter(|f| f.category == GUARD_CONFIG)
+        .filter_map(|f| f.path.clone())
+        .collect();
+    let mut exposed: std::collections::HashMap<&[u8], Option<&[u8]>> =
+        std::collections::HashMap::new();
     for entry in &input.change.entries {
-        let touched = [&entry.old, &entry.new]
+        let own = [&entry.old, &entry.new]
             .into_iter()
             .flatten()
-            .map(|side| side.display_path())
-            .chain(entry.symlink.iter().flat_map(|link| {
-                link.resolved
-                    .iter()
-                    .chain(link.exposes.iter())
-                    .map(|p| display_path(p))
-            }))
+            .map(|side| side.path.as_slice())
             .find(|p| hits(p));
-        let Some(path) = touched else { continue };
+        let through_link = || {
+            let link = entry.symlink.as_ref()?;
+            let resolved = link.resolved.as_deref()?;
+            if hits(resolved) {
+                return Some(resolved);
+            }
+            *exposed
+                .entry(resolved)
+                .or_insert_with(|| link.exposes.iter().map(Vec::as_slice).find(|p| hits(p)))
+        };
+        let Some(path) = own.or_else(through_link).map(display_path) else {
+            continue;
+        };
         let shown = entry
             .new
             .as_ref()
             .or(entry.old.as_ref())
             .map_or(path.clone(), |s| s.display_path());
-        let already = out
-            .findings
-            .iter()
-            .any(|f| f.category == GUARD_CONFIG && f.path.as_deref() == Some(shown.as_str()));
-        if already {
+        if !shown_already.insert(shown.clone()) {
             continue;
         }
         out.push(

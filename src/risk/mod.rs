@@ -5,6 +5,7 @@
 //! Secrets are redacted in every message; each finding carries a stable fingerprint that the
 //! policy's `[allowlist] findings` accepts.
 
+pub(crate) mod ci_config;
 mod compiled;
 mod content_rules;
 mod fingerprints;
@@ -18,6 +19,7 @@ pub(crate) mod providers;
 pub(crate) mod reach;
 pub(crate) mod rules;
 pub(crate) mod secrets;
+mod submodules;
 pub(crate) mod tampering;
 
 pub use compiled::CompiledPolicy;
@@ -83,6 +85,8 @@ pub fn detached_change(entries: &[(Status, Option<&str>, Option<&str>)]) -> Chan
         tree: git2::Oid::zero(),
         fingerprint: crate::diff::fingerprint(&entries),
         entries,
+        malformed: Vec::new(),
+        submodules: Vec::new(),
     }
 }
 
@@ -126,10 +130,12 @@ pub(crate) fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
         allowlist,
         findings: Vec::new(),
     };
+    let mut exposed = path_rules::Exposed::default();
     for entry in &input.change.entries {
-        path_rules::path_rules(&mut out, matcher, entry);
+        path_rules::path_rules(&mut out, matcher, &mut exposed, entry);
     }
     guard_config::guarded_files(&mut out, input);
+    submodules::submodules(&mut out, input);
     tampering::test_tampering(&mut out, input);
     // Only guard-config survives the path allowlist; without content rules of its own there
     // is nothing to look for in an allowlisted file (vendored code, generated data).
@@ -214,8 +220,9 @@ pub(crate) fn scan_only<F: std::borrow::Borrow<FileAdditions>>(
             );
             return out.findings;
         }
+        let mut exposed = path_rules::Exposed::default();
         for entry in &change.entries {
-            path_rules::path_rules_of(&mut out, matcher, entry, only);
+            path_rules::path_rules_of(&mut out, matcher, &mut exposed, entry, only);
         }
     }
     for file in files {
@@ -299,6 +306,56 @@ impl Collector<'_> {
         self.findings.push(finding);
         true
     }
+}
+
+/// Where the commit message's findings say they are, for fingerprints and file-kind rules.
+pub(crate) const MESSAGE_PATH: &str = "(commit message)";
+
+/// Credentials in the commit message itself (its body and trailer values): `lines` are the
+/// log message's lines with their numbers. A message is published with the commit, so a
+/// secret there is as leaked as one in a file.
+pub(crate) fn scan_message(compiled: &CompiledPolicy, lines: &[(u32, &str)]) -> Vec<Finding> {
+    let file = FileAdditions {
+        path: MESSAGE_PATH.to_string(),
+        binary: false,
+        lines: lines
+            .iter()
+            .map(|(number, text)| crate::diff::AddedLine {
+                number: *number,
+                text: (*text).to_string(),
+            })
+            .collect(),
+    };
+    let change = detached_change(&[]);
+    let input = RiskInput {
+        change: &change,
+        additions: std::slice::from_ref(&file),
+        acceptance: &[],
+        compiled,
+        hooks_path: None,
+    };
+    let Ok(matcher) = compiled.matcher() else {
+        return scan(&input);
+    };
+    let policy = &compiled.policy;
+    let mut out = Collector {
+        categories: &policy.risk.categories,
+        allowlist: &policy.allowlist,
+        findings: Vec::new(),
+    };
+    content_rules::content_rules(&mut out, matcher, &file, None);
+    out.findings
+        .into_iter()
+        .filter(|f| f.category == CREDENTIALS)
+        .map(|mut f| {
+            f.message = match f.line.take() {
+                Some(line) => format!("in the commit message (line {line}): {}", f.message),
+                None => format!("in the commit message: {}", f.message),
+            };
+            f.path = None;
+            f
+        })
+        .collect()
 }
 
 /// `test-tampering` findings for what the acceptance commands reach through other files and

@@ -149,7 +149,7 @@ fn payment_word(path: &str) -> Option<&'static str> {
     None
 }
 
-/// Built-in path globs per category: (category, globs, exclusions).
+/// Built-in path globs per category: (category, globs, exclusions), matched whatever the case.
 pub(crate) const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
     (
         "credentials",
@@ -215,24 +215,15 @@ pub(crate) const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
             "rbac/",
             "permissions/",
             "*auth.*",
-            "*Auth.*",
             "auth_*",
             "auth-*",
             "*authentication*",
-            "*Authentication*",
             "*authorization*",
-            "*Authorization*",
             "*oauth*",
-            "*OAuth*",
             "*login*",
-            "*Login*",
             "*password*",
-            "*Password*",
             "*permission*",
-            "*Permission*",
             "*jwt*",
-            "*Jwt*",
-            "*JWT*",
         ],
         PROSE,
     ),
@@ -246,8 +237,11 @@ pub(crate) const BUILTIN_PATHS: &[(&str, &[&str], &[&str])] = &[
         &[
             ".github/workflows/",
             ".github/actions/",
+            // Where GitHub and GitLab look for code owners: who must review what.
             ".github/CODEOWNERS",
             "/CODEOWNERS",
+            "docs/CODEOWNERS",
+            ".gitlab/CODEOWNERS",
             ".gitlab-ci.yml",
             ".gitlab-ci/",
             ".gitlab/ci/",

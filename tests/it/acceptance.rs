@@ -668,29 +668,48 @@ fn secrets_a_command_prints_or_names_are_redacted() {
     let token = format!("gh{}_{}", "p", "AcceptanceRedaction7Qz2Lp9Xw4Rt8Kd3V");
     let repo = TestRepo::with_initial_commit();
     repo.write("a.txt", "a\n");
+    // The shell joins the token only in what it prints: the command runs, its output is redacted.
+    repo.commit_all(&msg(&[
+        TASK,
+        "Agent-Acceptance: echo \"calling the API with gh\"\"p_AcceptanceRedaction7Qz2Lp9Xw4Rt8Kd3Vn6\"; exit 3",
+    ]));
+    let (output, report) = check(&repo, &["HEAD"]);
+    expect(&output, 1);
+    let printed = &runs(&report)[0];
+    assert_eq!(printed["status"], "failed", "{printed:#}");
+    assert!(
+        printed["output_tail"].as_str().unwrap().contains("ghp_…"),
+        "{printed:#}"
+    );
+    // A command that names the token is a credential in the message: nothing runs, and the
+    // record shows the command redacted.
+    repo.write("a.txt", "b\n");
     repo.commit_all(&msg(&[
         TASK,
         &format!("Agent-Acceptance: echo \"calling the API with {token}\"; exit 3"),
     ]));
-    let (output, report) = check(&repo, &["HEAD"]);
-    expect(&output, 1);
+    let (named_output, named) = check(&repo, &["HEAD"]);
+    expect(&named_output, 1);
+    let skipped = &runs(&named)[0];
+    assert_eq!(skipped["status"], "skipped", "{skipped:#}");
+    assert!(
+        skipped["command"].as_str().unwrap().contains("`ghp_…`"),
+        "{skipped:#}"
+    );
     // Verbose output lists the task's commands too.
     let human = run(&repo, &["-v", "check", "--color", "never"]);
     assert!(String::from_utf8_lossy(&human.stdout).contains("acceptance (trailer): echo"));
     for text in [
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
+        String::from_utf8_lossy(&named_output.stdout).into_owned(),
+        String::from_utf8_lossy(&named_output.stderr).into_owned(),
         String::from_utf8_lossy(&human.stdout).into_owned(),
         String::from_utf8_lossy(&human.stderr).into_owned(),
     ] {
         assert!(!text.contains(&token), "{text}");
         assert!(!text.contains(&token[..12]), "{text}");
     }
-    let run = &runs(&report)[0];
-    assert!(
-        run["output_tail"].as_str().unwrap().contains("ghp_…"),
-        "{run:#}"
-    );
 }
 
 #[test]
@@ -899,11 +918,12 @@ fn progress_is_reported_as_events_with_secrets_redacted() {
     let repo = TestRepo::with_initial_commit();
     repo.write("b.txt", "b\n");
     let token = format!("gh{}_{}", "p", "UnitFixtureQ7z2Lp9Xw4Rt8Kd3Mv6Hs1NbY");
-    // The first command's text holds no token; the shell joins one in what it prints.
+    // The command's text holds no token (a named one would block before anything ran); the
+    // shell joins one in what it prints.
     repo.commit_all(&msg(&[
         TASK,
         "Agent-Acceptance: echo first; sleep 0.5; echo \"key gh\"\"p_UnitFixtureQ7z2Lp9Xw4Rt8Kd3Mv6Hs1NbY\"; sleep 0.5",
-        &format!("Agent-Acceptance: test {token} = x || exit 3"),
+        "Agent-Acceptance: exit 3",
     ]));
     let recorder = std::sync::Arc::new(Recorder::default());
     let request = agentguard::internals::engine::CheckRequest {
@@ -931,7 +951,7 @@ fn progress_is_reported_as_events_with_secrets_redacted() {
     assert_eq!(
         &events[finished + 1..],
         [
-            "started 2/2 acceptance: test `ghp_…` (40 chars, redacted) = x || exit 3".to_string(),
+            "started 2/2 acceptance: exit 3".to_string(),
             "finished exited with code 3".to_string(),
         ],
         "{events:#?}"

@@ -1067,7 +1067,7 @@ fn commit_gitlink(repo: &TestRepo, path: &str, commit: &str, message: &str) {
 }
 
 #[test]
-fn submodule_change_in_scope_passes() {
+fn submodule_change_in_scope_needs_only_a_submodule_approval() {
     let repo = TestRepo::with_initial_commit();
     let head = repo.git(&["rev-parse", "HEAD"]);
     commit_gitlink(
@@ -1076,8 +1076,12 @@ fn submodule_change_in_scope_passes() {
         &head,
         &msg(&[TASK, "Agent-Allow: vendor/**"]),
     );
-    let report = check_head(&repo, 0);
-    assert!(findings(&report).is_empty(), "{report:#}");
+    // A new submodule brings in code from elsewhere: in scope, but a human signs off on it.
+    let report = check_head(&repo, 1);
+    assert_eq!(
+        finding_keys(&report),
+        keys(&[("risk", "submodules", "vendor/sub")])
+    );
 }
 
 #[test]
@@ -1088,7 +1092,10 @@ fn submodule_change_out_of_scope_blocks() {
     let report = check_head(&repo, 1);
     assert_eq!(
         finding_keys(&report),
-        keys(&[("scope", "outside-allow", "vendor/sub")])
+        keys(&[
+            ("scope", "outside-allow", "vendor/sub"),
+            ("risk", "submodules", "vendor/sub")
+        ])
     );
     // Moving the pointer is a change too.
     let other = "0123456789abcdef0123456789abcdef01234567";
@@ -1096,7 +1103,10 @@ fn submodule_change_out_of_scope_blocks() {
     let report = check_head(&repo, 1);
     assert_eq!(
         finding_keys(&report),
-        keys(&[("scope", "outside-allow", "vendor/sub")])
+        keys(&[
+            ("scope", "outside-allow", "vendor/sub"),
+            ("risk", "submodules", "vendor/sub")
+        ])
     );
 }
 

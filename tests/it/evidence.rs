@@ -168,7 +168,7 @@ fn staged_record_writes_pending_evidence_keyed_by_tree() {
     let text = std::fs::read_to_string(&pending).expect("pending evidence");
     assert!(text.contains(&format!("tree = \"{tree}\"")), "{text}");
     assert!(
-        !text.contains("commit = "),
+        !text.lines().any(|l| l.starts_with("commit = ")),
         "pending evidence has no commit yet:\n{text}"
     );
 }

@@ -350,6 +350,7 @@ fn json_otel_and_markdown_outputs_parse() {
                 exit_code: Some(101),
                 duration_ms: 4200,
                 network: "denied".into(),
+                ..EntryRun::default()
             },
             EntryRun {
                 command: "make lint".into(),
@@ -358,6 +359,7 @@ fn json_otel_and_markdown_outputs_parse() {
                 exit_code: Some(0),
                 duration_ms: 900,
                 network: "denied".into(),
+                ..EntryRun::default()
             },
         ],
         ..Entry::new("verify")

@@ -129,6 +129,8 @@ fn trailer_layers_never_unblock_a_path() {
                     tree: git2::Oid::zero(),
                     fingerprint: diff::fingerprint(&entries),
                     entries,
+                    malformed: Vec::new(),
+                    submodules: Vec::new(),
                 };
                 let mut globs = task::TrailerGlobs::default();
                 let (plain, _) =

@@ -91,6 +91,12 @@ impl TestRepo {
 
     /// A clone of `source` (`git clone <args> file://…`), with its own home and scratch space.
     pub(crate) fn clone_of(source: &TestRepo, args: &[&str]) -> Self {
+        Self::clone_url(&format!("file://{}", source.path().display()), args)
+    }
+
+    /// A fresh clone of any repository (`git clone <args> <url>`), with its own home and
+    /// scratch space: the CI checkout of a hosted remote.
+    pub(crate) fn clone_url(url: &str, args: &[&str]) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("agentguard-clone")
             .tempdir()
@@ -99,7 +105,6 @@ impl TestRepo {
         std::fs::create_dir_all(&home).expect("home");
         std::fs::write(home.join(".gitconfig"), "").expect("gitconfig");
         let repo = Self { dir, home };
-        let url = format!("file://{}", source.path().display());
         let mut cmd = std::process::Command::new("git");
         hermetic(&mut cmd, &repo.home);
         let status = cmd
@@ -107,7 +112,7 @@ impl TestRepo {
             .arg("clone")
             .arg("-q")
             .args(args)
-            .arg(&url)
+            .arg(url)
             .arg("work")
             .status()
             .expect("git clone");
@@ -152,6 +157,26 @@ impl TestRepo {
             .env("TMPDIR", tmp)
             .output()
             .expect("git push")
+    }
+
+    /// A bare repository in the scratch space with every branch of this one pushed to it,
+    /// as an agent's pushes leave a hosted remote (which, like git's default, checks nothing
+    /// it receives); its `file://` URL.
+    pub(crate) fn push_to_bare(&self) -> String {
+        let bare = self.scratch().join("remote.git");
+        if !bare.exists() {
+            self.git(&[
+                "init",
+                "-q",
+                "--bare",
+                "-b",
+                "main",
+                bare.to_str().expect("utf-8 path"),
+            ]);
+        }
+        let url = format!("file://{}", bare.display());
+        self.git(&["push", "-q", "--force", &url, "refs/heads/*:refs/heads/*"]);
+        url
     }
 
     /// A repository with one human commit of `README.md`.

@@ -101,9 +101,9 @@ fn junit_has_a_suite_per_commit_and_a_failure_for_missing_evidence() {
         }
     }
     assert_eq!(suites, 2, "{xml}");
-    // Two agent commits, six checks each: scope, risk, the acceptance command, evidence,
-    // approval and metadata.
-    assert_eq!(cases, 12, "{xml}");
+    // Two agent commits, seven cases each: scope, risk, the acceptance command, evidence,
+    // approval, metadata, and the path taken (the way back, tried on the target).
+    assert_eq!(cases, 14, "{xml}");
     assert_eq!(failures, 1, "{xml}");
     assert!(failure_text.contains("no evidence note"), "{xml}");
 }

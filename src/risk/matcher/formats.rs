@@ -143,6 +143,10 @@ pub(super) fn key_body_spans(
             return vec![(index, start, start + end)];
         }
     }
+    // Flattened onto the header's line (spaces for newlines, as env files and YAML keep it).
+    if let Some((start, end)) = super::flat_key::flattened_key_body(text, header_end) {
+        return vec![(index, start, end)];
+    }
     let mut spans = Vec::new();
     let mut number = lines[index].number;
     for (offset, next) in lines.iter().enumerate().skip(index + 1).take(200) {

@@ -4,6 +4,7 @@
 //! each added line is scanned once whatever the number of rules.
 
 mod assign;
+mod flat_key;
 mod formats;
 mod loose;
 mod redact;
@@ -291,15 +292,11 @@ fn build_paths() -> Result<Vec<CategoryPaths>, MatcherError> {
             category: name.to_string(),
             source,
         };
-        // A key store is one whatever the case of its extension (`.P12`, `.Key`).
-        let case = if name == "credentials" {
-            Case::Insensitive
-        } else {
-            Case::Sensitive
-        };
+        // Risk paths match whatever the case, as deny lists do: `src/Auth/` is auth code, and
+        // a key store is one whatever the case of its extension (`.P12`, `.Key`).
         paths.push(CategoryPaths {
-            include: GlobList::with_case(include, case).map_err(glob_err)?,
-            exclude: GlobList::with_case(exclude, case).map_err(glob_err)?,
+            include: GlobList::with_case(include, Case::Insensitive).map_err(glob_err)?,
+            exclude: GlobList::with_case(exclude, Case::Insensitive).map_err(glob_err)?,
         });
     }
     Ok(paths)
