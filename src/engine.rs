@@ -1036,8 +1036,8 @@ pub(crate) fn scan(
         credentials_checked: false,
         scanned: true,
         vouched: false,
-        path_taken: Default::default(),
         signed_by: None,
+        path_taken: Default::default(),
     };
     match target {
         ScanTarget::Commits(commits) => {

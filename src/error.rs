@@ -126,11 +126,11 @@ impl Error {
                  --session <file>`",
             ),
             Error::Directory { .. } => Some("pass -C an existing directory inside a git work tree"),
+            Error::MixedScanTargets => Some("scan the commits and the files in two runs"),
             Error::ExamplesFail { .. } => Some(
                 "a policy edit changed what these paths get: restore the rule, or update the `[[examples]]` on purpose (`agentguard policy test` shows each)",
             ),
             Error::ReadPolicy { .. } => Some("check that the file is readable"),
-            Error::MixedScanTargets => Some("scan the commits and the files in two runs"),
             Error::Sync(e) => e.hint(),
             Error::NoBase { .. } => Some(
                 "pass a range (agentguard verify origin/main..HEAD) or --base origin/main; `git remote set-head origin --auto` records the remote's default branch",

@@ -107,11 +107,12 @@ impl Change {
                 reason: "unexpected output".to_string(),
             })
         })?;
+        // Read for a human change's credentials alone: tree problems and submodules are
+        // judged on agent work, from a real tree.
         Ok(Self {
             tree: Oid::zero(),
             fingerprint: fingerprint(&entries),
             entries,
-            // Read from the trees alone; a human change is read for its added lines.
             malformed: Vec::new(),
             submodules: Vec::new(),
         })

@@ -154,30 +154,6 @@ pub(crate) fn scan_files<F: std::borrow::Borrow<FileAdditions>>(
     out.findings
 }
 
-/// `production-config` findings for the manifests of the change that declare a production
-/// namespace or environment (see `production`), beside the `found` findings of `scan`: a file
-/// already in the category by its path gets no second finding. `read` returns a blob's bytes.
-pub(crate) fn production_manifests<E>(
-    compiled: &CompiledPolicy,
-    change: &Change,
-    found: &[Finding],
-    read: &mut dyn FnMut(git2::Oid) -> Result<Vec<u8>, E>,
-) -> Result<Vec<Finding>, E> {
-    let policy = &compiled.policy;
-    let mut out = Collector {
-        categories: &policy.risk.categories,
-        allowlist: &policy.allowlist,
-        findings: found
-            .iter()
-            .filter(|f| f.kind == Kind::Risk && f.category == PRODUCTION_CONFIG)
-            .cloned()
-            .collect(),
-    };
-    let before = out.findings.len();
-    production::manifests(&mut out, change, read)?;
-    Ok(out.findings.split_off(before))
-}
-
 /// The findings of some categories only, for changes judged by those alone: a human
 /// change's credentials, `agentguard scan --category …`. Content rules of the categories in
 /// `only` (indexed like the policy's categories) run on the added lines; with `paths`, their
@@ -248,6 +224,30 @@ pub(crate) fn scan_credentials<F: std::borrow::Borrow<FileAdditions>>(
         .map(|c| c.name == CREDENTIALS)
         .collect();
     scan_only(compiled, None, files, &only)
+}
+
+/// `production-config` findings for the manifests of the change that declare a production
+/// namespace or environment (see `production`), beside the `found` findings of `scan`: a file
+/// already in the category by its path gets no second finding. `read` returns a blob's bytes.
+pub(crate) fn production_manifests<E>(
+    compiled: &CompiledPolicy,
+    change: &Change,
+    found: &[Finding],
+    read: &mut dyn FnMut(git2::Oid) -> Result<Vec<u8>, E>,
+) -> Result<Vec<Finding>, E> {
+    let policy = &compiled.policy;
+    let mut out = Collector {
+        categories: &policy.risk.categories,
+        allowlist: &policy.allowlist,
+        findings: found
+            .iter()
+            .filter(|f| f.kind == Kind::Risk && f.category == PRODUCTION_CONFIG)
+            .cloned()
+            .collect(),
+    };
+    let before = out.findings.len();
+    production::manifests(&mut out, change, read)?;
+    Ok(out.findings.split_off(before))
 }
 
 struct Collector<'a> {

@@ -692,7 +692,8 @@ pub(crate) fn accept_assigned(a: &AssignedValue<'_>, path: &str) -> bool {
     if a.secret.hashed && is_digest_shaped(value) {
         return false;
     }
-    if a.secret.strength == Strength::Weak && names::ends_hashed(a.name) {
+    if a.secret.strength == Strength::Weak && (names::ends_hashed(a.name) || labelled_digest(value))
+    {
         return false;
     }
     if is_identifier_like(value) || distinct_chars(value) < 5 {
@@ -711,6 +712,21 @@ pub(crate) fn accept_assigned(a: &AssignedValue<'_>, path: &str) -> bool {
                     && !is_hash_or_uuid(value))
         }
     }
+}
+
+/// A word label before a hex digest (`deps-<sha1>`, `v1-<sha256>`): a cache key or a
+/// versioned content hash, what a bare `key` holds in CI and build configuration.
+fn labelled_digest(value: &str) -> bool {
+    value
+        .rsplit_once(['-', ':'])
+        .is_some_and(|(label, digest)| {
+            digest.len() >= 32
+                && digest.bytes().all(|b| b.is_ascii_hexdigit())
+                && label.bytes().any(|b| b.is_ascii_alphabetic())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
 }
 
 /// Base64 of `user:password` with a password worth hiding, or of a long user alone (an API
@@ -896,6 +912,12 @@ mod tests {
         // Random enough for the name: a weak name needs a random value.
         assert!(!assigned("redis_auth", "hunter22", "a.yaml"));
         assert!(assigned("redis_auth", "Zq8LmR2vXw9KpT4nB7", "a.yaml"));
+        // A bare `key` over a labelled digest is a cache key; over the hex alone, a secret.
+        let sha1 = "7e47e895f1bee3e08b1627defb40dec8e731f1be";
+        assert!(!assigned("key", &format!("deps-{sha1}"), "ci.yml"));
+        assert!(!assigned("key", &format!("v1:{sha1}"), "ci.yml"));
+        assert!(assigned("key", sha1, "ci.yml"));
+        assert!(assigned("api_key", &format!("deps-{sha1}"), "ci.yml"));
     }
 
     #[test]

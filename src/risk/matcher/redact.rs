@@ -81,7 +81,17 @@ impl Matcher {
         if self.builtin.loose.is_some() {
             let anchors = self.anchors(candidates);
             for span in loose::runs(text) {
-                if !spans.overlaps(span.0, span.1) && loose::judge(lines, index, span, &anchors) {
+                if spans.overlaps(span.0, span.1) {
+                    continue;
+                }
+                // A provider prefix before a token of the wrong shape is no finding, but a
+                // shown command or its output loses nothing when it is hidden anyway.
+                let near_miss = anchors.contains(&span.0) && {
+                    let run = &text[span.0..span.1];
+                    run.bytes().any(|b| b.is_ascii_digit())
+                        && run.bytes().any(|b| b.is_ascii_alphabetic())
+                };
+                if near_miss || loose::judge(lines, index, span, &anchors) {
                     spans.0.insert(span.0, span.1);
                     out.push((index, span.0, span.1));
                 }
