@@ -128,6 +128,9 @@ pub struct CheckRequest {
     pub recording: bool,
     /// Where `verify` tries each commit's revert: the target branch and the range's tip.
     pub rollback_target: Option<crate::path_taken::RollbackTarget>,
+    /// The staged change replaces HEAD (`git commit --amend`): it is judged over HEAD's first
+    /// parent, the commit the amended one will sit on.
+    pub amend: bool,
 }
 
 impl CheckRequest {
@@ -151,6 +154,7 @@ impl CheckRequest {
             session: None,
             recording: false,
             rollback_target: None,
+            amend: false,
         }
     }
 }
@@ -379,7 +383,7 @@ pub fn check(
                     repo,
                     request,
                     &compiled,
-                    policy_commit.as_ref(),
+                    [subject.base.as_ref(), policy_commit.as_ref()],
                     &mut report.acceptance,
                 )?);
                 ran = true;
@@ -598,19 +602,16 @@ fn setup_input_findings(
     Ok(SetupInputFindings { inputs, touched })
 }
 
-/// Compares the tests each acceptance command ran with what it ran on the base (the merge base
-/// under `verify`): fewer is `test-tampering`. Only when every command passed, and only if the
-/// policy keeps that category.
+/// Test counts that fell: against the commit's first parent, then against the base its policy
+/// is read from (the range's merge base in `verify`). The parent first, so that a range
+/// whose later commit adds a test cannot hide an earlier one deleting another.
 fn compare_inventory(
     repo: &Repo,
     request: &CheckRequest,
     compiled: &CompiledPolicy,
-    base: Option<&git2::Commit<'_>>,
+    [parent, policy_base]: [Option<&git2::Commit<'_>>; 2],
     runs: &mut [AcceptanceRun],
 ) -> Result<Vec<Finding>, EngineError> {
-    let Some(base) = base else {
-        return Ok(Vec::new());
-    };
     let policy = &compiled.policy;
     if policy.risk.get(risk::TEST_TAMPERING).is_none() || runs.iter().any(|r| !r.passed()) {
         return Ok(Vec::new());
@@ -619,27 +620,33 @@ fn compare_inventory(
         .progress
         .as_deref()
         .map(|sink| RedactedProgress { sink, compiled });
-    let shortfalls = acceptance::baseline::compare(
-        repo,
-        &acceptance::baseline::Base {
-            commit: base,
-            notes_ref: &policy.evidence.notes_ref,
-        },
-        runs,
-        &policy.acceptance,
-        &RunOptions {
-            progress: progress.as_ref().map(|p| p as &dyn Progress),
-            local: request.local,
-            // The base's own setup inputs: what a person already merged.
-            setup_network: true,
-            setup_inputs: None,
-        },
-        &|command| risk::redact_secrets(compiled, command),
-    )?;
-    Ok(shortfalls
-        .iter()
-        .filter_map(|s| risk::tampering::fewer_tests(compiled, s))
-        .collect())
+    let parent = parent.filter(|p| policy_base.is_none_or(|b| b.id() != p.id()));
+    for base in [parent, policy_base].into_iter().flatten() {
+        let shortfalls = acceptance::baseline::compare(
+            repo,
+            &acceptance::baseline::Base {
+                commit: base,
+                notes_ref: &policy.evidence.notes_ref,
+            },
+            runs,
+            &policy.acceptance,
+            &RunOptions {
+                progress: progress.as_ref().map(|p| p as &dyn Progress),
+                local: request.local,
+                // The base's own setup inputs: what a person already merged.
+                setup_network: true,
+                setup_inputs: None,
+            },
+            &|command| risk::redact_secrets(compiled, command),
+        )?;
+        if !shortfalls.is_empty() {
+            return Ok(shortfalls
+                .iter()
+                .filter_map(|s| risk::tampering::fewer_tests(compiled, s))
+                .collect());
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// The findings the verdict is decided from (`CommitReport::verdict`): redacted, in a stable
@@ -698,6 +705,10 @@ fn gather_subject<'r>(repo: &'r Repo, request: &CheckRequest) -> Result<Subject<
         .collect();
     let base = match &commit {
         Some(c) => repo.first_parent(c)?,
+        None if request.amend => match repo.head_commit()? {
+            Some(head) => repo.first_parent(&head)?,
+            None => None,
+        },
         None => repo.head_commit()?,
     };
     let merge_heads = if commit.is_none() {

@@ -172,6 +172,7 @@ impl Error {
                 HookRunError::MessageFile { .. }
                 | HookRunError::PushInput(_)
                 | HookRunError::Environment(_)
+                | HookRunError::State { .. }
                 | HookRunError::Notes { .. } => ErrorKind::User,
             },
             Error::Onboarding(e) => match e {

@@ -351,5 +351,10 @@ fn prepare_input(args: &[std::ffi::OsString]) -> prepare::Prepare {
             // pre-commit (the framework) passes the source in its environment.
             .or_else(|| std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok())
             .filter(|s| !s.is_empty()),
+        reused: args
+            .get(2)
+            .map(|s| s.to_string_lossy().into_owned())
+            .or_else(|| std::env::var("PRE_COMMIT_COMMIT_OBJECT_NAME").ok())
+            .filter(|s| !s.is_empty()),
     }
 }

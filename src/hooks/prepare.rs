@@ -20,6 +20,8 @@ pub(crate) struct Prepare {
     /// `message`, `template`, `merge`, `squash` or `commit`; none when git opens the editor on
     /// an empty message.
     pub source: Option<String>,
+    /// git's `$3`: the commit whose message is reused; `HEAD` for `--amend`.
+    pub reused: Option<String>,
 }
 
 /// The longest agent name a trailer takes from the environment.
@@ -56,6 +58,7 @@ pub(crate) fn prepare_commit_msg(
     input: &Prepare,
 ) -> Result<HookRun, HookRunError> {
     let mut run = HookRun::default();
+    note_amend(repo, input.reused.as_deref() == Some("HEAD"))?;
     // A merge (a clean one needs no task) and a reused or amended message (`-c`, `-C`,
     // `--amend`, which carries its trailers already) are left as git wrote them. A squash is
     // new work whose summary quotes the squashed messages indented, where no trailer counts:
@@ -217,6 +220,63 @@ fn add_trailers(repo: &Repo, message_file: &Path, trailers: &[String]) -> Result
         )));
     }
     Ok(())
+}
+
+/// Where prepare-commit-msg leaves the commit an amend replaces, for commit-msg (which git
+/// does not tell): per worktree, as HEAD is.
+fn amend_marker(repo: &Repo) -> std::path::PathBuf {
+    repo.git().path().join("agentguard-amending")
+}
+
+/// Records whether the commit being made replaces HEAD (`git commit --amend`, which passes
+/// `HEAD` as the reused commit; so does `-C HEAD`, whose change is then judged over more than
+/// it adds, never less). Every commit's prepare-commit-msg rewrites it, so it never outlives
+/// the commit it was written for.
+fn note_amend(repo: &Repo, amending: bool) -> Result<(), HookRunError> {
+    let marker = amend_marker(repo);
+    let head = match repo.head_commit() {
+        Ok(Some(head)) if amending => head.id(),
+        _ => {
+            return match std::fs::remove_file(&marker) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(marker_error(&marker, e)),
+                _ => Ok(()),
+            };
+        }
+    };
+    std::fs::write(&marker, format!("{head}\n")).map_err(|e| marker_error(&marker, e))
+}
+
+fn marker_error(marker: &Path, source: std::io::Error) -> HookRunError {
+    HookRunError::State {
+        path: marker.to_path_buf(),
+        source,
+    }
+}
+
+/// Whether prepare-commit-msg saw this commit amend the current HEAD.
+pub(crate) fn amending(repo: &Repo) -> bool {
+    let Ok(text) = std::fs::read_to_string(amend_marker(repo)) else {
+        return false;
+    };
+    matches!(repo.head_commit(), Ok(Some(head)) if text.trim() == head.id().to_string())
+}
+
+/// Whether `commit` (the new HEAD, in post-commit) just replaced the commit prepare-commit-msg
+/// saw being amended: a sibling of it, on the same parent.
+pub(crate) fn amended(repo: &Repo, commit: &git2::Commit<'_>) -> bool {
+    let Ok(text) = std::fs::read_to_string(amend_marker(repo)) else {
+        return false;
+    };
+    let Ok(replaced) = git2::Oid::from_str(text.trim()) else {
+        return false;
+    };
+    if replaced == commit.id() || commit.parent_ids().any(|p| p == replaced) {
+        return false;
+    }
+    let Ok(replaced) = repo.git().find_commit(replaced) else {
+        return false;
+    };
+    replaced.parent_ids().next() == commit.parent_ids().next()
 }
 
 #[cfg(test)]

@@ -85,6 +85,11 @@ pub(crate) enum HookRunError {
     /// The agent's environment or the tools around the hook are not usable as they are.
     #[error("{0}")]
     Environment(String),
+    #[error("cannot write {}: {source}", path.display())]
+    State {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the push was stopped: the evidence and approval notes cannot be pushed to {remote}: {source}")]
     Notes {
         remote: String,
@@ -104,7 +109,7 @@ impl HookRunError {
             HookRunError::MessageFile { .. } => {
                 Some("git passes the message file itself; run the hook through git")
             }
-            HookRunError::PushInput(_) => None,
+            HookRunError::PushInput(_) | HookRunError::State { .. } => None,
             HookRunError::Environment(_) => Some(
                 "fix or unset the variable in the agent's environment, or write the trailers into the message yourself",
             ),
@@ -177,6 +182,7 @@ pub(crate) fn commit_msg(
         humans: false,
         recording: true,
         gate: Gate::Commit,
+        amend: super::prepare::amending(repo),
         ..CheckRequest::new(Target::Staged)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
@@ -228,7 +234,13 @@ pub(crate) fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     let parent = repo.first_parent(&commit)?;
     let policy = Policy::for_base(repo, parent.as_ref()).map_err(EngineError::from)?;
     let notes_ref = policy.evidence.notes_ref.clone();
-    let attached = evidence::attach_pending(repo, &commit, &notes_ref)?;
+    // An amend's evidence is written by post-rewrite, after git has copied the replaced
+    // commit's note onto this one (which would otherwise overwrite or join it).
+    let attached = if super::prepare::amended(repo, &commit) {
+        None
+    } else {
+        evidence::attach_pending(repo, &commit, &notes_ref)?
+    };
     let fingerprint = match &attached {
         Some(evidence) => {
             run.notes.push(format!(

@@ -60,12 +60,24 @@ pub(crate) fn evidence_with_runs_of(
     if recorded.verdict == Verdict::Block {
         evidence.verdict = Verdict::Block;
     }
-    evidence.findings.extend(
-        recorded
-            .findings
-            .iter()
-            .filter(|f| f.kind == Kind::Acceptance)
-            .cloned(),
-    );
+    // What the runs found: their failures and, when commit-msg judged the amend over the
+    // same base (it knows an amend from prepare-commit-msg), the test count's fall.
+    let same_base = recorded.base == evidence.base;
+    let from_runs: Vec<_> = recorded
+        .findings
+        .iter()
+        .filter(|f| {
+            f.kind == Kind::Acceptance
+                || (same_base && f.rule.starts_with(crate::risk::tampering::FEWER_TESTS_RULE))
+        })
+        .cloned()
+        .collect();
+    for finding in &from_runs {
+        if finding.deferred && !evidence.awaiting_approval.contains(&finding.category) {
+            evidence.awaiting_approval.push(finding.category.clone());
+        }
+    }
+    evidence.awaiting_approval.sort_unstable();
+    evidence.findings.extend(from_runs);
     Some(evidence)
 }

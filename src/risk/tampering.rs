@@ -397,6 +397,9 @@ pub(super) fn reached_files(out: &mut Collector<'_>, input: &RiskInput<'_>, reac
 }
 
 /// The finding for an acceptance command that ran fewer tests than the base did.
+/// The rule a fall in the test count is reported under.
+pub(crate) const FEWER_TESTS_RULE: &str = "test inventory: fewer tests than the base";
+
 pub(crate) fn fewer_tests(compiled: &CompiledPolicy, shortfall: &Shortfall) -> Option<Finding> {
     let base = &shortfall.base;
     let what = match shortfall.ran {
@@ -420,7 +423,7 @@ pub(crate) fn fewer_tests(compiled: &CompiledPolicy, shortfall: &Shortfall) -> O
         compiled,
         TEST_TAMPERING,
         message,
-        "test inventory: fewer tests than the base",
+        FEWER_TESTS_RULE,
         &matched,
     )
 }

@@ -560,9 +560,18 @@ fn verify_runs_a_base_without_a_note_once_for_the_whole_range() {
         "+refs/notes/agentguard*:refs/notes/agentguard*",
     ]);
     let report = judge(&clone, &["verify", "--base", "origin/main"], 1);
+    let first = &report["commits"][0]["acceptance"][0]["tests"];
+    assert!(
+        first["base_from"]
+            .as_str()
+            .unwrap()
+            .starts_with("run of the base tree"),
+        "{first:#}"
+    );
+    // The second commit is compared with its parent first, whose note says 3.
     let message = only_tampering(&report);
     assert!(
-        message.contains("ran 2 tests, the base ran 3 (run of the base tree"),
+        message.contains("ran 2 tests, the base ran 3 (evidence note on"),
         "{message}"
     );
     // The tip run, and the base run once.
@@ -572,4 +581,123 @@ fn verify_runs_a_base_without_a_note_once_for_the_whole_range() {
     judge(&clone, &["verify", "--base", "origin/main"], 1);
     let runs = std::fs::read_to_string(&counter).unwrap();
     assert_eq!(runs.lines().count(), 3, "{runs}");
+}
+
+#[test]
+fn verify_compares_each_commit_with_its_parent_so_a_test_added_cannot_hide_one_deleted() {
+    crate::require_user_namespaces!();
+    let scratch = tempfile::tempdir().unwrap();
+    let counter = scratch.path().join("runs");
+    let origin = origin_with_noted_base(&counter);
+    // Start the branch again: one commit adds a test, the next deletes another, so the tip
+    // runs as many tests as main does.
+    origin.git(&["checkout", "-q", "main"]);
+    origin.git(&["branch", "-q", "-D", "agent/work"]);
+    origin.checkout_new("agent/work");
+    let test = |names: &[&str]| {
+        let mut text = "import unittest\n\nclass T(unittest.TestCase):\n".to_string();
+        for name in names {
+            text.push_str(&format!("    def test_{name}(self):\n        pass\n\n"));
+        }
+        text
+    };
+    origin.write("tests/test_a.py", &test(&["one", "two", "three", "four"]));
+    origin.commit_all(&msg(&[TASK]));
+    let output = origin.run(&["check", "--record"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    origin.write("tests/test_a.py", &test(&["two", "three", "four"]));
+    origin.commit_all(&msg(&[TASK]));
+    let output = origin.run(&["check", "--record"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let clone = TestRepo::clone_of(&origin, &["--branch", "agent/work"]);
+    clone.git(&[
+        "fetch",
+        "-q",
+        "origin",
+        "+refs/notes/agentguard*:refs/notes/agentguard*",
+    ]);
+    let report = judge(&clone, &["verify", "--base", "origin/main"], 1);
+    let commits = report["commits"].as_array().unwrap();
+    assert_eq!(commits[0]["verdict"], "pass", "{:#}", commits[0]);
+    let message = only_tampering(&report);
+    assert!(
+        message.contains("ran 3 tests, the base ran 4 (evidence note on"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_amend_through_the_hooks_keeps_the_fall_in_the_test_count() {
+    crate::require_user_namespaces!();
+    let test = |names: &[&str]| {
+        let mut text = "import unittest\n\nclass T(unittest.TestCase):\n".to_string();
+        for name in names {
+            text.push_str(&format!("    def test_{name}(self):\n        pass\n\n"));
+        }
+        text
+    };
+    let repo = TestRepo::new();
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\ncommands = [{:?}]\n\n[approvals]\nwhen = \"merge\"\n",
+            format!("{} -m unittest discover -s tests -v", python())
+        ),
+    );
+    repo.write(".gitignore", "__pycache__/\n");
+    repo.write("tests/test_a.py", &test(&["one", "two", "three"]));
+    repo.commit_all("base");
+    let output = repo.run(&["install"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo.checkout_new("agent/work");
+    // The agent deletes a test: committed, awaiting approval at merge.
+    repo.write("tests/test_a.py", &test(&["one", "two"]));
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "-m", &msg(&[TASK])])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
+    assert!(
+        note.contains("awaiting_approval = [\"test-tampering\"]"),
+        "{note}"
+    );
+    // An amend is judged over the amended commit's parent: the fall stays in its evidence.
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "--amend", "--no-edit"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("evidence recorded for the amended commit"),
+        "{}",
+        text(&output)
+    );
+    let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
+    assert!(
+        note.contains("awaiting_approval = [\"test-tampering\"]"),
+        "{note}"
+    );
+    assert!(note.contains("ran 2 tests, the base ran 3"), "{note}");
+    // And the next commit, not an amend, is judged over HEAD again.
+    repo.write("src/app.py", "x = 2\n");
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "-m", &msg(&[TASK])])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
+    assert!(
+        note.contains("awaiting_approval = []") || !note.contains("awaiting_approval"),
+        "{note}"
+    );
+    assert!(!repo.path().join(".git/agentguard-amending").exists());
 }
