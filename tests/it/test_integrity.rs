@@ -551,6 +551,16 @@ fn verify_runs_a_base_without_a_note_once_for_the_whole_range() {
     let origin = origin_with_noted_base(&counter);
     // The base's note is gone (a human merge on main has none): the base must be run.
     origin.git(&["notes", "--ref", "agentguard", "remove", "main"]);
+    // Every commit of the range runs (`[verify] run = "each"`, from the target branch's
+    // policy), so each is compared with the base.
+    origin.git(&["checkout", "-q", "main"]);
+    let policy = origin.read(".agentguard.toml");
+    origin.write(
+        ".agentguard.toml",
+        &format!("{policy}[verify]\nrun = \"each\"\n"),
+    );
+    origin.commit_all("verify each commit");
+    origin.git(&["checkout", "-q", "agent/work"]);
     std::fs::write(&counter, "").unwrap();
     let clone = TestRepo::clone_of(&origin, &["--branch", "agent/work"]);
     clone.git(&[
@@ -574,13 +584,13 @@ fn verify_runs_a_base_without_a_note_once_for_the_whole_range() {
         message.contains("ran 2 tests, the base ran 3 (evidence note on"),
         "{message}"
     );
-    // The tip run, and the base run once.
+    // Two commits judged, the base run once for both.
     let runs = std::fs::read_to_string(&counter).unwrap();
-    assert_eq!(runs.lines().count(), 2, "{runs}");
+    assert_eq!(runs.lines().count(), 3, "{runs}");
     // And never again for the same base.
     judge(&clone, &["verify", "--base", "origin/main"], 1);
     let runs = std::fs::read_to_string(&counter).unwrap();
-    assert_eq!(runs.lines().count(), 3, "{runs}");
+    assert_eq!(runs.lines().count(), 5, "{runs}");
 }
 
 #[test]
