@@ -408,6 +408,8 @@ pub fn check(
         findings.extend(evidence_findings(
             repo, policy, request, &report, &task, &change, ran,
         )?);
+        let recorded = recorded_test_falls(repo, policy, &report, &change, &findings)?;
+        findings.extend(recorded);
     }
     // Findings that came from running or from the evidence may need an approval too.
     if approvals.is_none() && findings.iter().any(|f| f.action == Action::Approve) {
@@ -970,6 +972,58 @@ fn evidence_findings(
                 .then_some(task.acceptance.as_slice()),
         },
     ))
+}
+
+/// The fall in the test count that the change's own evidence recorded when its commands ran
+/// (at commit, against its parent), where this judgement did not find it again: `pre-push`
+/// runs nothing, and `verify` may run only the tip. A note that incriminates its own change is
+/// believed; one for another tree or change says nothing.
+fn recorded_test_falls(
+    repo: &Repo,
+    policy: &Policy,
+    report: &CommitReport,
+    change: &Change,
+    findings: &[Finding],
+) -> Result<Vec<Finding>, EngineError> {
+    let Some(commit) = report.commit else {
+        return Ok(Vec::new());
+    };
+    let Some(evidence) = repo
+        .note(&policy.evidence.notes_ref, commit)?
+        .and_then(|bytes| evidence::Evidence::parse(&bytes).ok())
+    else {
+        return Ok(Vec::new());
+    };
+    if evidence.tree != report.tree.to_string() || evidence.fingerprint != change.fingerprint {
+        return Ok(Vec::new());
+    }
+    let rule = risk::tampering::FEWER_TESTS_RULE;
+    let found_again = findings
+        .iter()
+        .any(|f| f.category == risk::TEST_TAMPERING && f.rule.starts_with(rule));
+    if found_again {
+        return Ok(Vec::new());
+    }
+    Ok(evidence
+        .findings
+        .iter()
+        .filter(|f| f.category == risk::TEST_TAMPERING && f.rule.starts_with(rule))
+        .map(|f| {
+            // The message as its reader saw it, without the sign-off hint the report adds.
+            let said = ["; due before merge", "; sign off with", " — approved by"]
+                .iter()
+                .fold(f.message.as_str(), |m, hint| {
+                    m.split(hint).next().unwrap_or(m)
+                });
+            Finding::new(
+                Kind::Risk,
+                risk::TEST_TAMPERING,
+                Action::Approve,
+                format!("recorded in its evidence when its commands ran: {said}"),
+            )
+            .rule(f.rule.clone())
+        })
+        .collect())
 }
 
 /// Nothing the change or its commands produced may show a secret in any output; runs are

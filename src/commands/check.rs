@@ -14,6 +14,16 @@ pub(crate) fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict
     let started = std::time::Instant::now();
     let message = match &args.message_file {
         Some(path) => Some(read_message(path)?),
+        // Judged as the hooks will judge the commit: with the task prepare-commit-msg would
+        // add from AGENTGUARD_TASK or the branch name.
+        None if args.staged => Some(crate::hooks::prepare::planned_trailers(
+            repo,
+            &crate::hooks::prepare::Prepare {
+                task: std::env::var("AGENTGUARD_TASK").ok(),
+                agent: std::env::var("AGENTGUARD_AGENT").ok(),
+                ..Default::default()
+            },
+        )?),
         None => None,
     };
     let target = if args.staged {

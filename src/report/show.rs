@@ -62,8 +62,8 @@ pub(crate) fn render_human(shown: &Shown<'_>, st: &Styles) -> String {
             let short = &shown.commit[..shown.commit.len().min(10)];
             let _ = writeln!(
                 out,
-                "no evidence note under {} on this commit.\n  Create one with `agentguard check {short} --record` (the installed hooks record it on commit),\n  or fetch it: git fetch origin '+{}*:{}*'",
-                shown.notes_ref, shown.notes_ref, shown.notes_ref
+                "no evidence note under {} on this commit.\n  Create one with `agentguard check {short} --record` (the installed hooks record it on commit),\n  or get the remote's notes: agentguard sync (it merges them with yours; `git fetch` alone keeps them apart)",
+                shown.notes_ref
             );
         }
         (Some(evidence), None) => render_evidence(&mut out, shown, evidence, st),

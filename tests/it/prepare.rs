@@ -231,3 +231,35 @@ fn pre_commit_judges_under_the_task_the_branch_will_name() {
     );
     assert!(!stderr.contains("[missing-task]"), "{stderr}");
 }
+
+#[test]
+fn check_staged_judges_with_the_task_the_hooks_would_add() {
+    let repo = repo_with_tasks();
+    repo.checkout_new("agent/T-12-pagination");
+    repo.write("src/api/users.rs", "pub fn page() {}\n");
+    repo.git(&["add", "src"]);
+    let output = repo.run(&["check", "--staged", "--no-run"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("task: T-12"), "{stdout}");
+    // The task's scope applies, as it will at commit.
+    repo.write("src/other.rs", "x\n");
+    repo.git(&["add", "src"]);
+    let output = repo.run(&["check", "--staged", "--no-run"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("outside-allow"));
+    // AGENTGUARD_TASK names it on a branch that does not.
+    repo.git(&["rm", "-q", "--cached", "src/other.rs"]);
+    repo.checkout_new("agent/work");
+    let output = repo
+        .agentguard()
+        .args(["check", "--staged", "--no-run"])
+        .env("AGENTGUARD_TASK", "T-12")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("task: T-12"));
+    let output = repo.run(&["check", "--staged", "--no-run"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("missing-task"));
+}

@@ -76,6 +76,8 @@ git commit -m "Keep sessions short" --trailer "Agent-Task: T-1" --trailer "Agent
 git push"#;
 
 const LEAD_APPROVES: &str = r#"git fetch origin
+agentguard sync
+agentguard show origin/agent/T-1
 agentguard approve origin/agent/T-1 --category auth --reason "Reviewed the session lifetime"
 agentguard sync"#;
 
@@ -466,6 +468,9 @@ fn a_teams_first_week() {
     // The lead approves from their clone, then adds a signed fixup on the agent's branch:
     // human work there, because a key the base trusts signed it.
     let out = lead.sh(LEAD_APPROVES);
+    // After sync, show has the agent's evidence for the lead to review before signing.
+    assert!(out.contains("awaiting approval"), "{out}");
+    assert!(!out.contains("no evidence note"), "{out}");
     assert!(out.contains("✓ auth src/auth/session.py"), "{out}");
     assert!(
         out.contains("refs/notes/agentguard-approvals: ") && out.contains("pushed to origin"),

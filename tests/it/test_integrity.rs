@@ -3,7 +3,7 @@
 //! repository, and caught as `test-tampering` — by following what the command runs, by
 //! spotting files that shadow it, or by the test inventory (fewer tests than the base ran).
 
-use crate::support::{msg, text, TestRepo, TASK};
+use crate::support::{msg, text, Remote, TestRepo, TASK};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -710,4 +710,61 @@ fn an_amend_through_the_hooks_keeps_the_fall_in_the_test_count() {
         "{note}"
     );
     assert!(!repo.path().join(".git/agentguard-amending").exists());
+}
+
+#[test]
+fn pre_push_holds_a_fall_in_the_test_count_the_evidence_recorded() {
+    crate::require_user_namespaces!();
+    let test = |names: &[&str]| {
+        let mut text = "import unittest\n\nclass T(unittest.TestCase):\n".to_string();
+        for name in names {
+            text.push_str(&format!("    def test_{name}(self):\n        pass\n\n"));
+        }
+        text
+    };
+    let repo = TestRepo::new();
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\ncommands = [{:?}]\n\n[approvals]\nwhen = \"merge\"\n",
+            format!("{} -m unittest discover -s tests -v", python())
+        ),
+    );
+    repo.write(".gitignore", "__pycache__/\n");
+    repo.write("tests/test_a.py", &test(&["one", "two", "three"]));
+    repo.commit_all("base");
+    let output = repo.run(&["install"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let remote = Remote::new();
+    repo.git(&["remote", "add", "origin", remote.path.to_str().unwrap()]);
+    let output = repo.push(&["origin", "main"]);
+    assert!(output.status.success(), "{}", text(&output));
+    repo.checkout_new("agent/work");
+    // Only running the tests shows this: the file and its runner are unchanged.
+    repo.write("tests/test_a.py", &test(&["one", "two"]));
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "-m", &msg(&[TASK])])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    // Up to its own branch, for review: said, not blocked.
+    let output = repo.push(&["origin", "agent/work"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("awaiting approval at merge: test-tampering"),
+        "{said}"
+    );
+    // Anywhere else it is a merge: refused until a person signs off.
+    let output = repo.push(&["origin", "agent/work:refs/heads/release"]);
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("recorded in its evidence when its commands ran"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(remote.branch("release"), None);
 }
