@@ -9,7 +9,7 @@
 //! acceptance commands fail there too: agentguard blocks, as it must, without isolation.)
 
 use crate::require_user_namespaces;
-use crate::support::{finding_keys, msg, TestRepo, TASK};
+use crate::support::{finding_keys, msg, text, TestRepo, TASK};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -1245,5 +1245,86 @@ fn setup_without_the_network_when_its_inputs_are_not_approved() {
     .unwrap();
     assert_eq!(online.runs[0].network, "allowed");
     assert!(online.runs.iter().all(|r| r.passed()), "{:#?}", online.runs);
+    drop(host);
+}
+
+#[test]
+fn a_dependency_change_commits_locally_with_setup_online_and_waits_for_approval_at_merge() {
+    require_user_namespaces!();
+    // Setup "downloads": it must reach a listener on the host, as pip reaches an index.
+    let bash = which::which("bash").expect("bash, for its /dev/tcp");
+    let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = host.local_addr().unwrap().port();
+    let repo = TestRepo::new();
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\nnetwork = \"allow\"\nsetup = [\"{} -c 'test -f requirements.txt && exec 3<>/dev/tcp/127.0.0.1/{port}'\"]\ncommands = [\"true\"]\n\n[approvals]\nwhen = \"merge\"\n",
+            bash.display()
+        ),
+    );
+    repo.write("requirements.txt", "requests\n");
+    repo.commit_all("base");
+    let output = repo.run(&["install"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo.checkout_new("agent/deps");
+    repo.write("requirements.txt", "requests\npluggy>=1.0\n");
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "-m", &msg(&[TASK])])
+        .output()
+        .unwrap();
+    // The committer's machine: setup keeps the network, the commit is made, the approval is
+    // due at merge.
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("awaiting approval at merge: test-tampering"),
+        "{}",
+        text(&output)
+    );
+    let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
+    assert!(note.contains("network = \"allowed\""), "{note}");
+    // The CI gate runs nothing for it until a person approves.
+    let output = repo.run(&["verify", "--base", "main", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let runs = report["commits"][0]["acceptance"].as_array().unwrap();
+    assert!(runs.iter().all(|r| r["status"] == "skipped"), "{report:#}");
+    drop(host);
+}
+
+#[test]
+fn a_dependency_change_checked_in_a_ci_job_gets_no_network_for_setup() {
+    require_user_namespaces!();
+    let bash = which::which("bash").expect("bash, for its /dev/tcp");
+    let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = host.local_addr().unwrap().port();
+    let repo = TestRepo::new();
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\nnetwork = \"allow\"\nsetup = [\"{} -c 'test -f requirements.txt && exec 3<>/dev/tcp/127.0.0.1/{port}'\"]\ncommands = [\"true\"]\n\n[approvals]\nwhen = \"merge\"\n",
+            bash.display()
+        ),
+    );
+    repo.write("requirements.txt", "requests\n");
+    repo.commit_all("base");
+    repo.checkout_new("agent/deps");
+    repo.write("requirements.txt", "requests\npluggy>=1.0\n");
+    repo.commit_all(&msg(&[TASK]));
+    // `check` in a CI job (not verify, which waits for the approval): setup stays offline.
+    let output = repo
+        .agentguard()
+        .args(["check", "HEAD", "--format", "json"])
+        .env("CI", "true")
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let setup = &report["commits"][0]["acceptance"][0];
+    assert_eq!(setup["network"], "denied", "{report:#}");
     drop(host);
 }
