@@ -40,7 +40,7 @@ pub(crate) fn attempts_headline(attempts: &Attempts) -> String {
         return format!("passed the first time{place}: no blocked attempt before it");
     }
     let n = attempts.count();
-    format!("{n} attempt{} before it did not pass{place}", plural(n))
+    format!("{n} earlier attempt{} did not pass{place}", plural(n))
 }
 
 /// One attempt: when, what, and why it did not pass.
@@ -240,7 +240,7 @@ mod tests {
         });
         assert_eq!(
             attempts_headline(&attempts),
-            "1 attempt before it did not pass on agent/x since the previous commit 0123456789"
+            "1 earlier attempt did not pass on agent/x since the previous commit 0123456789"
         );
         assert_eq!(
             attempt_line(&attempts.entries[0]),

@@ -118,7 +118,7 @@ fn blocked_attempts_travel_with_the_commit_and_show_tells_the_story() {
     let story = show(&repo, "HEAD");
     assert!(story.contains("the path it took"), "{story}");
     assert!(
-        story.contains("3 attempts before it did not pass on agent/t1"),
+        story.contains("3 earlier attempts did not pass on agent/t1"),
         "{story}"
     );
     assert!(
@@ -164,7 +164,7 @@ fn blocked_attempts_travel_with_the_commit_and_show_tells_the_story() {
         text(&output)
     );
     assert!(
-        markdown.contains("3 attempts before it did not pass"),
+        markdown.contains("3 earlier attempts did not pass"),
         "{markdown}"
     );
     let output = repo.run(&["verify", "main..HEAD", "--format", "junit"]);
