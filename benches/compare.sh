@@ -16,7 +16,12 @@
 #   - agentguard check --no-run on the big commit vs git diff of it (full patch to /dev/null)
 #   - agentguard verify --no-run over the 500 commits vs git log -p of the range
 #   - a human git commit (one small file changed per run, on a non-agent branch) with
-#     agentguard's hooks vs no hooks vs lefthook vs pre-commit, each with one no-op hook
+#     agentguard's hooks vs no hooks vs lefthook vs pre-commit, each with one no-op hook, in
+#     the 20,000-file repository and in one of 20 files
+#   - the agent's loop, through the installed hooks (needs user namespaces for the sandbox):
+#     an agent commit blocked for scope, and one for a credential, under a 30-second test
+#     suite; a first and a second agent commit with a 2-second `reuse` setup whose inputs
+#     did not change (the second skips it); verify over 20 agent commits (the suite runs once)
 #   - secret scanning of the big change's added lines (MB/s): agentguard (check --no-run,
 #     diffing included, and `agentguard scan` of the same lines as files) vs detect-secrets,
 #     gitleaks (if it is installed or apt can install it) and git-secrets over those files
@@ -52,10 +57,11 @@ mkdir -p "$work/bin"
 if [ -n "${AGENTGUARD_BIN:-}" ]; then
   cp "$AGENTGUARD_BIN" "$work/bin/agentguard"
 else
-  echo "== building agentguard (release)"
-  cargo build --release --manifest-path "$root/Cargo.toml" -q
+  # The profile `cargo install --profile dist` builds: what people run.
+  echo "== building agentguard (dist profile)"
+  cargo build --profile dist --locked --manifest-path "$root/Cargo.toml" -q
   # A copy, so a rebuild while this runs changes nothing measured.
-  cp "$root/target/release/agentguard" "$work/bin/agentguard"
+  cp "$root/target/dist/agentguard" "$work/bin/agentguard"
 fi
 bin="$work/bin/agentguard"
 
@@ -67,6 +73,12 @@ git -C "$work/repo" fast-import --quiet < "$work/stream"
 rm "$work/stream"
 git -C "$work/repo" checkout -q human
 repo="$work/repo"
+# The small repository: 20 files.
+python3 "$root/benches/gen_repo.py" --out "$work/stream" --files 20 --changed 2 \
+  --branch-commits 2 --added-mb 0.01 >/dev/null
+git init -q "$work/small"
+git -C "$work/small" fast-import --quiet < "$work/stream"
+rm "$work/stream"
 
 # The big change's added lines, one file per changed file, for the other scanners.
 mkdir -p "$work/gs"
@@ -132,24 +144,33 @@ fi
 gitleaks=$(command -v gitleaks || true)
 [ -n "$gitleaks" ] || echo "   gitleaks: not installed and apt could not install it; skipped"
 
-# One clone per hook set-up, each on the human branch with one no-op hook.
-clone() {
-  git clone -q --branch human "$repo" "$work/$1"
+# One clone per hook set-up and repository, each on the human branch with one no-op hook;
+# the small repository's are named small-<set-up>.
+clone() { # clone <source> <name>
+  git clone -q --branch human "$1" "$work/$2"
 }
-clone plain
-clone agentguard
-(cd "$work/agentguard" && "$bin" install >/dev/null)
-if [ -n "$lefthook" ]; then
-  clone lefthook
-  printf 'pre-commit:\n  commands:\n    noop:\n      run: "true"\n' > "$work/lefthook/lefthook.yml"
-  git -C "$work/lefthook" add lefthook.yml
-  git -C "$work/lefthook" commit -q -m "lefthook config"
-  (cd "$work/lefthook" && "$lefthook" install >/dev/null)
-  export LEFTHOOK_BIN="$lefthook"
-fi
-if [ -n "$precommit" ]; then
-  clone precommit
-  cat > "$work/precommit/.pre-commit-config.yaml" <<'YAML'
+setups() { # setups <source> <prefix>
+  local from=$1 p=$2
+  clone "$from" "${p}plain"
+  clone "$from" "${p}agentguard"
+  (cd "$work/${p}agentguard" && "$bin" install >/dev/null)
+  if [ -n "$lefthook" ]; then
+    clone "$from" "${p}lefthook"
+    printf 'pre-commit:\n  commands:\n    noop:\n      run: "true"\n' > "$work/${p}lefthook/lefthook.yml"
+    git -C "$work/${p}lefthook" add lefthook.yml
+    git -C "$work/${p}lefthook" commit -q -m "lefthook config"
+    (cd "$work/${p}lefthook" && "$lefthook" install >/dev/null)
+  fi
+  if [ -n "$precommit" ]; then
+    clone "$from" "${p}precommit"
+    cp "$work/pre-commit-config.yaml" "$work/${p}precommit/.pre-commit-config.yaml"
+    git -C "$work/${p}precommit" add .pre-commit-config.yaml
+    git -C "$work/${p}precommit" commit -q -m "pre-commit config"
+    (cd "$work/${p}precommit" && "$precommit" install >/dev/null)
+  fi
+}
+[ -z "$lefthook" ] || export LEFTHOOK_BIN="$lefthook"
+cat > "$work/pre-commit-config.yaml" <<'YAML'
 repos:
   - repo: local
     hooks:
@@ -160,10 +181,8 @@ repos:
         pass_filenames: false
         always_run: true
 YAML
-  git -C "$work/precommit" add .pre-commit-config.yaml
-  git -C "$work/precommit" commit -q -m "pre-commit config"
-  (cd "$work/precommit" && "$precommit" install >/dev/null)
-fi
+setups "$repo" ""
+setups "$work/small" small-
 # Each run commits a fresh change to one small file.
 cat > "$work/stage.sh" <<'SH'
 #!/bin/sh
@@ -196,7 +215,7 @@ bench check "$runs" "$bin check --no-run --format json agent/big"
 bench diff "$runs" "git diff agent/big^ agent/big"
 bench verify "$runs" "$bin verify --no-run --format json main..agent/long"
 bench log "$runs" "git log -p main..agent/long"
-for setup in plain agentguard lefthook precommit; do
+for setup in plain agentguard lefthook precommit small-plain small-agentguard small-lefthook small-precommit; do
   [ -d "$work/$setup" ] || continue
   bench "commit-$setup" "$runs" "git -C $work/$setup commit -q -m human-change" --prepare "$work/stage.sh $work/$setup"
 done
@@ -219,6 +238,75 @@ if [ -n "$gitsecrets" ]; then
   git secrets --register-aws >/dev/null
   git secrets --add 'gh[pousr]_[A-Za-z0-9]{36}' >/dev/null
   bench git-secrets "$runs" "git secrets --scan --no-index"
+fi
+
+# The agent's loop through the installed hooks, in a small repository of its own.
+loop_repo() { # loop_repo <name> <policy>: main with the policy and hooks, on agent/T-1
+  local dir="$work/$1"
+  git init -q -b main "$dir"
+  printf '%s\n' "$2" > "$dir/.agentguard.toml"
+  mkdir -p "$dir/src" "$dir/secrets"
+  echo "requests==2.32" > "$dir/requirements.txt"
+  echo "print('hello')" > "$dir/src/app.py"
+  echo "placeholder" > "$dir/secrets/README"
+  git -C "$dir" add -A
+  git -C "$dir" commit -q -m base
+  (cd "$dir" && "$bin" install >/dev/null)
+  git -C "$dir" checkout -q -b agent/T-1
+}
+now() { date +%s%N; }
+seconds() { python3 -c "import sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) / 1e9:.3f}')" "$1" "$2"; }
+single() { # single <name> <seconds>: one timing, in hyperfine's JSON shape
+  printf '{"results":[{"median":%s}]}\n' "$2" > "$results/$1.json"
+}
+task='Agent-Task: T-1'
+if ! unshare --user --map-root-user --net true 2>/dev/null; then
+  echo "== agent loop: skipped (no user namespaces for the sandbox)"
+else
+  echo "== agent loop (through the installed hooks)"
+  # Blocked before a 30-second suite starts: a denied path, and a credential.
+  loop_repo blocked "$(printf '[scope]\ndeny = ["secrets/"]\n[acceptance]\ncommands = ["sleep 30"]')"
+  echo "token = 1" > "$work/blocked/secrets/token.txt"
+  git -C "$work/blocked" add secrets/token.txt
+  bench blocked-scope "$runs" "git -C $work/blocked commit -q -m change -m '$task'"
+  # Every run was refused (a commit that went through would leave the next nothing to do).
+  [ "$(git -C "$work/blocked" rev-list --count HEAD)" = 1 ] || echo "a commit went through" > "$results/blocked.leak"
+  git -C "$work/blocked" rm -q --cached secrets/token.txt
+  rm "$work/blocked/secrets/token.txt"
+  # A GitHub token, made up here so no literal token lives in this file.
+  key="ghp_$(python3 -c 'import random, string; r = random.Random(7); print("".join(r.choice(string.ascii_letters + string.digits) for _ in range(36)))')"
+  printf 'GITHUB_TOKEN = "%s"\n' "$key" > "$work/blocked/src/settings.py"
+  git -C "$work/blocked" add src/settings.py
+  bench blocked-credential "$runs" "git -C $work/blocked commit -q -m change -m '$task'"
+  [ "$(git -C "$work/blocked" rev-list --count HEAD)" = 1 ] || echo "a commit went through" > "$results/blocked.leak"
+
+  # Setup reuse: a 2-second setup that reads requirements.txt, in a reused checkout.
+  loop_repo setup "$(printf '[acceptance]\nworktree = "reuse"\nsetup = ["cat requirements.txt > /dev/null; sleep 2"]\ncommands = ["true"]')"
+  for n in 1 2; do
+    echo "n = $n" > "$work/setup/src/m$n.py"
+    git -C "$work/setup" add "src/m$n.py"
+    start=$(now)
+    git -C "$work/setup" commit -q -m "change $n" -m "$task" 2>"$results/setup-$n.stderr" || true
+    single "setup-$n" "$(seconds "$start" "$(now)")"
+    git -C "$work/setup" notes --ref agentguard show HEAD > "$results/setup-$n.note" 2>/dev/null || true
+  done
+  grep -o 'setup reused (inputs unchanged, hash [0-9a-f]*' "$results/setup-2.note" | head -1 > "$results/setup-2.reused" || true
+
+  # verify over 20 agent commits, each committed through the hooks: the suite runs once.
+  count="$work/suite-runs"
+  : > "$count"
+  loop_repo verify "$(printf '[acceptance]\nwritable = ["%s"]\ncommands = ["echo ran >> %s"]' "$work" "$count")"
+  for n in $(seq 1 20); do
+    echo "n = $n" > "$work/verify/src/m$n.py"
+    git -C "$work/verify" add "src/m$n.py"
+    git -C "$work/verify" commit -q -m "change $n" -m "$task" 2>/dev/null
+  done
+  before=$(wc -l < "$count")
+  start=$(now)
+  (cd "$work/verify" && "$bin" verify --base main >/dev/null 2>&1) && echo pass > "$results/verify20.verdict" || echo block > "$results/verify20.verdict"
+  single verify20 "$(seconds "$start" "$(now)")"
+  echo $(( $(wc -l < "$count") - before )) > "$results/verify20.runs"
+  echo "   agent loop done (load $(cut -d' ' -f1-3 /proc/loadavg))"
 fi
 
 echo "== peak memory (/usr/bin/time -v)"
@@ -275,10 +363,23 @@ row("big agent commit", "agentguard check --no-run", "check", "diff", rate(media
 row("big agent commit", "git diff (full patch)", "diff", None, rate(median("diff")))
 row("500-commit branch", "agentguard verify --no-run", "verify", "log")
 row("500-commit branch", "git log -p", "log")
-row("human commit", "no hooks", "commit-plain")
-row("human commit", "agentguard hooks", "commit-agentguard", "commit-plain")
-row("human commit", "lefthook (1 no-op hook)", "commit-lefthook", "commit-plain")
-row("human commit", "pre-commit (1 no-op hook)", "commit-precommit", "commit-plain")
+for prefix, group in (("", "human commit, 20,000 files"), ("small-", "human commit, 20 files")):
+    row(group, "no hooks", f"commit-{prefix}plain")
+    row(group, "agentguard hooks", f"commit-{prefix}agentguard", f"commit-{prefix}plain")
+    row(group, "lefthook (1 no-op hook)", f"commit-{prefix}lefthook", f"commit-{prefix}plain")
+    row(group, "pre-commit (1 no-op hook)", f"commit-{prefix}precommit", f"commit-{prefix}plain")
+def fact(name):
+    try:
+        return open(os.path.join(results, name)).read().strip()
+    except OSError:
+        return None
+row("agent loop", "blocked agent commit: denied path, 30 s suite", "blocked-scope")
+row("agent loop", "blocked agent commit: credential, 30 s suite", "blocked-credential")
+row("agent loop", "agent commit, 2 s setup (first)", "setup-1")
+row("agent loop", "agent commit, setup inputs unchanged", "setup-2", None,
+    "setup reused" if fact("setup-2.reused") else "setup ran")
+row("agent loop", "verify over 20 agent commits", "verify20", None,
+    f"suite ran {fact('verify20.runs')}x, {fact('verify20.verdict')}" if fact("verify20.runs") else "")
 row(f"secret scan ({MB})", "agentguard (check --no-run)", "check", None, rate(median("check")))
 row(f"secret scan ({MB})", "agentguard scan (the lines as files)", "scan-full", None, rate(median("scan-full")))
 def slower(name, size, ref="scan-full"):
@@ -308,11 +409,23 @@ def ratio(a, b):
     a, b = median(a), median(b)
     return a / b if a is not None and b else None
 hook = ratio("commit-agentguard", "commit-plain")
-target(hook is not None and hook <= 1.10, f"human-commit hook overhead <= 1.10x no hooks ({hook:.2f}x)" if hook else "hook overhead")
-for other in ("lefthook", "precommit"):
-    o = median(f"commit-{other}")
-    a = median("commit-agentguard")
-    target(None if o is None else a < o, f"agentguard hooks below {other} ({ms(a)} vs {ms(o)})")
+target(hook is not None and hook <= 1.10, f"human-commit hook overhead <= 1.10x no hooks, 20,000 files ({hook:.2f}x)" if hook else "hook overhead")
+for prefix, size in (("", "20,000 files"), ("small-", "20 files")):
+    for other in ("lefthook", "precommit"):
+        o = median(f"commit-{prefix}{other}")
+        a = median(f"commit-{prefix}agentguard")
+        target(None if o is None or a is None else a < o, f"agentguard hooks below {other}, {size} ({ms(a)} vs {ms(o)})")
+for name, label in (("blocked-scope", "denied path"), ("blocked-credential", "credential")):
+    b = median(name)
+    target(None if b is None else b < 1.0 and not fact("blocked.leak"),
+           f"an agent commit blocked for a {label} returns in < 1 s under a 30 s suite ({ms(b)}{', ' + fact('blocked.leak') if fact('blocked.leak') else ''})")
+if median("setup-2") is not None:
+    target(bool(fact("setup-2.reused")), f"a second commit with unchanged setup inputs skips setup ({ms(median('setup-1'))} then {ms(median('setup-2'))})")
+else:
+    target(None, "setup reuse")
+runs20 = fact("verify20.runs")
+target(None if runs20 is None else runs20 == "1" and fact("verify20.verdict") == "pass",
+       f"verify over 20 commits runs the suite once (ran {runs20}x, {fact('verify20.verdict')})")
 r = ratio("check", "diff")
 target(r <= 1.3, f"check --no-run <= 1.3x git diff ({r:.2f}x)")
 r = ratio("verify", "log")

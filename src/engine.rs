@@ -105,6 +105,9 @@ pub struct CheckRequest {
     pub gate: Gate,
     /// Require and check the evidence note (`verify`).
     pub require_evidence: bool,
+    /// The acceptance commands run fresh on another commit of the range (`[verify] run =
+    /// "tip"`): this one's evidence must show each of its task's commands run and passed.
+    pub vouched_by_evidence: bool,
     /// The branches the commit is judged as being on (the branch a range or push belongs to),
     /// instead of the branches whose tip it is.
     pub branches: Option<Vec<String>>,
@@ -143,6 +146,7 @@ impl CheckRequest {
             presume_agent: None,
             gate: Gate::Merge,
             require_evidence: false,
+            vouched_by_evidence: false,
             branches: None,
             all_approvals: false,
             local: false,
@@ -185,6 +189,9 @@ pub struct CommitReport {
     /// A report of `agentguard scan`: neither agent nor human work is judged, only what it
     /// holds of the scanned categories.
     pub scanned: bool,
+    /// Its acceptance commands were not run again: another commit of the range was, and its
+    /// evidence note vouches for this one (`[verify] run = "tip"`).
+    pub vouched: bool,
     /// The attempts before it, the agent's session, the way back.
     pub path_taken: crate::evidence::path_taken::PathTaken,
 }
@@ -390,6 +397,7 @@ pub fn check(
         }
     }
     redact_runs(&compiled, &mut report, &mut task);
+    report.vouched = request.vouched_by_evidence && !task.acceptance.is_empty() && !ran;
     crate::path_taken::gather(
         repo,
         &crate::path_taken::Inputs {
@@ -777,6 +785,7 @@ fn start_report(
         approvals: Vec::new(),
         credentials_checked: false,
         scanned: false,
+        vouched: false,
         path_taken: Default::default(),
     })
 }
@@ -964,6 +973,9 @@ fn evidence_findings(
             fresh: (request.run_acceptance && ran).then_some(report.acceptance.as_slice()),
             has_commands: !task.acceptance.is_empty(),
             require: policy.evidence.require,
+            vouched: request
+                .vouched_by_evidence
+                .then_some(task.acceptance.as_slice()),
         },
     ))
 }
@@ -1094,6 +1106,7 @@ pub(crate) fn scan(
         approvals: Vec::new(),
         credentials_checked: false,
         scanned: true,
+        vouched: false,
         signed_by: None,
         path_taken: Default::default(),
     };

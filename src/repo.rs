@@ -291,6 +291,28 @@ impl Repo {
     /// `git diff-index --cached --raw -z` of the index over the tree `base` (the empty tree
     /// when there is none), run by git itself in the work tree: git reads a large index far
     /// faster than libgit2, and a human commit's pre-commit hook needs nothing else.
+    /// The bytes of the index git is committing from: `GIT_INDEX_FILE` when git names one
+    /// (`git commit -a` does, for hooks), else the git directory's `index`. `None` where it
+    /// cannot be read, is named relative to a directory this process may not share, or ids
+    /// are not SHA-1: the caller then asks git.
+    pub fn index_bytes(&self) -> Option<Vec<u8>> {
+        let format = self.config_string("extensions.objectformat");
+        if format.is_some_and(|f| !f.eq_ignore_ascii_case("sha1")) {
+            return None;
+        }
+        let path = match std::env::var_os("GIT_INDEX_FILE") {
+            Some(named) => {
+                let named = std::path::PathBuf::from(named);
+                if !named.is_absolute() {
+                    return None;
+                }
+                named
+            }
+            None => self.git.path().join("index"),
+        };
+        std::fs::read(path).ok()
+    }
+
     pub fn staged_raw_diff(&self, base: Option<Oid>) -> Result<Vec<u8>, RepoError> {
         const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
         let base = base.map_or_else(|| EMPTY_TREE.to_string(), |b| b.to_string());

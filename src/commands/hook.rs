@@ -255,11 +255,14 @@ fn render(hook_run: &HookRun, name: HookName, out: &Output) {
     let mut text = String::new();
     if hook_run.verdict().passed() {
         for report in hook_run.reports.iter().filter(|r| r.agent) {
-            text.push_str(&format!(
-                "agentguard {}: {}\n",
-                name.as_str(),
+            // pre-commit has judged only what it can see without the message: saying "pass"
+            // would promise what commit-msg may still refuse.
+            let line = if name == HookName::PreCommit {
+                human::static_line(report)
+            } else {
                 human::summary_line(report)
-            ));
+            };
+            text.push_str(&format!("agentguard {}: {line}\n", name.as_str()));
         }
     } else {
         text.push_str(&human::render(

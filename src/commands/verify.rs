@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::ledger::Entry;
 use crate::output::Output;
 use crate::path_taken::RollbackTarget;
+use crate::policy::{Policy, VerifyRun};
 use crate::repo::{Range, Repo};
 use crate::report::{self, human, Styles};
 use crate::Verdict;
@@ -132,10 +133,12 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
         .then(|| out.progress_sink())
         .flatten();
     let branch = branches.first().cloned();
-    let requests: Vec<CheckRequest> = commits
+    let tip_only = !args.no_run && run_mode(repo, &[policy_base, range.exclude])? == VerifyRun::Tip;
+    let mut requests: Vec<CheckRequest> = commits
         .iter()
         .map(|commit| CheckRequest {
-            run_acceptance: !args.no_run,
+            run_acceptance: !args.no_run && !tip_only,
+            vouched_by_evidence: tip_only,
             progress: progress.clone(),
             policy_base,
             // The target's rules as they are now narrow those the work began under.
@@ -148,7 +151,35 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
             ..CheckRequest::new(Target::Rev(commit.to_string()))
         })
         .collect();
-    for (commit, (result, took)) in commits.iter().zip(engine::check_all(repo, &requests)) {
+    let fresh = |request: &mut CheckRequest| {
+        request.run_acceptance = true;
+        request.vouched_by_evidence = false;
+    };
+    if tip_only {
+        if let Some(tip) = requests.last_mut() {
+            fresh(tip);
+        }
+    }
+    // Judged without running first (on several threads where there are many), the tip alone
+    // with its runs.
+    let last = requests.len().saturating_sub(1);
+    let mut results = engine::check_all(repo, &requests[..last]);
+    results.extend(engine::check_all(repo, &requests[last..]));
+    let human_tip = matches!(results.last(), Some((Ok(report), _)) if !report.agent);
+    if tip_only && human_tip {
+        // A person's commit on top: the newest agent commit gets the fresh run instead.
+        let newest = results
+            .iter()
+            .rposition(|(r, _)| r.as_ref().is_ok_and(|r| r.agent));
+        if let Some(i) = newest {
+            fresh(&mut requests[i]);
+            let mut again = engine::check_all(repo, &requests[i..=i]);
+            if let Some(result) = again.pop() {
+                results[i] = result;
+            }
+        }
+    }
+    for (commit, (result, took)) in commits.iter().zip(results) {
         match result {
             Ok(report) => {
                 entries.push(Entry::from_report("verify", &report, branch.clone(), took));
@@ -180,6 +211,24 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
         None => out.stdout(&text)?,
     }
     Ok(Verdict::all(reports.iter().map(CommitReport::verdict)))
+}
+
+/// `[verify] run` of the policies the range is judged by (the base's and the target's): `each`
+/// where either asks for it.
+fn run_mode(repo: &Repo, bases: &[Option<git2::Oid>]) -> Result<VerifyRun, Error> {
+    let mut mode = VerifyRun::Tip;
+    for base in bases {
+        let base = base
+            .map(|oid| repo.git().find_commit(oid))
+            .transpose()
+            .map_err(|e| Error::from(engine::EngineError::Git(e)))?;
+        let policy = Policy::for_base(repo, base.as_ref())
+            .map_err(|e| Error::from(engine::EngineError::Policy(e)))?;
+        if policy.verify.run == VerifyRun::Each {
+            mode = VerifyRun::Each;
+        }
+    }
+    Ok(mode)
 }
 
 fn write_file(path: &std::path::Path, text: &str) -> Result<(), Error> {

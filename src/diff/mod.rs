@@ -1,6 +1,7 @@
 //! The change being judged: what a commit adds over its first parent (or the index over HEAD),
 //! as a list of entries, and its fingerprint.
 
+mod cache_tree;
 mod change;
 pub(crate) mod fsck;
 pub(crate) mod gitmodules;
@@ -84,11 +85,22 @@ impl Change {
 
     /// The staged entries over `head`'s tree as git lists them (`Repo::staged_raw_diff`),
     /// without writing the index as a tree: enough to read what the change adds. Its tree is
-    /// the zero id.
+    /// the zero id. Where `git commit` has already written the staged tree (the index's cache
+    /// tree, see `cache_tree`), the two trees are compared instead, which is cheaper.
     pub fn of_staged_entries(
         repo: &Repo,
         head: Option<&git2::Commit<'_>>,
     ) -> Result<Self, DiffError> {
+        if let Some(staged) = repo
+            .index_bytes()
+            .as_deref()
+            .and_then(cache_tree::root)
+            .filter(|tree| repo.git().find_tree(*tree).is_ok())
+        {
+            let mut change = Self::between(repo, head.map(git2::Commit::tree_id), staged)?;
+            change.tree = Oid::zero();
+            return Ok(change);
+        }
         let raw = repo.staged_raw_diff(head.map(git2::Commit::tree_id))?;
         let entries = parse_raw(&raw).ok_or_else(|| {
             DiffError::Repo(RepoError::DiffIndex {

@@ -18,7 +18,13 @@ pub(crate) struct Expected<'a> {
     pub has_commands: bool,
     /// `[evidence] require`: a problem blocks, or only warns.
     pub require: bool,
+    /// The task's commands, where no fresh run speaks for this commit (`[verify] run =
+    /// "tip"` runs them on the range's tip): the note must show each run and passed.
+    pub vouched: Option<&'a [crate::task::AcceptanceCommand]>,
 }
+
+/// What a missing or mismatched note of a commit that was not re-run adds to its message.
+const TIP_ONLY: &str = "; under `[verify] run = \"tip\"` the acceptance commands run fresh on the range's tip only, and every other agent commit needs evidence that matches it";
 
 /// Findings about the evidence note (`note` is the raw note, if any).
 pub(crate) fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding> {
@@ -37,8 +43,11 @@ pub(crate) fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding
             format!(
                 "commit {} has no evidence note under {}; record it with `agentguard check {} --record` \
                  (the hooks do this on commit); the hooks push it with the branch, `agentguard sync` \
-                 shares it otherwise",
-                expected.commit, expected.notes_ref, expected.commit
+                 shares it otherwise{}",
+                expected.commit,
+                expected.notes_ref,
+                expected.commit,
+                if expected.vouched.is_some() { TIP_ONLY } else { "" }
             ),
         )];
     };
@@ -54,11 +63,16 @@ pub(crate) fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding
             )]
         }
     };
+    let tip_only = if expected.vouched.is_some() {
+        TIP_ONLY
+    } else {
+        ""
+    };
     if evidence.tree != expected.tree {
         return vec![finding(
             "wrong-tree",
             format!(
-                "the evidence note on {} is for tree {}, not this commit's tree {} (copied from another commit, or made before the content changed)",
+                "the evidence note on {} is for tree {}, not this commit's tree {} (copied from another commit, or made before the content changed){tip_only}",
                 expected.commit,
                 short(&evidence.tree),
                 short(expected.tree)
@@ -70,7 +84,7 @@ pub(crate) fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding
         findings.push(finding(
             "wrong-change",
             format!(
-                "the evidence note on {} describes change {}, not this commit's change {} (same tree, different parent)",
+                "the evidence note on {} describes change {}, not this commit's change {} (same tree, different parent){tip_only}",
                 expected.commit,
                 short(&evidence.fingerprint),
                 short(expected.fingerprint)
@@ -99,6 +113,42 @@ pub(crate) fn judge(note: Option<&[u8]>, expected: &Expected<'_>) -> Vec<Finding
     // A note without runs has nothing to contradict; `not-run` already says so.
     if let Some(fresh) = expected.fresh.filter(|_| evidence.acceptance_ran) {
         findings.extend(contradictions(&evidence, fresh, &finding));
+    }
+    if let Some(commands) = expected.vouched.filter(|_| evidence.acceptance_ran) {
+        findings.extend(unvouched(&evidence, expected.commit, commands, &finding));
+    }
+    findings
+}
+
+/// The task's commands the note does not show run and passed, for a commit whose acceptance
+/// was not run again.
+fn unvouched(
+    evidence: &Evidence,
+    commit: &str,
+    commands: &[crate::task::AcceptanceCommand],
+    finding: &dyn Fn(&str, String) -> Finding,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for command in commands {
+        let recorded = evidence
+            .acceptance
+            .iter()
+            .find(|r| {
+                r.phase == crate::acceptance::Phase::Acceptance && r.command == command.command
+            })
+            .map(AcceptanceRun::from);
+        let problem = match recorded {
+            None => "does not show it run",
+            Some(run) if !run.passed() => "records it failing",
+            Some(_) => continue,
+        };
+        findings.push(finding(
+            "uncovered",
+            format!(
+                "the evidence note on {commit} {problem}: `{}`{TIP_ONLY}",
+                command.command
+            ),
+        ));
     }
     findings
 }

@@ -187,6 +187,8 @@ struct RawPolicy {
     #[serde(default)]
     evidence: RawEvidence,
     #[serde(default)]
+    verify: RawVerify,
+    #[serde(default)]
     allowlist: RawAllowlist,
     #[serde(default)]
     tasks: BTreeMap<String, Spanned<RawTask>>,
@@ -295,6 +297,30 @@ impl Default for RawEvidence {
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVerify {
+    #[serde(default)]
+    run: VerifyRun,
+}
+
+/// Which commits of a range `verify` runs the acceptance commands of (`[verify] run`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerifyRun {
+    /// The range's tip only (its newest agent commit, where the tip is a person's); every
+    /// other agent commit is vouched for by its evidence note, which must match it.
+    #[default]
+    Tip,
+    /// Every agent commit of the range.
+    Each,
+}
+
+#[derive(Debug, Clone)]
+pub struct VerifyRules {
+    pub run: VerifyRun,
+}
+
 fn default_notes_ref() -> String {
     "refs/notes/agentguard".to_string()
 }
@@ -353,6 +379,7 @@ pub struct Policy {
     pub acceptance: AcceptancePolicy,
     pub approvals: ApprovalRules,
     pub evidence: EvidenceRules,
+    pub verify: VerifyRules,
     pub allowlist: Allowlist,
     pub tasks: BTreeMap<String, TaskSpec>,
     /// The target branch tip's policy when this one (the merge base's) is narrowed by it
@@ -444,6 +471,9 @@ impl Policy {
                 require: raw.evidence.require,
                 notes_ref: raw.evidence.notes_ref,
             },
+            verify: VerifyRules {
+                run: raw.verify.run,
+            },
             allowlist: Allowlist {
                 paths: text.globs(&raw.allowlist.paths)?,
                 findings: raw.allowlist.findings.into_iter().collect(),
@@ -489,6 +519,7 @@ mod tests {
         assert_eq!(example.evidence.notes_ref, empty.evidence.notes_ref);
         assert_eq!(example.risk.humans, empty.risk.humans);
         assert_eq!(example.approvals.when, empty.approvals.when);
+        assert_eq!(example.verify.run, empty.verify.run);
         assert_eq!(
             format!("{:?}", example.acceptance),
             format!("{:?}", empty.acceptance)
@@ -539,6 +570,10 @@ mod tests {
     #[test]
     fn approvals_are_due_at_commit_or_at_merge() {
         assert_eq!(parse("").unwrap().approvals.when, ApprovalsDue::Commit);
+        assert_eq!(parse("").unwrap().verify.run, VerifyRun::Tip);
+        let each = parse("[verify]\nrun = \"each\"\n").unwrap();
+        assert_eq!(each.verify.run, VerifyRun::Each);
+        assert!(parse("[verify]\nrun = \"some\"\n").is_err());
         let merge = parse("[approvals]\nwhen = \"merge\"\n").unwrap();
         assert_eq!(merge.approvals.when, ApprovalsDue::Merge);
         let err = parse("[approvals]\nwhen = \"later\"\n")

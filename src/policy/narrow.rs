@@ -8,7 +8,7 @@ use super::risk::{RiskCategory, RiskPolicy};
 use super::session::{CheckAction, SessionPolicy};
 use super::{
     AgentRules, Allowlist, ApprovalRules, ApprovalsDue, EvidenceRules, Policy, PolicyError,
-    ScopeRules,
+    ScopeRules, VerifyRules, VerifyRun,
 };
 use crate::glob::{Case, GlobList};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +28,7 @@ impl Policy {
     /// - session cross-checks: the stricter action of each;
     /// - approvals: an identity approves a category only if both policies list it;
     /// - evidence: required if either requires it; both must keep it under one notes ref;
+    /// - verify: every agent commit run again if either asks for it;
     /// - allowlist: only entries both policies list;
     /// - examples: this policy's (each policy's examples are checked against it alone).
     pub(crate) fn narrowed_by(self, target: Policy) -> Result<Policy, PolicyError> {
@@ -40,6 +41,7 @@ impl Policy {
             acceptance,
             approvals,
             evidence,
+            verify,
             allowlist,
             tasks,
             examples,
@@ -84,6 +86,13 @@ impl Policy {
             evidence: EvidenceRules {
                 require: evidence.require || target.evidence.require,
                 notes_ref: evidence.notes_ref,
+            },
+            verify: VerifyRules {
+                run: if verify.run == VerifyRun::Each || target.verify.run == VerifyRun::Each {
+                    VerifyRun::Each
+                } else {
+                    VerifyRun::Tip
+                },
             },
             allowlist: Allowlist {
                 paths: common(&allowlist.paths, &target.allowlist.paths, Case::Sensitive),

@@ -150,6 +150,11 @@ fn render_one(out: &mut String, report: &CommitReport, st: &Styles, verbosity: V
         report.fingerprint.as_deref().map_or("-", short)
     );
     super::runs::render(out, &report.acceptance, st);
+    if report.vouched {
+        out.push_str(
+            "  acceptance: not run again; its evidence note vouches for it ([verify] run = \"tip\")\n",
+        );
+    }
     render_path_taken(out, report);
     render_groups(out, report, st);
 }
@@ -276,6 +281,32 @@ pub(crate) fn summary_line(report: &CommitReport) -> String {
     };
     format!(
         "pass — {task}{} path{}, {acceptance}{approvals}{warnings}",
+        report.files_changed,
+        plural(report.files_changed)
+    )
+}
+
+/// pre-commit's line for an agent change its static checks let through: what it judged, and
+/// that the verdict is commit-msg's (the task, the message's trailers, acceptance).
+pub(crate) fn static_line(report: &CommitReport) -> String {
+    let task = report
+        .task
+        .id
+        .as_deref()
+        .map(|id| format!("task {}, ", printable(id)))
+        .unwrap_or_default();
+    let warnings = report
+        .findings
+        .iter()
+        .filter(|f| f.action == Action::Warn)
+        .count();
+    let warnings = if warnings > 0 {
+        format!(", {warnings} warning{}", plural(warnings))
+    } else {
+        String::new()
+    };
+    format!(
+        "no static finding blocks — {task}{} path{}{warnings}; commit-msg judges the message and runs acceptance",
         report.files_changed,
         plural(report.files_changed)
     )

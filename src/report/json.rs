@@ -35,6 +35,10 @@ struct Commit<'a> {
     verdict: Verdict,
     findings: Vec<JsonFinding<'a>>,
     acceptance: Vec<JsonRun<'a>>,
+    /// Not run again: another commit of the range was, and the evidence note vouches for
+    /// this one (`[verify] run = "tip"`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    acceptance_vouched: bool,
     approvals: Vec<JsonApproval<'a>>,
     /// The attempts before it, as its evidence note records them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -227,6 +231,7 @@ pub(crate) fn render(reports: &[CommitReport]) -> Result<String, RenderError> {
                     .map(|f| JsonFinding::new(f, super::message(r, f)))
                     .collect(),
                 acceptance: r.acceptance.iter().map(JsonRun::from).collect(),
+                acceptance_vouched: r.vouched,
                 approvals: r.approvals.iter().map(JsonApproval::from).collect(),
                 attempts: r.path_taken.attempts.as_ref(),
                 session: r.path_taken.session.as_ref(),

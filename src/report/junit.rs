@@ -330,10 +330,15 @@ fn acceptance_cases(
         .filter(|f| !runs.iter().any(|run| names_run(f, run)))
         .collect();
     if runs.is_empty() && unmatched.is_empty() {
+        let why = if report.vouched {
+            "not run again: its evidence note vouches for it ([verify] run = \"tip\")"
+        } else {
+            "no acceptance command ran"
+        };
         cases.push(Case {
             name: "acceptance".to_string(),
             time_ms: 0,
-            outcome: CaseResult::Skipped("no acceptance command ran".to_string()),
+            outcome: CaseResult::Skipped(why.to_string()),
             out: Vec::new(),
         });
     } else if !unmatched.is_empty() {

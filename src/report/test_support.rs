@@ -88,6 +88,7 @@ pub(crate) fn report(
         approvals: Vec::new(),
         credentials_checked: false,
         scanned: false,
+        vouched: false,
         path_taken: Default::default(),
     }
 }

@@ -707,3 +707,67 @@ fn post_commit_never_falls_back_to_the_default_policy_when_the_parent_is_unreada
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["verdict"], "error");
 }
+
+/// The indented lines of a hook's report: its findings and the rules behind them.
+fn finding_lines(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("    "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn pre_commit_never_says_pass_for_a_change_commit_msg_then_blocks() {
+    let repo = hooked_repo();
+    let before = head(&repo);
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    let message = msg(&[TASK, "Agent-Acceptance: echo tests failed; exit 3"]);
+    let output = commit(&repo, &["-q", "-m", &message], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let pre_commit: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("agentguard pre-commit:"))
+        .collect();
+    assert_eq!(
+        pre_commit,
+        ["agentguard pre-commit: no static finding blocks — 1 path; commit-msg judges the message and runs acceptance"],
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pass"), "{stderr}");
+    assert!(stderr.contains("tests failed"), "{stderr}");
+    assert_eq!(head(&repo), before);
+}
+
+#[test]
+fn pre_commit_prints_the_static_findings_commit_msg_prints() {
+    let repo = hooked_repo();
+    let before = head(&repo);
+    repo.write("secrets/token.txt", "x\n");
+    repo.write("src/app.py", "x = 1\n");
+    repo.git(&["add", "-A"]);
+    let message = msg(&[TASK]);
+    let output = commit(&repo, &["-q", "-m", &message], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let at_pre_commit = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(head(&repo), before);
+    // What commit-msg says of the same staged change and message, had pre-commit let it by.
+    let file = repo.scratch().join("message.txt");
+    std::fs::write(&file, &message).unwrap();
+    let output = repo.run(&["hook", "commit-msg", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let at_commit_msg = String::from_utf8_lossy(&output.stderr).into_owned();
+    let findings = finding_lines(&at_pre_commit);
+    assert!(
+        findings.iter().any(|l| l.contains("secrets/token.txt")),
+        "{at_pre_commit}"
+    );
+    assert_eq!(
+        findings,
+        finding_lines(&at_commit_msg),
+        "{at_pre_commit}\n---\n{at_commit_msg}"
+    );
+    assert!(!at_pre_commit.contains("pass"), "{at_pre_commit}");
+}

@@ -135,3 +135,47 @@ fn humans_is_rejected_outside_credentials() {
         text(&output)
     );
 }
+
+#[test]
+fn every_way_of_committing_gets_the_credentials_check() {
+    // `git commit` (the staged tree read from the index's cache tree), `git commit -a` (the
+    // temporary index git names in GIT_INDEX_FILE), and `git commit <path>` (a partial commit,
+    // whose index has no tree yet: git lists the entries).
+    let repo = hooked("");
+    repo.write("app/config.py", "DEBUG = True\n");
+    repo.write("app/other.py", "x = 1\n");
+    let output = commit(&repo, "app");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let before = repo.git(&["rev-parse", "HEAD"]);
+    let leak = format!("DEBUG = True\nGITHUB_TOKEN = \"{}\"\n", token());
+    let attempts: [&[&str]; 3] = [&[], &["-a"], &["app/config.py"]];
+    for args in attempts {
+        repo.write("app/config.py", &leak);
+        repo.write("app/other.py", "x = 2\n");
+        if args.is_empty() {
+            repo.git(&["add", "-A"]);
+        }
+        let output = repo
+            .git_command()
+            .args(["commit", "-q", "-m", "settings"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_ne!(output.status.code(), Some(0), "{args:?}: {}", text(&output));
+        assert!(
+            text(&output).contains("app/config.py"),
+            "{args:?}: {}",
+            text(&output)
+        );
+        assert_eq!(repo.git(&["rev-parse", "HEAD"]), before, "{args:?}");
+        repo.git(&["reset", "-q"]);
+    }
+    // Without the credential each goes through.
+    repo.write("app/config.py", "DEBUG = False\n");
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "-m", "settings", "app/config.py"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}

@@ -502,7 +502,7 @@ fn origin_with_noted_base(counter: &Path) -> TestRepo {
 }
 
 #[test]
-fn verify_in_ci_compares_with_the_base_note_and_runs_each_command_once() {
+fn verify_in_ci_compares_with_the_base_note_and_runs_the_suite_once() {
     crate::require_user_namespaces!();
     let scratch = tempfile::tempdir().unwrap();
     let counter = scratch.path().join("runs");
@@ -519,10 +519,12 @@ fn verify_in_ci_compares_with_the_base_note_and_runs_each_command_once() {
     let commits = report["commits"].as_array().unwrap();
     assert_eq!(commits.len(), 2);
     assert_eq!(commits[0]["verdict"], "pass", "{:#}", commits[0]);
-    let tests = &commits[0]["acceptance"][0]["tests"];
+    // `[verify] run = "tip"`: the first commit is vouched for by its note, the tip runs.
+    assert_eq!(commits[0]["acceptance"].as_array().unwrap().len(), 0);
+    let tests = &commits[1]["acceptance"][0]["tests"];
     assert_eq!(
         (tests["ran"].as_u64(), tests["base_ran"].as_u64()),
-        (Some(3), Some(3))
+        (Some(2), Some(3))
     );
     assert!(
         tests["base_from"]
@@ -536,9 +538,9 @@ fn verify_in_ci_compares_with_the_base_note_and_runs_each_command_once() {
         message.contains("ran 2 tests, the base ran 3 (evidence note on"),
         "{message}"
     );
-    // The base came from its note: only the two commits of the range ran.
+    // The base came from its note: only the range's tip ran.
     let runs = std::fs::read_to_string(&counter).unwrap();
-    assert_eq!(runs.lines().count(), 2, "{runs}");
+    assert_eq!(runs.lines().count(), 1, "{runs}");
 }
 
 #[test]
@@ -549,6 +551,16 @@ fn verify_runs_a_base_without_a_note_once_for_the_whole_range() {
     let origin = origin_with_noted_base(&counter);
     // The base's note is gone (a human merge on main has none): the base must be run.
     origin.git(&["notes", "--ref", "agentguard", "remove", "main"]);
+    // Every commit of the range runs (`[verify] run = "each"`, from the target branch's
+    // policy), so each is compared with the base.
+    origin.git(&["checkout", "-q", "main"]);
+    let policy = origin.read(".agentguard.toml");
+    origin.write(
+        ".agentguard.toml",
+        &format!("{policy}[verify]\nrun = \"each\"\n"),
+    );
+    origin.commit_all("verify each commit");
+    origin.git(&["checkout", "-q", "agent/work"]);
     std::fs::write(&counter, "").unwrap();
     let clone = TestRepo::clone_of(&origin, &["--branch", "agent/work"]);
     clone.git(&[

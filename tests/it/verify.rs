@@ -51,7 +51,9 @@ fn json_in_a_fresh_clone_sees_the_fetched_evidence() {
         .unwrap()
         .iter()
         .any(|f| f["kind"] == "evidence" && f["category"] == "missing"));
-    assert_eq!(commits[0]["acceptance"][0]["exit_code"], 0);
+    // The tip's runs are fresh; the first commit is vouched for by its evidence.
+    assert_eq!(commits[1]["acceptance"][0]["exit_code"], 0);
+    assert_eq!(commits[0]["acceptance"].as_array().unwrap().len(), 0);
 }
 
 #[test]
@@ -484,14 +486,17 @@ fn one_run_writes_every_report_asked_for() {
     assert!(std::fs::read_to_string(dir.join("a.txt"))
         .unwrap()
         .contains("verdict: block"));
-    // One judgement: one ledger line per commit, the acceptance run once each.
+    // One judgement: one ledger line per commit, the acceptance run once, on the tip (the
+    // ledger is newest first).
     let log = clone.run(&["log", "--format", "json"]);
     let lines: Vec<Value> = serde_json::from_slice(&log.stdout).unwrap();
     let verified: Vec<&Value> = lines.iter().filter(|l| l["command"] == "verify").collect();
     assert_eq!(verified.len(), 2);
-    for line in verified {
-        assert_eq!(line["acceptance"].as_array().unwrap().len(), 1);
-    }
+    let runs: Vec<usize> = verified
+        .iter()
+        .map(|line| line["acceptance"].as_array().map_or(0, Vec::len))
+        .collect();
+    assert_eq!(runs, [1, 0]);
 
     // The older form: the --format report to a file instead of stdout.
     let output = clone.run(&[
@@ -581,4 +586,125 @@ fn without_a_range_the_base_comes_from_the_ci() {
             && stderr.contains("git fetch origin release"),
         "{stderr}"
     );
+}
+
+/// `main` whose acceptance command appends a line to `runs` (outside the repository) each
+/// time it runs, and `agent/work` with `commits` agent commits, each with recorded evidence.
+fn counted(run: Option<&str>, commits: usize) -> (TestRepo, std::path::PathBuf) {
+    let repo = TestRepo::new();
+    let runs = repo.scratch().join("runs");
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\nwritable = [\"{scratch}\"]\ncommands = [\"echo ran >> {runs}\"]\n{verify}",
+            scratch = repo.scratch().display(),
+            runs = runs.display(),
+            verify = run.map(|r| format!("[verify]\nrun = \"{r}\"\n")).unwrap_or_default()
+        ),
+    );
+    repo.write("README.md", "hello\n");
+    repo.commit_all("base");
+    repo.checkout_new("agent/work");
+    for i in 0..commits {
+        repo.write(&format!("src/m{i}.py"), &format!("n = {i}\n"));
+        repo.commit_all(&msg(&[TASK]));
+        let output = repo.run(&["check", "--record", "--format", "json"]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    }
+    (repo, runs)
+}
+
+fn count(runs: &std::path::Path) -> usize {
+    std::fs::read_to_string(runs).map_or(0, |t| t.lines().count())
+}
+
+fn verdicts(output: &std::process::Output) -> Vec<String> {
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    report["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["verdict"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn verify_over_twenty_commits_runs_the_suite_once_on_the_tip() {
+    crate::require_user_namespaces!();
+    let (repo, runs) = counted(None, 20);
+    assert_eq!(count(&runs), 20, "one run per recorded commit");
+    let output = repo.run(&["verify", "--base", "main", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(verdicts(&output), vec!["pass"; 20]);
+    assert_eq!(count(&runs), 21, "verify ran the suite once");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let commits = report["commits"].as_array().unwrap();
+    assert_eq!(commits[19]["acceptance"].as_array().unwrap().len(), 1);
+    assert!(commits[..19]
+        .iter()
+        .all(|c| c["acceptance"].as_array().unwrap().is_empty()));
+
+    // A commit whose note is gone is blocked, and the message says why it needs one.
+    let fifth = repo.git(&["rev-parse", "HEAD~15"]);
+    repo.git(&["notes", "--ref", "agentguard", "remove", &fifth]);
+    let output = repo.run(&["verify", "--base", "main"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("has no evidence note"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "`[verify] run = \"tip\"` the acceptance commands run fresh on the range's tip only"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(count(&runs), 22);
+
+    // Nor does another commit's note vouch for it.
+    let tip = repo.git(&["rev-parse", "HEAD"]);
+    repo.git(&["notes", "--ref", "agentguard", "copy", &tip, &fifth]);
+    let output = repo.run(&["verify", "--base", "main", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let verdicts = verdicts(&output);
+    assert_eq!(verdicts[4], "block", "{}", text(&output));
+    assert_eq!(verdicts.iter().filter(|v| *v == "block").count(), 1);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("wrong-tree"));
+}
+
+#[test]
+fn under_tip_a_note_that_does_not_show_the_tasks_command_passing_blocks() {
+    crate::require_user_namespaces!();
+    let (repo, _runs) = counted(None, 2);
+    // The first commit's note, rewritten to record its command failing.
+    let first = repo.git(&["rev-parse", "HEAD~1"]);
+    let note = repo.git(&["notes", "--ref", "agentguard", "show", &first]);
+    let failed = note.replacen("exit_code = 0", "exit_code = 1", 1).replacen(
+        "status = \"passed\"",
+        "status = \"failed\"",
+        1,
+    );
+    assert_ne!(failed, note);
+    repo.git(&[
+        "notes",
+        "--ref",
+        "agentguard",
+        "add",
+        "-f",
+        "-m",
+        &failed,
+        &first,
+    ]);
+    let output = repo.run(&["verify", "--base", "main"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("records it failing"), "{stdout}");
+}
+
+#[test]
+fn run_each_runs_every_agent_commit_again() {
+    crate::require_user_namespaces!();
+    let (repo, runs) = counted(Some("each"), 3);
+    assert_eq!(count(&runs), 3);
+    let output = repo.run(&["verify", "--base", "main", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(count(&runs), 6);
 }
