@@ -273,12 +273,12 @@ pub fn check(
         // Narrowed by the target's policy: the signer must be one it trusts too (a key the
         // target removed makes no one human).
         if let (Some(target), Some(_)) = (&policy.target, &report.signed_by) {
-            let tree = target
-                .read_at
-                .map(|tip| repo.git().find_commit(tip).map(|c| c.tree_id()))
-                .transpose()?;
-            let theirs =
-                crate::approval::commit::human_signer(repo, target, tree, subject.commit.as_ref())?;
+            let theirs = crate::approval::commit::human_signer(
+                repo,
+                target,
+                target_tree(repo, target)?,
+                subject.commit.as_ref(),
+            )?;
             if theirs.as_ref().map(|s| s.identity())
                 != report.signed_by.as_ref().map(|s| s.identity())
             {
@@ -410,11 +410,21 @@ pub fn check(
         &mut report,
         &mut findings,
     )?;
-    if request.require_evidence && !adds_nothing {
+    if let Some(commit) = report
+        .commit
+        .filter(|_| request.require_evidence && !adds_nothing)
+    {
+        let note = repo.note(&policy.evidence.notes_ref, commit)?;
         findings.extend(evidence_findings(
-            repo, policy, request, &report, &task, &change, ran,
-        )?);
-        let recorded = recorded_test_falls(repo, policy, &report, &change, &findings)?;
+            policy,
+            request,
+            &report,
+            &task,
+            &change,
+            ran,
+            note.as_deref(),
+        ));
+        let recorded = recorded_test_falls(&report, &change, note.as_deref(), &findings);
         findings.extend(recorded);
     }
     // Findings that came from running or from the evidence may need an approval too.
@@ -910,8 +920,8 @@ fn ci_runs(
         .map(git2::Commit::tree_id)
         .into_iter()
         .collect();
-    if let Some(tip) = compiled.policy.target.as_ref().and_then(|t| t.read_at) {
-        trees.push(repo.git().find_commit(tip)?.tree_id());
+    if let Some(target) = &compiled.policy.target {
+        trees.extend(target_tree(repo, target)?);
     }
     trees.push(change.tree);
     let places = risk::ci_config::local_paths(repo.git(), &trees)?;
@@ -950,21 +960,17 @@ fn reached_files(
 /// `verify`'s judgement of the commit's evidence note; `ran`: whether the acceptance commands
 /// ran now, to compare with what the note recorded.
 fn evidence_findings(
-    repo: &Repo,
     policy: &Policy,
     request: &CheckRequest,
     report: &CommitReport,
     task: &Task,
     change: &Change,
     ran: bool,
-) -> Result<Vec<Finding>, EngineError> {
-    let Some(commit) = report.commit else {
-        return Ok(Vec::new());
-    };
-    let note = repo.note(&policy.evidence.notes_ref, commit)?;
+    note: Option<&[u8]>,
+) -> Vec<Finding> {
     let tree = report.tree.to_string();
-    Ok(evidence::compare::judge(
-        note.as_deref(),
+    evidence::compare::judge(
+        note,
         &evidence::compare::Expected {
             commit: report.abbrev.as_deref().unwrap_or_default(),
             tree: &tree,
@@ -977,7 +983,7 @@ fn evidence_findings(
                 .vouched_by_evidence
                 .then_some(task.acceptance.as_slice()),
         },
-    ))
+    )
 }
 
 /// The fall in the test count that the change's own evidence recorded when its commands ran
@@ -985,35 +991,27 @@ fn evidence_findings(
 /// runs nothing, and `verify` may run only the tip. A note that incriminates its own change is
 /// believed; one for another tree or change says nothing.
 fn recorded_test_falls(
-    repo: &Repo,
-    policy: &Policy,
     report: &CommitReport,
     change: &Change,
+    note: Option<&[u8]>,
     findings: &[Finding],
-) -> Result<Vec<Finding>, EngineError> {
-    let Some(commit) = report.commit else {
-        return Ok(Vec::new());
-    };
-    let Some(evidence) = repo
-        .note(&policy.evidence.notes_ref, commit)?
-        .and_then(|bytes| evidence::Evidence::parse(&bytes).ok())
-    else {
-        return Ok(Vec::new());
+) -> Vec<Finding> {
+    let Some(evidence) = note.and_then(|bytes| evidence::Evidence::parse(bytes).ok()) else {
+        return Vec::new();
     };
     if evidence.tree != report.tree.to_string() || evidence.fingerprint != change.fingerprint {
-        return Ok(Vec::new());
+        return Vec::new();
     }
-    let rule = risk::tampering::FEWER_TESTS_RULE;
-    let found_again = findings
-        .iter()
-        .any(|f| f.category == risk::TEST_TAMPERING && f.rule.starts_with(rule));
-    if found_again {
-        return Ok(Vec::new());
+    let is_fall = |category: &str, rule: &str| {
+        category == risk::TEST_TAMPERING && risk::tampering::is_fewer_tests(rule)
+    };
+    if findings.iter().any(|f| is_fall(&f.category, &f.rule)) {
+        return Vec::new();
     }
-    Ok(evidence
+    evidence
         .findings
         .iter()
-        .filter(|f| f.category == risk::TEST_TAMPERING && f.rule.starts_with(rule))
+        .filter(|f| is_fall(&f.category, &f.rule))
         .map(|f| {
             // The message as its reader saw it, without the sign-off hint the report adds.
             let said = ["; due before merge", "; sign off with", " — approved by"]
@@ -1029,7 +1027,7 @@ fn recorded_test_falls(
             )
             .rule(f.rule.clone())
         })
-        .collect())
+        .collect()
 }
 
 /// Nothing the change or its commands produced may show a secret in any output; runs are
@@ -1389,11 +1387,7 @@ fn load_approvals(
     // Narrowed by the target's policy: an approval must verify against its signers too (a
     // key the target removed approves nothing).
     if let Some(target) = &policy.target {
-        let tree = target
-            .read_at
-            .map(|tip| repo.git().find_commit(tip).map(|c| c.tree_id()))
-            .transpose()?;
-        let theirs = approval::verify::load_signers(repo, target, tree)?;
+        let theirs = approval::verify::load_signers(repo, target, target_tree(repo, target)?)?;
         let again = approval::verify::check_all(&keygen, &theirs, fingerprint, stored)?;
         for (ours, theirs) in checked.iter_mut().zip(again) {
             if ours.verified() && !theirs.verified() {
@@ -1402,6 +1396,14 @@ fn load_approvals(
         }
     }
     Ok(checked)
+}
+
+/// The tree of the target branch tip a narrowing policy was read at.
+fn target_tree(repo: &Repo, target: &Policy) -> Result<Option<Oid>, git2::Error> {
+    target
+        .read_at
+        .map(|tip| repo.git().find_commit(tip).map(|c| c.tree_id()))
+        .transpose()
 }
 
 /// Marks the findings the verified approvals cover.

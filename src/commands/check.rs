@@ -18,11 +18,7 @@ pub(crate) fn run(repo: &Repo, args: &CheckArgs, out: &Output) -> Result<Verdict
         // add from AGENTGUARD_TASK or the branch name.
         None if args.staged => Some(crate::hooks::prepare::planned_trailers(
             repo,
-            &crate::hooks::prepare::Prepare {
-                task: std::env::var("AGENTGUARD_TASK").ok(),
-                agent: std::env::var("AGENTGUARD_AGENT").ok(),
-                ..Default::default()
-            },
+            &crate::hooks::prepare::Prepare::from_agent_env(),
         )?),
         None => None,
     };

@@ -343,8 +343,6 @@ fn from_pre_commit_framework(repo: &Repo, stdin: String) -> String {
 /// environment, and git's source argument.
 fn prepare_input(args: &[std::ffi::OsString]) -> prepare::Prepare {
     prepare::Prepare {
-        task: std::env::var("AGENTGUARD_TASK").ok(),
-        agent: std::env::var("AGENTGUARD_AGENT").ok(),
         source: args
             .get(1)
             .map(|s| s.to_string_lossy().into_owned())
@@ -356,5 +354,6 @@ fn prepare_input(args: &[std::ffi::OsString]) -> prepare::Prepare {
             .map(|s| s.to_string_lossy().into_owned())
             .or_else(|| std::env::var("PRE_COMMIT_COMMIT_OBJECT_NAME").ok())
             .filter(|s| !s.is_empty()),
+        ..prepare::Prepare::from_agent_env()
     }
 }

@@ -11,8 +11,8 @@ use crate::repo::Repo;
 use crate::task::AgentTrailers;
 use std::path::Path;
 
-/// What the agent's environment says, read by the caller (`AGENTGUARD_TASK`,
-/// `AGENTGUARD_AGENT`), and git's `$2`: where the message came from.
+/// What the agent's environment says (`AGENTGUARD_TASK`, `AGENTGUARD_AGENT`), and git's `$2`
+/// and `$3`: where the message came from.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Prepare {
     pub task: Option<String>,
@@ -22,6 +22,18 @@ pub(crate) struct Prepare {
     pub source: Option<String>,
     /// git's `$3`: the commit whose message is reused; `HEAD` for `--amend`.
     pub reused: Option<String>,
+}
+
+impl Prepare {
+    /// What the agent's environment names (`AGENTGUARD_TASK`, `AGENTGUARD_AGENT`); git's
+    /// arguments are the caller's to add.
+    pub(crate) fn from_agent_env() -> Self {
+        Self {
+            task: std::env::var("AGENTGUARD_TASK").ok(),
+            agent: std::env::var("AGENTGUARD_AGENT").ok(),
+            ..Self::default()
+        }
+    }
 }
 
 /// The longest agent name a trailer takes from the environment.
@@ -253,21 +265,24 @@ fn marker_error(marker: &Path, source: std::io::Error) -> HookRunError {
     }
 }
 
+/// The commit prepare-commit-msg saw being amended, if any.
+fn amend_replaces(repo: &Repo) -> Option<git2::Oid> {
+    let text = std::fs::read_to_string(amend_marker(repo)).ok()?;
+    git2::Oid::from_str(text.trim()).ok()
+}
+
 /// Whether prepare-commit-msg saw this commit amend the current HEAD.
 pub(crate) fn amending(repo: &Repo) -> bool {
-    let Ok(text) = std::fs::read_to_string(amend_marker(repo)) else {
-        return false;
-    };
-    matches!(repo.head_commit(), Ok(Some(head)) if text.trim() == head.id().to_string())
+    matches!(
+        (amend_replaces(repo), repo.head_commit()),
+        (Some(replaced), Ok(Some(head))) if replaced == head.id()
+    )
 }
 
 /// Whether `commit` (the new HEAD, in post-commit) just replaced the commit prepare-commit-msg
 /// saw being amended: a sibling of it, on the same parent.
 pub(crate) fn amended(repo: &Repo, commit: &git2::Commit<'_>) -> bool {
-    let Ok(text) = std::fs::read_to_string(amend_marker(repo)) else {
-        return false;
-    };
-    let Ok(replaced) = git2::Oid::from_str(text.trim()) else {
+    let Some(replaced) = amend_replaces(repo) else {
         return false;
     };
     if replaced == commit.id() || commit.parent_ids().any(|p| p == replaced) {

@@ -68,7 +68,7 @@ pub(crate) fn evidence_with_runs_of(
         .iter()
         .filter(|f| {
             f.kind == Kind::Acceptance
-                || (same_base && f.rule.starts_with(crate::risk::tampering::FEWER_TESTS_RULE))
+                || (same_base && crate::risk::tampering::is_fewer_tests(&f.rule))
         })
         .cloned()
         .collect();

@@ -398,7 +398,12 @@ pub(super) fn reached_files(out: &mut Collector<'_>, input: &RiskInput<'_>, reac
 
 /// The finding for an acceptance command that ran fewer tests than the base did.
 /// The rule a fall in the test count is reported under.
-pub(crate) const FEWER_TESTS_RULE: &str = "test inventory: fewer tests than the base";
+const FEWER_TESTS_RULE: &str = "test inventory: fewer tests than the base";
+
+/// Whether a finding's rule (its allowlist fingerprint appended) is a fall in the test count.
+pub(crate) fn is_fewer_tests(rule: &str) -> bool {
+    rule.starts_with(FEWER_TESTS_RULE)
+}
 
 pub(crate) fn fewer_tests(compiled: &CompiledPolicy, shortfall: &Shortfall) -> Option<Finding> {
     let base = &shortfall.base;

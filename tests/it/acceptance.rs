@@ -1248,10 +1248,10 @@ fn setup_without_the_network_when_its_inputs_are_not_approved() {
     drop(host);
 }
 
-#[test]
-fn a_dependency_change_commits_locally_with_setup_online_and_waits_for_approval_at_merge() {
-    require_user_namespaces!();
-    // Setup "downloads": it must reach a listener on the host, as pip reaches an index.
+/// A repository whose setup "downloads": it reads `requirements.txt` and must reach a
+/// listener on the host (returned, to keep it open), as pip reaches an index. Approvals are due
+/// at merge.
+fn repo_whose_setup_downloads() -> (TestRepo, std::net::TcpListener) {
     let bash = which::which("bash").expect("bash, for its /dev/tcp");
     let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = host.local_addr().unwrap().port();
@@ -1265,6 +1265,13 @@ fn a_dependency_change_commits_locally_with_setup_online_and_waits_for_approval_
     );
     repo.write("requirements.txt", "requests\n");
     repo.commit_all("base");
+    (repo, host)
+}
+
+#[test]
+fn a_dependency_change_commits_locally_with_setup_online_and_waits_for_approval_at_merge() {
+    require_user_namespaces!();
+    let (repo, host) = repo_whose_setup_downloads();
     let output = repo.run(&["install"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     repo.checkout_new("agent/deps");
@@ -1298,19 +1305,7 @@ fn a_dependency_change_commits_locally_with_setup_online_and_waits_for_approval_
 #[test]
 fn a_dependency_change_checked_in_a_ci_job_gets_no_network_for_setup() {
     require_user_namespaces!();
-    let bash = which::which("bash").expect("bash, for its /dev/tcp");
-    let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = host.local_addr().unwrap().port();
-    let repo = TestRepo::new();
-    repo.write(
-        ".agentguard.toml",
-        &format!(
-            "[acceptance]\nnetwork = \"allow\"\nsetup = [\"{} -c 'test -f requirements.txt && exec 3<>/dev/tcp/127.0.0.1/{port}'\"]\ncommands = [\"true\"]\n\n[approvals]\nwhen = \"merge\"\n",
-            bash.display()
-        ),
-    );
-    repo.write("requirements.txt", "requests\n");
-    repo.commit_all("base");
+    let (repo, host) = repo_whose_setup_downloads();
     repo.checkout_new("agent/deps");
     repo.write("requirements.txt", "requests\npluggy>=1.0\n");
     repo.commit_all(&msg(&[TASK]));

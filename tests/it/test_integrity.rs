@@ -456,6 +456,47 @@ fn an_unknown_runner_records_unknown_and_never_runs_the_base() {
     assert!(note.contains("runner = \"unknown\""), "{note}");
 }
 
+/// A unittest file with a passing test for each of `names`.
+fn unittest_file(names: &[&str]) -> String {
+    let mut text = "import unittest\n\nclass T(unittest.TestCase):\n".to_string();
+    for name in names {
+        text.push_str(&format!("    def test_{name}(self):\n        pass\n\n"));
+    }
+    text
+}
+
+/// A repository on `main` whose acceptance command runs three unittest tests, approvals due
+/// at merge, with the hooks installed.
+fn three_tests_with_hooks() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\ncommands = [{:?}]\n\n[approvals]\nwhen = \"merge\"\n",
+            format!("{} -m unittest discover -s tests -v", python())
+        ),
+    );
+    repo.write(".gitignore", "__pycache__/\n");
+    repo.write("tests/test_a.py", &unittest_file(&["one", "two", "three"]));
+    repo.commit_all("base");
+    let output = repo.run(&["install"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo
+}
+
+/// `git commit -q <args>` of everything, through the installed hooks; asserts it was made.
+fn commit_through_hooks(repo: &TestRepo, args: &[&str]) -> std::process::Output {
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .args(["commit", "-q"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    output
+}
+
 // --- The CI flow: a fresh clone with the notes fetched, `verify --base origin/main` ---------
 
 /// origin: `main` whose tip is an agent commit with recorded evidence (so its note holds an
@@ -466,13 +507,6 @@ fn origin_with_noted_base(counter: &Path) -> TestRepo {
         python(),
         counter.display()
     );
-    let test = |names: &[&str]| {
-        let mut text = "import unittest\n\nclass T(unittest.TestCase):\n".to_string();
-        for name in names {
-            text.push_str(&format!("    def test_{name}(self):\n        pass\n\n"));
-        }
-        text
-    };
     let repo = TestRepo::new();
     repo.write(
         ".agentguard.toml",
@@ -482,7 +516,7 @@ fn origin_with_noted_base(counter: &Path) -> TestRepo {
         ),
     );
     repo.write(".gitignore", "__pycache__/\n");
-    repo.write("tests/test_a.py", &test(&["one", "two", "three"]));
+    repo.write("tests/test_a.py", &unittest_file(&["one", "two", "three"]));
     repo.commit_all("base");
     repo.write("src/app.py", "x = 1\n");
     repo.commit_all(&msg(&[TASK]));
@@ -494,7 +528,7 @@ fn origin_with_noted_base(counter: &Path) -> TestRepo {
     let output = repo.run(&["check", "--record"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     // The agent drops a test and records what it can: its own check flags it.
-    repo.write("tests/test_a.py", &test(&["one", "two"]));
+    repo.write("tests/test_a.py", &unittest_file(&["one", "two"]));
     repo.commit_all(&msg(&[TASK]));
     let output = repo.run(&["check", "--record"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
@@ -604,18 +638,14 @@ fn verify_compares_each_commit_with_its_parent_so_a_test_added_cannot_hide_one_d
     origin.git(&["checkout", "-q", "main"]);
     origin.git(&["branch", "-q", "-D", "agent/work"]);
     origin.checkout_new("agent/work");
-    let test = |names: &[&str]| {
-        let mut text = "import unittest\n\nclass T(unittest.TestCase):\n".to_string();
-        for name in names {
-            text.push_str(&format!("    def test_{name}(self):\n        pass\n\n"));
-        }
-        text
-    };
-    origin.write("tests/test_a.py", &test(&["one", "two", "three", "four"]));
+    origin.write(
+        "tests/test_a.py",
+        &unittest_file(&["one", "two", "three", "four"]),
+    );
     origin.commit_all(&msg(&[TASK]));
     let output = origin.run(&["check", "--record"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    origin.write("tests/test_a.py", &test(&["two", "three", "four"]));
+    origin.write("tests/test_a.py", &unittest_file(&["two", "three", "four"]));
     origin.commit_all(&msg(&[TASK]));
     let output = origin.run(&["check", "--record"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
@@ -639,36 +669,11 @@ fn verify_compares_each_commit_with_its_parent_so_a_test_added_cannot_hide_one_d
 #[test]
 fn an_amend_through_the_hooks_keeps_the_fall_in_the_test_count() {
     crate::require_user_namespaces!();
-    let test = |names: &[&str]| {
-        let mut text = "import unittest\n\nclass T(unittest.TestCase):\n".to_string();
-        for name in names {
-            text.push_str(&format!("    def test_{name}(self):\n        pass\n\n"));
-        }
-        text
-    };
-    let repo = TestRepo::new();
-    repo.write(
-        ".agentguard.toml",
-        &format!(
-            "[acceptance]\ncommands = [{:?}]\n\n[approvals]\nwhen = \"merge\"\n",
-            format!("{} -m unittest discover -s tests -v", python())
-        ),
-    );
-    repo.write(".gitignore", "__pycache__/\n");
-    repo.write("tests/test_a.py", &test(&["one", "two", "three"]));
-    repo.commit_all("base");
-    let output = repo.run(&["install"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let repo = three_tests_with_hooks();
     repo.checkout_new("agent/work");
     // The agent deletes a test: committed, awaiting approval at merge.
-    repo.write("tests/test_a.py", &test(&["one", "two"]));
-    repo.git(&["add", "-A"]);
-    let output = repo
-        .git_command()
-        .args(["commit", "-q", "-m", &msg(&[TASK])])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
+    repo.write("tests/test_a.py", &unittest_file(&["one", "two"]));
+    commit_through_hooks(&repo, &["-m", &msg(&[TASK])]);
     let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
     assert!(
         note.contains("awaiting_approval = [\"test-tampering\"]"),
@@ -676,13 +681,7 @@ fn an_amend_through_the_hooks_keeps_the_fall_in_the_test_count() {
     );
     // An amend is judged over the amended commit's parent: the fall stays in its evidence.
     repo.write("src/app.py", "x = 1\n");
-    repo.git(&["add", "-A"]);
-    let output = repo
-        .git_command()
-        .args(["commit", "-q", "--amend", "--no-edit"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
+    let output = commit_through_hooks(&repo, &["--amend", "--no-edit"]);
     assert!(
         String::from_utf8_lossy(&output.stderr)
             .contains("evidence recorded for the amended commit"),
@@ -697,13 +696,7 @@ fn an_amend_through_the_hooks_keeps_the_fall_in_the_test_count() {
     assert!(note.contains("ran 2 tests, the base ran 3"), "{note}");
     // And the next commit, not an amend, is judged over HEAD again.
     repo.write("src/app.py", "x = 2\n");
-    repo.git(&["add", "-A"]);
-    let output = repo
-        .git_command()
-        .args(["commit", "-q", "-m", &msg(&[TASK])])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
+    commit_through_hooks(&repo, &["-m", &msg(&[TASK])]);
     let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
     assert!(
         note.contains("awaiting_approval = []") || !note.contains("awaiting_approval"),
@@ -715,40 +708,15 @@ fn an_amend_through_the_hooks_keeps_the_fall_in_the_test_count() {
 #[test]
 fn pre_push_holds_a_fall_in_the_test_count_the_evidence_recorded() {
     crate::require_user_namespaces!();
-    let test = |names: &[&str]| {
-        let mut text = "import unittest\n\nclass T(unittest.TestCase):\n".to_string();
-        for name in names {
-            text.push_str(&format!("    def test_{name}(self):\n        pass\n\n"));
-        }
-        text
-    };
-    let repo = TestRepo::new();
-    repo.write(
-        ".agentguard.toml",
-        &format!(
-            "[acceptance]\ncommands = [{:?}]\n\n[approvals]\nwhen = \"merge\"\n",
-            format!("{} -m unittest discover -s tests -v", python())
-        ),
-    );
-    repo.write(".gitignore", "__pycache__/\n");
-    repo.write("tests/test_a.py", &test(&["one", "two", "three"]));
-    repo.commit_all("base");
-    let output = repo.run(&["install"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let repo = three_tests_with_hooks();
     let remote = Remote::new();
     repo.git(&["remote", "add", "origin", remote.path.to_str().unwrap()]);
     let output = repo.push(&["origin", "main"]);
     assert!(output.status.success(), "{}", text(&output));
     repo.checkout_new("agent/work");
     // Only running the tests shows this: the file and its runner are unchanged.
-    repo.write("tests/test_a.py", &test(&["one", "two"]));
-    repo.git(&["add", "-A"]);
-    let output = repo
-        .git_command()
-        .args(["commit", "-q", "-m", &msg(&[TASK])])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
+    repo.write("tests/test_a.py", &unittest_file(&["one", "two"]));
+    commit_through_hooks(&repo, &["-m", &msg(&[TASK])]);
     // Up to its own branch, for review: said, not blocked.
     let output = repo.push(&["origin", "agent/work"]);
     assert!(output.status.success(), "{}", text(&output));
