@@ -107,35 +107,12 @@ impl TestRepo {
         let repo = Self { dir, home };
         let mut cmd = std::process::Command::new("git");
         hermetic(&mut cmd, &repo.home);
-        let status = cmd
+        let output = cmd
             .current_dir(repo.dir.path())
             .arg("clone")
             .arg("-q")
             .args(args)
             .arg(url)
-            .arg("work")
-            .status()
-            .expect("git clone");
-        assert!(status.success(), "git clone failed");
-        repo
-    }
-
-    /// A clone of the bare repository `remote`, with its own home and scratch space.
-    pub(crate) fn clone_of_remote(remote: &Remote) -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("agentguard-clone")
-            .tempdir()
-            .expect("tempdir");
-        let home = dir.path().join("home");
-        std::fs::create_dir_all(&home).expect("home");
-        std::fs::write(home.join(".gitconfig"), "").expect("gitconfig");
-        let repo = Self { dir, home };
-        let mut cmd = std::process::Command::new("git");
-        hermetic(&mut cmd, &repo.home);
-        let output = cmd
-            .current_dir(repo.dir.path())
-            .args(["clone", "-q"])
-            .arg(&remote.path)
             .arg("work")
             .output()
             .expect("git clone");
@@ -145,6 +122,11 @@ impl TestRepo {
             text(&output)
         );
         repo
+    }
+
+    /// A clone of the bare repository `remote`, with its own home and scratch space.
+    pub(crate) fn clone_of_remote(remote: &Remote) -> Self {
+        Self::clone_url(&remote.path.to_string_lossy(), &[])
     }
 
     /// `git push` (through the hooks) with the test's TMPDIR.
