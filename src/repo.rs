@@ -288,31 +288,29 @@ impl Repo {
         self.git_write_tree()
     }
 
-    /// `git diff-index --cached --raw -z` of the index over the tree `base` (the empty tree
-    /// when there is none), run by git itself in the work tree: git reads a large index far
-    /// faster than libgit2, and a human commit's pre-commit hook needs nothing else.
     /// The bytes of the index git is committing from: `GIT_INDEX_FILE` when git names one
-    /// (`git commit -a` does, for hooks), else the git directory's `index`. `None` where it
-    /// cannot be read, is named relative to a directory this process may not share, or ids
-    /// are not SHA-1: the caller then asks git.
-    pub fn index_bytes(&self) -> Option<Vec<u8>> {
+    /// (git does for hooks, often relative to the work tree, where hooks run), else the git
+    /// directory's `index`. `None` where it cannot be read or ids are not SHA-1: the caller
+    /// then asks git.
+    pub fn index_bytes(&self) -> Option<memmap2::Mmap> {
         let format = self.config_string("extensions.objectformat");
         if format.is_some_and(|f| !f.eq_ignore_ascii_case("sha1")) {
             return None;
         }
         let path = match std::env::var_os("GIT_INDEX_FILE") {
-            Some(named) => {
-                let named = std::path::PathBuf::from(named);
-                if !named.is_absolute() {
-                    return None;
-                }
-                named
-            }
+            // Relative to the current directory, as git and libgit2 read it.
+            Some(named) => std::path::PathBuf::from(named),
             None => self.git.path().join("index"),
         };
-        std::fs::read(path).ok()
+        let file = std::fs::File::open(path).ok()?;
+        // SAFETY: git never writes an index in place; it writes `index.lock` and renames it
+        // over, so the mapped file keeps its contents while it is mapped.
+        unsafe { memmap2::Mmap::map(&file) }.ok()
     }
 
+    /// `git diff-index --cached --raw -z` of the index over the tree `base` (the empty tree
+    /// when there is none), run by git itself in the work tree: git reads a large index far
+    /// faster than libgit2, and a human commit's pre-commit hook needs nothing else.
     pub fn staged_raw_diff(&self, base: Option<Oid>) -> Result<Vec<u8>, RepoError> {
         const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
         let base = base.map_or_else(|| EMPTY_TREE.to_string(), |b| b.to_string());

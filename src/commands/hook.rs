@@ -4,7 +4,7 @@
 use crate::cli::HookArgs;
 use crate::error::Error;
 use crate::hooks::run::{self, HookName, HookRun};
-use crate::hooks::{prepare, push};
+use crate::hooks::{human_mark, prepare, push};
 use crate::ledger::Entry;
 use crate::output::Output;
 use crate::output::Verbosity;
@@ -52,10 +52,18 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     }
     let arg = |i: usize| args.args.get(i).map(std::path::PathBuf::from);
     let result = match name {
-        HookName::PreCommit => prepare::planned_trailers(repo, &prepare_input(&args.args))
-            .and_then(|planned| run::pre_commit(repo, planned)),
+        HookName::PreCommit => fresh_commit(repo)
+            .and_then(|()| prepare::planned_trailers(repo, &prepare_input(&args.args)))
+            .and_then(|planned| run::pre_commit(repo, planned))
+            .inspect(|run| {
+                if run.verdict().passed() && run.reports.iter().all(|r| !r.agent) {
+                    human_mark::mark(repo);
+                }
+            }),
         HookName::CommitMsg => match arg(0) {
-            Some(file) => run::commit_msg(repo, &file, out.progress_sink()),
+            Some(file) => {
+                forget_human(repo).and_then(|()| run::commit_msg(repo, &file, out.progress_sink()))
+            }
             None => Err(run::HookRunError::MessageFile {
                 path: "(none given)".into(),
                 source: std::io::Error::new(
@@ -123,6 +131,21 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     record(repo, out, &command, (name, &rewrite_kind), &hook_run, took);
     render(&hook_run, name, out);
     Ok(hook_run.verdict())
+}
+
+/// pre-commit starts every commit: nothing a commit before it left (the human mark, an
+/// aborted amend's note) may speak for this one.
+fn fresh_commit(repo: &Repo) -> Result<(), run::HookRunError> {
+    forget_human(repo)?;
+    prepare::forget_amend(repo)
+}
+
+/// commit-msg runs when the message may make the commit agent work: post-commit must run too.
+fn forget_human(repo: &Repo) -> Result<(), run::HookRunError> {
+    human_mark::forget(repo).map_err(|source| run::HookRunError::State {
+        path: repo.git().path().join("agentguard-human"),
+        source,
+    })
 }
 
 fn record(

@@ -92,17 +92,21 @@ fn file_additions(repo: &Repo, entry: &Entry) -> Result<Option<FileAdditions>, D
         Some(old) if !is_binary(&old) => Some(old),
         _ => None,
     };
-    let lines = match old_blob {
-        None => String::from_utf8_lossy(new_blob.content())
-            .lines()
-            .enumerate()
-            .map(|(i, text)| AddedLine {
-                number: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                text: text.to_string(),
-            })
-            .collect(),
-        Some(old_blob) => added_between(&old_blob, &new_blob)?,
-    };
+    let lines =
+        match old_blob {
+            None => {
+                let content = new_blob.content();
+                let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', content).count() + 1);
+                lines.extend(String::from_utf8_lossy(content).lines().enumerate().map(
+                    |(i, text)| AddedLine {
+                        number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        text: text.to_string(),
+                    },
+                ));
+                lines
+            }
+            Some(old_blob) => added_between(&old_blob, &new_blob)?,
+        };
     Ok(Some(FileAdditions {
         path,
         binary: false,
@@ -114,10 +118,13 @@ fn file_additions(repo: &Repo, entry: &Entry) -> Result<Option<FileAdditions>, D
 /// UTF-8 or text but for a few stray control bytes: padding a script with NULs must not
 /// switch its content rules off.
 fn is_binary(blob: &git2::Blob<'_>) -> bool {
-    if !blob.is_binary() {
+    let content = blob.content();
+    // Valid UTF-8 is text whatever git sniffs; checking that first spares libgit2's
+    // byte-at-a-time sniffing of every text file.
+    if std::str::from_utf8(content).is_ok() {
         return false;
     }
-    binary_content(blob.content())
+    blob.is_binary() && binary_content(content)
 }
 
 /// Content git sniffed as binary that is not text after all: not valid UTF-8 and more than
@@ -174,7 +181,8 @@ fn added_between(old: &git2::Blob<'_>, new: &git2::Blob<'_>) -> Result<Vec<Added
     // empty one it skips the lookup. Attributes cannot change what a text diff adds.
     let unnamed = Some(std::path::Path::new(""));
     let patch = git2::Patch::from_blobs(old, unnamed, new, unnamed, Some(&mut opts))?;
-    let mut lines = Vec::new();
+    let (_, added, _) = patch.line_stats()?;
+    let mut lines = Vec::with_capacity(added);
     for hunk in 0..patch.num_hunks() {
         for n in 0..patch.num_lines_in_hunk(hunk)? {
             let line = patch.line_in_hunk(hunk, n)?;

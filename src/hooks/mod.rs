@@ -30,6 +30,7 @@ const REWRITE_REF_KEY: &str = "notes.rewriteRef";
 /// The fetch refspecs this install added, as `<remote> <refspec>`.
 const ADDED_FETCH_KEY: &str = "agentguard.installedFetch";
 
+pub(crate) mod human_mark;
 pub(crate) mod prepare;
 pub(crate) mod push;
 pub(crate) mod run;

@@ -242,8 +242,8 @@ fn amend_marker(repo: &Repo) -> std::path::PathBuf {
 
 /// Records whether the commit being made replaces HEAD (`git commit --amend`, which passes
 /// `HEAD` as the reused commit; so does `-C HEAD`, whose change is then judged over more than
-/// it adds, never less). Every commit's prepare-commit-msg rewrites it, so it never outlives
-/// the commit it was written for.
+/// it adds, never less). pre-commit removes it and prepare-commit-msg writes it again, so it
+/// never outlives the commit it was written for.
 fn note_amend(repo: &Repo, amending: bool) -> Result<(), HookRunError> {
     let marker = amend_marker(repo);
     let head = match repo.head_commit() {
@@ -256,6 +256,11 @@ fn note_amend(repo: &Repo, amending: bool) -> Result<(), HookRunError> {
         }
     };
     std::fs::write(&marker, format!("{head}\n")).map_err(|e| marker_error(&marker, e))
+}
+
+/// Forgets an amend an earlier, aborted commit noted.
+pub(crate) fn forget_amend(repo: &Repo) -> Result<(), HookRunError> {
+    note_amend(repo, false)
 }
 
 fn marker_error(marker: &Path, source: std::io::Error) -> HookRunError {

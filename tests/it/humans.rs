@@ -179,3 +179,109 @@ fn every_way_of_committing_gets_the_credentials_check() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 }
+
+/// The hook commands the ledger recorded, oldest first.
+fn hook_runs(repo: &TestRepo) -> Vec<String> {
+    let log: Value =
+        serde_json::from_slice(&repo.run(&["log", "--format", "json"]).stdout).unwrap();
+    let mut commands: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["command"].as_str())
+        .filter(|c| c.starts_with("hook "))
+        .map(str::to_string)
+        .collect();
+    commands.reverse();
+    commands
+}
+
+#[test]
+fn a_human_commit_starts_agentguard_once_and_the_other_hooks_see_its_mark() {
+    let repo = hooked("");
+    repo.write("notes.txt", "hello\n");
+    let output = commit(&repo, "human change");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    // pre-commit judged it; prepare-commit-msg, commit-msg and post-commit did not start
+    // agentguard for a commit it found to be no agent's work.
+    assert_eq!(hook_runs(&repo), vec!["hook pre-commit"]);
+    let mark = repo.path().join(".git/agentguard-human");
+    let pid = std::fs::read_to_string(&mark).unwrap();
+    assert!(pid.trim().parse::<u32>().is_ok(), "{pid:?}");
+}
+
+#[test]
+fn an_agent_task_trailer_in_a_human_commit_message_is_still_judged() {
+    let repo = hooked("");
+    repo.write("notes.txt", "hello\n");
+    // Only the message makes this agent work, and its own trailer puts the change out of scope.
+    let message = "tidy notes\n\nAgent-Task: T-9\nAgent-Deny: notes.txt\n";
+    let output = commit(&repo, message);
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("notes.txt"), "{}", text(&output));
+    assert_eq!(hook_runs(&repo), vec!["hook pre-commit", "hook commit-msg"]);
+    // A lower-case key anywhere in the message is enough to start it.
+    let output = commit(
+        &repo,
+        "tidy notes\n\nagent-task: T-9\nagent-deny: notes.txt\n",
+    );
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(hook_runs(&repo).last().unwrap(), "hook commit-msg");
+}
+
+#[test]
+fn a_mark_another_git_process_left_is_ignored() {
+    let repo = hooked("");
+    // Left by an earlier commit: its process is gone (pid 1 is never `git commit`).
+    std::fs::write(repo.path().join(".git/agentguard-human"), "1\n").unwrap();
+    repo.write("notes.txt", "hello\n");
+    repo.git(&["add", "-A"]);
+    // --no-verify skips pre-commit, which would have replaced it: the hooks that still run
+    // start agentguard.
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "--no-verify", "-m", "skipped"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(
+        hook_runs(&repo),
+        vec!["hook prepare-commit-msg", "hook post-commit"]
+    );
+}
+
+#[test]
+fn an_agent_name_in_the_environment_still_gets_its_trailer_on_a_human_commit() {
+    let repo = hooked("");
+    repo.write("notes.txt", "hello\n");
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .env("AGENTGUARD_AGENT", "helper-bot")
+        .args(["commit", "-q", "-m", "notes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let message = repo.git(&["log", "-1", "--format=%B"]);
+    assert!(message.contains("Agent-Name: helper-bot"), "{message}");
+    assert!(!repo.path().join(".git/agentguard-human").exists());
+}
+
+#[test]
+fn a_human_commit_reads_the_staged_tree_git_wrote_without_asking_git_again() {
+    let repo = hooked("");
+    repo.write("notes.txt", "hello\n");
+    repo.git(&["add", "-A"]);
+    // git names the index to hooks relative to the work tree (`GIT_INDEX_FILE=.git/index`).
+    let trace = repo.path().join(".git/trace2.log");
+    let output = repo
+        .git_command()
+        .env("GIT_TRACE2", &trace)
+        .args(["commit", "-q", "-m", "notes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let trace = std::fs::read_to_string(trace).unwrap();
+    assert!(trace.contains("pre-commit"), "{trace}");
+    assert!(!trace.contains("diff-index"), "{trace}");
+}

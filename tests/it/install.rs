@@ -81,7 +81,7 @@ fn install_chains_a_user_hook_and_uninstall_restores_it_byte_for_byte() {
     assert_eq!(mode(&kept), 0o740);
     for hook in HOOKS {
         let text = std::fs::read_to_string(dir.join(hook)).unwrap();
-        assert!(text.contains("# agentguard hook shim v1"), "{hook}");
+        assert!(text.contains("# agentguard hook shim v2"), "{hook}");
         assert_eq!(mode(&dir.join(hook)), 0o755, "{hook}");
     }
 
