@@ -16,8 +16,9 @@
 #   - agentguard check --no-run on the big commit vs git diff of it (full patch to /dev/null)
 #   - agentguard verify --no-run over the 500 commits vs git log -p of the range
 #   - a human git commit (one small file changed per run, on a non-agent branch) with
-#     agentguard's hooks vs no hooks vs lefthook vs pre-commit, each with one no-op hook, in
-#     the 20,000-file repository and in one of 20 files
+#     agentguard's hooks vs no hooks vs lefthook vs pre-commit, each with one no-op hook, and
+#     vs four shell hooks that do nothing (the floor of four hooks), in the 20,000-file
+#     repository and in one of 20 files
 #   - the agent's loop, through the installed hooks (needs user namespaces for the sandbox):
 #     an agent commit blocked for scope, and one for a credential, under a 30-second test
 #     suite; a first and a second agent commit with a 2-second `reuse` setup whose inputs
@@ -154,6 +155,12 @@ setups() { # setups <source> <prefix>
   clone "$from" "${p}plain"
   clone "$from" "${p}agentguard"
   (cd "$work/${p}agentguard" && "$bin" install >/dev/null)
+  # The floor of any tool with agentguard's four commit hooks: four shell hooks doing nothing.
+  clone "$from" "${p}noop4"
+  for hook in pre-commit prepare-commit-msg commit-msg post-commit; do
+    printf '#!/bin/sh\nexit 0\n' > "$work/${p}noop4/.git/hooks/$hook"
+    chmod +x "$work/${p}noop4/.git/hooks/$hook"
+  done
   if [ -n "$lefthook" ]; then
     clone "$from" "${p}lefthook"
     printf 'pre-commit:\n  commands:\n    noop:\n      run: "true"\n' > "$work/${p}lefthook/lefthook.yml"
@@ -215,7 +222,7 @@ bench check "$runs" "$bin check --no-run --format json agent/big"
 bench diff "$runs" "git diff agent/big^ agent/big"
 bench verify "$runs" "$bin verify --no-run --format json main..agent/long"
 bench log "$runs" "git log -p main..agent/long"
-for setup in plain agentguard lefthook precommit small-plain small-agentguard small-lefthook small-precommit; do
+for setup in plain noop4 agentguard lefthook precommit small-plain small-noop4 small-agentguard small-lefthook small-precommit; do
   [ -d "$work/$setup" ] || continue
   bench "commit-$setup" "$runs" "git -C $work/$setup commit -q -m human-change" --prepare "$work/stage.sh $work/$setup"
 done
@@ -365,6 +372,7 @@ row("500-commit branch", "agentguard verify --no-run", "verify", "log")
 row("500-commit branch", "git log -p", "log")
 for prefix, group in (("", "human commit, 20,000 files"), ("small-", "human commit, 20 files")):
     row(group, "no hooks", f"commit-{prefix}plain")
+    row(group, "4 empty shell hooks (the floor)", f"commit-{prefix}noop4", f"commit-{prefix}plain")
     row(group, "agentguard hooks", f"commit-{prefix}agentguard", f"commit-{prefix}plain")
     row(group, "lefthook (1 no-op hook)", f"commit-{prefix}lefthook", f"commit-{prefix}plain")
     row(group, "pre-commit (1 no-op hook)", f"commit-{prefix}precommit", f"commit-{prefix}plain")
@@ -382,17 +390,17 @@ row("agent loop", "verify over 20 agent commits", "verify20", None,
     f"suite ran {fact('verify20.runs')}x, {fact('verify20.verdict')}" if fact("verify20.runs") else "")
 row(f"secret scan ({MB})", "agentguard (check --no-run)", "check", None, rate(median("check")))
 row(f"secret scan ({MB})", "agentguard scan (the lines as files)", "scan-full", None, rate(median("scan-full")))
-def slower(name, size, ref="scan-full"):
+def slower(name, size, ref="scan-full", ref_size=added):
     m, a = median(name), median(ref)
-    return f"{(added / a) / (size / m):.2f}x" if m and a else ""
+    return f"{(ref_size / a) / (size / m):.2f}x" if m and a else ""
 row(f"secret scan ({MB})", "git-secrets --scan (AWS + 1 pattern)", "git-secrets", None,
     rate(median("git-secrets")), slower("git-secrets", added))
 S = f"1/10 sample, {sample / 1048576:.1f} MiB"
 row(f"secret scan ({S})", "agentguard scan", "scan-sample", None, rate(median("scan-sample"), sample))
 row(f"secret scan ({S})", "detect-secrets scan", "detect-secrets", None,
-    rate(median("detect-secrets"), sample), slower("detect-secrets", sample, "scan-sample") if median("detect-secrets") else "")
+    rate(median("detect-secrets"), sample), slower("detect-secrets", sample, "scan-sample", sample) if median("detect-secrets") else "")
 row(f"secret scan ({S})", "gitleaks dir", "gitleaks", None,
-    rate(median("gitleaks"), sample), slower("gitleaks", sample, "scan-sample") if median("gitleaks") else "")
+    rate(median("gitleaks"), sample), slower("gitleaks", sample, "scan-sample", sample) if median("gitleaks") else "")
 row("200 MB of command output", "agentguard check (acceptance run)", "flood")
 head = ("workload", "command", "median", "ratio", "throughput", "peak RSS")
 widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]

@@ -5,7 +5,7 @@
 use crate::acceptance::progress::{Event, Progress, ProgressSink};
 use crate::acceptance::{self, AcceptanceError, AcceptanceRun, RunOptions};
 use crate::approval::{self, ApprovalError};
-use crate::diff::{Change, DiffError};
+use crate::diff::{Change, DiffError, ReadAdditions};
 use crate::evidence;
 use crate::finding::{Action, Finding, Kind};
 use crate::policy::{Policy, PolicyError};
@@ -1326,27 +1326,39 @@ fn joined<R>(handle: std::thread::ScopedJoinHandle<'_, R>) -> R {
 /// The risk scan of the change, each file's added lines read just before they are scanned
 /// and dropped after, so memory stays bounded by the largest file, not the whole change. On a
 /// large change a second thread, with its own handle on the repository, reads and diffs the
-/// files while this one scans them.
+/// files while this one splits them into lines and scans them.
 fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, EngineError> {
     const PIPELINE_FROM: usize = 64;
+    // Read ahead while this thread compiles the path rules and judges every path, then keep
+    // both threads busy; never more than this many bytes waiting (one larger file may).
+    const AHEAD_FILES: usize = 64;
+    const AHEAD_BYTES: usize = 16 << 20;
     if input.change.entries.len() < PIPELINE_FROM {
         return scan_until_error(input, input.change.additions(repo));
     }
     let reader_repo = repo.open_again()?;
     let change = input.change;
+    let ahead = crate::read_ahead::ReadAhead::new(AHEAD_BYTES);
     std::thread::scope(|scope| {
-        // A few files in flight: enough to keep both threads busy, little memory.
-        let (send, receive) = std::sync::mpsc::sync_channel(8);
+        let (send, receive) = std::sync::mpsc::sync_channel(AHEAD_FILES);
+        let ahead = &ahead;
         let reader = scope.spawn(move || {
-            for file in change.additions(&reader_repo) {
+            for file in change.read_additions(&reader_repo) {
                 let stop = file.is_err();
-                if send.send(file).is_err() || stop {
+                let size = file.as_ref().map_or(0, ReadAdditions::size);
+                if !ahead.take(size) || send.send((file, size)).is_err() || stop {
                     break;
                 }
             }
         });
+        let files = receive.into_iter().map(|(file, size)| {
+            ahead.give(size);
+            file.map(ReadAdditions::lines)
+        });
         // A reader that panicked ends the channel early: its panic, not a partial scan.
-        let scanned = scan_until_error(input, receive);
+        let scanned = scan_until_error(input, files);
+        // A scan that stopped early must not leave the reader waiting for room.
+        ahead.close();
         joined(reader);
         scanned
     })

@@ -23,6 +23,7 @@ mod onboarding;
 mod output;
 mod path_taken;
 mod policy;
+mod read_ahead;
 mod repo;
 mod report;
 mod risk;

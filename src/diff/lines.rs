@@ -49,6 +49,79 @@ impl FileAdditions {
     }
 }
 
+/// A file's added lines as read from the repository, before they are split into lines: what
+/// a reading thread hands the thread that scans, which does the splitting.
+#[derive(Debug)]
+pub struct ReadAdditions(Read);
+
+#[derive(Debug)]
+enum Read {
+    Lines(FileAdditions),
+    /// A new text file: all of it is added.
+    Whole {
+        path: String,
+        content: Vec<u8>,
+    },
+    /// A changed text file: the added lines' bytes one after another, and where each ends
+    /// with its number in the new file.
+    Added {
+        path: String,
+        bytes: Vec<u8>,
+        ends: Vec<(u32, usize)>,
+    },
+}
+
+impl ReadAdditions {
+    /// The bytes read, about what the file holds in memory until it is split.
+    pub fn size(&self) -> usize {
+        match &self.0 {
+            Read::Lines(file) => file.lines.iter().map(|l| l.text.len()).sum(),
+            Read::Whole { content, .. } => content.len(),
+            Read::Added { bytes, .. } => bytes.len(),
+        }
+    }
+
+    /// The added lines, split.
+    pub fn lines(self) -> FileAdditions {
+        match self.0 {
+            Read::Lines(file) => file,
+            Read::Whole { path, content } => {
+                let count = memchr::memchr_iter(b'\n', &content).count() + 1;
+                let mut lines = Vec::with_capacity(count);
+                let text = String::from_utf8_lossy(&content);
+                lines.extend(text.lines().enumerate().map(|(i, text)| AddedLine {
+                    number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    text: text.to_string(),
+                }));
+                FileAdditions {
+                    path,
+                    binary: false,
+                    lines,
+                }
+            }
+            Read::Added { path, bytes, ends } => {
+                let mut start = 0;
+                let lines = ends
+                    .into_iter()
+                    .map(|(number, end)| {
+                        let text = String::from_utf8_lossy(&bytes[start..end]);
+                        start = end;
+                        AddedLine {
+                            number,
+                            text: text.trim_end_matches(['\n', '\r']).to_string(),
+                        }
+                    })
+                    .collect();
+                FileAdditions {
+                    path,
+                    binary: false,
+                    lines,
+                }
+            }
+        }
+    }
+}
+
 impl Change {
     /// The lines each text file gains, with their line numbers in the new file.
     pub fn added_lines(&self, repo: &Repo) -> Result<Vec<FileAdditions>, DiffError> {
@@ -61,6 +134,16 @@ impl Change {
         &'c self,
         repo: &'c Repo,
     ) -> impl Iterator<Item = Result<FileAdditions, DiffError>> + 'c {
+        self.read_additions(repo)
+            .map(|file| file.map(ReadAdditions::lines))
+    }
+
+    /// `additions` as read and not yet split into lines (`ReadAdditions::lines`), so that
+    /// another thread can do the splitting.
+    pub fn read_additions<'c>(
+        &'c self,
+        repo: &'c Repo,
+    ) -> impl Iterator<Item = Result<ReadAdditions, DiffError>> + 'c {
         self.entries
             .iter()
             .filter_map(move |entry| file_additions(repo, entry).transpose())
@@ -68,7 +151,7 @@ impl Change {
 }
 
 /// The lines the new side of `entry` gains; `None` for deletions, symlinks and submodules.
-fn file_additions(repo: &Repo, entry: &Entry) -> Result<Option<FileAdditions>, DiffError> {
+fn file_additions(repo: &Repo, entry: &Entry) -> Result<Option<ReadAdditions>, DiffError> {
     let Some(new) = &entry.new else {
         return Ok(None);
     };
@@ -82,36 +165,23 @@ fn file_additions(repo: &Repo, entry: &Entry) -> Result<Option<FileAdditions>, D
         _ => None,
     };
     if is_binary(&new_blob) {
-        return Ok(Some(FileAdditions {
+        return Ok(Some(ReadAdditions(Read::Lines(FileAdditions {
             path,
             binary: true,
             lines: new_strings(old_blob.as_ref(), &new_blob),
-        }));
+        }))));
     }
     let old_blob = match old_blob {
         Some(old) if !is_binary(&old) => Some(old),
         _ => None,
     };
-    let lines =
-        match old_blob {
-            None => {
-                let content = new_blob.content();
-                let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', content).count() + 1);
-                lines.extend(String::from_utf8_lossy(content).lines().enumerate().map(
-                    |(i, text)| AddedLine {
-                        number: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                        text: text.to_string(),
-                    },
-                ));
-                lines
-            }
-            Some(old_blob) => added_between(&old_blob, &new_blob)?,
-        };
-    Ok(Some(FileAdditions {
-        path,
-        binary: false,
-        lines,
-    }))
+    Ok(Some(ReadAdditions(match old_blob {
+        None => Read::Whole {
+            path,
+            content: new_blob.content().to_vec(),
+        },
+        Some(old_blob) => added_between(path, &old_blob, &new_blob)?,
+    })))
 }
 
 /// Binary by git's sniffing (a NUL in the first 8000 bytes), unless the content is valid
@@ -172,7 +242,12 @@ fn printable_runs(content: &[u8]) -> impl Iterator<Item = &str> {
         .filter_map(|run| std::str::from_utf8(run).ok())
 }
 
-fn added_between(old: &git2::Blob<'_>, new: &git2::Blob<'_>) -> Result<Vec<AddedLine>, DiffError> {
+/// The lines `new` adds over `old` at `path`.
+fn added_between(
+    path: String,
+    old: &git2::Blob<'_>,
+    new: &git2::Blob<'_>,
+) -> Result<Read, DiffError> {
     let mut opts = DiffOptions::new();
     // Both sides are text by `is_binary`, even where a stray NUL would make git say binary.
     opts.context_lines(0).force_text(true);
@@ -182,21 +257,19 @@ fn added_between(old: &git2::Blob<'_>, new: &git2::Blob<'_>) -> Result<Vec<Added
     let unnamed = Some(std::path::Path::new(""));
     let patch = git2::Patch::from_blobs(old, unnamed, new, unnamed, Some(&mut opts))?;
     let (_, added, _) = patch.line_stats()?;
-    let mut lines = Vec::with_capacity(added);
+    let mut bytes = Vec::new();
+    let mut ends = Vec::with_capacity(added);
     for hunk in 0..patch.num_hunks() {
         for n in 0..patch.num_lines_in_hunk(hunk)? {
             let line = patch.line_in_hunk(hunk, n)?;
             if line.origin() != '+' {
                 continue;
             }
-            let text = String::from_utf8_lossy(line.content());
-            lines.push(AddedLine {
-                number: line.new_lineno().unwrap_or(0),
-                text: text.trim_end_matches(['\n', '\r']).to_string(),
-            });
+            bytes.extend_from_slice(line.content());
+            ends.push((line.new_lineno().unwrap_or(0), bytes.len()));
         }
     }
-    Ok(lines)
+    Ok(Read::Added { path, bytes, ends })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod walk;
 
 pub(crate) use change::{display_path, hex, Symlink, MODE_GITLINK};
 pub use change::{fingerprint, Change, Entry, Side, Status};
+pub(crate) use lines::ReadAdditions;
 pub use lines::{AddedLine, FileAdditions};
 pub use submodules::{SubmoduleChange, SubmoduleEdit};
 pub use walk::TreeProblem;
