@@ -97,12 +97,13 @@ struct Builtin {
     /// Categories are indices into `BUILTIN_CATEGORIES`, which lead every policy's list.
     /// Provider token rules come first (in `PROVIDERS` order), then `BUILTIN_RULES`.
     rules: Vec<Rule>,
-    /// Keywords and provider prefixes, matched case-sensitively in the spellings that occur:
-    /// as a contiguous NFA, quick to build for a small change…
-    keywords: AhoCorasick,
-    /// …and as a DFA, quicker to run over a large one, built on first need.
+    /// Keywords and provider prefixes (`patterns`), matched case-sensitively in the spellings
+    /// that occur: looked for one by one in the first few lines a process scans (a person's
+    /// commit, a small change), then through a contiguous NFA, quick to build…
+    keywords: OnceLock<Option<AhoCorasick>>,
+    /// …and a DFA, quicker to run over a large change; each built on first need.
     keywords_dfa: OnceLock<Option<AhoCorasick>>,
-    /// Bytes this process has scanned, which decide between the two.
+    /// Bytes this process has scanned, which decide among the three.
     scanned: std::sync::atomic::AtomicUsize,
     patterns: Vec<String>,
     /// Pattern id -> rules that need it.
@@ -231,11 +232,9 @@ impl Builtin {
                 true,
             ));
         }
-        let keywords = automaton(&patterns, AhoCorasickKind::ContiguousNFA)
-            .map_err(|e| MatcherError::Set(e.to_string()))?;
         Ok(Self {
             rules,
-            keywords,
+            keywords: OnceLock::new(),
             keywords_dfa: OnceLock::new(),
             scanned: std::sync::atomic::AtomicUsize::new(0),
             patterns,
@@ -246,20 +245,33 @@ impl Builtin {
         })
     }
 
-    /// The automaton for the next `len` bytes of text: the DFA once this process has scanned
-    /// enough to repay building it.
-    fn keywords_for(&self, len: usize) -> &AhoCorasick {
+    /// How to find the keywords in the next `len` bytes of text: one by one until this
+    /// process has scanned enough to repay building an automaton (about a millisecond), the
+    /// DFA once it has scanned enough to repay that one. Every way finds the same matches; an
+    /// automaton that cannot be built leaves the one-by-one search.
+    fn keywords_for(&self, len: usize) -> Keywords<'_> {
+        const AUTOMATON_FROM: usize = 4 * 1024;
         const DFA_FROM: usize = 512 * 1024;
-        let before = self
+        let scanned = self
             .scanned
-            .fetch_add(len, std::sync::atomic::Ordering::Relaxed);
-        if before + len < DFA_FROM {
-            return &self.keywords;
-        }
-        self.keywords_dfa
-            .get_or_init(|| automaton(&self.patterns, AhoCorasickKind::DFA).ok())
-            .as_ref()
-            .unwrap_or(&self.keywords)
+            .fetch_add(len, std::sync::atomic::Ordering::Relaxed)
+            + len;
+        let nfa = || {
+            self.keywords
+                .get_or_init(|| automaton(&self.patterns, AhoCorasickKind::ContiguousNFA).ok())
+                .as_ref()
+        };
+        let found = if scanned < AUTOMATON_FROM {
+            None
+        } else if scanned < DFA_FROM {
+            nfa()
+        } else {
+            self.keywords_dfa
+                .get_or_init(|| automaton(&self.patterns, AhoCorasickKind::DFA).ok())
+                .as_ref()
+                .or_else(nfa)
+        };
+        found.map_or(Keywords::OneByOne(&self.patterns), Keywords::Automaton)
     }
 
     fn paths(&self) -> Result<&[CategoryPaths], &str> {
@@ -267,6 +279,39 @@ impl Builtin {
             .get_or_init(|| build_paths().map_err(|e| e.to_string()))
             .as_deref()
             .map_err(String::as_str)
+    }
+}
+
+/// How keywords are found in a text (see `Builtin::keywords_for`).
+#[derive(Clone, Copy)]
+enum Keywords<'b> {
+    OneByOne(&'b [String]),
+    Automaton(&'b AhoCorasick),
+}
+
+impl Keywords<'_> {
+    /// Every occurrence of every keyword in `text`, overlapping ones included, as
+    /// `(pattern, start, end)`; in order of their end through an automaton, else by pattern.
+    fn each_match(self, text: &str, mut found: impl FnMut(usize, usize, usize)) {
+        match self {
+            Keywords::Automaton(ac) => {
+                for m in ac.find_overlapping_iter(text) {
+                    found(m.pattern().as_usize(), m.start(), m.end());
+                }
+            }
+            Keywords::OneByOne(patterns) => {
+                let text = text.as_bytes();
+                for (id, pattern) in patterns.iter().enumerate() {
+                    let finder = memchr::memmem::Finder::new(pattern.as_bytes());
+                    let mut from = 0;
+                    while let Some(at) = text.get(from..).and_then(|rest| finder.find(rest)) {
+                        let start = from + at;
+                        found(id, start, start + pattern.len());
+                        from = start + 1;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -423,6 +468,43 @@ mod tests {
             }
         }
         assert!(build_paths().is_ok());
+        assert!(automaton(&builtin.patterns, AhoCorasickKind::ContiguousNFA).is_ok());
         assert!(automaton(&builtin.patterns, AhoCorasickKind::DFA).is_ok());
+    }
+
+    #[test]
+    fn keywords_one_by_one_find_what_the_automata_find() {
+        let builtin = Builtin::build().unwrap();
+        let nfa = automaton(&builtin.patterns, AhoCorasickKind::ContiguousNFA).unwrap();
+        let dfa = automaton(&builtin.patterns, AhoCorasickKind::DFA).unwrap();
+        let texts = [
+            "",
+            "password = \"hunter2\"\nPASSWORD=x passwordpassword",
+            "export AWS_SECRET_ACCESS_KEY=abc; token: ghp_x; api_key => 'k'",
+            "aaaa ssssecret sk-ant-sk-ant- xoxb-xoxb- DELETE FROM users; DROP TABLE t",
+            "no keyword at all, just prose about nothing in particular",
+        ];
+        let matches = |keywords: Keywords<'_>, text: &str| {
+            let mut all = Vec::new();
+            keywords.each_match(text, |p, s, e| all.push((p, s, e)));
+            all.sort_unstable();
+            all
+        };
+        for text in texts {
+            let one_by_one = matches(Keywords::OneByOne(&builtin.patterns), text);
+            assert_eq!(
+                one_by_one,
+                matches(Keywords::Automaton(&nfa), text),
+                "{text}"
+            );
+            assert_eq!(
+                one_by_one,
+                matches(Keywords::Automaton(&dfa), text),
+                "{text}"
+            );
+        }
+        // Not vacuous: the texts hold keywords, overlapping ones included.
+        let found = matches(Keywords::OneByOne(&builtin.patterns), texts[1]);
+        assert!(found.len() > 3, "{found:?}");
     }
 }

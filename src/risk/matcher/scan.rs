@@ -36,9 +36,9 @@ pub(super) struct Pending {
 }
 
 impl Matcher {
-    /// Rules worth running, sorted by line, rule and position. The automaton runs once over
-    /// the file's added lines joined by newlines (no keyword spans a newline), which saves a
-    /// search start per line; policy regexes go through the `RegexSet` line by line.
+    /// Rules worth running, sorted by line, rule and position. The keyword search runs once
+    /// over the file's added lines joined by newlines (no keyword spans a newline), which
+    /// saves a search start per line; policy regexes go through the `RegexSet` line by line.
     pub(super) fn candidates(&self, lines: &[AddedLine]) -> Vec<Pending> {
         let mut pending = Vec::new();
         {
@@ -50,23 +50,27 @@ impl Matcher {
                 text.push('\n');
             }
             starts.push(text.len());
-            let ac = self.builtin.keywords_for(text.len());
+            let keywords = self.builtin.keywords_for(text.len());
             let mut index = 0;
-            // Overlapping matches come in order of their end, so the line index only grows.
-            for m in ac.find_overlapping_iter(&text) {
-                while index + 1 < starts.len() && starts[index + 1] <= m.start() {
+            keywords.each_match(&text, |pattern, start, end| {
+                // Through an automaton matches come in order of their end, so the line index
+                // mostly grows; one by one it starts again with each keyword.
+                if starts[index] > start {
+                    index = starts.partition_point(|&s| s <= start).saturating_sub(1);
+                }
+                while index + 1 < starts.len() && starts[index + 1] <= start {
                     index += 1;
                 }
                 let base = starts[index];
-                for &rule in &self.builtin.keyword_rules[m.pattern().as_usize()] {
+                for &rule in &self.builtin.keyword_rules[pattern] {
                     pending.push(Pending {
                         line: index,
                         rule,
-                        start: m.start() - base,
-                        end: m.end() - base,
+                        start: start - base,
+                        end: end - base,
                     });
                 }
-            }
+            });
         }
         if let Some(set) = &self.always {
             for (index, line) in lines.iter().enumerate() {
