@@ -1342,6 +1342,8 @@ fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, Eng
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel(AHEAD_FILES);
         let ahead = &ahead;
+        // Closed however the scan ends, a panic included, so the reader never waits on.
+        let _closer = ahead.closer();
         let reader = scope.spawn(move || {
             for file in change.read_additions(&reader_repo) {
                 let stop = file.is_err();

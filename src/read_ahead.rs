@@ -42,11 +42,25 @@ impl ReadAhead {
         self.room.notify_one();
     }
 
+    /// Closes the budget when dropped: on the consumer's way out, by return or by panic, so
+    /// a reader waiting for room never outlives it.
+    pub(crate) fn closer(&self) -> Closer<'_> {
+        Closer(self)
+    }
+
     pub(crate) fn close(&self) {
         if let Ok(mut state) = self.state.lock() {
             state.1 = true;
         }
         self.room.notify_one();
+    }
+}
+
+pub(crate) struct Closer<'a>(&'a ReadAhead);
+
+impl Drop for Closer<'_> {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 
@@ -76,6 +90,29 @@ mod tests {
             ahead.give(8);
         });
         assert!(taken.load(Ordering::SeqCst));
+    }
+
+    #[test]
+    fn a_consumer_that_panics_releases_a_waiting_reader() {
+        let (done, finished) = std::sync::mpsc::channel();
+        // The scope joins the reader: without the closer it would wait forever.
+        std::thread::spawn(move || {
+            let ahead = ReadAhead::new(10);
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                std::thread::scope(|scope| {
+                    let _closer = ahead.closer();
+                    assert!(ahead.take(10));
+                    scope.spawn(|| ahead.take(1));
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    panic!("a bug in the consumer");
+                })
+            }));
+            let _ = done.send(result.is_err());
+        });
+        let panicked = finished
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the reader was left waiting");
+        assert!(panicked);
     }
 
     #[test]

@@ -23,6 +23,17 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     if name == HookName::PrepareCommitMsg && skip_reason().is_some() {
         return Ok(Verdict::Pass);
     }
+    // Before any bypass too: nothing an earlier commit left may speak for this one.
+    let fresh = match name {
+        HookName::PreCommit => fresh_commit(repo),
+        HookName::CommitMsg => forget_human(repo),
+        _ => Ok(()),
+    };
+    if let Err(e) = fresh {
+        let entry = Entry::error(&command, &e.to_string(), None, None).took(started.elapsed());
+        super::append_to_ledger(repo, out, &entry);
+        return Err(e.into());
+    }
     if name.can_block() {
         if let Some(reason) = skip_reason() {
             let who = who(repo);
@@ -52,8 +63,7 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     }
     let arg = |i: usize| args.args.get(i).map(std::path::PathBuf::from);
     let result = match name {
-        HookName::PreCommit => fresh_commit(repo)
-            .and_then(|()| prepare::planned_trailers(repo, &prepare_input(&args.args)))
+        HookName::PreCommit => prepare::planned_trailers(repo, &prepare_input(&args.args))
             .and_then(|planned| run::pre_commit(repo, planned))
             .inspect(|run| {
                 if run.verdict().passed() && run.reports.iter().all(|r| !r.agent) {
@@ -61,9 +71,7 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
                 }
             }),
         HookName::CommitMsg => match arg(0) {
-            Some(file) => {
-                forget_human(repo).and_then(|()| run::commit_msg(repo, &file, out.progress_sink()))
-            }
+            Some(file) => run::commit_msg(repo, &file, out.progress_sink()),
             None => Err(run::HookRunError::MessageFile {
                 path: "(none given)".into(),
                 source: std::io::Error::new(
@@ -143,7 +151,7 @@ fn fresh_commit(repo: &Repo) -> Result<(), run::HookRunError> {
 /// commit-msg runs when the message may make the commit agent work: post-commit must run too.
 fn forget_human(repo: &Repo) -> Result<(), run::HookRunError> {
     human_mark::forget(repo).map_err(|source| run::HookRunError::State {
-        path: repo.git().path().join("agentguard-human"),
+        path: human_mark::mark_path(repo),
         source,
     })
 }

@@ -77,7 +77,9 @@ impl ReadAdditions {
         match &self.0 {
             Read::Lines(file) => file.lines.iter().map(|l| l.text.len()).sum(),
             Read::Whole { content, .. } => content.len(),
-            Read::Added { bytes, .. } => bytes.len(),
+            Read::Added { bytes, ends, .. } => {
+                bytes.len() + ends.len() * std::mem::size_of::<(u32, usize)>()
+            }
         }
     }
 

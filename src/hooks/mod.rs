@@ -455,6 +455,8 @@ pub(crate) fn uninstall(repo: &Repo) -> Result<UninstallReport, HooksError> {
     }
     let mut config = remove_rewrite_refs(repo)?;
     config.extend(remove_fetch_refspecs(repo)?);
+    // The shims' state goes with them; the ledger and pending evidence stay.
+    let _ = human_mark::forget(repo);
     Ok(UninstallReport {
         hooks_dir: dir,
         hooks,

@@ -494,3 +494,33 @@ fn show_lists_approvals_even_when_no_finding_needs_one() {
     assert!(shown.contains("lead@example.com approved auth"), "{shown}");
     assert!(shown.contains("signature verified"), "{shown}");
 }
+
+#[test]
+fn a_staged_approval_of_a_persons_commit_is_attached_through_the_hooks() {
+    let repo = signed_repo();
+    let output = repo.run(&["install"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo.write("migrations/001_users.sql", "CREATE TABLE users (id int);\n");
+    repo.git(&["add", "-A"]);
+    let output = approve(
+        &repo,
+        "lead@example.com",
+        "lead",
+        &["--staged", "--category", "migrations"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    // A person's commit: pre-commit must leave post-commit to attach what is pending.
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "-m", "add the users table"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("pending approval"),
+        "{}",
+        text(&output)
+    );
+    let note = repo.git(&["notes", "--ref", "agentguard-approvals", "show", "HEAD"]);
+    assert!(note.contains("migrations"), "{note}");
+}

@@ -205,9 +205,9 @@ fn a_human_commit_starts_agentguard_once_and_the_other_hooks_see_its_mark() {
     // pre-commit judged it; prepare-commit-msg, commit-msg and post-commit did not start
     // agentguard for a commit it found to be no agent's work.
     assert_eq!(hook_runs(&repo), vec!["hook pre-commit"]);
+    // post-commit matched the mark and emptied it: it speaks for no later commit.
     let mark = repo.path().join(".git/agentguard-human");
-    let pid = std::fs::read_to_string(&mark).unwrap();
-    assert!(pid.trim().parse::<u32>().is_ok(), "{pid:?}");
+    assert_eq!(std::fs::read_to_string(&mark).unwrap(), "");
 }
 
 #[test]
@@ -284,4 +284,75 @@ fn a_human_commit_reads_the_staged_tree_git_wrote_without_asking_git_again() {
     let trace = std::fs::read_to_string(trace).unwrap();
     assert!(trace.contains("pre-commit"), "{trace}");
     assert!(!trace.contains("diff-index"), "{trace}");
+}
+
+#[test]
+fn a_bypass_clears_the_mark_and_every_hook_it_skips_is_recorded() {
+    let repo = hooked("");
+    repo.write("notes.txt", "hello\n");
+    assert_eq!(commit(&repo, "human change").status.code(), Some(0));
+    repo.write("notes.txt", "hello again\n");
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .env("AGENTGUARD_SKIP", "hotfix")
+        .args(["commit", "-q", "-m", "skipped"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let runs = hook_runs(&repo);
+    assert_eq!(
+        runs[runs.len() - 3..],
+        ["hook pre-commit", "hook commit-msg", "hook post-commit"],
+        "{runs:?}"
+    );
+    assert!(!repo.path().join(".git/agentguard-human").exists());
+}
+
+#[test]
+fn a_git_process_that_got_the_marked_pid_again_is_not_the_marked_one() {
+    crate::require_user_namespaces!();
+    let repo = hooked("");
+    // In a new PID namespace git is process 1 every time.
+    let in_namespace = |args: &[&str]| {
+        let command = repo.git_command();
+        let git = command.get_program().to_owned();
+        let mut unshare = std::process::Command::new("unshare");
+        unshare
+            .args([
+                "--user",
+                "--map-root-user",
+                "--pid",
+                "--fork",
+                "--mount-proc",
+            ])
+            .arg(git)
+            .args(command.get_args())
+            .args(args)
+            .current_dir(repo.path());
+        for (key, value) in command.get_envs() {
+            match value {
+                Some(value) => unshare.env(key, value),
+                None => unshare.env_remove(key),
+            };
+        }
+        unshare.output().unwrap()
+    };
+    repo.write("notes.txt", "hello\n");
+    repo.git(&["add", "-A"]);
+    // An empty message aborts the commit after pre-commit marked it: the mark stays.
+    let output = in_namespace(&["commit", "-q", "-m", ""]);
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    let mark = std::fs::read_to_string(repo.path().join(".git/agentguard-human")).unwrap();
+    assert_eq!(mark.split_whitespace().next(), Some("1"), "{mark:?}");
+    // The next git is process 1 too; without pre-commit (--no-verify) the shims start
+    // agentguard all the same.
+    let output = in_namespace(&["commit", "-q", "--no-verify", "-m", "second"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let runs = hook_runs(&repo);
+    assert_eq!(
+        runs[runs.len() - 2..],
+        ["hook prepare-commit-msg", "hook post-commit"],
+        "{runs:?}"
+    );
 }
