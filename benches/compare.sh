@@ -11,8 +11,10 @@
 #
 # Builds with git fast-import (benches/gen_repo.py): a repository of 20,000 files; an agent
 # commit touching 2,000 files with ~31 MiB of added lines; a 500-commit agent branch with
-# trailers. Then times with hyperfine (medians of RUNS runs, after a warm-up) and measures
+# trailers. Then times (medians of RUNS runs, after a warm-up) and measures
 # peak memory with /usr/bin/time -v:
+# Commands whose times are compared run in turn, one run each per round (benches/interleave.py);
+# the others with hyperfine.
 #   - agentguard check --no-run on the big commit vs git diff of it (full patch to /dev/null)
 #   - agentguard verify --no-run over the 500 commits vs git log -p of the range
 #   - a human git commit (one small file changed per run, on a non-agent branch) with
@@ -216,15 +218,28 @@ peak() { # peak <name> <dir> <command...>: maximum resident set size in KB
   awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$results/$name.time" > "$results/$name.rss"
 }
 
-echo "== timing (hyperfine, $runs runs; load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+# What a ratio is taken between is timed in turn, one run of each per round
+# (benches/interleave.py), so load that comes and goes falls on both sides alike.
+together() { # together <label> <name> <prepare> <command> [...]
+  local label=$1
+  shift
+  python3 "$root/benches/interleave.py" --runs "$runs" --results "$results" "$@"
+  printf '   %-22s done (load %s)\n' "$label" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+echo "== timing ($runs runs; load before: $(cut -d' ' -f1-3 /proc/loadavg))"
 cd "$repo"
-bench check "$runs" "$bin check --no-run --format json agent/big"
-bench diff "$runs" "git diff agent/big^ agent/big"
-bench verify "$runs" "$bin verify --no-run --format json main..agent/long"
-bench log "$runs" "git log -p main..agent/long"
-for setup in plain noop4 agentguard lefthook precommit small-plain small-noop4 small-agentguard small-lefthook small-precommit; do
-  [ -d "$work/$setup" ] || continue
-  bench "commit-$setup" "$runs" "git -C $work/$setup commit -q -m human-change" --prepare "$work/stage.sh $work/$setup"
+together "check, git diff" check - "$bin check --no-run --format json agent/big" \
+  diff - "git diff agent/big^ agent/big"
+together "verify, git log -p" verify - "$bin verify --no-run --format json main..agent/long" \
+  log - "git log -p main..agent/long"
+for prefix in "" small-; do
+  commits=()
+  for setup in plain noop4 agentguard lefthook precommit; do
+    [ -d "$work/$prefix$setup" ] || continue
+    commits+=("commit-$prefix$setup" "$work/stage.sh $work/$prefix$setup" "git -C $work/$prefix$setup commit -q -m human-change")
+  done
+  together "commits${prefix:+ (small)}" "${commits[@]}"
 done
 cd "$work/ds"
 bench scan-sample "$runs" "$bin scan --format json corpus"
