@@ -173,6 +173,7 @@ impl Error {
                 | HookRunError::PushInput(_)
                 | HookRunError::Environment(_)
                 | HookRunError::State { .. }
+                | HookRunError::Stale { .. }
                 | HookRunError::Notes { .. } => ErrorKind::User,
             },
             Error::Onboarding(e) => match e {

@@ -23,16 +23,21 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     if name == HookName::PrepareCommitMsg && skip_reason().is_some() {
         return Ok(Verdict::Pass);
     }
-    // Before any bypass too: nothing an earlier commit left may speak for this one.
+    // Before any bypass too: nothing an earlier commit left may speak for this one. A bypass
+    // goes ahead all the same (every hook it skips is recorded, and a mark that cannot be
+    // removed is no mark the shims read).
     let fresh = match name {
         HookName::PreCommit => fresh_commit(repo),
         HookName::CommitMsg => forget_human(repo),
         _ => Ok(()),
     };
-    if let Err(e) = fresh {
-        let entry = Entry::error(&command, &e.to_string(), None, None).took(started.elapsed());
-        super::append_to_ledger(repo, out, &entry);
-        return Err(e.into());
+    match fresh {
+        Err(e) if skip_reason().is_none() => {
+            let entry = Entry::error(&command, &e.to_string(), None, None).took(started.elapsed());
+            super::append_to_ledger(repo, out, &entry);
+            return Err(e.into());
+        }
+        _ => {}
     }
     if name.can_block() {
         if let Some(reason) = skip_reason() {
@@ -150,7 +155,7 @@ fn fresh_commit(repo: &Repo) -> Result<(), run::HookRunError> {
 
 /// commit-msg runs when the message may make the commit agent work: post-commit must run too.
 fn forget_human(repo: &Repo) -> Result<(), run::HookRunError> {
-    human_mark::forget(repo).map_err(|source| run::HookRunError::State {
+    human_mark::forget(repo).map_err(|source| run::HookRunError::Stale {
         path: human_mark::mark_path(repo),
         source,
     })

@@ -63,7 +63,7 @@ mod tests {
         let shell = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!(
-                "started() {{ shift 19; since=$1; }}; read -r stat < /proc/{}/stat; started ${{stat##*\") \"}}; printf %s \"$since\"",
+                "started() {{ [ $# -ge 20 ] || return 1; shift 19; since=$1; }}; read -r stat < /proc/{}/stat; started ${{stat##*\") \"}}; printf %s \"$since\"",
                 std::process::id()
             ))
             .output()

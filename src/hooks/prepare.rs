@@ -260,7 +260,14 @@ fn note_amend(repo: &Repo, amending: bool) -> Result<(), HookRunError> {
 
 /// Forgets an amend an earlier, aborted commit noted.
 pub(crate) fn forget_amend(repo: &Repo) -> Result<(), HookRunError> {
-    note_amend(repo, false)
+    let marker = amend_marker(repo);
+    match std::fs::remove_file(&marker) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(HookRunError::Stale {
+            path: marker,
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn marker_error(marker: &Path, source: std::io::Error) -> HookRunError {

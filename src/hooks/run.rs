@@ -90,6 +90,12 @@ pub(crate) enum HookRunError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// State an earlier commit left (the human mark) that must go before this one is judged.
+    #[error("cannot remove {}, which an earlier commit left: {source}", path.display())]
+    Stale {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the push was stopped: the evidence and approval notes cannot be pushed to {remote}: {source}")]
     Notes {
         remote: String,
@@ -110,6 +116,9 @@ impl HookRunError {
                 Some("git passes the message file itself; run the hook through git")
             }
             HookRunError::PushInput(_) | HookRunError::State { .. } => None,
+            HookRunError::Stale { .. } => {
+                Some("it is agentguard's own state in the git directory: remove it yourself")
+            }
             HookRunError::Environment(_) => Some(
                 "fix or unset the variable in the agent's environment, or write the trailers into the message yourself",
             ),

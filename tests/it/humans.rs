@@ -356,3 +356,57 @@ fn a_git_process_that_got_the_marked_pid_again_is_not_the_marked_one() {
         "{runs:?}"
     );
 }
+
+#[test]
+fn git_under_a_name_with_a_newline_still_commits_through_every_hook() {
+    let repo = hooked("");
+    let git = which::which("git").unwrap();
+    // The kernel names a process after its file: this one's `stat` line breaks in two.
+    let named = repo.scratch().join("g\nit");
+    std::os::unix::fs::symlink(&git, &named).unwrap();
+    repo.write("notes.txt", "hello\n");
+    repo.git(&["add", "-A"]);
+    let command = repo.git_command();
+    let mut renamed = std::process::Command::new(&named);
+    renamed
+        .args(command.get_args())
+        .args(["commit", "-q", "-m", "human change"])
+        .current_dir(repo.path());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => renamed.env(key, value),
+            None => renamed.env_remove(key),
+        };
+    }
+    let output = renamed.output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(!text(&output).contains("shift"), "{}", text(&output));
+    // No mark matched: every hook started agentguard.
+    assert_eq!(
+        hook_runs(&repo),
+        vec![
+            "hook pre-commit",
+            "hook prepare-commit-msg",
+            "hook commit-msg",
+            "hook post-commit"
+        ]
+    );
+}
+
+#[test]
+fn a_mark_that_cannot_be_removed_blocks_a_commit_but_not_a_bypass() {
+    let repo = hooked("");
+    std::fs::create_dir(repo.path().join(".git/agentguard-human")).unwrap();
+    repo.write("notes.txt", "hello\n");
+    let output = commit(&repo, "human change");
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("cannot remove"), "{}", text(&output));
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .env("AGENTGUARD_SKIP", "mark is stuck")
+        .args(["commit", "-q", "-m", "human change"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
