@@ -24,6 +24,10 @@ pub(crate) const BACKUP_SUFFIX: &str = ".agentguard-backup";
 /// Where the shims find the binary that installed them before they look on PATH.
 const BIN_PLACEHOLDER: &str = "@AGENTGUARD_BIN@";
 
+/// Where the prepare-commit-msg, commit-msg and post-commit shims take the one copy of the
+/// shell code that reads the human mark (`hooks/human-mark.sh`, see `human_mark`).
+const HUMAN_MARK_PLACEHOLDER: &str = "@HUMAN_MARK@\n";
+
 /// The `notes.rewriteRef` values this install added, so `uninstall` removes only those.
 const ADDED_CONFIG_KEY: &str = "agentguard.installedRewriteRef";
 const REWRITE_REF_KEY: &str = "notes.rewriteRef";
@@ -210,7 +214,9 @@ pub(crate) fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
         .and_then(Path::to_str)
         .filter(|p| !p.contains(['\'', '\n']))
         .unwrap_or("");
-    template.replace(BIN_PLACEHOLDER, binary)
+    template
+        .replace(BIN_PLACEHOLDER, binary)
+        .replace(HUMAN_MARK_PLACEHOLDER, human_mark::SHELL)
 }
 
 /// Whether a hook file is one of agentguard's shims (any version).
