@@ -1343,7 +1343,7 @@ fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, Eng
         let (send, receive) = std::sync::mpsc::sync_channel(AHEAD_FILES);
         let ahead = &ahead;
         // Closed however the scan ends, a panic included, so the reader never waits on.
-        let _closer = ahead.closer();
+        let closer = ahead.closer();
         let reader = scope.spawn(move || {
             for file in change.read_additions(&reader_repo) {
                 let stop = file.is_err();
@@ -1360,7 +1360,7 @@ fn scan_streamed(repo: &Repo, input: &RiskInput<'_>) -> Result<Vec<Finding>, Eng
         // A reader that panicked ends the channel early: its panic, not a partial scan.
         let scanned = scan_until_error(input, files);
         // A scan that stopped early must not leave the reader waiting for room.
-        ahead.close();
+        drop(closer);
         joined(reader);
         scanned
     })

@@ -48,7 +48,7 @@ impl ReadAhead {
         Closer(self)
     }
 
-    pub(crate) fn close(&self) {
+    fn close(&self) {
         if let Ok(mut state) = self.state.lock() {
             state.1 = true;
         }

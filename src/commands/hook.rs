@@ -28,7 +28,9 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     // removed is no mark the shims read).
     let fresh = match name {
         HookName::PreCommit => fresh_commit(repo),
-        HookName::CommitMsg => forget_human(repo),
+        // commit-msg runs when the message may make the commit agent work: post-commit must
+        // run too.
+        HookName::CommitMsg => human_mark::forget(repo),
         _ => Ok(()),
     };
     match fresh {
@@ -68,13 +70,16 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     }
     let arg = |i: usize| args.args.get(i).map(std::path::PathBuf::from);
     let result = match name {
-        HookName::PreCommit => prepare::planned_trailers(repo, &prepare_input(&args.args))
-            .and_then(|planned| run::pre_commit(repo, planned))
-            .inspect(|run| {
-                if run.verdict().passed() && run.reports.iter().all(|r| !r.agent) {
-                    human_mark::mark(repo);
-                }
-            }),
+        HookName::PreCommit => {
+            let input = prepare_input(&args.args);
+            prepare::planned_trailers(repo, &input)
+                .and_then(|planned| run::pre_commit(repo, planned))
+                .inspect(|run| {
+                    if run.verdict().passed() && run.reports.iter().all(|r| !r.agent) {
+                        human_mark::mark(repo, &input);
+                    }
+                })
+        }
         HookName::CommitMsg => match arg(0) {
             Some(file) => run::commit_msg(repo, &file, out.progress_sink()),
             None => Err(run::HookRunError::MessageFile {
@@ -149,16 +154,8 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
 /// pre-commit starts every commit: nothing a commit before it left (the human mark, an
 /// aborted amend's note) may speak for this one.
 fn fresh_commit(repo: &Repo) -> Result<(), run::HookRunError> {
-    forget_human(repo)?;
+    human_mark::forget(repo)?;
     prepare::forget_amend(repo)
-}
-
-/// commit-msg runs when the message may make the commit agent work: post-commit must run too.
-fn forget_human(repo: &Repo) -> Result<(), run::HookRunError> {
-    human_mark::forget(repo).map_err(|source| run::HookRunError::Stale {
-        path: human_mark::mark_path(repo),
-        source,
-    })
 }
 
 fn record(

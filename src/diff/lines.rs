@@ -33,20 +33,23 @@ impl FileAdditions {
                 lines: new_strings_of(None, content),
             };
         }
-        let lines = String::from_utf8_lossy(content)
-            .lines()
-            .enumerate()
-            .map(|(i, text)| AddedLine {
-                number: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                text: text.to_string(),
-            })
-            .collect();
         Self {
             path,
             binary: false,
-            lines,
+            lines: text_lines(content),
         }
     }
+}
+
+/// Every line of a text, numbered from 1.
+fn text_lines(content: &[u8]) -> Vec<AddedLine> {
+    let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', content).count() + 1);
+    let text = String::from_utf8_lossy(content);
+    lines.extend(text.lines().enumerate().map(|(i, text)| AddedLine {
+        number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+        text: text.to_string(),
+    }));
+    lines
 }
 
 /// A file's added lines as read from the repository, before they are split into lines: what
@@ -87,20 +90,11 @@ impl ReadAdditions {
     pub fn lines(self) -> FileAdditions {
         match self.0 {
             Read::Lines(file) => file,
-            Read::Whole { path, content } => {
-                let count = memchr::memchr_iter(b'\n', &content).count() + 1;
-                let mut lines = Vec::with_capacity(count);
-                let text = String::from_utf8_lossy(&content);
-                lines.extend(text.lines().enumerate().map(|(i, text)| AddedLine {
-                    number: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                    text: text.to_string(),
-                }));
-                FileAdditions {
-                    path,
-                    binary: false,
-                    lines,
-                }
-            }
+            Read::Whole { path, content } => FileAdditions {
+                lines: text_lines(&content),
+                path,
+                binary: false,
+            },
             Read::Added { path, bytes, ends } => {
                 let mut start = 0;
                 let lines = ends

@@ -6,31 +6,33 @@
 //! empties it, so it does not outlive its commit, and a mark another process wrote never
 //! matches, in another PID namespace neither.
 
+use super::run::HookRunError;
 use crate::repo::Repo;
 use std::path::PathBuf;
 
+/// The shims' side: the shell function `marked`, true when the mark names the git process the
+/// hook runs under.
+pub(crate) const SHELL: &str = include_str!("../../hooks/human-mark.sh");
+
 /// Where the shims look: `${GIT_DIR:-.git}/agentguard-human` from the work tree's top (git
 /// names the git directory of a linked worktree in `GIT_DIR`).
-pub(crate) fn mark_path(repo: &Repo) -> PathBuf {
+fn mark_path(repo: &Repo) -> PathBuf {
     repo.git().path().join("agentguard-human")
 }
 
 /// Removes the mark. A mark that cannot be removed would let the shims skip a commit whose
 /// message makes it agent work: that is an error.
-pub(crate) fn forget(repo: &Repo) -> std::io::Result<()> {
-    match std::fs::remove_file(mark_path(repo)) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
+pub(crate) fn forget(repo: &Repo) -> Result<(), HookRunError> {
+    super::run::remove_stale(mark_path(repo))
 }
 
 /// Marks the commit git is making as no agent's work, unless the agent's environment names a
 /// task or an agent (prepare-commit-msg has trailers to add or refuse then) or approvals are
 /// pending (post-commit attaches them). A mark that cannot be written only costs the fast path.
-pub(crate) fn mark(repo: &Repo) {
-    let named = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    if named("AGENTGUARD_TASK")
-        || named("AGENTGUARD_AGENT")
+pub(crate) fn mark(repo: &Repo, agent_env: &super::prepare::Prepare) {
+    let named = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.is_empty());
+    if named(&agent_env.task)
+        || named(&agent_env.agent)
         || crate::approval::store::has_pending(repo)
     {
         return;
@@ -63,7 +65,8 @@ mod tests {
         let shell = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!(
-                "started() {{ [ $# -ge 20 ] || return 1; shift 19; since=$1; }}; read -r stat < /proc/{}/stat; started ${{stat##*\") \"}}; printf %s \"$since\"",
+                "{}\nread -r stat < /proc/{}/stat; started ${{stat##*\") \"}}; printf %s \"$since\"",
+                super::SHELL,
                 std::process::id()
             ))
             .output()

@@ -245,29 +245,17 @@ fn amend_marker(repo: &Repo) -> std::path::PathBuf {
 /// it adds, never less). pre-commit removes it and prepare-commit-msg writes it again, so it
 /// never outlives the commit it was written for.
 fn note_amend(repo: &Repo, amending: bool) -> Result<(), HookRunError> {
-    let marker = amend_marker(repo);
     let head = match repo.head_commit() {
         Ok(Some(head)) if amending => head.id(),
-        _ => {
-            return match std::fs::remove_file(&marker) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(marker_error(&marker, e)),
-                _ => Ok(()),
-            };
-        }
+        _ => return forget_amend(repo),
     };
+    let marker = amend_marker(repo);
     std::fs::write(&marker, format!("{head}\n")).map_err(|e| marker_error(&marker, e))
 }
 
 /// Forgets an amend an earlier, aborted commit noted.
 pub(crate) fn forget_amend(repo: &Repo) -> Result<(), HookRunError> {
-    let marker = amend_marker(repo);
-    match std::fs::remove_file(&marker) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(HookRunError::Stale {
-            path: marker,
-            source: e,
-        }),
-        _ => Ok(()),
-    }
+    super::run::remove_stale(amend_marker(repo))
 }
 
 fn marker_error(marker: &Path, source: std::io::Error) -> HookRunError {

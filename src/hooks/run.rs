@@ -103,6 +103,17 @@ pub(crate) enum HookRunError {
     },
 }
 
+/// Removes state an earlier commit left at `path` (the human mark, an amend's note), if it is
+/// there. State that cannot be removed could speak for the commit being made: an error.
+pub(crate) fn remove_stale(path: PathBuf) -> Result<(), HookRunError> {
+    match std::fs::remove_file(&path) {
+        Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+            Err(HookRunError::Stale { path, source })
+        }
+        _ => Ok(()),
+    }
+}
+
 impl HookRunError {
     /// What the user can do next: the hint of the error that was made, so a hook says what
     /// `check` says about the same problem.
