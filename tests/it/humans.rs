@@ -315,28 +315,18 @@ fn a_git_process_that_got_the_marked_pid_again_is_not_the_marked_one() {
     let repo = hooked("");
     // In a new PID namespace git is process 1 every time.
     let in_namespace = |args: &[&str]| {
-        let command = repo.git_command();
-        let git = command.get_program().to_owned();
-        let mut unshare = std::process::Command::new("unshare");
-        unshare
+        repo.command("unshare")
             .args([
                 "--user",
                 "--map-root-user",
                 "--pid",
                 "--fork",
                 "--mount-proc",
+                "git",
             ])
-            .arg(git)
-            .args(command.get_args())
             .args(args)
-            .current_dir(repo.path());
-        for (key, value) in command.get_envs() {
-            match value {
-                Some(value) => unshare.env(key, value),
-                None => unshare.env_remove(key),
-            };
-        }
-        unshare.output().unwrap()
+            .output()
+            .unwrap()
     };
     repo.write("notes.txt", "hello\n");
     repo.git(&["add", "-A"]);
@@ -366,19 +356,11 @@ fn git_under_a_name_with_a_newline_still_commits_through_every_hook() {
     std::os::unix::fs::symlink(&git, &named).unwrap();
     repo.write("notes.txt", "hello\n");
     repo.git(&["add", "-A"]);
-    let command = repo.git_command();
-    let mut renamed = std::process::Command::new(&named);
-    renamed
-        .args(command.get_args())
+    let output = repo
+        .command(&named)
         .args(["commit", "-q", "-m", "human change"])
-        .current_dir(repo.path());
-    for (key, value) in command.get_envs() {
-        match value {
-            Some(value) => renamed.env(key, value),
-            None => renamed.env_remove(key),
-        };
-    }
-    let output = renamed.output().unwrap();
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(!text(&output).contains("shift"), "{}", text(&output));
     // No mark matched: every hook started agentguard.

@@ -34,18 +34,9 @@ macro_rules! require_simulation {
 /// `program args` in the repository, with the test's environment, where no network namespace
 /// can be made.
 fn without_netns(repo: &TestRepo, program: &Path, args: &[&str]) -> Output {
-    let template = repo.git_command();
-    let mut command = Command::new("unshare");
-    for (key, value) in template.get_envs() {
-        match value {
-            Some(value) => command.env(key, value),
-            None => command.env_remove(key),
-        };
-    }
     let tmp = repo.scratch().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
-    command
-        .current_dir(repo.path())
+    repo.command("unshare")
         .env("TMPDIR", &tmp)
         .args(["--user", "--map-root-user", "sh", "-c"])
         .arg(format!("{LIMIT} && exec \"$0\" \"$@\""))

@@ -183,10 +183,7 @@ impl TestRepo {
     }
 
     pub(crate) fn git_command(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new("git");
-        hermetic(&mut cmd, &self.home);
-        cmd.current_dir(self.path());
-        cmd
+        self.command("git")
     }
 
     /// Runs git and returns trimmed stdout; panics with stderr on failure.
