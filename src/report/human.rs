@@ -239,12 +239,7 @@ fn render_finding(out: &mut String, report: &CommitReport, finding: &Finding, st
 
 /// One line for a change that passed: what was judged and what ran.
 pub(crate) fn summary_line(report: &CommitReport) -> String {
-    let task = report
-        .task
-        .id
-        .as_deref()
-        .map(|id| format!("task {}, ", printable(id)))
-        .unwrap_or_default();
+    let task = task_prefix(report);
     let runs = &report.acceptance;
     let passed = runs.iter().filter(|r| r.passed()).count();
     let acceptance = if runs.is_empty() {
@@ -269,16 +264,7 @@ pub(crate) fn summary_line(report: &CommitReport) -> String {
     if !due.is_empty() {
         approvals.push_str(&format!(", awaiting approval at merge: {}", due.join(", ")));
     }
-    let warnings = report
-        .findings
-        .iter()
-        .filter(|f| f.action == Action::Warn)
-        .count();
-    let warnings = if warnings > 0 {
-        format!(", {warnings} warning{}", plural(warnings))
-    } else {
-        String::new()
-    };
+    let warnings = warnings_suffix(report);
     format!(
         "pass — {task}{} path{}, {acceptance}{approvals}{warnings}",
         report.files_changed,
@@ -289,27 +275,37 @@ pub(crate) fn summary_line(report: &CommitReport) -> String {
 /// pre-commit's line for an agent change its static checks let through: what it judged, and
 /// that the verdict is commit-msg's (the task, the message's trailers, acceptance).
 pub(crate) fn static_line(report: &CommitReport) -> String {
-    let task = report
-        .task
-        .id
-        .as_deref()
-        .map(|id| format!("task {}, ", printable(id)))
-        .unwrap_or_default();
-    let warnings = report
-        .findings
-        .iter()
-        .filter(|f| f.action == Action::Warn)
-        .count();
-    let warnings = if warnings > 0 {
-        format!(", {warnings} warning{}", plural(warnings))
-    } else {
-        String::new()
-    };
+    let task = task_prefix(report);
+    let warnings = warnings_suffix(report);
     format!(
         "no static finding blocks — {task}{} path{}{warnings}; commit-msg judges the message and runs acceptance",
         report.files_changed,
         plural(report.files_changed)
     )
+}
+
+/// `task T-1, ` for a change under a task, else nothing.
+fn task_prefix(report: &CommitReport) -> String {
+    report
+        .task
+        .id
+        .as_deref()
+        .map(|id| format!("task {}, ", printable(id)))
+        .unwrap_or_default()
+}
+
+/// `, 2 warnings` when findings warn, else nothing.
+fn warnings_suffix(report: &CommitReport) -> String {
+    let warnings = report
+        .findings
+        .iter()
+        .filter(|f| f.action == Action::Warn)
+        .count();
+    if warnings > 0 {
+        format!(", {warnings} warning{}", plural(warnings))
+    } else {
+        String::new()
+    }
 }
 
 fn render_verdict(out: &mut String, reports: &[CommitReport], st: &Styles) {
