@@ -18,9 +18,9 @@
 #   - agentguard check --no-run on the big commit vs git diff of it (full patch to /dev/null)
 #   - agentguard verify --no-run over the 500 commits vs git log -p of the range
 #   - a human git commit (one small file changed per run, on a non-agent branch) with
-#     agentguard's hooks vs no hooks vs lefthook vs pre-commit, each with one no-op hook, and
-#     vs four shell hooks that do nothing (the floor of four hooks), in the 20,000-file
-#     repository and in one of 20 files
+#     agentguard's hooks (as installed, and with install --every-branch) vs no hooks vs
+#     lefthook vs pre-commit, each with one no-op hook, and vs four shell hooks that do
+#     nothing (the floor of four hooks), in the 20,000-file repository and in one of 20 files
 #   - the agent's loop, through the installed hooks (needs user namespaces for the sandbox):
 #     an agent commit blocked for scope, and one for a credential, under a 30-second test
 #     suite; a first and a second agent commit with a 2-second `reuse` setup whose inputs
@@ -157,6 +157,9 @@ setups() { # setups <source> <prefix>
   clone "$from" "${p}plain"
   clone "$from" "${p}agentguard"
   (cd "$work/${p}agentguard" && "$bin" install >/dev/null)
+  # Every hook on every branch, as on an agent branch: the path a person's branch skips.
+  clone "$from" "${p}agentguardall"
+  (cd "$work/${p}agentguardall" && "$bin" install --every-branch >/dev/null)
   # The floor of any tool with agentguard's four commit hooks: four shell hooks doing nothing.
   clone "$from" "${p}noop4"
   for hook in pre-commit prepare-commit-msg commit-msg post-commit; do
@@ -235,7 +238,7 @@ together "verify, git log -p" verify - "$bin verify --no-run --format json main.
   log - "git log -p main..agent/long"
 for prefix in "" small-; do
   commits=()
-  for setup in plain noop4 agentguard lefthook precommit; do
+  for setup in plain noop4 agentguard agentguardall lefthook precommit; do
     [ -d "$work/$prefix$setup" ] || continue
     commits+=("commit-$prefix$setup" "$work/stage.sh $work/$prefix$setup" "git -C $work/$prefix$setup commit -q -m human-change")
   done
@@ -388,7 +391,8 @@ row("500-commit branch", "git log -p", "log")
 for prefix, group in (("", "human commit, 20,000 files"), ("small-", "human commit, 20 files")):
     row(group, "no hooks", f"commit-{prefix}plain")
     row(group, "4 empty shell hooks (the floor)", f"commit-{prefix}noop4", f"commit-{prefix}plain")
-    row(group, "agentguard hooks", f"commit-{prefix}agentguard", f"commit-{prefix}plain")
+    row(group, "agentguard hooks (a person's branch)", f"commit-{prefix}agentguard", f"commit-{prefix}plain")
+    row(group, "agentguard, install --every-branch", f"commit-{prefix}agentguardall", f"commit-{prefix}plain")
     row(group, "lefthook (1 no-op hook)", f"commit-{prefix}lefthook", f"commit-{prefix}plain")
     row(group, "pre-commit (1 no-op hook)", f"commit-{prefix}precommit", f"commit-{prefix}plain")
 def fact(name):

@@ -262,6 +262,11 @@ pub(crate) struct InstallArgs {
     /// Replace hooks even where agentguard cannot chain to them.
     #[arg(long)]
     pub force: bool,
+    /// Run every hook on every branch. By default, on a named branch outside `[agent]
+    /// branches`, agentguard starts only for an agent's work, and pre-push judges a
+    /// person's commits.
+    #[arg(long)]
+    pub every_branch: bool,
 }
 
 #[derive(Debug, Args)]

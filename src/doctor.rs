@@ -85,6 +85,7 @@ pub(crate) fn run(repo: &Repo) -> Vec<Check> {
         checks.push(examples(repo, head.as_ref(), policy));
     }
     checks.push(hook_check(repo));
+    checks.push(branches_check(repo));
     if let Ok(policy) = &policy {
         checks.push(rewrite_refs(repo, policy));
         checks.extend(notes_transport(repo, policy));
@@ -293,6 +294,20 @@ fn hook_check(repo: &Repo) -> Check {
             HookName::ALL.len()
         ),
     )
+}
+
+/// Which commits start the hooks (see `hooks::branches`).
+fn branches_check(repo: &Repo) -> Check {
+    match hooks::branches::routing(repo) {
+        Some(patterns) => Check::ok(
+            "branches",
+            format!(
+                "a commit on {} or with a detached HEAD runs every hook; on another branch agentguard starts only for an agent's work, and pre-push judges a person's commits",
+                patterns.join(", ")
+            ),
+        ),
+        None => Check::ok("branches", "every commit runs every hook"),
+    }
 }
 
 /// The path after `agentguard='` on the shim's binary line.

@@ -444,6 +444,12 @@ impl Repo {
         };
         let workdir = workdir.canonicalize().ok()?;
         let absolute = absolute.canonicalize().unwrap_or(absolute);
+        // Inside the git directory (where `install` routes a person's branches) is not in
+        // the work tree.
+        let common = self.common_dir().canonicalize().ok()?;
+        if absolute.starts_with(&common) {
+            return None;
+        }
         let relative = absolute.strip_prefix(&workdir).ok()?;
         let relative = relative.to_str()?.to_string();
         (!relative.is_empty()).then_some(relative)

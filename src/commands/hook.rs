@@ -121,6 +121,16 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
             read_stdin().and_then(|stdin| run::post_rewrite(repo, &kind, &stdin))
         }
     };
+    // The hooks that run on every branch keep the branch gate true to the policy.
+    if matches!(name, HookName::PrePush | HookName::PostMerge) {
+        match crate::hooks::branches::refresh(repo) {
+            Ok(Some(change)) => out.stderr(&format!("agentguard: {change}\n")),
+            Ok(None) => {}
+            Err(e) => out.stderr(&format!(
+                "agentguard: warning: cannot update which branches run the hooks: {e}\n"
+            )),
+        }
+    }
     let took = started.elapsed();
     let hook_run = match result {
         Ok(hook_run) => hook_run,

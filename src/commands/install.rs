@@ -1,6 +1,7 @@
 //! `agentguard install`.
 
 use crate::error::Error;
+use crate::hooks::branches::Routing;
 use crate::hooks::{ConfigChange, Installed};
 use crate::output::Output;
 use crate::repo::Repo;
@@ -13,7 +14,7 @@ pub(crate) fn run(
     args: &crate::cli::InstallArgs,
     out: &Output,
 ) -> Result<Verdict, Error> {
-    let report = crate::hooks::install(repo, args.force)?;
+    let report = crate::hooks::install(repo, args.force, args.every_branch)?;
     let mut text = format!("hooks directory: {}\n", report.hooks_dir.display());
     for hook in &report.hooks {
         let what = match &hook.action {
@@ -47,8 +48,11 @@ pub(crate) fn run(
             ConfigChange::Added { key, value } => {
                 writeln!(text, "git config --add {key} {value}")
             }
-            ConfigChange::AlreadySet { key, value } | ConfigChange::Removed { key, value } => {
+            ConfigChange::AlreadySet { key, value } => {
                 writeln!(text, "{key} {value}: already set")
+            }
+            ConfigChange::Removed { key, value } => {
+                writeln!(text, "git config --unset {key} {value}")
             }
             ConfigChange::RemovedClobbering { key, value } => writeln!(
                 text,
@@ -61,6 +65,16 @@ pub(crate) fn run(
             ),
         };
     }
+    let _ = match &report.routing {
+        Routing::Gated { agent_branches } => writeln!(
+            text,
+            "branches: a commit on {} or with a detached HEAD runs every hook; on another branch agentguard starts only for an agent's work (AGENTGUARD_TASK, AGENTGUARD_AGENT, an Agent- trailer), and pre-push judges a person's commits (`install --every-branch` runs every hook everywhere)",
+            agent_branches.join(", ")
+        ),
+        Routing::EveryBranch { reason } => {
+            writeln!(text, "branches: every commit runs every hook: {reason}")
+        }
+    };
     if let Some(path) = &report.tracked_hooks_path {
         let _ = writeln!(
             text,

@@ -28,12 +28,17 @@ const BIN_PLACEHOLDER: &str = "@AGENTGUARD_BIN@";
 /// shell code that reads the human mark (`hooks/human-mark.sh`, see `human_mark`).
 const HUMAN_MARK_PLACEHOLDER: &str = "@HUMAN_MARK@\n";
 
+/// Where the commit-msg shims take `hooks/agent-line.sh`, which finds `Agent-` in a message.
+const AGENT_LINE_PLACEHOLDER: &str = "@AGENT_LINE@\n";
+const AGENT_LINE: &str = include_str!("../../hooks/agent-line.sh");
+
 /// The `notes.rewriteRef` values this install added, so `uninstall` removes only those.
 const ADDED_CONFIG_KEY: &str = "agentguard.installedRewriteRef";
 const REWRITE_REF_KEY: &str = "notes.rewriteRef";
 /// The fetch refspecs this install added, as `<remote> <refspec>`.
 const ADDED_FETCH_KEY: &str = "agentguard.installedFetch";
 
+pub(crate) mod branches;
 pub(crate) mod human_mark;
 pub(crate) mod prepare;
 pub(crate) mod push;
@@ -177,6 +182,7 @@ pub(crate) struct InstallReport {
     pub tracked_hooks_path: Option<String>,
     pub hooks: Vec<HookLine<Installed>>,
     pub config: Vec<ConfigChange>,
+    pub routing: branches::Routing,
 }
 
 impl InstallReport {
@@ -208,6 +214,24 @@ pub(crate) fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
         run::HookName::PrePush => include_str!("../../hooks/pre-push"),
         run::HookName::PostRewrite => include_str!("../../hooks/post-rewrite"),
     };
+    fill(template, binary)
+}
+
+/// The shim git runs for `hook` on a person's branch (see `branches`), where that differs
+/// from `shim`'s: the commit hooks there start the binary only for an agent's work.
+pub(crate) fn person_branch_shim(hook: run::HookName, binary: Option<&Path>) -> String {
+    let template = match hook {
+        run::HookName::PrepareCommitMsg => {
+            include_str!("../../hooks/person-branch/prepare-commit-msg")
+        }
+        run::HookName::CommitMsg => include_str!("../../hooks/person-branch/commit-msg"),
+        run::HookName::PostCommit => include_str!("../../hooks/person-branch/post-commit"),
+        _ => return shim(hook, binary),
+    };
+    fill(template, binary)
+}
+
+fn fill(template: &str, binary: Option<&Path>) -> String {
     // The shim quotes the path in single quotes; a path that cannot be written there safely
     // is left out and the shim looks on PATH only.
     let binary = binary
@@ -217,6 +241,7 @@ pub(crate) fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
     template
         .replace(BIN_PLACEHOLDER, binary)
         .replace(HUMAN_MARK_PLACEHOLDER, human_mark::SHELL)
+        .replace(AGENT_LINE_PLACEHOLDER, AGENT_LINE)
 }
 
 /// Whether a hook file is one of agentguard's shims (any version).
@@ -256,14 +281,13 @@ pub(crate) fn hooks_dir(repo: &Repo) -> Result<PathBuf, HooksError> {
         });
     }
     // A relative answer is relative to where git ran.
-    Ok(workdir.join(text))
+    Ok(branches::unrouted(repo, workdir.join(text)))
 }
 
-/// The refs whose notes must follow commits through amend and rebase, and travel.
-fn notes_refs(repo: &Repo) -> Result<crate::sync::NotesRefs, HooksError> {
+/// The policy install follows: which notes refs travel, which branches are agents'.
+fn head_policy(repo: &Repo) -> Result<Policy, HooksError> {
     let head = repo.head_commit()?;
-    let policy = Policy::for_base(repo, head.as_ref())?;
-    Ok(crate::sync::NotesRefs::new(&policy.evidence.notes_ref))
+    Ok(Policy::for_base(repo, head.as_ref())?)
 }
 
 enum Plan {
@@ -304,9 +328,14 @@ fn exists(path: &Path) -> bool {
 
 /// Installs the shims into the hooks directory git uses and sets `notes.rewriteRef`. Every
 /// hook is judged before any is touched, so a refusal leaves everything as it was.
-pub(crate) fn install(repo: &Repo, force: bool) -> Result<InstallReport, HooksError> {
+pub(crate) fn install(
+    repo: &Repo,
+    force: bool,
+    every_branch: bool,
+) -> Result<InstallReport, HooksError> {
     let dir = hooks_dir(repo)?;
-    let refs = notes_refs(repo)?;
+    let policy = head_policy(repo)?;
+    let refs = crate::sync::NotesRefs::new(&policy.evidence.notes_ref);
     let binary = std::env::current_exe().ok();
 
     let mut plans = Vec::new();
@@ -381,11 +410,14 @@ pub(crate) fn install(repo: &Repo, force: bool) -> Result<InstallReport, HooksEr
 
     let mut config = add_rewrite_refs(repo, &[refs.evidence.clone(), refs.approvals.clone()])?;
     config.extend(add_fetch_refspecs(repo, &refs)?);
+    let (routing, changes) = branches::apply(repo, &dir, &policy, every_branch, binary.as_deref())?;
+    config.extend(changes);
     Ok(InstallReport {
         hooks_dir: dir,
         tracked_hooks_path: repo.hooks_path_in_work_tree(),
         hooks,
         config,
+        routing,
     })
 }
 
@@ -461,6 +493,7 @@ pub(crate) fn uninstall(repo: &Repo) -> Result<UninstallReport, HooksError> {
     }
     let mut config = remove_rewrite_refs(repo)?;
     config.extend(remove_fetch_refspecs(repo)?);
+    config.extend(branches::remove(repo)?);
     // The shims' state goes with them; the ledger and pending evidence stay.
     let _ = human_mark::forget(repo);
     Ok(UninstallReport {

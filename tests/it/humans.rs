@@ -1,6 +1,7 @@
 //! `[risk.credentials] humans`: a leaked key is a leak whoever commits it. Human commits get
 //! the credentials check of their added lines through the installed hooks and `check`, and
-//! nothing else about them is judged.
+//! nothing else about them is judged. Here every branch runs every hook (`install
+//! --every-branch`); `branches.rs` tests a person's branch under the default install.
 
 use crate::support::{text, TestRepo};
 use serde_json::Value;
@@ -15,7 +16,7 @@ fn hooked(policy: &str) -> TestRepo {
     repo.write(".agentguard.toml", policy);
     repo.write("README.md", "hello\n");
     repo.commit_all("base");
-    let output = repo.run(&["install"]);
+    let output = repo.run(&["install", "--every-branch"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     repo
 }

@@ -1,7 +1,7 @@
 //! `agentguard install` / `uninstall`: where the hooks go, chaining to the hooks that were
 //! there, `notes.rewriteRef`, and what the shims do when git runs them.
 
-use crate::support::TestRepo;
+use crate::support::{path_without_agentguard, TestRepo};
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -343,7 +343,8 @@ fn point_shims_at(repo: &TestRepo, program: &Path) {
 /// Installs the hooks and points them at a stub `agentguard` that logs its arguments and
 /// stdin and exits with `code`; returns the log.
 fn install_stubbed(repo: &TestRepo, code: i32) -> PathBuf {
-    run(repo, &["install"], 0);
+    // Every hook on every branch: these tests are about the shims in the hooks directory.
+    run(repo, &["install", "--every-branch"], 0);
     let stub = repo.scratch().join("bin/agentguard");
     let log = repo.scratch().join("hooks.log");
     write_executable(
@@ -501,21 +502,10 @@ fn a_failing_user_pre_push_blocks_the_push() {
 }
 
 /// PATH without any directory holding an `agentguard`.
-fn path_without_agentguard() -> String {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
-        .filter(|d| !d.join("agentguard").exists())
-        .collect();
-    std::env::join_paths(dirs)
-        .unwrap()
-        .to_string_lossy()
-        .into_owned()
-}
-
 #[test]
 fn a_missing_binary_blocks_the_commit_with_a_clear_message() {
     let repo = TestRepo::with_initial_commit();
-    run(&repo, &["install"], 0);
+    run(&repo, &["install", "--every-branch"], 0);
     // As if the binary that installed the hooks were gone, and none is on PATH.
     point_shims_at(&repo, &repo.scratch().join("gone/agentguard"));
     let head = repo.git(&["rev-parse", "HEAD"]);

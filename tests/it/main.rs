@@ -5,6 +5,7 @@
 
 mod acceptance;
 mod approve;
+mod branches;
 mod check;
 mod check_bad_input;
 mod ci_templates;

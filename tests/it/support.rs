@@ -524,3 +524,15 @@ impl Remote {
             .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
     }
 }
+
+/// PATH without any directory that holds an `agentguard`: as if it were not installed.
+pub(crate) fn path_without_agentguard() -> String {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|d| !d.join("agentguard").exists())
+        .collect();
+    std::env::join_paths(dirs)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}

@@ -1,0 +1,364 @@
+//! Which branches run which hooks under the default `install`: git picks them itself
+//! (`includeIf "onbranch:…"`), so a person's commit on their own branch starts agentguard
+//! only for an agent's work, and pre-push judges the rest; an agent branch, a detached HEAD
+//! and a moved repository run every hook.
+
+use crate::support::{msg, path_without_agentguard, text, Remote, TestRepo, TASK};
+use serde_json::Value;
+
+/// A token of GitHub's published shape, assembled here so no literal sits in the repository.
+fn token() -> String {
+    format!("gh{}_{}", "p", "PersonBranchFixture4Hx8Mq2Vw6Zt1Jc9Lb")
+}
+
+const POLICY: &str = "[scope]\ndeny = [\"secrets/\"]\n";
+
+fn base(policy: &str) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(".agentguard.toml", policy);
+    repo.write("README.md", "hello\n");
+    repo.commit_all("base");
+    repo
+}
+
+fn install(repo: &TestRepo, args: &[&str]) -> String {
+    let output = repo
+        .agentguard_std()
+        .arg("install")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    text(&output)
+}
+
+fn commit(repo: &TestRepo, message: &str, env: &[(&str, &str)]) -> std::process::Output {
+    repo.git(&["add", "-A"]);
+    let mut cmd = repo.git_command();
+    cmd.args(["commit", "-q", "-m", message]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// The hook runs the ledger recorded.
+fn hook_runs(repo: &TestRepo) -> usize {
+    let log: Value =
+        serde_json::from_slice(&repo.run(&["log", "--format", "json"]).stdout).unwrap();
+    log.as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["command"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("hook "))
+        })
+        .count()
+}
+
+fn hooks_path(repo: &TestRepo) -> String {
+    let output = repo.git_output(&["config", "core.hooksPath"]);
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// Whether git finds the repository's own hooks (unset, or an agent branch's include).
+fn full_hooks(repo: &TestRepo) -> bool {
+    let path = hooks_path(repo);
+    path.is_empty() || path.ends_with("/.git/hooks")
+}
+
+#[test]
+fn a_persons_commit_starts_no_agentguard_and_an_agent_branch_runs_every_hook() {
+    let repo = base(POLICY);
+    let said = install(&repo, &[]);
+    assert!(said.contains("branches: a commit on agent/**"), "{said}");
+    assert!(hooks_path(&repo).ends_with("agentguard/branches/hooks"));
+
+    repo.write("notes.md", "a person's note\n");
+    let output = commit(&repo, "A person's change", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        output.stdout.is_empty() && output.stderr.is_empty(),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(
+        hook_runs(&repo),
+        0,
+        "agentguard started for a person's commit"
+    );
+    assert!(!repo.path().join(".git/agentguard-human").exists());
+
+    // An agent branch finds the full hooks: the same kind of change is judged, and blocked.
+    repo.checkout_new("agent/T-1-work");
+    assert!(full_hooks(&repo), "{}", hooks_path(&repo));
+    let hooks = repo.git(&["rev-parse", "--git-path", "hooks"]);
+    assert!(hooks.ends_with(".git/hooks"), "{hooks}");
+    repo.write("secrets/key.txt", "k\n");
+    let output = commit(&repo, &msg(&[TASK]), &[]);
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("secrets/key.txt"),
+        "{}",
+        text(&output)
+    );
+    assert!(hook_runs(&repo) > 0);
+}
+
+#[test]
+fn the_agent_environment_and_an_agent_trailer_are_judged_on_a_persons_branch() {
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    // From the environment: the trailer is written, the change judged and blocked.
+    repo.write("secrets/key.txt", "k\n");
+    let output = commit(&repo, "Agent change", &[("AGENTGUARD_TASK", "T-1")]);
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("secrets/key.txt"),
+        "{}",
+        text(&output)
+    );
+    // From the message alone.
+    let output = commit(&repo, &msg(&[TASK]), &[]);
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("secrets/key.txt"),
+        "{}",
+        text(&output)
+    );
+    repo.git(&["rm", "-q", "--cached", "secrets/key.txt"]);
+    repo.remove("secrets/key.txt");
+
+    // A pass gets its trailer and its evidence, which post-commit attaches.
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    let output = commit(&repo, "Agent change", &[("AGENTGUARD_TASK", "T-1")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let message = repo.git(&["log", "-1", "--format=%B"]);
+    assert!(message.contains("Agent-Task: T-1"), "{message}");
+    let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
+    assert!(note.contains("task = \"T-1\""), "{note}");
+}
+
+#[test]
+fn a_credential_a_person_commits_on_their_branch_is_stopped_at_the_push() {
+    let origin = base(POLICY);
+    let remote = Remote::with(&origin);
+    let clone = TestRepo::clone_of_remote(&remote);
+    install(&clone, &[]);
+    let before = remote.branch("main");
+    clone.write(
+        "deploy/env.sh",
+        &format!("export GITHUB_TOKEN={}\n", token()),
+    );
+    let output = commit(&clone, "add deploy script", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    let output = clone.push(&["-q", "origin", "main"]);
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    let shown = text(&output);
+    assert!(shown.contains("credentials"), "{shown}");
+    assert!(shown.contains("deploy/env.sh"), "{shown}");
+    assert!(!shown.contains(&token()[4..]), "{shown}");
+    assert_eq!(
+        remote.branch("main"),
+        before,
+        "the credential reached the remote"
+    );
+}
+
+#[test]
+fn a_detached_head_and_a_moved_repository_run_every_hook() {
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    repo.git(&["checkout", "-q", "--detach"]);
+    repo.write("a.txt", "a\n");
+    let output = commit(&repo, "detached", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(hook_runs(&repo) > 0, "a detached HEAD ran no hook");
+
+    // A copy elsewhere is not the git directory the gate names: every hook runs there.
+    repo.git(&["checkout", "-q", "main"]);
+    let moved = repo.scratch().join("moved");
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(repo.path())
+        .arg(&moved)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(moved.join("b.txt"), "b\n").unwrap();
+    let mut git = repo.git_command();
+    git.current_dir(&moved);
+    assert!(git.args(["add", "b.txt"]).status().unwrap().success());
+    let mut git = repo.git_command();
+    git.current_dir(&moved);
+    let output = git
+        .args(["commit", "-q", "-m", "moved"])
+        .env("GIT_TRACE", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let trace = text(&output);
+    assert!(trace.contains(".git/hooks/pre-commit"), "{trace}");
+    assert!(!trace.contains("agentguard/branches/hooks"), "{trace}");
+}
+
+#[test]
+fn install_says_why_every_branch_runs_every_hook() {
+    // Agents named by author: only a hook sees the author.
+    let repo = base("[agent]\nauthors = [\"*bot*\"]\n");
+    let said = install(&repo, &[]);
+    assert!(
+        said.contains("branches: every commit runs every hook: `[agent] authors`"),
+        "{said}"
+    );
+    assert_eq!(hooks_path(&repo), "");
+
+    // Someone else's hook must run on every branch.
+    let repo = base(POLICY);
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
+    let status = std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&hook)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let said = install(&repo, &[]);
+    assert!(said.contains("pre-commit.agentguard-chained"), "{said}");
+    assert!(said.contains("every commit runs every hook"), "{said}");
+    assert_eq!(hooks_path(&repo), "");
+
+    // Asked for; and asked for after the gate was set up, which removes it.
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    let said = install(&repo, &["--every-branch"]);
+    assert!(
+        said.contains("git config --unset includeif.gitdir:"),
+        "{said}"
+    );
+    assert!(
+        said.contains("every commit runs every hook: `install --every-branch`"),
+        "{said}"
+    );
+    assert_eq!(hooks_path(&repo), "");
+    assert!(!repo.path().join(".git/agentguard/branches").exists());
+    repo.write("a.txt", "a\n");
+    commit(&repo, "a person's change", &[]);
+    assert!(hook_runs(&repo) > 0);
+}
+
+#[test]
+fn uninstall_removes_the_gate_and_a_second_install_changes_nothing() {
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    let said = install(&repo, &[]);
+    assert!(said.contains("nothing changed"), "{said}");
+    let output = repo.run(&["uninstall"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("git config --unset includeif.gitdir:"));
+    let includes = repo.git_output(&["config", "--get-regexp", "^includeif\\."]);
+    assert!(includes.stdout.is_empty(), "{}", text(&includes));
+    assert!(!repo.path().join(".git/agentguard/branches").exists());
+    assert_eq!(hooks_path(&repo), "");
+}
+
+#[test]
+fn the_next_push_routes_an_agent_branch_the_policy_adds_and_never_drops_one() {
+    let origin = base(POLICY);
+    let remote = Remote::with(&origin);
+    let clone = TestRepo::clone_of_remote(&remote);
+    install(&clone, &[]);
+    clone.git(&["checkout", "-q", "-b", "bots/x"]);
+    assert!(hooks_path(&clone).ends_with("agentguard/branches/hooks"));
+    clone.git(&["checkout", "-q", "main"]);
+    // A person's policy change: bots/** is an agent's too, agent/** no longer is.
+    clone.write(
+        ".agentguard.toml",
+        "[agent]\nbranches = [\"bots/**\"]\n[scope]\ndeny = [\"secrets/\"]\n",
+    );
+    let output = commit(&clone, "Agents work on bots/ now", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let output = clone.push(&["-q", "origin", "main"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("bots/**"), "{}", text(&output));
+    clone.git(&["checkout", "-q", "bots/x"]);
+    assert!(full_hooks(&clone), "bots/x should run every hook now");
+    clone.git(&["checkout", "-q", "-b", "agent/y"]);
+    assert!(full_hooks(&clone), "a push dropped agent/**");
+}
+
+#[test]
+fn someone_elses_hook_installed_later_makes_every_branch_run_every_hook_at_the_next_push() {
+    let origin = base(POLICY);
+    let remote = Remote::with(&origin);
+    let clone = TestRepo::clone_of_remote(&remote);
+    install(&clone, &[]);
+    let hook = clone.path().join(".git/hooks/post-checkout");
+    std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
+    assert!(std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&hook)
+        .status()
+        .unwrap()
+        .success());
+    clone.write("a.txt", "a\n");
+    commit(&clone, "a person's change", &[]);
+    let output = clone.push(&["-q", "origin", "main"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("every branch now runs all of agentguard's hooks"),
+        "{}",
+        text(&output)
+    );
+    assert!(text(&output).contains("post-checkout"), "{}", text(&output));
+    assert_eq!(hooks_path(&clone), "");
+}
+
+#[test]
+fn agent_work_on_a_persons_branch_is_blocked_when_the_binary_is_gone() {
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    let dir = repo.path().join(".git/agentguard/branches/hooks");
+    for hook in ["prepare-commit-msg", "commit-msg", "post-commit"] {
+        let path = dir.join(hook);
+        let shim = std::fs::read_to_string(&path).unwrap();
+        let shim: String = shim
+            .lines()
+            .map(|line| {
+                if line.trim_start().starts_with("agentguard='") {
+                    "agentguard='/nonexistent/agentguard'\n".to_string()
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect();
+        std::fs::write(&path, shim).unwrap();
+    }
+    let before = repo.git(&["rev-parse", "HEAD"]);
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    repo.git(&["add", "-A"]);
+    let output = repo
+        .git_command()
+        .env("PATH", path_without_agentguard())
+        .env("AGENTGUARD_TASK", "T-1")
+        .args(["commit", "-q", "-m", "Agent change"])
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("cannot find the agentguard binary"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), before);
+    // A person's commit does not need the binary at all.
+    let output = repo
+        .git_command()
+        .env("PATH", path_without_agentguard())
+        .args(["commit", "-q", "-m", "A person's change"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
