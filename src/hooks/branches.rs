@@ -12,7 +12,10 @@
 //! old for `onbranch`, and a repository moved since `install` (the include is bound to its git
 //! directory by `gitdir:`).
 
-use super::{io, person_branch_shim, run::HookName, write_executable, ConfigChange, HooksError};
+use super::{
+    io, person_branch_shim, run::HookName, write_atomically, write_executable, ConfigChange,
+    HooksError,
+};
 use crate::policy::Policy;
 use crate::repo::Repo;
 use std::path::{Path, PathBuf};
@@ -20,7 +23,7 @@ use std::path::{Path, PathBuf};
 /// Under the common git dir; the include's path is relative to the config file there.
 const DIR: &str = "agentguard/branches";
 const GATE: &str = "gate.config";
-const HUMAN: &str = "human.config";
+const PERSON: &str = "person.config";
 const AGENT: &str = "agent.config";
 /// The agent branch patterns the gate routes, one per line: a refresh only adds to them.
 const PATTERNS: &str = "agent-branches";
@@ -66,7 +69,7 @@ impl Layout {
     fn gate(&self) -> PathBuf {
         self.dir().join(GATE)
     }
-    fn human_hooks(&self) -> PathBuf {
+    fn person_hooks(&self) -> PathBuf {
         self.dir().join(HOOKS)
     }
     fn full_hooks(&self) -> PathBuf {
@@ -97,7 +100,7 @@ impl Layout {
 pub(crate) fn unrouted(repo: &Repo, reported: PathBuf) -> PathBuf {
     let layout = Layout::new(repo);
     match reported.canonicalize() {
-        Ok(dir) if dir == layout.human_hooks() => layout.full_hooks(),
+        Ok(dir) if dir == layout.person_hooks() => layout.full_hooks(),
         _ => reported,
     }
 }
@@ -141,12 +144,12 @@ pub(crate) fn apply(
         ));
     };
     let patterns = policy.agent.branches.patterns().to_vec();
-    let human_hooks = layout.human_hooks();
-    std::fs::create_dir_all(&human_hooks).map_err(io(&human_hooks))?;
+    let person_hooks = layout.person_hooks();
+    std::fs::create_dir_all(&person_hooks).map_err(io(&person_hooks))?;
     for hook in PERSON_BRANCH_HOOKS {
         write_executable(
-            &human_hooks,
-            &human_hooks.join(hook.as_str()),
+            &person_hooks,
+            &person_hooks.join(hook.as_str()),
             person_branch_shim(hook, binary).as_bytes(),
         )?;
     }
@@ -371,11 +374,11 @@ pub(crate) fn onbranch(pattern: &str) -> Option<Vec<String>> {
 fn write_config(layout: &Layout, patterns: &[String]) -> Result<(), HooksError> {
     let dir = layout.dir();
     let quoted = |path: &Path| format!("\"{}\"", path.display());
-    let mut gate = String::from(
+    let mut gate = format!(
         "# Written by `agentguard install`; `install --every-branch` and `uninstall` remove it.\n\
-         # On a named branch outside [agent] branches git runs only the hooks in hooks/ here;\n\
-         # a later include wins, so an agent branch runs every hook.\n\
-         [includeIf \"onbranch:**\"]\n\tpath = human.config\n",
+         # On a named branch outside [agent] branches git runs the hooks in hooks/ here; a\n\
+         # later include wins, so an agent branch runs every hook.\n\
+         [includeIf \"onbranch:**\"]\n\tpath = {PERSON}\n",
     );
     for pattern in patterns {
         for onbranch in onbranch(pattern).unwrap_or_default() {
@@ -386,8 +389,8 @@ fn write_config(layout: &Layout, patterns: &[String]) -> Result<(), HooksError> 
     }
     let files = [
         (
-            HUMAN,
-            format!("[core]\n\thooksPath = {}\n", quoted(&layout.human_hooks())),
+            PERSON,
+            format!("[core]\n\thooksPath = {}\n", quoted(&layout.person_hooks())),
         ),
         (
             AGENT,
@@ -401,22 +404,8 @@ fn write_config(layout: &Layout, patterns: &[String]) -> Result<(), HooksError> 
         (GATE, gate),
     ];
     for (name, content) in files {
-        write_file(&dir, &dir.join(name), content.as_bytes())?;
+        write_atomically(&dir, &dir.join(name), content.as_bytes(), 0o644)?;
     }
-    Ok(())
-}
-
-fn write_file(dir: &Path, path: &Path, content: &[u8]) -> Result<(), HooksError> {
-    use std::io::Write;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".agentguard-")
-        .tempfile_in(dir)
-        .map_err(io(dir))?;
-    temp.write_all(content).map_err(io(path))?;
-    temp.persist(path).map_err(|e| HooksError::Io {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
     Ok(())
 }
 

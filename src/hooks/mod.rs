@@ -435,13 +435,19 @@ fn free_backup(path: &Path) -> Result<PathBuf, HooksError> {
 
 /// Writes through a temporary file and a rename, so git never runs a half-written hook.
 fn write_executable(dir: &Path, path: &Path, content: &[u8]) -> Result<(), HooksError> {
+    write_atomically(dir, path, content, 0o755)
+}
+
+/// Writes `content` to `path` in `dir` with `mode` through a temporary file and a rename, so
+/// git never reads half of it.
+fn write_atomically(dir: &Path, path: &Path, content: &[u8], mode: u32) -> Result<(), HooksError> {
     let mut temp = tempfile::Builder::new()
         .prefix(".agentguard-")
         .tempfile_in(dir)
         .map_err(io(dir))?;
     temp.write_all(content).map_err(io(path))?;
     temp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o755))
+        .set_permissions(std::fs::Permissions::from_mode(mode))
         .map_err(io(path))?;
     temp.persist(path).map_err(|e| HooksError::Io {
         path: path.to_path_buf(),
