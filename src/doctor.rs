@@ -296,17 +296,30 @@ fn hook_check(repo: &Repo) -> Check {
     )
 }
 
-/// Which commits start the hooks (see `hooks::branches`).
+/// Which commits run which hooks (see `hooks::branches`).
 fn branches_check(repo: &Repo) -> Check {
-    match hooks::branches::routing(repo) {
-        Some(patterns) => Check::ok(
+    use hooks::branches::Health;
+    match hooks::branches::health(repo) {
+        Health::Off => Check::ok("branches", "every commit runs every hook"),
+        Health::Routed(patterns) => Check::ok(
             "branches",
             format!(
                 "a commit on {} or with a detached HEAD runs every hook; on another branch agentguard starts only for an agent's work, and pre-push judges a person's commits",
                 patterns.join(", ")
             ),
         ),
-        None => Check::ok("branches", "every commit runs every hook"),
+        Health::Moved => Check::warn(
+            "branches",
+            "the repository moved since `agentguard install`: every commit runs every hook",
+            "run `agentguard install` here to route a person's branch again",
+        ),
+        Health::Unsafe(reason) => Check::fail(
+            "branches",
+            format!(
+                "a person's branch is routed to agentguard's reduced hooks, but {reason}; until the next branch checkout, merge, rebase or push, that branch does not run what it should"
+            ),
+            "run `agentguard install`: where routing is not safe it routes every branch to every hook",
+        ),
     }
 }
 

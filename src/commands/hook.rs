@@ -18,6 +18,12 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     let started = Instant::now();
     let name = HookName::parse(&args.name).ok_or_else(|| Error::UnknownHook(args.name.clone()))?;
     let command = format!("hook {}", name.as_str());
+    // A branch checkout keeps the branch routing true to the policy it checked out, before
+    // the branch's first commit; it judges nothing and is no run for the ledger.
+    if name == HookName::PostCheckout {
+        refresh_routing(repo, out);
+        return Ok(Verdict::Pass);
+    }
     // Adding trailers is no check: skipping it is no bypass of its own, and the hooks that
     // judge the commit record the bypass.
     if name == HookName::PrepareCommitMsg && skip_reason().is_some() {
@@ -101,6 +107,8 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
             }),
         },
         HookName::PostCommit | HookName::PostMerge => run::post_commit(repo),
+        // Handled above, before anything else.
+        HookName::PostCheckout => Ok(run::HookRun::default()),
         HookName::PrePush => {
             let remote = args
                 .args
@@ -121,15 +129,12 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
             read_stdin().and_then(|stdin| run::post_rewrite(repo, &kind, &stdin))
         }
     };
-    // The hooks that run on every branch keep the branch gate true to the policy.
-    if matches!(name, HookName::PrePush | HookName::PostMerge) {
-        match crate::hooks::branches::refresh(repo) {
-            Ok(Some(change)) => out.stderr(&format!("agentguard: {change}\n")),
-            Ok(None) => {}
-            Err(e) => out.stderr(&format!(
-                "agentguard: warning: cannot update which branches run the hooks: {e}\n"
-            )),
-        }
+    // What brings a policy in (a merge, a rebase) or sends work out keeps the routing current.
+    if matches!(
+        name,
+        HookName::PrePush | HookName::PostMerge | HookName::PostRewrite
+    ) {
+        refresh_routing(repo, out);
     }
     let took = started.elapsed();
     let hook_run = match result {
@@ -159,6 +164,18 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
     record(repo, out, &command, (name, &rewrite_kind), &hook_run, took);
     render(&hook_run, name, out);
     Ok(hook_run.verdict())
+}
+
+/// Keeps which branches run which hooks true to HEAD's policy and the hooks directory (see
+/// `hooks::branches`); a hook that cannot stop anything, so a failure is a warning.
+fn refresh_routing(repo: &Repo, out: &Output) {
+    match crate::hooks::branches::refresh(repo) {
+        Ok(Some(change)) => out.stderr(&format!("agentguard: {change}\n")),
+        Ok(None) => {}
+        Err(e) => out.stderr(&format!(
+            "agentguard: warning: cannot update which branches run which hooks: {e}\n"
+        )),
+    }
 }
 
 /// pre-commit starts every commit: nothing a commit before it left (the human mark, an

@@ -32,13 +32,14 @@ const HOOKS: &str = "hooks";
 /// The hooks a named branch outside `[agent] branches` runs: no pre-commit (whose mere
 /// presence makes git read the index again), commit hooks that start agentguard only for an
 /// agent's work, and the push and rewrite hooks as they are everywhere.
-const PERSON_BRANCH_HOOKS: [HookName; 6] = [
+const PERSON_BRANCH_HOOKS: [HookName; 7] = [
     HookName::PrepareCommitMsg,
     HookName::CommitMsg,
     HookName::PostCommit,
     HookName::PostMerge,
     HookName::PrePush,
     HookName::PostRewrite,
+    HookName::PostCheckout,
 ];
 
 /// How `install` left the branches.
@@ -105,13 +106,74 @@ pub(crate) fn unrouted(repo: &Repo, reported: PathBuf) -> PathBuf {
     }
 }
 
-/// Whether the gate is in place (a refresh may have removed it since `install`).
-pub(crate) fn routing(repo: &Repo) -> Option<Vec<String>> {
+/// How the routing stands, for `doctor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Health {
+    /// Every commit runs every hook.
+    Off,
+    /// Commits on named branches outside these patterns run the person's branch hooks.
+    Routed(Vec<String>),
+    /// The include names another git directory (the repository moved): every hook runs.
+    Moved,
+    /// In place, but no longer safe or no longer whole, for this reason.
+    Unsafe(String),
+}
+
+pub(crate) fn health(repo: &Repo) -> Health {
     let layout = Layout::new(repo);
     if !layout.gate().is_file() {
-        return None;
+        return Health::Off;
     }
-    Some(recorded(&layout))
+    let names_this_dir = match (layout.include_keys(), included_by(repo)) {
+        (Some(wanted), Ok(present)) => wanted
+            .iter()
+            .any(|w| present.iter().any(|p| p.eq_ignore_ascii_case(w))),
+        _ => false,
+    };
+    if !names_this_dir {
+        return Health::Moved;
+    }
+    let person_hooks = layout.person_hooks();
+    let missing: Vec<&str> = PERSON_BRANCH_HOOKS
+        .iter()
+        .map(|h| h.as_str())
+        .filter(|name| !std::fs::read(person_hooks.join(name)).is_ok_and(|c| super::is_shim(&c)))
+        .collect();
+    if !missing.is_empty() {
+        return Health::Unsafe(format!(
+            "missing or not agentguard's in {}: {}",
+            person_hooks.display(),
+            missing.join(", ")
+        ));
+    }
+    let reason = repo
+        .head_commit()
+        .map_err(HooksError::from)
+        .and_then(|head| Ok(Policy::for_base(repo, head.as_ref())?))
+        .and_then(|policy| why_not(repo, &layout, &layout.full_hooks(), &policy));
+    match reason {
+        Ok(None) => Health::Routed(recorded(&layout)),
+        Ok(Some(reason)) => Health::Unsafe(reason),
+        Err(e) => Health::Unsafe(e.to_string()),
+    }
+}
+
+/// The repository config keys that include the gate: for this path, or one the repository
+/// had before it moved.
+fn included_by(repo: &Repo) -> Result<Vec<String>, HooksError> {
+    let local = repo.git().config()?.open_level(git2::ConfigLevel::Local)?;
+    let value = Layout::include_value();
+    let mut keys = Vec::new();
+    let mut entries = local.entries(Some(r"^includeif\..*\.path$"))?;
+    while let Some(entry) = entries.next() {
+        let entry = entry?;
+        if entry.value() == Some(value.as_str()) {
+            if let Some(name) = entry.name() {
+                keys.push(name.to_string());
+            }
+        }
+    }
+    Ok(keys)
 }
 
 /// Sets the gate up after `install` wrote the full hooks into `hooks_dir`, or removes it when
@@ -181,20 +243,7 @@ pub(crate) fn remove(repo: &Repo) -> Result<Vec<ConfigChange>, HooksError> {
     let mut changes = Vec::new();
     let mut local = repo.git().config()?.open_level(git2::ConfigLevel::Local)?;
     let value = Layout::include_value();
-    // Every include of the gate, for this path or one the repository had before it moved.
-    let mut keys = Vec::new();
-    {
-        let mut entries = local.entries(Some(r"^includeif\..*\.path$"))?;
-        while let Some(entry) = entries.next() {
-            let entry = entry?;
-            if entry.value() == Some(value.as_str()) {
-                if let Some(name) = entry.name() {
-                    keys.push(name.to_string());
-                }
-            }
-        }
-    }
-    for key in keys {
+    for key in included_by(repo)? {
         local.remove(&key)?;
         changes.push(ConfigChange::removed(&key, &value));
     }

@@ -213,6 +213,7 @@ pub(crate) fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
         run::HookName::PostMerge => include_str!("../../hooks/post-merge"),
         run::HookName::PrePush => include_str!("../../hooks/pre-push"),
         run::HookName::PostRewrite => include_str!("../../hooks/post-rewrite"),
+        run::HookName::PostCheckout => include_str!("../../hooks/post-checkout"),
     };
     fill(template, binary)
 }

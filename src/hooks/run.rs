@@ -24,10 +24,11 @@ pub(crate) enum HookName {
     PostMerge,
     PrePush,
     PostRewrite,
+    PostCheckout,
 }
 
 impl HookName {
-    pub(crate) const ALL: [HookName; 7] = [
+    pub(crate) const ALL: [HookName; 8] = [
         HookName::PreCommit,
         HookName::PrepareCommitMsg,
         HookName::CommitMsg,
@@ -35,6 +36,7 @@ impl HookName {
         HookName::PostMerge,
         HookName::PrePush,
         HookName::PostRewrite,
+        HookName::PostCheckout,
     ];
 
     pub(crate) fn parse(name: &str) -> Option<Self> {
@@ -50,6 +52,7 @@ impl HookName {
             HookName::PostMerge => "post-merge",
             HookName::PrePush => "pre-push",
             HookName::PostRewrite => "post-rewrite",
+            HookName::PostCheckout => "post-checkout",
         }
     }
 

@@ -362,3 +362,114 @@ fn agent_work_on_a_persons_branch_is_blocked_when_the_binary_is_gone() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 }
+
+#[test]
+fn a_branch_checkout_routes_an_agent_branch_the_checked_out_policy_adds() {
+    let origin = base(POLICY);
+    let remote = Remote::with(&origin);
+    let clone = TestRepo::clone_of_remote(&remote);
+    install(&clone, &[]);
+    // Elsewhere, a person makes bots/** agent branches too.
+    origin.write(
+        ".agentguard.toml",
+        "[agent]\nbranches = [\"agent/**\", \"bots/**\"]\n[scope]\ndeny = [\"secrets/\"]\n",
+    );
+    origin.commit_all("Agents work on bots/ too");
+    origin.git(&["push", "-q", "--no-verify", &remote.url(), "main"]);
+
+    clone.git(&["fetch", "-q", "origin"]);
+    let output = clone
+        .git_command()
+        .args(["switch", "-q", "-c", "bots/foo", "origin/main"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("bots/**"), "{}", text(&output));
+    assert!(full_hooks(&clone), "{}", hooks_path(&clone));
+    // Its first commit is judged as an agent's: no task, a denied path.
+    clone.write("secrets/key.txt", "k\n");
+    let output = commit(&clone, "work", &[]);
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    // A file checkout starts nothing.
+    let runs = hook_runs(&clone);
+    clone.git(&["checkout", "-q", "--", "README.md"]);
+    assert_eq!(hook_runs(&clone), runs);
+}
+
+#[test]
+fn an_amend_whose_agent_trailer_is_typed_in_the_editor_is_judged_over_its_parent() {
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    repo.write("secrets/key.txt", "k\n");
+    let output = commit(&repo, "a person's change", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let before = repo.git(&["rev-parse", "HEAD"]);
+    let editor = repo.scratch().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf '\\nAgent-Task: T-1\\n' >> \"$1\"\n",
+    )
+    .unwrap();
+    assert!(std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&editor)
+        .status()
+        .unwrap()
+        .success());
+    let output = repo
+        .git_command()
+        .env("GIT_EDITOR", &editor)
+        .args(["commit", "--amend"])
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("secrets/key.txt"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), before);
+}
+
+#[test]
+fn doctor_says_when_the_routing_is_unsafe_or_the_repository_moved() {
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    let doctor = |dir: &std::path::Path| {
+        let output = repo
+            .agentguard_std()
+            .current_dir(dir)
+            .arg("doctor")
+            .output()
+            .unwrap();
+        text(&output)
+    };
+    let said = doctor(&repo.path());
+    assert!(
+        said.contains("ok    branches: a commit on agent/**"),
+        "{said}"
+    );
+
+    // A user's hook added later does not run on a person's branch until the next refresh.
+    let hook = repo.path().join(".git/hooks/pre-merge-commit");
+    std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
+    assert!(std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&hook)
+        .status()
+        .unwrap()
+        .success());
+    let said = doctor(&repo.path());
+    assert!(said.contains("fail  branches:"), "{said}");
+    assert!(said.contains("pre-merge-commit"), "{said}");
+    std::fs::remove_file(&hook).unwrap();
+
+    let moved = repo.scratch().join("moved");
+    std::fs::rename(repo.path(), &moved).unwrap();
+    let said = doctor(&moved);
+    assert!(
+        said.contains("warn  branches: the repository moved"),
+        "{said}"
+    );
+    std::fs::rename(&moved, repo.path()).unwrap();
+}

@@ -51,7 +51,7 @@ fn green_on_the_readme_setup_and_all_ok_with_approvals() {
     let out = doctor(&repo, 0);
     assert!(
         line(&out, "hooks")
-            .starts_with("ok    hooks: 7 hooks installed in .git/hooks, running this agentguard"),
+            .starts_with("ok    hooks: 8 hooks installed in .git/hooks, running this agentguard"),
         "{out}"
     );
     assert!(line(&out, "policy").starts_with("ok "), "{out}");

@@ -5,7 +5,7 @@ use crate::support::{path_without_agentguard, TestRepo};
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-const HOOKS: [&str; 7] = [
+const HOOKS: [&str; 8] = [
     "pre-commit",
     "prepare-commit-msg",
     "commit-msg",
@@ -13,6 +13,7 @@ const HOOKS: [&str; 7] = [
     "post-merge",
     "pre-push",
     "post-rewrite",
+    "post-checkout",
 ];
 
 fn hooks_dir(repo: &TestRepo) -> PathBuf {

@@ -479,6 +479,11 @@ impl Remote {
         remote
     }
 
+    /// Where to push or fetch: the bare repository's path.
+    pub(crate) fn url(&self) -> String {
+        self.path.display().to_string()
+    }
+
     fn git(&self, args: &[&str]) -> Output {
         std::process::Command::new("git")
             .env("GIT_CONFIG_NOSYSTEM", "1")
