@@ -176,18 +176,19 @@ fn included_by(repo: &Repo) -> Result<Vec<String>, HooksError> {
     Ok(keys)
 }
 
-/// Sets the gate up after `install` wrote the full hooks into `hooks_dir`, or removes it when
-/// every branch is to run every hook.
+/// Sets the gate up after `install` removed any earlier one (`removed`, what that changed) and
+/// wrote the full hooks into `hooks_dir`; or leaves it off when every branch is to run every
+/// hook.
 pub(crate) fn apply(
     repo: &Repo,
     hooks_dir: &Path,
     policy: &Policy,
     every_branch: bool,
     binary: Option<&Path>,
+    removed: Vec<ConfigChange>,
 ) -> Result<(Routing, Vec<ConfigChange>), HooksError> {
     let layout = Layout::new(repo);
-    // Judged without the gate an earlier install left, which sets core.hooksPath itself.
-    let mut changes = remove(repo)?;
+    let mut changes = removed;
     let reason = if every_branch {
         Some("`install --every-branch`".to_string())
     } else {

@@ -334,6 +334,9 @@ pub(crate) fn install(
     force: bool,
     every_branch: bool,
 ) -> Result<InstallReport, HooksError> {
+    // An earlier routing sets core.hooksPath itself: off first, so that git names the hooks
+    // directory the user's own config chooses, and the routing is judged without it.
+    let removed = branches::remove(repo)?;
     let dir = hooks_dir(repo)?;
     let policy = head_policy(repo)?;
     let refs = crate::sync::NotesRefs::new(&policy.evidence.notes_ref);
@@ -411,7 +414,14 @@ pub(crate) fn install(
 
     let mut config = add_rewrite_refs(repo, &[refs.evidence.clone(), refs.approvals.clone()])?;
     config.extend(add_fetch_refspecs(repo, &refs)?);
-    let (routing, changes) = branches::apply(repo, &dir, &policy, every_branch, binary.as_deref())?;
+    let (routing, changes) = branches::apply(
+        repo,
+        &dir,
+        &policy,
+        every_branch,
+        binary.as_deref(),
+        removed,
+    )?;
     config.extend(changes);
     Ok(InstallReport {
         hooks_dir: dir,

@@ -473,3 +473,38 @@ fn doctor_says_when_the_routing_is_unsafe_or_the_repository_moved() {
     );
     std::fs::rename(&moved, repo.path()).unwrap();
 }
+
+#[test]
+fn a_hooks_path_set_after_install_is_found_again_by_the_next_install() {
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    // A hook manager in the style of husky, set up after agentguard.
+    let dir = repo.path().join(".husky");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ran = repo.scratch().join("husky-ran");
+    std::fs::write(
+        dir.join("pre-commit"),
+        format!("#!/bin/sh\necho ran >> '{}'\n", ran.display()),
+    )
+    .unwrap();
+    assert!(std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(dir.join("pre-commit"))
+        .status()
+        .unwrap()
+        .success());
+    repo.git(&["config", "core.hooksPath", ".husky"]);
+    let said = text(&repo.run(&["doctor"]));
+    assert!(said.contains("fail  branches:"), "{said}");
+    assert!(said.contains("core.hooksPath is set (.husky)"), "{said}");
+
+    let said = install(&repo, &[]);
+    assert!(said.contains("hooks directory: ") && said.contains(".husky"), "{said}");
+    assert!(said.contains("every commit runs every hook: core.hooksPath"), "{said}");
+    assert_eq!(hooks_path(&repo), ".husky");
+    repo.write("a.txt", "a\n");
+    let output = commit(&repo, "a person's change", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(ran.exists(), "the husky hook did not run");
+    assert!(hook_runs(&repo) > 0, "agentguard's hooks did not run");
+}
