@@ -165,13 +165,8 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
     let last = requests.len().saturating_sub(1);
     let mut results = engine::check_all(repo, &requests[..last]);
     results.extend(engine::check_all(repo, &requests[last..]));
-    let human_tip = matches!(results.last(), Some((Ok(report), _)) if !report.agent);
-    if tip_only && human_tip {
-        // A person's commit on top: the newest agent commit gets the fresh run instead.
-        let newest = results
-            .iter()
-            .rposition(|(r, _)| r.as_ref().is_ok_and(|r| r.agent));
-        if let Some(i) = newest {
+    if tip_only {
+        if let Some(i) = fresh_run_also_due(&results) {
             fresh(&mut requests[i]);
             let mut again = engine::check_all(repo, &requests[i..=i]);
             if let Some(result) = again.pop() {
@@ -211,6 +206,45 @@ pub(crate) fn run(repo: &Repo, args: &VerifyArgs, out: &Output) -> Result<Verdic
         None => out.stdout(&text)?,
     }
     Ok(Verdict::all(reports.iter().map(CommitReport::verdict)))
+}
+
+/// A commit's judgement and how long it took.
+type Judged = (
+    Result<CommitReport, engine::EngineError>,
+    std::time::Duration,
+);
+
+/// Under `[verify] run = "tip"`, the agent commit that must run fresh too, because the tip's
+/// run did not cover its task: the tip is a person's commit, or a clean merge of the main
+/// branch (agent work that needs no task, whose run has no task's commands), or its run lacks
+/// a command the newest task names. That commit is the newest agent commit with a task, else
+/// the newest agent commit.
+fn fresh_run_also_due(results: &[Judged]) -> Option<usize> {
+    let (Ok(tip), _) = results.last()? else {
+        return None;
+    };
+    let agent = |tasked: bool| {
+        move |(r, _): &(
+            Result<CommitReport, engine::EngineError>,
+            std::time::Duration,
+        )| {
+            r.as_ref()
+                .is_ok_and(|r| r.agent && (!tasked || r.task.id.is_some()))
+        }
+    };
+    let newest = results
+        .iter()
+        .rposition(agent(true))
+        .or_else(|| results.iter().rposition(agent(false)))?;
+    if newest + 1 == results.len() {
+        return None;
+    }
+    let (Ok(report), _) = &results[newest] else {
+        return None;
+    };
+    let ran = |command: &str| tip.acceptance.iter().any(|run| run.command == command);
+    let covered = tip.agent && report.task.acceptance.iter().all(|c| ran(&c.command));
+    (!covered).then_some(newest)
 }
 
 /// `[verify] run` of the policies the range is judged by (the base's and the target's): `each`

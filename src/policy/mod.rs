@@ -308,8 +308,9 @@ struct RawVerify {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum VerifyRun {
-    /// The range's tip only (its newest agent commit, where the tip is a person's); every
-    /// other agent commit is vouched for by its evidence note, which must match it.
+    /// The range's tip only (and the newest agent commit with a task, where the tip's run does
+    /// not cover that task's commands); every other agent commit is vouched for by its
+    /// evidence note, which must match it.
     #[default]
     Tip,
     /// Every agent commit of the range.

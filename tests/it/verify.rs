@@ -700,6 +700,55 @@ fn under_tip_a_note_that_does_not_show_the_tasks_command_passing_blocks() {
 }
 
 #[test]
+fn a_merge_of_main_on_top_does_not_stand_in_for_the_tasks_fresh_run() {
+    crate::require_user_namespaces!();
+    let repo = TestRepo::new();
+    let runs = repo.scratch().join("runs");
+    repo.write(
+        ".agentguard.toml",
+        &format!(
+            "[acceptance]\nwritable = [\"{}\"]\n",
+            repo.scratch().display()
+        ),
+    );
+    // The command is the task's alone: a merge, which names no task, has none to run.
+    repo.write(
+        ".agentguard/tasks/T-1.toml",
+        &format!(
+            "goal = \"x\"\nallow = [\"src/**\"]\nacceptance = [\"echo ran >> {}\"]\n",
+            runs.display()
+        ),
+    );
+    repo.write("README.md", "hello\n");
+    repo.commit_all("base");
+    repo.checkout_new("agent/work");
+    for i in 0..2 {
+        repo.write(&format!("src/m{i}.py"), &format!("n = {i}\n"));
+        repo.commit_all(&msg(&[TASK]));
+        let output = repo.run(&["check", "--record", "--format", "json"]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    }
+    assert_eq!(count(&runs), 2);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("docs/notes.md", "main moved on\n");
+    repo.commit_all("a person's change on main");
+    repo.git(&["checkout", "-q", "agent/work"]);
+    repo.git(&["merge", "-q", "--no-verify", "--no-edit", "main"]);
+
+    let output = repo.run(&["verify", "--base", "main", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(
+        count(&runs),
+        3,
+        "the newest agent commit's task did not run fresh"
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let commits = report["commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 3);
+    assert_eq!(commits[1]["acceptance"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn run_each_runs_every_agent_commit_again() {
     crate::require_user_namespaces!();
     let (repo, runs) = counted(Some("each"), 3);
