@@ -375,7 +375,7 @@ fn rewrite_refs(repo: &Repo, policy: &Policy) -> Check {
     let present = config_values(repo, "notes.rewriteRef");
     let missing: Vec<String> = notes_refs(policy)
         .into_iter()
-        .filter(|r| !present.contains(r))
+        .filter(|r| !present.iter().any(|v| hooks::rewrites(v, r)))
         .collect();
     if missing.is_empty() {
         Check::ok(

@@ -412,7 +412,7 @@ pub(crate) fn install(
         });
     }
 
-    let mut config = add_rewrite_refs(repo, &[refs.evidence.clone(), refs.approvals.clone()])?;
+    let mut config = add_rewrite_refs(repo, &refs)?;
     config.extend(add_fetch_refspecs(repo, &refs)?);
     let (routing, changes) = branches::apply(
         repo,
@@ -549,21 +549,57 @@ pub(crate) fn exactly(value: &str) -> String {
     out
 }
 
-fn add_rewrite_refs(repo: &Repo, refs: &[String]) -> Result<Vec<ConfigChange>, HooksError> {
+/// Whether a `notes.rewriteRef` value names `notes_ref`: exactly, or as a glob that ends in
+/// `*` (git reads the values as globs).
+pub(crate) fn rewrites(value: &str, notes_ref: &str) -> bool {
+    match value.strip_suffix('*') {
+        Some(prefix) if !prefix.contains(['*', '?', '[', '\\']) => notes_ref.starts_with(prefix),
+        _ => value == notes_ref,
+    }
+}
+
+/// One glob, `<evidence ref>*`, carries the evidence and the approvals (`<evidence ref>-approvals`)
+/// through amend and rebase. Not the two refs by name: git warns on every amend and rebase about
+/// a value naming a ref the clone does not have yet (a fresh clone has no local notes), and is
+/// silent about a glob that matches nothing. Values an earlier install added by name give way.
+fn add_rewrite_refs(
+    repo: &Repo,
+    refs: &crate::sync::NotesRefs,
+) -> Result<Vec<ConfigChange>, HooksError> {
+    let glob = format!("{}*", refs.evidence);
     let all = repo.git().config()?;
-    let present = values(&all, REWRITE_REF_KEY)?;
     let mut local = all.open_level(git2::ConfigLevel::Local)?;
     let mut changes = Vec::new();
-    for value in refs {
-        if present.contains(value) {
-            changes.push(ConfigChange::already_set(REWRITE_REF_KEY, value));
-            continue;
+    for value in values(&local, ADDED_CONFIG_KEY)? {
+        if value != glob && rewrites(&glob, &value) {
+            let pattern = exactly(&value);
+            if values(&local, REWRITE_REF_KEY)?.contains(&value) {
+                local.remove_multivar(REWRITE_REF_KEY, &pattern)?;
+                changes.push(ConfigChange::removed(REWRITE_REF_KEY, &value));
+            }
+            local.remove_multivar(ADDED_CONFIG_KEY, &pattern)?;
         }
-        let pattern = exactly(value);
-        local.set_multivar(REWRITE_REF_KEY, &pattern, value)?;
-        local.set_multivar(ADDED_CONFIG_KEY, &pattern, value)?;
-        changes.push(ConfigChange::added(REWRITE_REF_KEY, value));
     }
+    let present = values(&repo.git().config()?, REWRITE_REF_KEY)?;
+    let mut covering: Vec<&String> = Vec::new();
+    for notes_ref in [&refs.evidence, &refs.approvals] {
+        match present.iter().find(|v| rewrites(v, notes_ref)) {
+            Some(value) if !covering.contains(&value) => covering.push(value),
+            Some(_) => {}
+            None => {
+                let pattern = exactly(&glob);
+                local.set_multivar(REWRITE_REF_KEY, &pattern, &glob)?;
+                local.set_multivar(ADDED_CONFIG_KEY, &pattern, &glob)?;
+                changes.push(ConfigChange::added(REWRITE_REF_KEY, &glob));
+                return Ok(changes);
+            }
+        }
+    }
+    changes.extend(
+        covering
+            .into_iter()
+            .map(|value| ConfigChange::already_set(REWRITE_REF_KEY, value)),
+    );
     Ok(changes)
 }
 

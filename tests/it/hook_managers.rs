@@ -129,9 +129,8 @@ fn repo_with(config_name: &str, config: &str) -> TestRepo {
     repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
     repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
     repo.git(&["push", "-q", "origin", "main"]);
-    for notes in ["refs/notes/agentguard", "refs/notes/agentguard-approvals"] {
-        repo.git(&["config", "--add", "notes.rewriteRef", notes]);
-    }
+    // As the docs give it.
+    repo.git(&["config", "--add", "notes.rewriteRef", "refs/notes/agentguard*"]);
     repo
 }
 

@@ -120,10 +120,7 @@ fn a_second_install_changes_nothing_and_an_old_shim_is_updated() {
         assert_eq!(&std::fs::read(dir.join(hook)).unwrap(), bytes, "{hook}");
         assert!(out.contains(&format!("{hook}: unchanged")), "{out}");
     }
-    assert_eq!(
-        rewrite_refs(&repo),
-        ["refs/notes/agentguard", "refs/notes/agentguard-approvals"]
-    );
+    assert_eq!(rewrite_refs(&repo), ["refs/notes/agentguard*"]);
 
     // An older shim is agentguard's own: replaced, not chained.
     write_hook(
@@ -148,32 +145,69 @@ fn rewrite_refs_are_added_once_and_only_added_ones_are_removed() {
         "notes.rewriteRef",
         "refs/notes/agentguard",
     ]);
+    // The approvals are not covered: one glob carries both.
     let out = run(&repo, &["install"], 0);
     assert!(
-        out.contains("git config --add notes.rewriteRef refs/notes/agentguard-approvals"),
+        out.contains("git config --add notes.rewriteRef refs/notes/agentguard*"),
         "{out}"
     );
+    let out = run(&repo, &["install"], 0);
     assert!(
-        out.contains("notes.rewriteRef refs/notes/agentguard: already set"),
+        out.contains("notes.rewriteRef refs/notes/agentguard*: already set"),
         "{out}"
     );
-    run(&repo, &["install"], 0);
     assert_eq!(
         rewrite_refs(&repo),
         [
             "refs/notes/commits",
             "refs/notes/agentguard",
-            "refs/notes/agentguard-approvals"
+            "refs/notes/agentguard*"
         ]
     );
     let out = run(&repo, &["uninstall"], 0);
     assert!(
-        out.contains("git config --unset notes.rewriteRef refs/notes/agentguard-approvals"),
+        out.contains("git config --unset notes.rewriteRef refs/notes/agentguard*"),
         "{out}"
     );
     assert_eq!(
         rewrite_refs(&repo),
         ["refs/notes/commits", "refs/notes/agentguard"]
+    );
+}
+
+#[test]
+fn the_refs_an_earlier_install_named_give_way_to_a_glob_git_does_not_warn_about() {
+    let repo = TestRepo::with_initial_commit();
+    // As an earlier install left them.
+    for value in ["refs/notes/agentguard", "refs/notes/agentguard-approvals"] {
+        repo.git(&["config", "--add", "notes.rewriteRef", value]);
+        repo.git(&["config", "--add", "agentguard.installedRewriteRef", value]);
+    }
+    let out = run(&repo, &["install"], 0);
+    assert!(
+        out.contains("git config --unset notes.rewriteRef refs/notes/agentguard-approvals"),
+        "{out}"
+    );
+    assert_eq!(rewrite_refs(&repo), ["refs/notes/agentguard*"]);
+    // No local notes yet, as in a fresh clone: an amend says nothing about them.
+    let output = repo.git_output(&["commit", "-q", "--amend", "--no-verify", "-m", "amended"]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("notes ref"), "{stderr}");
+    // A note on the amended commit still follows it.
+    repo.git(&[
+        "notes",
+        "--ref",
+        "agentguard-approvals",
+        "add",
+        "-m",
+        "kept",
+        "HEAD",
+    ]);
+    repo.git(&["commit", "-q", "--amend", "--no-verify", "-m", "again"]);
+    assert_eq!(
+        repo.git(&["notes", "--ref", "agentguard-approvals", "show", "HEAD"]),
+        "kept"
     );
 }
 
@@ -186,10 +220,7 @@ fn the_policy_in_head_names_the_notes_refs() {
     );
     repo.commit_all("policy");
     run(&repo, &["install"], 0);
-    assert_eq!(
-        rewrite_refs(&repo),
-        ["refs/notes/evidence", "refs/notes/evidence-approvals"]
-    );
+    assert_eq!(rewrite_refs(&repo), ["refs/notes/evidence*"]);
     run(&repo, &["uninstall"], 0);
     assert!(rewrite_refs(&repo).is_empty());
 }
@@ -198,10 +229,7 @@ fn the_policy_in_head_names_the_notes_refs() {
 fn an_unborn_repository_gets_the_default_refs() {
     let repo = TestRepo::new();
     run(&repo, &["install"], 0);
-    assert_eq!(
-        rewrite_refs(&repo),
-        ["refs/notes/agentguard", "refs/notes/agentguard-approvals"]
-    );
+    assert_eq!(rewrite_refs(&repo), ["refs/notes/agentguard*"]);
 }
 
 #[test]
