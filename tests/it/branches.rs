@@ -499,8 +499,14 @@ fn a_hooks_path_set_after_install_is_found_again_by_the_next_install() {
     assert!(said.contains("core.hooksPath is set (.husky)"), "{said}");
 
     let said = install(&repo, &[]);
-    assert!(said.contains("hooks directory: ") && said.contains(".husky"), "{said}");
-    assert!(said.contains("every commit runs every hook: core.hooksPath"), "{said}");
+    assert!(
+        said.contains("hooks directory: ") && said.contains(".husky"),
+        "{said}"
+    );
+    assert!(
+        said.contains("every commit runs every hook: core.hooksPath"),
+        "{said}"
+    );
     assert_eq!(hooks_path(&repo), ".husky");
     repo.write("a.txt", "a\n");
     let output = commit(&repo, "a person's change", &[]);
