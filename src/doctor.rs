@@ -320,6 +320,11 @@ fn branches_check(repo: &Repo) -> Check {
             ),
             "run `agentguard install`: where routing is not safe it routes every branch to every hook",
         ),
+        Health::Broken(what) => Check::fail(
+            "branches",
+            format!("the routing of a person's branch is broken: {what}"),
+            "run `agentguard install`",
+        ),
     }
 }
 

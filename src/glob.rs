@@ -136,8 +136,9 @@ impl GlobList {
     }
 }
 
-/// Translates one gitignore-style pattern into the globset patterns it stands for.
-fn expand(pattern: &str) -> Result<Vec<String>, &'static str> {
+/// Translates one gitignore-style pattern into the globset patterns it stands for (`*` within
+/// a component, `**` across them: git's wildmatch reads them alike).
+pub(crate) fn expand(pattern: &str) -> Result<Vec<String>, &'static str> {
     let trimmed = pattern.trim();
     if trimmed.is_empty() || trimmed == "/" {
         return Err("empty glob pattern");

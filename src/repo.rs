@@ -21,6 +21,8 @@ pub enum RepoError {
     WriteTree { reason: String },
     #[error("`git diff-index --cached` failed: {reason}")]
     DiffIndex { reason: String },
+    #[error("cannot read `{key}` with `git config --show-origin`: {reason}")]
+    ConfigOrigins { key: String, reason: String },
     #[error("{path} in the base commit is {kind}, not a regular file")]
     NotARegularFile { path: String, kind: &'static str },
     #[error("the index has unresolved merge conflicts; there is no staged tree to check")]
@@ -67,6 +69,9 @@ impl RepoError {
         RepoError::WriteTree { .. } => Some("check that `git write-tree` works in this repository"),
         RepoError::DiffIndex { .. } => {
             Some("check that `git diff-index --cached HEAD` works in this repository")
+        }
+        RepoError::ConfigOrigins { .. } => {
+            Some("check that `git config --show-origin --list` works in this repository")
         }
         RepoError::Git(_) => None,
     }
@@ -160,6 +165,64 @@ impl Repo {
             }
         }
         trees
+    }
+
+    /// The commit each work tree has checked out: the main one's and each linked one's (an
+    /// unborn or unreadable HEAD is left out).
+    pub fn work_tree_heads(&self) -> Vec<Oid> {
+        let head_of = |repo: &Repository| repo.head().ok().and_then(|h| h.target());
+        let mut heads: Vec<Oid> = head_of(&self.git).into_iter().collect();
+        if let Ok(main) = Repository::open(self.common_dir()) {
+            heads.extend(head_of(&main));
+        }
+        if let Ok(names) = self.git.worktrees() {
+            for name in names.iter().flatten() {
+                let linked = self
+                    .git
+                    .find_worktree(name)
+                    .and_then(|w| Repository::open_from_worktree(&w));
+                if let Ok(linked) = linked {
+                    heads.extend(head_of(&linked));
+                }
+            }
+        }
+        heads.sort();
+        heads.dedup();
+        heads
+    }
+
+    /// Each value git's configuration gives `key`, with where it comes from (`git config
+    /// --show-origin --get-all`, includes followed as git follows them): `(origin, value)`.
+    pub fn config_origins(&self, key: &str) -> Result<Vec<(String, String)>, RepoError> {
+        let failed = |reason: String| RepoError::ConfigOrigins {
+            key: key.to_string(),
+            reason,
+        };
+        let mut command = std::process::Command::new("git");
+        command
+            .args(["config", "--show-origin", "--get-all", key])
+            .stdin(std::process::Stdio::null());
+        if let Some(dir) = self.git.workdir() {
+            command.current_dir(dir);
+        }
+        let output = command
+            .output()
+            .map_err(|e| failed(format!("cannot run git: {e}")))?;
+        match output.status.code() {
+            Some(0) => {}
+            // 1: the key is not set anywhere.
+            Some(1) => return Ok(Vec::new()),
+            _ => {
+                return Err(failed(
+                    String::from_utf8_lossy(&output.stderr).trim().to_string(),
+                ))
+            }
+        }
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .map(|(origin, value)| (origin.to_string(), value.to_string()))
+            .collect())
     }
 
     /// The common git dir (shared by linked worktrees).

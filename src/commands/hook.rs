@@ -169,8 +169,15 @@ pub(crate) fn run(repo: &Repo, args: &HookArgs, out: &Output) -> Result<Verdict,
 /// Keeps which branches run which hooks true to HEAD's policy and the hooks directory (see
 /// `hooks::branches`); a hook that cannot stop anything, so a failure is a warning.
 fn refresh_routing(repo: &Repo, out: &Output) {
+    use crate::hooks::branches::Refreshed;
     match crate::hooks::branches::refresh(repo) {
-        Ok(Some(change)) => out.stderr(&format!("agentguard: {change}\n")),
+        Ok(Some(Refreshed::Added(patterns))) => out.stderr(&format!(
+            "agentguard: commits on {} now run every hook ([agent] branches)\n",
+            patterns.join(", ")
+        )),
+        Ok(Some(Refreshed::Removed(reason))) => out.stderr(&format!(
+            "agentguard: every branch now runs all of agentguard's hooks: {reason} (`agentguard install` says more)\n"
+        )),
         Ok(None) => {}
         Err(e) => out.stderr(&format!(
             "agentguard: warning: cannot update which branches run which hooks: {e}\n"

@@ -71,7 +71,7 @@ pub(crate) fn run(
             "branches: a commit on {} or with a detached HEAD runs every hook; on another branch agentguard starts only for an agent's work (AGENTGUARD_TASK, AGENTGUARD_AGENT, an Agent- trailer), and pre-push judges a person's commits (`install --every-branch` runs every hook everywhere)",
             agent_branches.join(", ")
         ),
-        Routing::EveryBranch { reason } => {
+        Routing::EveryBranch(reason) => {
             writeln!(text, "branches: every commit runs every hook: {reason}")
         }
     };

@@ -46,7 +46,7 @@ pub(crate) mod run;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum HooksError {
-    #[error("cannot write hook {}: {source}", .path.display())]
+    #[error("cannot write {}: {source}", .path.display())]
     Io {
         path: std::path::PathBuf,
         source: std::io::Error,
@@ -414,14 +414,7 @@ pub(crate) fn install(
 
     let mut config = add_rewrite_refs(repo, &refs)?;
     config.extend(add_fetch_refspecs(repo, &refs)?);
-    let (routing, changes) = branches::apply(
-        repo,
-        &dir,
-        &policy,
-        every_branch,
-        binary.as_deref(),
-        removed,
-    )?;
+    let (routing, changes) = branches::apply(repo, &dir, every_branch, binary.as_deref(), removed)?;
     config.extend(changes);
     Ok(InstallReport {
         hooks_dir: dir,

@@ -62,10 +62,54 @@ fn hooks_path(repo: &TestRepo) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-/// Whether git finds the repository's own hooks (unset, or an agent branch's include).
+/// Whether the routing is in place and sends this branch to the repository's own hooks.
 fn full_hooks(repo: &TestRepo) -> bool {
-    let path = hooks_path(repo);
-    path.is_empty() || path.ends_with("/.git/hooks")
+    let own = repo.path().join(".git/hooks").canonicalize().unwrap();
+    repo.path()
+        .join(".git/agentguard/branches/gate.config")
+        .is_file()
+        && hooks_path(repo) == own.display().to_string()
+}
+
+/// Points every shim of a person's branch at a wrapper that logs each start of agentguard
+/// before it runs it; returns the log.
+fn log_starts(repo: &TestRepo) -> std::path::PathBuf {
+    let log = repo.scratch().join("starts.log");
+    let wrapper = repo.scratch().join("agentguard-logged");
+    let real = repo.agentguard_std().get_program().to_owned();
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            std::path::Path::new(&real).display()
+        ),
+    )
+    .unwrap();
+    chmod_x(&wrapper);
+    let dir = repo.path().join(".git/agentguard/branches/hooks");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let shim = std::fs::read_to_string(&path).unwrap();
+        let shim: String = shim
+            .lines()
+            .map(|line| match line.trim_start().starts_with("agentguard='") {
+                true => format!("agentguard='{}'\n", wrapper.display()),
+                false => format!("{line}\n"),
+            })
+            .collect();
+        std::fs::write(&path, shim).unwrap();
+    }
+    log
+}
+
+fn chmod_x(path: &std::path::Path) {
+    assert!(std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(path)
+        .status()
+        .unwrap()
+        .success());
 }
 
 #[test]
@@ -89,6 +133,21 @@ fn a_persons_commit_starts_no_agentguard_and_an_agent_branch_runs_every_hook() {
         "agentguard started for a person's commit"
     );
     assert!(!repo.path().join(".git/agentguard-human").exists());
+    // No process of agentguard started at all; an agent's commit there starts it.
+    let starts = log_starts(&repo);
+    repo.write("notes.md", "another note\n");
+    let output = commit(&repo, "Another change", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        !starts.exists(),
+        "{}",
+        std::fs::read_to_string(&starts).unwrap()
+    );
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    let output = commit(&repo, "Agent change", &[("AGENTGUARD_TASK", "T-1")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let started = std::fs::read_to_string(&starts).unwrap();
+    assert!(started.contains("hook commit-msg"), "{started}");
 
     // An agent branch finds the full hooks: the same kind of change is judged, and blocked.
     repo.checkout_new("agent/T-1-work");
@@ -219,12 +278,7 @@ fn install_says_why_every_branch_runs_every_hook() {
     let repo = base(POLICY);
     let hook = repo.path().join(".git/hooks/pre-commit");
     std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
-    let status = std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&hook)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    chmod_x(&hook);
     let said = install(&repo, &[]);
     assert!(said.contains("pre-commit.agentguard-chained"), "{said}");
     assert!(said.contains("every commit runs every hook"), "{said}");
@@ -297,12 +351,7 @@ fn someone_elses_hook_installed_later_makes_every_branch_run_every_hook_at_the_n
     install(&clone, &[]);
     let hook = clone.path().join(".git/hooks/post-checkout");
     std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
-    assert!(std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&hook)
-        .status()
-        .unwrap()
-        .success());
+    chmod_x(&hook);
     clone.write("a.txt", "a\n");
     commit(&clone, "a person's change", &[]);
     let output = clone.push(&["-q", "origin", "main"]);
@@ -410,12 +459,7 @@ fn an_amend_whose_agent_trailer_is_typed_in_the_editor_is_judged_over_its_parent
         "#!/bin/sh\nprintf '\\nAgent-Task: T-1\\n' >> \"$1\"\n",
     )
     .unwrap();
-    assert!(std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&editor)
-        .status()
-        .unwrap()
-        .success());
+    chmod_x(&editor);
     let output = repo
         .git_command()
         .env("GIT_EDITOR", &editor)
@@ -453,12 +497,7 @@ fn doctor_says_when_the_routing_is_unsafe_or_the_repository_moved() {
     // A user's hook added later does not run on a person's branch until the next refresh.
     let hook = repo.path().join(".git/hooks/pre-merge-commit");
     std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
-    assert!(std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&hook)
-        .status()
-        .unwrap()
-        .success());
+    chmod_x(&hook);
     let said = doctor(&repo.path());
     assert!(said.contains("fail  branches:"), "{said}");
     assert!(said.contains("pre-merge-commit"), "{said}");
@@ -487,12 +526,7 @@ fn a_hooks_path_set_after_install_is_found_again_by_the_next_install() {
         format!("#!/bin/sh\necho ran >> '{}'\n", ran.display()),
     )
     .unwrap();
-    assert!(std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(dir.join("pre-commit"))
-        .status()
-        .unwrap()
-        .success());
+    chmod_x(&dir.join("pre-commit"));
     repo.git(&["config", "core.hooksPath", ".husky"]);
     let said = text(&repo.run(&["doctor"]));
     assert!(said.contains("fail  branches:"), "{said}");
@@ -513,4 +547,106 @@ fn a_hooks_path_set_after_install_is_found_again_by_the_next_install() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(ran.exists(), "the husky hook did not run");
     assert!(hook_runs(&repo) > 0, "agentguard's hooks did not run");
+}
+
+#[test]
+fn an_include_of_the_users_under_the_same_condition_is_kept() {
+    let repo = base(POLICY);
+    let dir = repo.path().join(".git").canonicalize().unwrap();
+    let mine = repo.scratch().join("mine.config");
+    std::fs::write(&mine, "[user]\n\tname = Mine\n").unwrap();
+    let key = format!("includeIf.gitdir:{}.path", dir.display());
+    repo.git(&["config", "--add", &key, mine.to_str().unwrap()]);
+    install(&repo, &[]);
+    assert_eq!(repo.git(&["config", "user.name"]), "Mine");
+    assert!(hooks_path(&repo).ends_with("agentguard/branches/hooks"));
+    let output = repo.run(&["uninstall"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(repo.git(&["config", "user.name"]), "Mine");
+    assert_eq!(
+        repo.git(&["config", "--get-all", &key]),
+        mine.display().to_string()
+    );
+}
+
+#[test]
+fn every_work_trees_policy_decides_the_routing() {
+    let repo = base(POLICY);
+    // A linked work tree whose branch's policy makes `feature` an agent branch.
+    repo.checkout_new("feature");
+    repo.write(
+        ".agentguard.toml",
+        "[agent]\nbranches = [\"feature\"]\n[scope]\ndeny = [\"secrets/\"]\n",
+    );
+    repo.commit_all("feature is an agent branch");
+    repo.git(&["checkout", "-q", "main"]);
+    let linked = repo.scratch().join("linked");
+    repo.git(&["worktree", "add", "-q", linked.to_str().unwrap(), "feature"]);
+    let said = install(&repo, &[]);
+    assert!(said.contains("feature"), "{said}");
+    let mut git = repo.git_command();
+    let output = git
+        .current_dir(&linked)
+        .args(["config", "core.hooksPath"])
+        .output()
+        .unwrap();
+    let own = repo.path().join(".git/hooks").canonicalize().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        own.display().to_string()
+    );
+}
+
+#[test]
+fn someone_elses_hook_among_the_person_branch_hooks_is_found_and_kept() {
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    let theirs = repo
+        .path()
+        .join(".git/agentguard/branches/hooks/pre-commit");
+    std::fs::write(&theirs, "#!/bin/sh\nexit 0\n").unwrap();
+    chmod_x(&theirs);
+    let said = text(&repo.run(&["doctor"]));
+    assert!(said.contains("fail  branches:"), "{said}");
+    assert!(said.contains("hooks/pre-commit here"), "{said}");
+    let said = install(&repo, &[]);
+    assert!(said.contains("every commit runs every hook"), "{said}");
+    assert!(theirs.exists(), "install deleted someone else's hook");
+    assert_eq!(hooks_path(&repo), "");
+}
+
+#[test]
+fn a_lost_list_of_agent_branches_turns_the_routing_off_at_the_next_checkout() {
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    std::fs::remove_file(repo.path().join(".git/agentguard/branches/agent-branches")).unwrap();
+    let said = text(&repo.run(&["doctor"]));
+    assert!(said.contains("fail  branches:"), "{said}");
+    let output = repo
+        .git_command()
+        .args(["checkout", "-q", "-b", "feature"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("every branch now runs all of agentguard's hooks"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(hooks_path(&repo), "");
+}
+
+#[test]
+fn a_chained_post_checkout_hook_keeps_its_exit_status() {
+    let repo = base(POLICY);
+    let hook = repo.path().join(".git/hooks/post-checkout");
+    std::fs::write(&hook, "#!/bin/sh\nexit 3\n").unwrap();
+    chmod_x(&hook);
+    install(&repo, &[]);
+    let output = repo
+        .git_command()
+        .args(["checkout", "-q", "-b", "feature"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
 }
