@@ -130,7 +130,12 @@ fn repo_with(config_name: &str, config: &str) -> TestRepo {
     repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
     repo.git(&["push", "-q", "origin", "main"]);
     // As the docs give it.
-    repo.git(&["config", "--add", "notes.rewriteRef", "refs/notes/agentguard*"]);
+    repo.git(&[
+        "config",
+        "--add",
+        "notes.rewriteRef",
+        "refs/notes/agentguard*",
+    ]);
     repo
 }
 
