@@ -4,11 +4,11 @@
 //! again: four hooks that do nothing already add more to a person's commit in a large
 //! repository than a tenth of its time. So git itself picks the hooks, before any starts: an
 //! `includeIf "onbranch:…"` in the repository's config points `core.hooksPath`, on a named
-//! branch outside `[agent] branches`, at a directory with no pre-commit and with commit hooks
-//! that start agentguard only for an agent's work (`AGENTGUARD_TASK`, `AGENTGUARD_AGENT`, an
-//! `Agent-` line in the message, an amend, something pending to attach), beside the usual
-//! push, merge, rewrite and checkout hooks. A person's commit there is judged, credentials
-//! included, when it is pushed. Everything else finds the full hooks: an agent branch, a
+//! branch outside `[agent] branches`, at a directory whose one commit hook, commit-msg, starts
+//! agentguard only for an agent's work (`AGENTGUARD_TASK`, `AGENTGUARD_AGENT`, an `Agent-`
+//! line in the message), beside the usual push, merge, rewrite and checkout hooks; pre-push
+//! attaches the evidence post-commit would have. A person's commit there is judged,
+//! credentials included, when it is pushed. Everything else finds the full hooks: an agent branch, a
 //! detached HEAD, a git too old for `onbranch`, and a repository moved since `install` (the
 //! include is bound to its git directory by `gitdir:`).
 //!
@@ -36,13 +36,13 @@ const HOOKS: &str = "hooks";
 /// Beside `DIR`, which `remove` deletes: held while the gate's files are read and written.
 const LOCK: &str = "agentguard/branches.lock";
 
-/// The hooks a named branch outside `[agent] branches` runs: no pre-commit (whose mere
-/// presence makes git read the index again), commit hooks that start agentguard only for an
-/// agent's work, and the push, rewrite and checkout hooks as they are everywhere.
-const PERSON_BRANCH_HOOKS: [HookName; 7] = [
-    HookName::PrepareCommitMsg,
+/// The hooks a named branch outside `[agent] branches` runs. One commit hook: every hook git
+/// starts costs a process, and a pre-commit hook's mere presence makes git read the index
+/// again. commit-msg starts agentguard only for an agent's work, judges it in full and adds
+/// the trailers prepare-commit-msg would have; pre-push attaches the evidence post-commit
+/// would have. The push, merge, rewrite and checkout hooks are as they are everywhere.
+const PERSON_BRANCH_HOOKS: [HookName; 5] = [
     HookName::CommitMsg,
-    HookName::PostCommit,
     HookName::PostMerge,
     HookName::PrePush,
     HookName::PostRewrite,

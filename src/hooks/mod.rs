@@ -222,11 +222,7 @@ pub(crate) fn shim(hook: run::HookName, binary: Option<&Path>) -> String {
 /// from `shim`'s: the commit hooks there start the binary only for an agent's work.
 pub(crate) fn person_branch_shim(hook: run::HookName, binary: Option<&Path>) -> String {
     let template = match hook {
-        run::HookName::PrepareCommitMsg => {
-            include_str!("../../hooks/person-branch/prepare-commit-msg")
-        }
         run::HookName::CommitMsg => include_str!("../../hooks/person-branch/commit-msg"),
-        run::HookName::PostCommit => include_str!("../../hooks/person-branch/post-commit"),
         _ => return shim(hook, binary),
     };
     fill(template, binary)

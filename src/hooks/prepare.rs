@@ -69,8 +69,19 @@ pub(crate) fn prepare_commit_msg(
     message_file: &Path,
     input: &Prepare,
 ) -> Result<HookRun, HookRunError> {
-    let mut run = HookRun::default();
     note_amend(repo, input.reused.as_deref() == Some("HEAD"))?;
+    add_agent_trailers(repo, message_file, input)
+}
+
+/// Adds the `Agent-Task` and `Agent-Name` trailers the environment or the branch names, where
+/// the message has none. commit-msg calls it too, on a person's branch, where git runs no
+/// prepare-commit-msg (see `branches`).
+pub(crate) fn add_agent_trailers(
+    repo: &Repo,
+    message_file: &Path,
+    input: &Prepare,
+) -> Result<HookRun, HookRunError> {
+    let mut run = HookRun::default();
     // A merge (a clean one needs no task) and a reused or amended message (`-c`, `-C`,
     // `--amend`, which carries its trailers already) are left as git wrote them. A squash is
     // new work whose summary quotes the squashed messages indented, where no trailer counts:

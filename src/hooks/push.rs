@@ -3,7 +3,7 @@
 
 use super::run::{HookRun, HookRunError};
 use crate::engine::{self, CheckRequest, EngineError, Gate, Target};
-use crate::repo::Repo;
+use crate::repo::{Repo, RepoError};
 use crate::sync::{self, NotesRefs};
 use git2::Oid;
 
@@ -97,6 +97,10 @@ pub(crate) fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun
             if !seen.insert(commit) {
                 continue;
             }
+            // Where git ran no post-commit (a person's branch), what commit-msg left pending
+            // for this commit is attached now, before it is judged.
+            let found = repo.git().find_commit(commit).map_err(RepoError::from)?;
+            run.notes.extend(super::run::attach_pending(repo, &found)?);
             let request = CheckRequest {
                 run_acceptance: false,
                 require_evidence: true,

@@ -193,6 +193,25 @@ pub(crate) fn commit_msg(
     message_file: &Path,
     progress: Option<ProgressSink>,
 ) -> Result<HookRun, HookRunError> {
+    // On a person's branch git runs no prepare-commit-msg: the trailers the environment names
+    // are added here (where prepare-commit-msg ran, they are there already).
+    let agent_env = super::prepare::Prepare::from_agent_env();
+    let named = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    let mut added = Vec::new();
+    if named(&agent_env.task) || named(&agent_env.agent) {
+        let input = super::prepare::Prepare {
+            source: Some(
+                if repo.merge_heads().is_empty() {
+                    "message"
+                } else {
+                    "merge"
+                }
+                .into(),
+            ),
+            ..agent_env
+        };
+        added = super::prepare::add_agent_trailers(repo, message_file, &input)?.notes;
+    }
     let bytes = std::fs::read(message_file).map_err(|source| HookRunError::MessageFile {
         path: message_file.to_path_buf(),
         source,
@@ -209,7 +228,10 @@ pub(crate) fn commit_msg(
         ..CheckRequest::new(Target::Staged)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
-    let mut run = HookRun::default();
+    let mut run = HookRun {
+        notes: added,
+        ..HookRun::default()
+    };
     if report.verdict().passed() {
         // Commands run without the sandbox deserve more than a count in the summary line.
         run.notes.extend(
@@ -244,36 +266,48 @@ pub(crate) fn commit_msg(
 /// the commit, so problems come back as notes.
 pub(crate) fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
     let mut run = HookRun::default();
-    let Some(commit) = repo.head_commit()? else {
-        return Ok(run);
-    };
+    if let Some(commit) = repo.head_commit()? {
+        run.notes = attach_pending(repo, &commit)?;
+    }
+    Ok(run)
+}
+
+/// Attaches to `commit` the evidence commit-msg left pending for its tree and parent, and the
+/// approvals pending for its change; what was attached, as notes for the output. post-commit
+/// does it for the commit just made; pre-push for the commits it sends, where git ran no
+/// post-commit (a person's branch, see `branches`).
+pub(crate) fn attach_pending(
+    repo: &Repo,
+    commit: &git2::Commit<'_>,
+) -> Result<Vec<String>, HookRunError> {
+    let mut notes = Vec::new();
     // A human commit leaves nothing pending: done before the policy is read.
     if evidence::peek_pending(repo, commit.tree_id())?.is_none()
         && !approval::store::has_pending(repo)
     {
-        return Ok(run);
+        return Ok(notes);
     }
     // A parent that cannot be read is an error, never the default policy.
-    let parent = repo.first_parent(&commit)?;
+    let parent = repo.first_parent(commit)?;
     let policy = Policy::for_base(repo, parent.as_ref()).map_err(EngineError::from)?;
     let notes_ref = policy.evidence.notes_ref.clone();
     // An amend's evidence is written by post-rewrite, after git has copied the replaced
     // commit's note onto this one (which would otherwise overwrite or join it).
-    let attached = if super::prepare::amended(repo, &commit) {
+    let attached = if super::prepare::amended(repo, commit) {
         None
     } else {
-        evidence::attach_pending(repo, &commit, &notes_ref)?
+        evidence::attach_pending(repo, commit, &notes_ref)?
     };
     let fingerprint = match &attached {
         Some(evidence) => {
-            run.notes.push(format!(
+            notes.push(format!(
                 "evidence attached to {} under {notes_ref}",
                 repo.short(commit.id())
             ));
             Some(evidence.fingerprint.clone())
         }
         None if approval::store::has_pending(repo) => {
-            Some(Change::of_commit(repo, &commit, parent.as_ref())?.fingerprint)
+            Some(Change::of_commit(repo, commit, parent.as_ref())?.fingerprint)
         }
         None => None,
     };
@@ -282,13 +316,13 @@ pub(crate) fn post_commit(repo: &Repo) -> Result<HookRun, HookRunError> {
         let moved =
             approval::store::attach_pending(repo, &approvals_ref, commit.id(), &fingerprint)?;
         if moved > 0 {
-            run.notes.push(format!(
+            notes.push(format!(
                 "{moved} pending approval{} attached under {approvals_ref}",
                 if moved == 1 { "" } else { "s" }
             ));
         }
     }
-    Ok(run)
+    Ok(notes)
 }
 
 /// post-rewrite: git passes `<old> <new> [<extra>]` lines on stdin after an amend or rebase,

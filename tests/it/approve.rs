@@ -1,7 +1,7 @@
 //! Human sign-off: approvals signed with real ed25519 keys, verified against the base's
 //! allowed signers, bound to the exact change.
 
-use crate::support::{msg, text, TestRepo, TASK};
+use crate::support::{msg, text, Remote, TestRepo, TASK};
 use serde_json::Value;
 
 /// A repository whose base policy trusts `lead` for every category and `dba` for migrations
@@ -498,7 +498,9 @@ fn show_lists_approvals_even_when_no_finding_needs_one() {
 #[test]
 fn a_staged_approval_of_a_persons_commit_is_attached_through_the_hooks() {
     let repo = signed_repo();
-    let output = repo.run(&["install"]);
+    // Every hook on every branch: post-commit attaches it (on a person's branch under the
+    // default install, pre-push does: branches.rs).
+    let output = repo.run(&["install", "--every-branch"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     repo.write("migrations/001_users.sql", "CREATE TABLE users (id int);\n");
     repo.git(&["add", "-A"]);
@@ -515,6 +517,39 @@ fn a_staged_approval_of_a_persons_commit_is_attached_through_the_hooks() {
         .args(["commit", "-q", "-m", "add the users table"])
         .output()
         .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("pending approval"),
+        "{}",
+        text(&output)
+    );
+    let note = repo.git(&["notes", "--ref", "agentguard-approvals", "show", "HEAD"]);
+    assert!(note.contains("migrations"), "{note}");
+}
+
+#[test]
+fn on_a_persons_branch_a_staged_approval_is_attached_when_the_commit_is_pushed() {
+    let repo = signed_repo();
+    let output = repo.run(&["install"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    repo.write("migrations/001_users.sql", "CREATE TABLE users (id int);\n");
+    repo.git(&["add", "-A"]);
+    let output = approve(
+        &repo,
+        "lead@example.com",
+        "lead",
+        &["--staged", "--category", "migrations"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let output = repo
+        .git_command()
+        .args(["commit", "-q", "-m", "add the users table"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    // git runs no post-commit on a person's branch: pre-push attaches it.
+    let remote = Remote::new();
+    let output = repo.push(&["-q", &remote.url(), "main"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(
         text(&output).contains("pending approval"),

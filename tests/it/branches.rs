@@ -195,8 +195,19 @@ fn the_agent_environment_and_an_agent_trailer_are_judged_on_a_persons_branch() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let message = repo.git(&["log", "-1", "--format=%B"]);
     assert!(message.contains("Agent-Task: T-1"), "{message}");
+    // git runs no post-commit there: the evidence is attached when the commit is pushed.
+    let remote = Remote::new();
+    let output = repo.push(&["-q", &remote.url(), "main"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("evidence attached"),
+        "{}",
+        text(&output)
+    );
     let note = repo.git(&["notes", "--ref", "agentguard", "show", "HEAD"]);
     assert!(note.contains("task = \"T-1\""), "{note}");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    assert!(remote.note("refs/notes/agentguard", &head).is_some());
 }
 
 #[test]
@@ -369,22 +380,19 @@ fn someone_elses_hook_installed_later_makes_every_branch_run_every_hook_at_the_n
 fn agent_work_on_a_persons_branch_is_blocked_when_the_binary_is_gone() {
     let repo = base(POLICY);
     install(&repo, &[]);
-    let dir = repo.path().join(".git/agentguard/branches/hooks");
-    for hook in ["prepare-commit-msg", "commit-msg", "post-commit"] {
-        let path = dir.join(hook);
-        let shim = std::fs::read_to_string(&path).unwrap();
-        let shim: String = shim
-            .lines()
-            .map(|line| {
-                if line.trim_start().starts_with("agentguard='") {
-                    "agentguard='/nonexistent/agentguard'\n".to_string()
-                } else {
-                    format!("{line}\n")
-                }
-            })
-            .collect();
-        std::fs::write(&path, shim).unwrap();
-    }
+    // The one commit hook of a person's branch, pointed at a binary that is gone.
+    let path = repo
+        .path()
+        .join(".git/agentguard/branches/hooks/commit-msg");
+    let shim: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|line| match line.trim_start().starts_with("agentguard='") {
+            true => "agentguard='/nonexistent/agentguard'\n".to_string(),
+            false => format!("{line}\n"),
+        })
+        .collect();
+    std::fs::write(&path, shim).unwrap();
     let before = repo.git(&["rev-parse", "HEAD"]);
     repo.write("src/lib.rs", "pub fn f() {}\n");
     repo.git(&["add", "-A"]);
@@ -446,13 +454,13 @@ fn a_branch_checkout_routes_an_agent_branch_the_checked_out_policy_adds() {
 }
 
 #[test]
-fn an_amend_whose_agent_trailer_is_typed_in_the_editor_is_judged_over_its_parent() {
+fn an_amend_whose_agent_trailer_is_typed_in_the_editor_is_held_at_the_push() {
     let repo = base(POLICY);
     install(&repo, &[]);
+    let remote = Remote::new();
     repo.write("secrets/key.txt", "k\n");
     let output = commit(&repo, "a person's change", &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    let before = repo.git(&["rev-parse", "HEAD"]);
     let editor = repo.scratch().join("editor.sh");
     std::fs::write(
         &editor,
@@ -460,19 +468,28 @@ fn an_amend_whose_agent_trailer_is_typed_in_the_editor_is_judged_over_its_parent
     )
     .unwrap();
     chmod_x(&editor);
+    // No prepare-commit-msg on a person's branch sees the amend: commit-msg judges the change
+    // over HEAD, post-rewrite judges the amended commit whole, and pre-push holds it.
     let output = repo
         .git_command()
         .env("GIT_EDITOR", &editor)
         .args(["commit", "--amend"])
         .output()
         .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("secrets/key.txt"),
+        "{}",
+        text(&output)
+    );
+    let output = repo.push(&["-q", &remote.url(), "main"]);
     assert_ne!(output.status.code(), Some(0), "{}", text(&output));
     assert!(
         text(&output).contains("secrets/key.txt"),
         "{}",
         text(&output)
     );
-    assert_eq!(repo.git(&["rev-parse", "HEAD"]), before);
+    assert_eq!(remote.branch("main"), None);
 }
 
 #[test]

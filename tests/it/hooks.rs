@@ -310,7 +310,11 @@ fn a_staged_approval_is_attached_by_post_commit() {
         "[approvals]\nallowed_signers = \"allowed_signers\"\napprovers = { \"*\" = [\"lead@example.com\"] }\n",
     );
     repo.commit_all("base");
-    assert_eq!(repo.run(&["install"]).status.code(), Some(0));
+    // Every hook on main too: on a person's branch pre-push attaches it (approve.rs).
+    assert_eq!(
+        repo.run(&["install", "--every-branch"]).status.code(),
+        Some(0)
+    );
     repo.write("migrations/001.sql", "CREATE TABLE t (id int);\n");
     repo.git(&["add", "-A"]);
     let output = commit(&repo, &["-q", "-m", &msg(&[TASK])], &[]);
