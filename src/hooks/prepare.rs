@@ -36,6 +36,14 @@ impl Prepare {
     }
 }
 
+/// Why work done where `AGENTGUARD_TASK` is set is an agent's even without a trailer (a merge
+/// concluded, a cherry-pick, `git am`): the environment the harness gave the agent says so.
+pub(crate) fn presumed_by_env() -> Option<String> {
+    let task = std::env::var("AGENTGUARD_TASK").ok()?;
+    let task = task.trim();
+    (!task.is_empty()).then(|| format!("made in an agent's environment (AGENTGUARD_TASK={task})"))
+}
+
 /// The longest agent name a trailer takes from the environment.
 const MAX_AGENT_NAME: usize = 100;
 

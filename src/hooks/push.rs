@@ -111,6 +111,9 @@ pub(crate) fn pre_push(repo: &Repo, remote: &str, stdin: &str) -> Result<HookRun
                 gate: Gate::Push {
                     branch: destination.clone(),
                 },
+                // Pushed from an agent's environment: what carries no trailer (a cherry-pick,
+                // `git am`, a merge concluded there) is the agent's all the same.
+                presume_agent: super::prepare::presumed_by_env(),
                 ..CheckRequest::new(Target::Rev(commit.to_string()))
             };
             requests.push(request);

@@ -225,6 +225,8 @@ pub(crate) fn commit_msg(
         recording: true,
         gate: Gate::Commit,
         amend: super::prepare::amending(repo),
+        // A merge concluded in the agent's environment carries no trailer of its own.
+        presume_agent: super::prepare::presumed_by_env(),
         ..CheckRequest::new(Target::Staged)
     };
     let report = engine::check(repo, &mut engine::Cache::default(), &request)?;
@@ -293,7 +295,16 @@ pub(crate) fn attach_pending(
     let notes_ref = policy.evidence.notes_ref.clone();
     // An amend's evidence is written by post-rewrite, after git has copied the replaced
     // commit's note onto this one (which would otherwise overwrite or join it).
-    let attached = if super::prepare::amended(repo, commit) {
+    // Evidence made for another task (a message rewritten since) is not this commit's.
+    let trailers = crate::task::AgentTrailers::from_trailers(&crate::trailers::parse(
+        &String::from_utf8_lossy(commit.message_bytes()),
+        &repo.comment_string(),
+    ));
+    let task_of_commit = trailers.tasks.first().map(String::as_str);
+    let attached = if super::prepare::amended(repo, commit)
+        || evidence::peek_pending(repo, commit.tree_id())?
+            .is_some_and(|e| e.task.as_deref() != task_of_commit)
+    {
         None
     } else {
         evidence::attach_pending(repo, commit, &notes_ref)?

@@ -667,3 +667,88 @@ fn a_chained_post_checkout_hook_keeps_its_exit_status() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
 }
+
+#[test]
+fn in_an_agents_environment_a_merge_or_a_cherry_pick_without_a_trailer_is_still_the_agents() {
+    let repo = base("[scope]\ndeny = [\"secrets/\"]\n[agent]\nrequire_task = true\n");
+    install(&repo, &[]);
+    let remote = Remote::new();
+    let env = [("AGENTGUARD_TASK", "T-1")];
+    repo.checkout_new("side");
+    repo.write("src/side.rs", "pub fn side() {}\n");
+    repo.commit_all("side work");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+
+    // A merge concluded with content of its own: no trailer, judged as the agent's.
+    repo.git(&["merge", "-q", "--no-ff", "--no-commit", "side"]);
+    repo.write("secrets/key.txt", "k\n");
+    repo.git(&["add", "-A"]);
+    let mut git = repo.git_command();
+    for (k, v) in env {
+        git.env(k, v);
+    }
+    let output = git.args(["commit", "--no-edit"]).output().unwrap();
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("secrets/key.txt"),
+        "{}",
+        text(&output)
+    );
+    repo.git(&["merge", "--abort"]);
+
+    // A cherry-pick runs no commit-msg: pre-push, in the same environment, holds it.
+    repo.git(&["checkout", "-q", "side"]);
+    repo.write("secrets/other.txt", "k\n");
+    repo.commit_all("a denied path, committed elsewhere");
+    let picked = repo.git(&["rev-parse", "HEAD"]);
+    repo.git(&["checkout", "-q", "feature"]);
+    let mut git = repo.git_command();
+    for (k, v) in env {
+        git.env(k, v);
+    }
+    let output = git.args(["cherry-pick", &picked]).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let mut push = repo.git_command();
+    for (k, v) in env {
+        push.env(k, v);
+    }
+    let output = push
+        .args(["push", "-q", &remote.url(), "feature"])
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("secrets/other.txt"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(remote.branch("feature"), None);
+}
+
+#[test]
+fn evidence_left_pending_for_one_task_is_not_attached_to_a_commit_naming_another() {
+    let repo = base(POLICY);
+    install(&repo, &[]);
+    let remote = Remote::new();
+    repo.write("src/x.rs", "pub fn x() {}\n");
+    let output = commit(&repo, &msg(&["Agent-Task: T-1"]), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    // The same tree and parent, committed again (no hooks) naming another task.
+    repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
+    repo.git(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        &msg(&["Agent-Task: T-2"]),
+    ]);
+    let output = repo.push(&["-q", &remote.url(), "main"]);
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        !text(&output).contains("evidence attached"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(remote.branch("main"), None);
+}
