@@ -224,10 +224,7 @@ fn fresh_run_also_due(results: &[Judged]) -> Option<usize> {
         return None;
     };
     let agent = |tasked: bool| {
-        move |(r, _): &(
-            Result<CommitReport, engine::EngineError>,
-            std::time::Duration,
-        )| {
+        move |(r, _): &Judged| {
             r.as_ref()
                 .is_ok_and(|r| r.agent && (!tasked || r.task.id.is_some()))
         }

@@ -342,19 +342,21 @@ pub(crate) fn record(
     }
 }
 
-/// Attaches the pending evidence of `commit`'s tree to it (post-commit). The evidence must have
-/// been made on the commit's first parent; otherwise (an amend, judged against the commit it
-/// replaces) it stays pending for post-rewrite.
+/// Attaches the pending evidence of `commit`'s tree to it (post-commit, or pre-push where git
+/// ran none). The evidence must have been made on the commit's first parent (otherwise, an
+/// amend judged against the commit it replaces, it stays pending for post-rewrite) and for
+/// `task`, the one the commit names (not for a message rewritten since).
 pub(crate) fn attach_pending(
     repo: &Repo,
     commit: &git2::Commit<'_>,
+    task: Option<&str>,
     notes_ref: &str,
 ) -> Result<Option<Evidence>, EvidenceError> {
     let Some(mut evidence) = peek_pending(repo, commit.tree_id())? else {
         return Ok(None);
     };
     let parent = commit.parent_id(0).ok().map(|p| p.to_string());
-    if evidence.base != parent {
+    if evidence.base != parent || evidence.task.as_deref() != task {
         return Ok(None);
     }
     evidence.commit = Some(commit.id().to_string());

@@ -407,10 +407,6 @@ pub(crate) fn refresh(repo: &Repo) -> Result<Option<Refreshed>, HooksError> {
     }
     let _lock = layout.lock()?;
     let policies = head_policies(repo)?;
-    let reason = match recorded(&layout) {
-        None => Some(Unrouted::PatternsLost),
-        Some(_) => why_not(repo, &layout, &layout.full_hooks(), &policies)?,
-    };
     let unroute = |reason: Unrouted| -> Result<Option<Refreshed>, HooksError> {
         let gate = layout.gate();
         match std::fs::remove_file(&gate) {
@@ -418,10 +414,12 @@ pub(crate) fn refresh(repo: &Repo) -> Result<Option<Refreshed>, HooksError> {
             _ => Ok(Some(Refreshed::Removed(reason))),
         }
     };
-    if let Some(reason) = reason {
+    let Some(mut patterns) = recorded(&layout) else {
+        return unroute(Unrouted::PatternsLost);
+    };
+    if let Some(reason) = why_not(repo, &layout, &layout.full_hooks(), &policies)? {
         return unroute(reason);
     }
-    let mut patterns = recorded(&layout).unwrap_or_default();
     let added: Vec<String> = agent_branches(&policies)
         .into_iter()
         .filter(|p| !patterns.contains(p))

@@ -295,19 +295,15 @@ pub(crate) fn attach_pending(
     let notes_ref = policy.evidence.notes_ref.clone();
     // An amend's evidence is written by post-rewrite, after git has copied the replaced
     // commit's note onto this one (which would otherwise overwrite or join it).
-    // Evidence made for another task (a message rewritten since) is not this commit's.
-    let trailers = crate::task::AgentTrailers::from_trailers(&crate::trailers::parse(
-        &String::from_utf8_lossy(commit.message_bytes()),
-        &repo.comment_string(),
-    ));
-    let task_of_commit = trailers.tasks.first().map(String::as_str);
-    let attached = if super::prepare::amended(repo, commit)
-        || evidence::peek_pending(repo, commit.tree_id())?
-            .is_some_and(|e| e.task.as_deref() != task_of_commit)
-    {
+    let attached = if super::prepare::amended(repo, commit) {
         None
     } else {
-        evidence::attach_pending(repo, commit, &notes_ref)?
+        let trailers = crate::task::AgentTrailers::from_trailers(&crate::trailers::parse(
+            &String::from_utf8_lossy(commit.message_bytes()),
+            &repo.comment_string(),
+        ));
+        let task = trailers.tasks.first().map(String::as_str);
+        evidence::attach_pending(repo, commit, task, &notes_ref)?
     };
     let fingerprint = match &attached {
         Some(evidence) => {
