@@ -495,58 +495,48 @@ fn show_lists_approvals_even_when_no_finding_needs_one() {
     assert!(shown.contains("signature verified"), "{shown}");
 }
 
-#[test]
-fn a_staged_approval_of_a_persons_commit_is_attached_through_the_hooks() {
-    let repo = signed_repo();
-    // Every hook on every branch: post-commit attaches it (on a person's branch under the
-    // default install, pre-push does: branches.rs).
-    let output = repo.run(&["install", "--every-branch"]);
+/// With the hooks installed (`install_args`), a lead approves the staged migration and a
+/// person commits it; returns the commit's output.
+fn a_persons_commit_with_a_staged_approval(repo: &TestRepo, install_args: &[&str]) -> String {
+    let output = repo.agentguard_std().args(install_args).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     repo.write("migrations/001_users.sql", "CREATE TABLE users (id int);\n");
     repo.git(&["add", "-A"]);
     let output = approve(
-        &repo,
+        repo,
         "lead@example.com",
         "lead",
         &["--staged", "--category", "migrations"],
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    // A person's commit: pre-commit must leave post-commit to attach what is pending.
     let output = repo
         .git_command()
         .args(["commit", "-q", "-m", "add the users table"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    assert!(
-        text(&output).contains("pending approval"),
-        "{}",
-        text(&output)
-    );
+    text(&output)
+}
+
+fn approval_note_names_migrations(repo: &TestRepo) {
     let note = repo.git(&["notes", "--ref", "agentguard-approvals", "show", "HEAD"]);
     assert!(note.contains("migrations"), "{note}");
 }
 
 #[test]
+fn a_staged_approval_of_a_persons_commit_is_attached_through_the_hooks() {
+    let repo = signed_repo();
+    // Every hook on every branch: pre-commit must leave post-commit to attach what is pending
+    // (on a person's branch under the default install, pre-push does: below).
+    let shown = a_persons_commit_with_a_staged_approval(&repo, &["install", "--every-branch"]);
+    assert!(shown.contains("pending approval"), "{shown}");
+    approval_note_names_migrations(&repo);
+}
+
+#[test]
 fn on_a_persons_branch_a_staged_approval_is_attached_when_the_commit_is_pushed() {
     let repo = signed_repo();
-    let output = repo.run(&["install"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    repo.write("migrations/001_users.sql", "CREATE TABLE users (id int);\n");
-    repo.git(&["add", "-A"]);
-    let output = approve(
-        &repo,
-        "lead@example.com",
-        "lead",
-        &["--staged", "--category", "migrations"],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    let output = repo
-        .git_command()
-        .args(["commit", "-q", "-m", "add the users table"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    a_persons_commit_with_a_staged_approval(&repo, &["install"]);
     // git runs no post-commit on a person's branch: pre-push attaches it.
     let remote = Remote::new();
     let output = repo.push(&["-q", &remote.url(), "main"]);
@@ -556,6 +546,5 @@ fn on_a_persons_branch_a_staged_approval_is_attached_when_the_commit_is_pushed()
         "{}",
         text(&output)
     );
-    let note = repo.git(&["notes", "--ref", "agentguard-approvals", "show", "HEAD"]);
-    assert!(note.contains("migrations"), "{note}");
+    approval_note_names_migrations(&repo);
 }

@@ -32,14 +32,25 @@ fn install(repo: &TestRepo, args: &[&str]) -> String {
     text(&output)
 }
 
-fn commit(repo: &TestRepo, message: &str, env: &[(&str, &str)]) -> std::process::Output {
-    repo.git(&["add", "-A"]);
+/// `git <args>` with `env` set, as an agent's harness would set it.
+fn git_in(repo: &TestRepo, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
     let mut cmd = repo.git_command();
-    cmd.args(["commit", "-q", "-m", message]);
+    cmd.args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
+}
+
+fn commit(repo: &TestRepo, message: &str, env: &[(&str, &str)]) -> std::process::Output {
+    repo.git(&["add", "-A"]);
+    git_in(repo, env, &["commit", "-q", "-m", message])
+}
+
+/// The commit or push failed, and its output names `what`.
+fn refused(output: &std::process::Output, what: &str) {
+    assert_ne!(output.status.code(), Some(0), "{}", text(output));
+    assert!(text(output).contains(what), "{}", text(output));
 }
 
 /// The hook runs the ledger recorded.
@@ -156,12 +167,7 @@ fn a_persons_commit_starts_no_agentguard_and_an_agent_branch_runs_every_hook() {
     assert!(hooks.ends_with(".git/hooks"), "{hooks}");
     repo.write("secrets/key.txt", "k\n");
     let output = commit(&repo, &msg(&[TASK]), &[]);
-    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
-    assert!(
-        text(&output).contains("secrets/key.txt"),
-        "{}",
-        text(&output)
-    );
+    refused(&output, "secrets/key.txt");
     assert!(hook_runs(&repo) > 0);
 }
 
@@ -172,20 +178,10 @@ fn the_agent_environment_and_an_agent_trailer_are_judged_on_a_persons_branch() {
     // From the environment: the trailer is written, the change judged and blocked.
     repo.write("secrets/key.txt", "k\n");
     let output = commit(&repo, "Agent change", &[("AGENTGUARD_TASK", "T-1")]);
-    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
-    assert!(
-        text(&output).contains("secrets/key.txt"),
-        "{}",
-        text(&output)
-    );
+    refused(&output, "secrets/key.txt");
     // From the message alone.
     let output = commit(&repo, &msg(&[TASK]), &[]);
-    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
-    assert!(
-        text(&output).contains("secrets/key.txt"),
-        "{}",
-        text(&output)
-    );
+    refused(&output, "secrets/key.txt");
     repo.git(&["rm", "-q", "--cached", "secrets/key.txt"]);
     repo.remove("secrets/key.txt");
 
@@ -403,12 +399,7 @@ fn agent_work_on_a_persons_branch_is_blocked_when_the_binary_is_gone() {
         .args(["commit", "-q", "-m", "Agent change"])
         .output()
         .unwrap();
-    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
-    assert!(
-        text(&output).contains("cannot find the agentguard binary"),
-        "{}",
-        text(&output)
-    );
+    refused(&output, "cannot find the agentguard binary");
     assert_eq!(repo.git(&["rev-parse", "HEAD"]), before);
     // A person's commit does not need the binary at all.
     let output = repo
@@ -483,12 +474,7 @@ fn an_amend_whose_agent_trailer_is_typed_in_the_editor_is_held_at_the_push() {
         text(&output)
     );
     let output = repo.push(&["-q", &remote.url(), "main"]);
-    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
-    assert!(
-        text(&output).contains("secrets/key.txt"),
-        "{}",
-        text(&output)
-    );
+    refused(&output, "secrets/key.txt");
     assert_eq!(remote.branch("main"), None);
 }
 
@@ -684,17 +670,8 @@ fn in_an_agents_environment_a_merge_or_a_cherry_pick_without_a_trailer_is_still_
     repo.git(&["merge", "-q", "--no-ff", "--no-commit", "side"]);
     repo.write("secrets/key.txt", "k\n");
     repo.git(&["add", "-A"]);
-    let mut git = repo.git_command();
-    for (k, v) in env {
-        git.env(k, v);
-    }
-    let output = git.args(["commit", "--no-edit"]).output().unwrap();
-    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
-    assert!(
-        text(&output).contains("secrets/key.txt"),
-        "{}",
-        text(&output)
-    );
+    let output = git_in(&repo, &env, &["commit", "--no-edit"]);
+    refused(&output, "secrets/key.txt");
     repo.git(&["merge", "--abort"]);
 
     // A cherry-pick runs no commit-msg: pre-push, in the same environment, holds it.
@@ -703,26 +680,10 @@ fn in_an_agents_environment_a_merge_or_a_cherry_pick_without_a_trailer_is_still_
     repo.commit_all("a denied path, committed elsewhere");
     let picked = repo.git(&["rev-parse", "HEAD"]);
     repo.git(&["checkout", "-q", "feature"]);
-    let mut git = repo.git_command();
-    for (k, v) in env {
-        git.env(k, v);
-    }
-    let output = git.args(["cherry-pick", &picked]).output().unwrap();
+    let output = git_in(&repo, &env, &["cherry-pick", &picked]);
     assert!(output.status.success(), "{}", text(&output));
-    let mut push = repo.git_command();
-    for (k, v) in env {
-        push.env(k, v);
-    }
-    let output = push
-        .args(["push", "-q", &remote.url(), "feature"])
-        .output()
-        .unwrap();
-    assert_ne!(output.status.code(), Some(0), "{}", text(&output));
-    assert!(
-        text(&output).contains("secrets/other.txt"),
-        "{}",
-        text(&output)
-    );
+    let output = git_in(&repo, &env, &["push", "-q", &remote.url(), "feature"]);
+    refused(&output, "secrets/other.txt");
     assert_eq!(remote.branch("feature"), None);
 }
 
